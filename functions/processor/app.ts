@@ -1,0 +1,36 @@
+// Composition root of the processor: config in, SQS batch handler out.
+import middy from '@middy/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { dynamoCredentialDirectory, dynamoRejectionCounter } from '../../shared/adapters/dynamodb-credentials.ts';
+import { createS3Client, s3ClaimStore, s3LakeStore } from '../../shared/adapters/s3-objects.ts';
+import type { ProcessorConfig } from '../../shared/config.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
+import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
+
+export function processorDeps(config: ProcessorConfig): ProcessDeps {
+  const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
+  const s3 = createS3Client(config.aws);
+  return {
+    directory: cachedCredentialDirectory(
+      dynamoCredentialDirectory(dynamodb, config.tableName),
+      config.authCacheTtlSeconds,
+      systemClock,
+    ),
+    lake: s3LakeStore(s3, config.lakeBucket),
+    claims: s3ClaimStore(s3),
+    rejections: dynamoRejectionCounter(dynamodb, config.tableName),
+  };
+}
+
+export function createProcessorHandler(deps: ProcessDeps) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const outcome = await processIngestBatch(
+      event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
+      deps,
+    );
+    return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  });
+}

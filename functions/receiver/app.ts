@@ -1,0 +1,41 @@
+// Composition root of the receiver: config in, handler out. The local stack calls it too.
+import middy from '@middy/core';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs-ingest-queue.ts';
+import type { ReceiverConfig } from '../../shared/config.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import type { ClaimStore } from '../../shared/ports/ingest.ts';
+import { receiveWebhook, type ReceiveDeps } from '../../shared/services/receive-webhook.ts';
+
+export function receiverDeps(config: ReceiverConfig): ReceiveDeps {
+  let claims: Promise<ClaimStore> | undefined;
+  return {
+    queue: sqsIngestQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.ingestQueueUrl),
+    // The S3 SDK is imported only when a body is too large for SQS.
+    claims: () =>
+      (claims ??= import('../../shared/adapters/s3-objects.ts').then(({ createS3Client, s3ClaimStore }) =>
+        s3ClaimStore(createS3Client(config.aws)),
+      )),
+    clock: systemClock,
+    lakeBucket: config.lakeBucket,
+    maxBodyBytes: config.maxBodyBytes,
+    maxMessageBytes: config.maxMessageBytes,
+  };
+}
+
+export function createReceiverHandler(deps: ReceiveDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+    const reply = await receiveWebhook(
+      {
+        method: event.requestContext.http.method,
+        rawQueryString: event.rawQueryString ?? '',
+        contentType: event.headers?.['content-type'],
+        body: event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
+      },
+      deps,
+    );
+    return { statusCode: reply.statusCode, headers: { 'content-type': 'application/json' }, body: reply.body };
+  });
+}

@@ -1,0 +1,88 @@
+// Protocol emulators for the local stack and the tests: fauxqs (SQS + S3) and dynalite (DynamoDB).
+// The handlers talk to them through the unchanged AWS SDK v3 clients.
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { startFauxqs } from 'fauxqs';
+
+const require = createRequire(import.meta.url);
+// dynalite is CommonJS without types.
+const dynalite = require('dynalite') as (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
+
+export interface EmulatorEndpoints {
+  region: string;
+  sqs: string;
+  s3: string;
+  dynamodb: string;
+}
+
+export interface Emulators {
+  endpoints: EmulatorEndpoints;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** Persist state under this folder; in memory when absent. */
+  dataDir?: string;
+  /** 0 picks free ports. */
+  sqsPort?: number;
+  dynamodbPort?: number;
+  host?: string;
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const host = options.host ?? '127.0.0.1';
+  const region = 'us-east-1';
+  const persist = options.dataDir !== undefined;
+  if (persist) mkdirSync(join(options.dataDir!, 'dynamodb'), { recursive: true });
+
+  const fauxqs = await startFauxqs({
+    port: options.sqsPort ?? 0,
+    logger: false,
+    defaultRegion: region,
+    ...(persist
+      ? { dataDir: join(options.dataDir!, 'fauxqs'), s3StorageDir: join(options.dataDir!, 's3') }
+      : {}),
+  });
+
+  const dynamo = dynalite({
+    ...(persist ? { path: join(options.dataDir!, 'dynamodb') } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      dynamo.once('error', reject);
+      dynamo.listen(options.dynamodbPort ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    await fauxqs.stop();
+    throw error;
+  }
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  return {
+    endpoints: {
+      region,
+      sqs: `http://${host}:${fauxqs.port}`,
+      s3: `http://${host}:${fauxqs.port}`,
+      dynamodb: `http://${host}:${dynamoPort}`,
+    },
+    async stop() {
+      await Promise.all([
+        fauxqs.stop(),
+        new Promise<void>((resolve) => {
+          dynamo.close(() => resolve());
+        }),
+      ]);
+    },
+  };
+}

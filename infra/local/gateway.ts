@@ -1,0 +1,168 @@
+// A local stand-in for API Gateway HTTP API: turns node:http requests into payload-2.0 events,
+// routes them as the deployed API does (`ANY /` and `ANY /v4/{proxy+}`), writes the results.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface Route {
+  /** `/` matches the root only; `/v4/` matches everything below it. */
+  prefix: string;
+  exact: boolean;
+  routeKey: string;
+  handler: HttpHandler;
+}
+
+/** API Gateway's HTTP API payload limit. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|x-www-form-urlencoded|xml|javascript))/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const url = request.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
+  const rawQueryString = queryStart === -1 ? '' : url.slice(queryStart + 1);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  let queryStringParameters: Record<string, string> | undefined;
+  if (rawQueryString !== '') {
+    queryStringParameters = {};
+    for (const [name, value] of new URLSearchParams(rawQueryString)) {
+      queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+    }
+  }
+  const now = Date.now();
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey,
+    rawPath,
+    rawQueryString,
+    headers,
+    queryStringParameters,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: request.method ?? 'GET',
+        path: rawPath,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    isBase64Encoded: false,
+  };
+  if (body.byteLength > 0) {
+    const text = TEXT_TYPES.test(headers['content-type'] ?? '') ? decodeUtf8(body) : undefined;
+    if (text === undefined) {
+      event.body = body.toString('base64');
+      event.isBase64Encoded = true;
+    } else {
+      event.body = text;
+    }
+  }
+  return event;
+}
+
+function decodeUtf8(body: Buffer): string | undefined {
+  try {
+    return utf8.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function findRoute(routes: readonly Route[], path: string): Route | undefined {
+  return routes.find((route) => (route.exact ? path === route.prefix : path.startsWith(route.prefix)));
+}
+
+function sendJson(response: ServerResponse, statusCode: number, body: unknown): void {
+  response.writeHead(statusCode, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function handle(routes: readonly Route[], request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0]!;
+  const route = findRoute(routes, path);
+  if (route === undefined) {
+    request.resume();
+    return sendJson(response, 404, { message: 'Not Found' });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > MAX_PAYLOAD_BYTES) return sendJson(response, 413, { message: 'Request Entity Too Large' });
+    chunks.push(chunk);
+  }
+  let result: APIGatewayProxyStructuredResultV2;
+  try {
+    result = await route.handler(toHttpApiEvent(request, Buffer.concat(chunks), route.routeKey), lambdaContext(route.routeKey));
+  } catch (error) {
+    // What API Gateway answers when the integration fails.
+    console.error(`local gateway: ${route.routeKey} failed:`, error);
+    return sendJson(response, 500, { message: 'Internal Server Error' });
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  const body = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode ?? 200, headers).end(body);
+}
+
+export interface Gateway {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(routes: readonly Route[], port: number, host: string): Promise<Gateway> {
+  const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+    handle(routes, request, response).catch((error: unknown) => {
+      console.error('local gateway error:', error);
+      if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,52 @@
+// `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
+import { startLocalStack } from './stack.ts';
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number, got '${raw}'`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const allowPrivateTargets = process.env.HOOKLAKE_ALLOW_PRIVATE_TARGETS !== '0';
+const stack = await startLocalStack({
+  dataDir: process.env.HOOKLAKE_DATA_DIR || '.data',
+  port: intFromEnv('PORT', 3000),
+  host: process.env.HOST || '127.0.0.1',
+  sqsPort: intFromEnv('HOOKLAKE_SQS_PORT', 4566),
+  dynamodbPort: intFromEnv('HOOKLAKE_DYNAMODB_PORT', 4567),
+  allowPrivateTargets,
+});
+
+const { info } = stack;
+console.log(`Hooklake local stack is ready.
+
+  Inbound webhooks:  ${info.apiUrl}/?pipeline_id=<N>&key=<KEY>&token=<TOKEN>
+  Management API:    ${info.apiUrl}/v4/   (admin credential in ${stack.stackFile})
+  SQS + S3 (fauxqs): ${info.endpoints.sqs}
+  DynamoDB:          ${info.endpoints.dynamodb}
+  Outbound targets on private/loopback addresses: ${allowPrivateTargets ? 'ALLOWED (HOOKLAKE_ALLOW_PRIVATE_TARGETS=0 to refuse)' : 'refused'}
+
+Try:  npx hooklake pipelines create --name shop
+      npx hooklake tokens create --name shop
+Stop with Ctrl-C.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('\nstopping…');
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,93 @@
+// Creates the stack's queues, bucket and table on the emulators, idempotently, through the SDK.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import type { EmulatorEndpoints } from './emulators.ts';
+
+export interface LocalResources {
+  ingestQueueUrl: string;
+  ingestDlqUrl: string;
+  lakeBucket: string;
+  tableName: string;
+}
+
+export interface ResourceNames {
+  prefix?: string;
+  /** Receives before a message moves to the DLQ (the deployed stack uses the same). */
+  maxReceiveCount?: number;
+  /** Seconds a received message stays invisible; failed messages come back after it. */
+  visibilityTimeoutSeconds?: number;
+}
+
+export async function provisionResources(
+  endpoints: EmulatorEndpoints,
+  names: ResourceNames = {},
+): Promise<LocalResources> {
+  const prefix = names.prefix ?? 'hooklake';
+  const aws = { region: endpoints.region, endpoints };
+  const sqs = new SQSClient(clientOptions(aws, endpoints.sqs));
+  const s3 = new S3Client({ ...clientOptions(aws, endpoints.s3), forcePathStyle: true });
+  const dynamodb = new DynamoDBClient(clientOptions(aws, endpoints.dynamodb));
+  try {
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-ingest-dlq` }));
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const ingest = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}-ingest`,
+        Attributes: {
+          VisibilityTimeout: String(names.visibilityTimeoutSeconds ?? 30),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: names.maxReceiveCount ?? 5 }),
+        },
+      }),
+    );
+
+    const lakeBucket = `${prefix}-lake`;
+    await s3.send(new CreateBucketCommand({ Bucket: lakeBucket })).catch((error: { name?: string }) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+    });
+
+    const tableName = prefix;
+    await dynamodb
+      .send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      });
+    await waitForTable(dynamodb, tableName);
+
+    return { ingestQueueUrl: ingest.QueueUrl!, ingestDlqUrl: dlq.QueueUrl!, lakeBucket, tableName };
+  } finally {
+    sqs.destroy();
+    s3.destroy();
+    dynamodb.destroy();
+  }
+}
+
+async function waitForTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

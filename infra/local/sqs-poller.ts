@@ -1,0 +1,132 @@
+// A local stand-in for the Lambda SQS event-source mapping: long-polls a queue, gathers a batch
+// (up to batchSize or until the batching window closes), invokes the handler, deletes what
+// succeeded and leaves reported failures to reappear after the visibility timeout, so the
+// queue's redrive policy moves poison messages to the DLQ just as on AWS.
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from './gateway.ts';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+export interface PollerOptions {
+  name: string;
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: SqsHandler;
+  batchSize: number;
+  batchWindowMs: number;
+  /** Parallel poll loops, as the mapping scales its pollers. */
+  concurrency: number;
+  /** Long-poll wait; also bounds how long stop() takes. */
+  waitTimeSeconds?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface Poller {
+  stop(): Promise<void>;
+  /** Batches handed to the handler so far. */
+  readonly invocations: number;
+}
+
+export function startSqsPoller(options: PollerOptions): Poller {
+  let stopping = false;
+  let invocations = 0;
+  const report = options.onError ?? ((error: unknown) => console.error(`${options.name} poller:`, error));
+
+  async function receiveBatch(): Promise<Message[]> {
+    const batch: Message[] = [];
+    let windowEndsAt = Infinity;
+    while (!stopping && batch.length < options.batchSize) {
+      const remainingMs = windowEndsAt - Date.now();
+      if (remainingMs <= 0) break;
+      const wait = batch.length === 0 ? (options.waitTimeSeconds ?? 1) : Math.min(1, Math.floor(remainingMs / 1000));
+      const { Messages = [] } = await options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.queueUrl,
+          MaxNumberOfMessages: Math.min(10, options.batchSize - batch.length),
+          WaitTimeSeconds: wait,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length > 0 && batch.length === 0) windowEndsAt = Date.now() + options.batchWindowMs;
+      batch.push(...Messages);
+      if (Messages.length === 0 && batch.length > 0) break;
+    }
+    return batch;
+  }
+
+  async function deleteMessages(messages: Message[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += 10) {
+      const entries = messages.slice(start, start + 10).map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message.ReceiptHandle!,
+      }));
+      await options.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
+    }
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      try {
+        const messages = await receiveBatch();
+        if (messages.length === 0) continue;
+        invocations++;
+        let failedIds: Set<string>;
+        try {
+          const result = await options.handler(toSqsEvent(messages, options.queueArn), lambdaContext(options.name, 60_000));
+          failedIds = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+        } catch (error) {
+          // A thrown handler error fails the whole batch, as on AWS.
+          report(error);
+          continue;
+        }
+        await deleteMessages(messages.filter((message) => !failedIds.has(message.MessageId!)));
+      } catch (error) {
+        if (!stopping) {
+          report(error);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    }
+  }
+
+  const loops = Array.from({ length: options.concurrency }, () => loop());
+  return {
+    get invocations() {
+      return invocations;
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
+  return {
+    Records: messages.map(
+      (message): SQSRecord => ({
+        messageId: message.MessageId!,
+        receiptHandle: message.ReceiptHandle!,
+        body: message.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+          SenderId: message.Attributes?.SenderId ?? 'local',
+          ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: message.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}

@@ -1,0 +1,187 @@
+// The local stack: the same handlers as on AWS, wired to protocol emulators, an HTTP gateway
+// and SQS pollers in one process. `npm start` runs it; the tests start it on free ports.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createApiHandler } from '../../functions/api/app.ts';
+import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
+import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { adminKey, adminToItem } from '../../shared/adapters/table-items.ts';
+import type { AwsConfig } from '../../shared/config.ts';
+import { adminCredentialId, newAdminCredential } from '../../shared/domain/credentials.ts';
+import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
+import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
+import { provisionResources, type LocalResources } from './resources.ts';
+import { startSqsPoller, type Poller, type SqsHandler } from './sqs-poller.ts';
+
+export interface LocalStackOptions {
+  /** State kept across restarts; undefined keeps everything in memory (tests). */
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  sqsPort?: number;
+  dynamodbPort?: number;
+  allowPrivateTargets?: boolean;
+  /** Processor batching, as the event-source mapping's BatchSize / MaximumBatchingWindow. */
+  batchSize?: number;
+  batchWindowMs?: number;
+  /** Local default is short so failed messages come back quickly. */
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  authCacheTtlSeconds?: number;
+}
+
+/** What `stack.json` holds (docs/design.md): how tools find the running stack. */
+export interface StackInfo {
+  apiUrl: string;
+  adminToken: string;
+  region: string;
+  endpoints: { sqs: string; s3: string; dynamodb: string };
+  resources: LocalResources;
+  allowPrivateTargets: boolean;
+}
+
+export interface LocalStack {
+  info: StackInfo;
+  /** Path of stack.json, when the stack has a data dir. */
+  stackFile?: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const allowPrivateTargets = options.allowPrivateTargets ?? true;
+
+  const emulators: Emulators = await startEmulators({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    sqsPort: options.sqsPort ?? 0,
+    dynamodbPort: options.dynamodbPort ?? 0,
+  });
+  const stoppers: (() => Promise<void>)[] = [() => emulators.stop()];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));
+  };
+
+  try {
+    const { endpoints } = emulators;
+    const resources = await provisionResources(endpoints, {
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+    });
+    const aws = awsConfig(endpoints);
+
+    const receiver = createReceiverHandler(
+      receiverDeps({
+        aws,
+        ingestQueueUrl: resources.ingestQueueUrl,
+        lakeBucket: resources.lakeBucket,
+        maxBodyBytes: 6_000_000,
+        maxMessageBytes: 1_000_000,
+      }),
+    ) as unknown as HttpHandler;
+    const api = createApiHandler({
+      aws,
+      tableName: resources.tableName,
+      lakeBucket: resources.lakeBucket,
+      allowPrivateTargets,
+    }) as unknown as HttpHandler;
+    const processor = createProcessorHandler(
+      processorDeps({
+        aws,
+        lakeBucket: resources.lakeBucket,
+        tableName: resources.tableName,
+        authCacheTtlSeconds: options.authCacheTtlSeconds ?? 5,
+      }),
+    ) as unknown as SqsHandler;
+
+    const sqs = new SQSClient(clientOptions(aws, endpoints.sqs));
+    stoppers.push(async () => sqs.destroy());
+    const pollers: Poller[] = [
+      startSqsPoller({
+        name: 'processor',
+        sqs,
+        queueUrl: resources.ingestQueueUrl,
+        queueArn: queueArn(resources.ingestQueueUrl),
+        handler: processor,
+        batchSize: options.batchSize ?? 100,
+        batchWindowMs: options.batchWindowMs ?? 200,
+        concurrency: 2,
+      }),
+    ];
+    stoppers.push(async () => {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+    });
+
+    const gateway: Gateway = await startGateway(
+      [
+        { prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver },
+        { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
+      ],
+      options.port ?? 3000,
+      options.host ?? '127.0.0.1',
+    );
+    stoppers.push(() => gateway.close());
+
+    const stackFile = dataDir === undefined ? undefined : join(dataDir, 'stack.json');
+    const adminToken = await ensureAdminCredential(aws, resources.tableName, stackFile);
+    const info: StackInfo = {
+      apiUrl: gateway.url,
+      adminToken,
+      region: endpoints.region,
+      endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb },
+      resources,
+      allowPrivateTargets,
+    };
+    if (stackFile !== undefined) writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    return { info, ...(stackFile === undefined ? {} : { stackFile }), stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
+  return {
+    region: endpoints.region,
+    endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb },
+  };
+}
+
+function queueArn(queueUrl: string): string {
+  const name = queueUrl.split('/').pop()!;
+  return `arn:aws:sqs:us-east-1:000000000000:${name}`;
+}
+
+/** Reuses the credential from a previous run when its hashed item is still in the table. */
+async function ensureAdminCredential(aws: AwsConfig, tableName: string, stackFile: string | undefined): Promise<string> {
+  const dynamodb = new DynamoDBClient(clientOptions(aws, aws.endpoints.dynamodb));
+  try {
+    const previous = stackFile === undefined ? undefined : readPreviousAdminToken(stackFile);
+    const previousId = previous === undefined ? undefined : adminCredentialId(previous);
+    if (previous !== undefined && previousId !== undefined) {
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: adminKey(previousId) }));
+      if (Item !== undefined) return previous;
+    }
+    const admin = newAdminCredential();
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: adminToItem({ id: admin.id, name: 'local', tokenSha256: admin.sha256, createdAt: new Date().toISOString() }),
+      }),
+    );
+    return admin.credential;
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+function readPreviousAdminToken(stackFile: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(stackFile, 'utf8')) as Partial<StackInfo>).adminToken;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,102 @@
+// The single-table layout (docs/design.md): keys and item <-> record mapping, in one place.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  REJECTION_REASONS,
+  type AdminRecord,
+  type PipelineRecord,
+  type RejectionCounts,
+  type TokenRecord,
+} from '../domain/records.ts';
+
+export type Item = Record<string, AttributeValue>;
+export type Key = { pk: { S: string }; sk: { S: string } };
+
+const key = (pk: string, sk: string): Key => ({ pk: { S: pk }, sk: { S: sk } });
+
+export const PIPELINE_PK = 'PIPELINE';
+export const TOKEN_PK = 'TOKEN';
+export const ADMIN_PK = 'ADMIN';
+
+/** Zero-padded so a Query on the collection returns pipelines in id order. */
+export const pipelineKey = (id: number): Key => key(PIPELINE_PK, String(id).padStart(12, '0'));
+export const tokenKey = (ingestKey: string): Key => key(TOKEN_PK, ingestKey);
+export const adminKey = (id: string): Key => key(ADMIN_PK, id);
+export const pipelineCounterKey = (): Key => key('COUNTER', 'pipeline');
+export const rejectionCountsKey = (pipelineId: number, dt: string): Key => key(`REJECTED#${pipelineId}`, dt);
+export const rejectionCountsPk = (pipelineId: number): string => `REJECTED#${pipelineId}`;
+
+const str = (item: Item, name: string): string | undefined => item[name]?.S;
+const num = (item: Item, name: string): number | undefined => {
+  const n = item[name]?.N;
+  return n === undefined ? undefined : Number(n);
+};
+
+export function pipelineToItem(record: PipelineRecord): Item {
+  return {
+    ...pipelineKey(record.id),
+    id: { N: String(record.id) },
+    name: { S: record.name },
+    createdAt: { S: record.createdAt },
+  };
+}
+
+export function itemToPipeline(item: Item): PipelineRecord {
+  return { id: num(item, 'id')!, name: str(item, 'name') ?? '', createdAt: str(item, 'createdAt') ?? '' };
+}
+
+export function tokenToItem(record: TokenRecord): Item {
+  return {
+    ...tokenKey(record.key),
+    key: { S: record.key },
+    name: { S: record.name },
+    tokenSha256: { S: record.tokenSha256 },
+    createdAt: { S: record.createdAt },
+    ...(record.pipelines === undefined ? {} : { pipelines: { L: record.pipelines.map((id) => ({ N: String(id) })) } }),
+    ...(record.revokedAt === undefined ? {} : { revokedAt: { S: record.revokedAt } }),
+  };
+}
+
+export function itemToToken(item: Item): TokenRecord {
+  const pipelines = item.pipelines?.L?.map((value) => Number(value.N));
+  return {
+    key: str(item, 'key')!,
+    name: str(item, 'name') ?? '',
+    tokenSha256: str(item, 'tokenSha256') ?? '',
+    pipelines,
+    createdAt: str(item, 'createdAt') ?? '',
+    revokedAt: str(item, 'revokedAt'),
+  };
+}
+
+export function adminToItem(record: AdminRecord): Item {
+  return {
+    ...adminKey(record.id),
+    id: { S: record.id },
+    name: { S: record.name },
+    tokenSha256: { S: record.tokenSha256 },
+    createdAt: { S: record.createdAt },
+  };
+}
+
+export function itemToAdmin(item: Item): AdminRecord {
+  return {
+    id: str(item, 'id')!,
+    name: str(item, 'name') ?? '',
+    tokenSha256: str(item, 'tokenSha256') ?? '',
+    createdAt: str(item, 'createdAt') ?? '',
+  };
+}
+
+export function itemToRejectionCounts(item: Item): RejectionCounts {
+  const byReason: RejectionCounts['byReason'] = {};
+  for (const reason of REJECTION_REASONS) {
+    const count = num(item, reason);
+    if (count !== undefined) byReason[reason] = count;
+  }
+  return {
+    pipelineId: Number(str(item, 'pk')!.slice('REJECTED#'.length)),
+    dt: str(item, 'sk')!,
+    total: num(item, 'total') ?? 0,
+    byReason,
+  };
+}

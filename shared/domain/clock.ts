@@ -1,0 +1,14 @@
+// Time as a dependency, so rules that depend on it can be tested with an injected clock.
+export interface Clock {
+  /** Milliseconds since the epoch, with sub-millisecond precision where the platform has it. */
+  nowMs(): number;
+}
+
+export const systemClock: Clock = {
+  nowMs: () => performance.timeOrigin + performance.now(),
+};
+
+/** The UTC day (YYYY-MM-DD) of a unix timestamp in seconds: the lake's `dt` partition. */
+export function utcDay(unixSeconds: number): string {
+  return new Date(Math.floor(unixSeconds * 1000)).toISOString().slice(0, 10);
+}

@@ -1,0 +1,70 @@
+// Ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
+
+/** Uniform random string over `alphabet` (rejection sampling, so no modulo bias). */
+export function randomString(length: number, alphabet: string): string {
+  const limit = 256 - (256 % alphabet.length);
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < limit) out += alphabet[byte % alphabet.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** Kondado's request id: 20 lowercase ASCII letters. */
+export function newRequestId(): string {
+  return randomString(20, LOWERCASE);
+}
+
+export const TOKEN_LENGTH = 40;
+
+export function newIngestKey(): string {
+  return randomUUID();
+}
+
+/** 40 base62 characters: about 238 bits, alphanumeric as Kondado's tokens are. */
+export function newIngestToken(): string {
+  return randomString(TOKEN_LENGTH, BASE62);
+}
+
+/** Tokens are long random strings, not passwords, so an unsalted SHA-256 is enough to store. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Compares a presented secret with a stored SHA-256 hex digest in constant time. */
+export function matchesSha256(presented: string, storedSha256Hex: string): boolean {
+  return digestsEqual(sha256Hex(presented), storedSha256Hex);
+}
+
+/** Constant-time comparison of two hex digests (unequal lengths are simply unequal). */
+export function digestsEqual(aHex: string, bHex: string): boolean {
+  const a = Buffer.from(aHex, 'hex');
+  const b = Buffer.from(bHex, 'hex');
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+const ADMIN_CREDENTIAL = /^hla_([0-9a-f]{16})_([0-9A-Za-z]{40})$/;
+
+export interface AdminCredential {
+  id: string;
+  credential: string;
+  sha256: string;
+}
+
+export function newAdminCredential(): AdminCredential {
+  const id = randomBytes(8).toString('hex');
+  const credential = `hla_${id}_${randomString(40, BASE62)}`;
+  return { id, credential, sha256: sha256Hex(credential) };
+}
+
+/** The admin id inside a credential, or undefined when it is not one of ours. */
+export function adminCredentialId(credential: string): string | undefined {
+  return ADMIN_CREDENTIAL.exec(credential)?.[1];
+}

@@ -1,0 +1,176 @@
+// The inbound protocol: Kondado's URL parameters, its exact JSON replies, and how a request's
+// body becomes the text stored in `__kdd_request_body`. Precedence of checks (first failure wins):
+//   1. method other than POST or GET          → METHOD_NOT_ALLOWED
+//   2. no query parameters at all             → NO_PARAMETERS_PROVIDED
+//   3. pipeline_id, key, token absent/empty   → MISSING_PARAMETER: <name>   (in that order)
+//   4. pipeline_id, key, token malformed      → INVALID_PARAMETER: <name>   (in that order)
+//   5. body larger than the limit             → PAYLOAD_TOO_LARGE
+//   6. no body (POST) / no data params (GET)  → NO_BODY_PROVIDED
+//   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
+// Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
+import { BracketDecodeError, decodeBracketParams } from './bracket-params.ts';
+
+export const REQUIRED_PARAMETERS = ['pipeline_id', 'key', 'token'] as const;
+export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
+
+export type InboundErrorCode =
+  | 'NO_PARAMETERS_PROVIDED'
+  | `MISSING_PARAMETER: ${RequiredParameter}`
+  | `INVALID_PARAMETER: ${RequiredParameter}`
+  | 'NO_BODY_PROVIDED'
+  | 'INVALID_BODY'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'METHOD_NOT_ALLOWED';
+
+/** Not a client error: the queue could not take the request; the sender should retry. */
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+
+/** How the body reached us; all three are stored as JSON text. */
+export type BodyFormat = 'json' | 'form' | 'query';
+
+export interface InboundHttpRequest {
+  method: string;
+  /** The query string without '?', still percent-encoded. */
+  rawQueryString: string;
+  contentType?: string | undefined;
+  body?: Uint8Array | undefined;
+}
+
+export interface AcceptedInbound {
+  pipelineId: number;
+  /** The key, lower-cased (UUIDs compare case-insensitively). */
+  key: string;
+  token: string;
+  format: BodyFormat;
+  /** JSON text: the posted bytes unchanged for JSON; the decoded object for form and GET. */
+  body: string;
+}
+
+export type InboundDecision = { ok: true; request: AcceptedInbound } | { ok: false; error: InboundErrorCode };
+
+const PIPELINE_ID = /^[1-9]\d{0,14}$/;
+const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TOKEN = /^[A-Za-z0-9]{1,256}$/;
+
+const VALIDATORS: Record<RequiredParameter, (value: string) => boolean> = {
+  pipeline_id: (value) => PIPELINE_ID.test(value),
+  key: (value) => KEY.test(value),
+  token: (value) => TOKEN.test(value),
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: number): InboundDecision {
+  const method = request.method.toUpperCase();
+  if (method !== 'POST' && method !== 'GET') return { ok: false, error: 'METHOD_NOT_ALLOWED' };
+
+  const params = [...new URLSearchParams(request.rawQueryString)];
+  if (params.length === 0) return { ok: false, error: 'NO_PARAMETERS_PROVIDED' };
+
+  const required = new Map<RequiredParameter, string[]>(REQUIRED_PARAMETERS.map((name) => [name, []]));
+  const data: [string, string][] = [];
+  for (const [name, value] of params) {
+    const values = required.get(name as RequiredParameter);
+    if (values === undefined) data.push([name, value]);
+    else if (value !== '') values.push(value);
+  }
+  for (const name of REQUIRED_PARAMETERS) {
+    if (required.get(name)!.length === 0) return { ok: false, error: `MISSING_PARAMETER: ${name}` };
+  }
+  const single: Partial<Record<RequiredParameter, string>> = {};
+  for (const name of REQUIRED_PARAMETERS) {
+    // A parameter repeated with different values is ambiguous: refuse rather than pick one.
+    const values = new Set(required.get(name));
+    const [value] = values;
+    if (values.size !== 1 || !VALIDATORS[name](value!)) return { ok: false, error: `INVALID_PARAMETER: ${name}` };
+    single[name] = value!;
+  }
+
+  const body = decodeBody(method, request, data, maxBodyBytes);
+  if ('error' in body) return { ok: false, error: body.error };
+  return {
+    ok: true,
+    request: {
+      pipelineId: Number(single.pipeline_id),
+      key: single.key!.toLowerCase(),
+      token: single.token!,
+      format: body.format,
+      body: body.text,
+    },
+  };
+}
+
+type DecodedBody = { format: BodyFormat; text: string } | { error: InboundErrorCode };
+
+function decodeBody(
+  method: string,
+  request: InboundHttpRequest,
+  dataParams: [string, string][],
+  maxBodyBytes: number,
+): DecodedBody {
+  if (method === 'GET') {
+    // Kudosity-style senders put the data in the query string itself.
+    if (dataParams.length === 0) return { error: 'NO_BODY_PROVIDED' };
+    return fromPairs('query', dataParams, maxBodyBytes);
+  }
+  const bytes = request.body ?? new Uint8Array();
+  if (bytes.byteLength > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
+  if (bytes.byteLength === 0) return { error: 'NO_BODY_PROVIDED' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { error: 'INVALID_BODY' };
+  }
+  if (isFormContentType(request.contentType)) {
+    return fromPairs('form', [...new URLSearchParams(text)], maxBodyBytes);
+  }
+  if (text.trim() === '') return { error: 'NO_BODY_PROVIDED' };
+  try {
+    JSON.parse(text);
+  } catch {
+    return { error: 'INVALID_BODY' };
+  }
+  return { format: 'json', text };
+}
+
+function fromPairs(format: BodyFormat, pairs: [string, string][], maxBodyBytes: number): DecodedBody {
+  if (pairs.length === 0) return { error: 'NO_BODY_PROVIDED' };
+  try {
+    const text = JSON.stringify(decodeBracketParams(pairs));
+    if (Buffer.byteLength(text) > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
+    return { format, text };
+  } catch (error) {
+    if (error instanceof BracketDecodeError) return { error: 'INVALID_BODY' };
+    throw error;
+  }
+}
+
+function isFormContentType(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+export interface KondadoReply {
+  statusCode: number;
+  body: string;
+}
+
+export function successReply(requestId: string, unixTimestamp: number): KondadoReply {
+  return {
+    statusCode: 200,
+    body: `{"success":true,"data":{"__kdd_request_id":${JSON.stringify(requestId)},"__kdd_request_unix_timestamp":${formatUnixTimestamp(unixTimestamp)}}}`,
+  };
+}
+
+export function errorReply(error: InboundErrorCode | typeof SERVICE_UNAVAILABLE): KondadoReply {
+  return {
+    statusCode: error === SERVICE_UNAVAILABLE ? 503 : 400,
+    body: JSON.stringify({ success: false, error }),
+  };
+}
+
+/** Always printed with a fractional part, as Kondado's float seconds are (1577015690.3118637). */
+export function formatUnixTimestamp(seconds: number): string {
+  const text = String(seconds);
+  return text.includes('.') ? text : `${text}.0`;
+}

@@ -1,0 +1,42 @@
+// What the table stores about pipelines, ingest tokens and admins, independent of DynamoDB.
+
+export interface PipelineRecord {
+  id: number;
+  name: string;
+  createdAt: string;
+}
+
+export interface TokenRecord {
+  key: string;
+  name: string;
+  tokenSha256: string;
+  /** Pipelines this token may write to; undefined means any existing pipeline. */
+  pipelines?: number[] | undefined;
+  createdAt: string;
+  revokedAt?: string | undefined;
+}
+
+export interface AdminRecord {
+  id: string;
+  name: string;
+  tokenSha256: string;
+  createdAt: string;
+}
+
+export const REJECTION_REASONS = [
+  'unknown_key',
+  'wrong_token',
+  'revoked_token',
+  'pipeline_not_allowed',
+  'unknown_pipeline',
+] as const;
+
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** Rejected requests of one pipeline on one UTC day, by reason. */
+export interface RejectionCounts {
+  pipelineId: number;
+  dt: string;
+  total: number;
+  byReason: Partial<Record<RejectionReason, number>>;
+}

@@ -1,0 +1,125 @@
+import { parquetReadObjects } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import { authorizeIngest } from '../../shared/domain/authorize.ts';
+import { utcDay } from '../../shared/domain/clock.ts';
+import {
+  adminCredentialId,
+  digestsEqual,
+  matchesSha256,
+  newAdminCredential,
+  newIngestKey,
+  newIngestToken,
+  newRequestId,
+  sha256Hex,
+} from '../../shared/domain/credentials.ts';
+import { MalformedMessageError, parseIngestMessage, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import {
+  contentName,
+  encodeWebhookRows,
+  partitionOf,
+  quarantineObjectKey,
+  webhooksObjectKey,
+  type WebhookRow,
+} from '../../shared/domain/lake.ts';
+import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
+
+describe('credentials', () => {
+  it('request ids are 20 lowercase letters', () => {
+    for (let i = 0; i < 200; i++) expect(newRequestId()).toMatch(/^[a-z]{20}$/);
+  });
+
+  it('keys are UUIDs with hyphens and tokens long alphanumerics without', () => {
+    expect(newIngestKey()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const token = newIngestToken();
+    expect(token).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(newIngestToken()).not.toBe(token);
+  });
+
+  it('hashes are SHA-256 hex and compare in constant time', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(matchesSha256('abc', sha256Hex('abc'))).toBe(true);
+    expect(matchesSha256('abd', sha256Hex('abc'))).toBe(false);
+    expect(digestsEqual(sha256Hex('a'), sha256Hex('a').slice(0, 62))).toBe(false);
+    expect(digestsEqual('', '')).toBe(false);
+  });
+
+  it('admin credentials carry their id', () => {
+    const admin = newAdminCredential();
+    expect(admin.credential).toMatch(/^hla_[0-9a-f]{16}_[0-9A-Za-z]{40}$/);
+    expect(adminCredentialId(admin.credential)).toBe(admin.id);
+    expect(admin.sha256).toBe(sha256Hex(admin.credential));
+    expect(adminCredentialId('Bearer nonsense')).toBeUndefined();
+  });
+});
+
+describe('ingest message', () => {
+  const message: IngestMessage = {
+    v: 1,
+    id: 'rydjemeilmsqkqvjtfkc',
+    ts: 1577015690.3118637,
+    pipelineId: 835212,
+    key: 'd538b946-9d55-405a-9bd2-72d74b1cb8f5',
+    tokenSha256: sha256Hex('t'),
+    format: 'json',
+    body: '{"a":"\\"quoted\\" ✓"}',
+  };
+
+  it('round-trips, keeping the float timestamp', () => {
+    const text = serializeIngestMessage(message);
+    expect(text).toContain('"ts":1577015690.3118637');
+    expect(parseIngestMessage(text)).toEqual(message);
+  });
+
+  it('refuses malformed messages as poison', () => {
+    for (const text of ['nope', '{}', serializeIngestMessage({ ...message, id: 'SHOUT' }), JSON.stringify({ ...message, body: undefined })]) {
+      expect(() => parseIngestMessage(text)).toThrow(MalformedMessageError);
+    }
+  });
+});
+
+describe('lake layout', () => {
+  it('dt is the UTC day of the request', () => {
+    expect(utcDay(1577015690.31)).toBe('2019-12-22');
+    expect(partitionOf(7, 1577059199.999)).toEqual({ pipelineId: 7, dt: '2019-12-22' });
+    expect(partitionOf(7, 1577059200)).toEqual({ pipelineId: 7, dt: '2019-12-23' });
+  });
+
+  it('object names derive from the set of request ids, not their order', () => {
+    const partition = { pipelineId: 12, dt: '2026-11-23' };
+    const key = webhooksObjectKey(partition, ['b', 'a', 'c']);
+    expect(key).toMatch(/^webhooks\/pipeline_id=12\/dt=2026-11-23\/[0-9a-f]{32}\.parquet$/);
+    expect(webhooksObjectKey(partition, ['c', 'b', 'a'])).toBe(key);
+    expect(webhooksObjectKey(partition, ['a', 'b'])).not.toBe(key);
+    expect(contentName(['ab', 'c'])).not.toBe(contentName(['a', 'bc']));
+    expect(quarantineObjectKey(partition, ['a'])).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/[0-9a-f]{32}\.jsonl$/);
+  });
+
+  it('writes the four Kondado columns to Parquet', async () => {
+    const rows: WebhookRow[] = [
+      { __kdd_request_id: 'a'.repeat(20), __kdd_request_unix_timestamp: 1.5, __kdd_requester_key: 'k', __kdd_request_body: '{"x":"é"}' },
+      { __kdd_request_id: 'b'.repeat(20), __kdd_request_unix_timestamp: 2.25, __kdd_requester_key: 'k', __kdd_request_body: '[]' },
+    ];
+    const bytes = encodeWebhookRows(rows);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    expect(await parquetReadObjects({ file })).toEqual(rows);
+  });
+});
+
+describe('authorizeIngest', () => {
+  const token: TokenRecord = { key: 'k', name: 'n', tokenSha256: sha256Hex('secret'), createdAt: '' };
+  const pipeline: PipelineRecord = { id: 5, name: 'p', createdAt: '' };
+  const request = { pipelineId: 5, tokenSha256: sha256Hex('secret') };
+
+  it.each([
+    ['valid', request, token, pipeline, { ok: true }],
+    ['unknown key', request, undefined, pipeline, { ok: false, reason: 'unknown_key' }],
+    ['wrong token', { ...request, tokenSha256: sha256Hex('other') }, token, pipeline, { ok: false, reason: 'wrong_token' }],
+    ['revoked', request, { ...token, revokedAt: '2026-01-01' }, pipeline, { ok: false, reason: 'revoked_token' }],
+    ['wrong token on a revoked key', { ...request, tokenSha256: sha256Hex('x') }, { ...token, revokedAt: 'x' }, pipeline, { ok: false, reason: 'wrong_token' }],
+    ['unknown pipeline', request, token, undefined, { ok: false, reason: 'unknown_pipeline' }],
+    ['scoped elsewhere', request, { ...token, pipelines: [6] }, pipeline, { ok: false, reason: 'pipeline_not_allowed' }],
+    ['scoped here', request, { ...token, pipelines: [6, 5] }, pipeline, { ok: true }],
+  ] as [string, typeof request, TokenRecord | undefined, PipelineRecord | undefined, object][])('%s', (_name, req, tok, pipe, expected) => {
+    expect(authorizeIngest(req, tok, pipe)).toEqual(expected);
+  });
+});
