@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
   authCacheTtlSeconds?: number;
+  /** The processor's view of S3 and DynamoDB; fault tests put a proxy there to cut it off. */
+  processorEndpoints?: Partial<Pick<EmulatorEndpoints, 's3' | 'dynamodb'>>;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -90,7 +92,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }) as unknown as HttpHandler;
     const processor = createProcessorHandler(
       processorDeps({
-        aws,
+        aws: { ...aws, endpoints: { ...aws.endpoints, ...options.processorEndpoints } },
         lakeBucket: resources.lakeBucket,
         tableName: resources.tableName,
         authCacheTtlSeconds: options.authCacheTtlSeconds ?? 5,

@@ -1,0 +1,62 @@
+// 10,000 webhooks from 50 concurrent senders through the local stack over HTTP: all land, and the
+// lake holds exactly the ids the senders were told.
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => stack?.dispose());
+
+const TOTAL = 10_000;
+const SENDERS = 50;
+
+describe('load', () => {
+  it(`${TOTAL} webhooks from ${SENDERS} concurrent senders all land with the ids they were told`, async () => {
+    const pipelineId = await stack.createPipeline('load');
+    const { key, token } = await stack.createToken();
+    const origin = new URL(stack.info.apiUrl);
+    const pool = new Pool(origin, { connections: SENDERS, pipelining: 1 });
+    const path = `/?pipeline_id=${pipelineId}&key=${key}&token=${token}`;
+    const told: string[] = [];
+    let next = 0;
+    const started = performance.now();
+    try {
+      await Promise.all(
+        Array.from({ length: SENDERS }, async (_, sender) => {
+          while (next < TOTAL) {
+            const n = next++;
+            const response = await pool.request({
+              method: 'POST',
+              path,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ sender, n, item: { sku: `SKU-${n}`, qty: n % 7 } }),
+            });
+            const reply = (await response.body.json()) as { success: boolean; data: { __kdd_request_id: string } };
+            expect(response.statusCode).toBe(200);
+            told.push(reply.data.__kdd_request_id);
+          }
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`load: ${TOTAL} requests in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)} req/s)`);
+    expect(told).toHaveLength(TOTAL);
+    expect(new Set(told).size).toBe(TOTAL);
+
+    await eventually(
+      async () => {
+        const [row] = await stack.query(`select count(*) as n from webhooks where pipeline_id = ${pipelineId}`);
+        return Number(row!.n) >= TOTAL ? true : undefined;
+      },
+      60_000,
+      'all rows to land',
+    );
+    const rows = await stack.query(`select __kdd_request_id as id from webhooks where pipeline_id = ${pipelineId} order by id`);
+    expect(rows.map((row) => row.id)).toEqual([...told].sort());
+  }, 180_000);
+});
