@@ -1,0 +1,85 @@
+// hooklake query "SQL" [--pipeline N] [--raw] [--bucket B]
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createS3Client } from '../shared/adapters/s3-objects.ts';
+import { positiveInt } from './args.ts';
+import { CliError, emit, type CliIo } from './context.ts';
+import { queryLake, type LakeSource } from './lake-query.ts';
+import { plural, table } from './output.ts';
+import { dataDir, requireStackFile } from './target.ts';
+
+interface QueryOptions {
+  pipeline?: number;
+  raw?: boolean;
+  bucket?: string;
+  region?: string;
+}
+
+/** --bucket (or HOOKLAKE_LAKE_BUCKET) means a deployment's lake with ambient AWS credentials; else the local stack's. */
+function resolveLake(io: CliIo, options: QueryOptions): LakeSource {
+  const bucket = options.bucket ?? (io.env.HOOKLAKE_LAKE_BUCKET || undefined);
+  if (bucket !== undefined) {
+    const region = options.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || 'us-east-1');
+    const endpoint = io.env.HOOKLAKE_S3_ENDPOINT || undefined;
+    return { s3: createS3Client({ region, endpoints: { s3: endpoint } }), bucket, origin: endpoint ?? `s3:${region}` };
+  }
+  const stack = requireStackFile(io, "pass --bucket BUCKET to query a deployment's lake");
+  return {
+    s3: createS3Client({ region: options.region ?? stack.region, endpoints: { s3: stack.endpoints.s3 } }),
+    bucket: stack.resources.lakeBucket,
+    origin: stack.endpoints.s3,
+  };
+}
+
+export function registerQuery(program: Command, io: CliIo): void {
+  program
+    .command('query')
+    .summary('run DuckDB SQL over the lake (views webhooks, webhooks_raw)')
+    .description(
+      'run DuckDB SQL over the lake. Views: webhooks (one row per request, deduplicated on ' +
+        'pipeline_id + __kdd_request_id; every stored row with --raw) and webhooks_raw. Columns: ' +
+        'pipeline_id BIGINT, dt DATE, __kdd_request_id, __kdd_request_unix_timestamp DOUBLE, ' +
+        '__kdd_requester_key, __kdd_request_body',
+    )
+    .argument('<sql>', 'the SQL to run')
+    .option('--pipeline <id>', "only this pipeline's objects (synced and queried)", positiveInt)
+    .option('--raw', 'webhooks keeps duplicate deliveries of a request')
+    .option('--bucket <bucket>', "a deployment's lake bucket, read with your AWS credentials (default: the local stack's)")
+    .option('--region <region>', 'the bucket region (default: $AWS_REGION)')
+    .action(async (sql: string, options: QueryOptions, command: Command) => {
+      const lake = resolveLake(io, options);
+      try {
+        const result = await queryLake({
+          ...lake,
+          cacheDir: join(dataDir(io), 'lake-cache', lake.bucket),
+          sql,
+          pipelineId: options.pipeline,
+          raw: options.raw === true,
+        }).catch((error: unknown) => {
+          throw new CliError(queryFailure(error, lake.bucket), { cause: error });
+        });
+        emit(io, command, result.rows, () =>
+          [
+            table(
+              result.columns.map((column) => column.name),
+              result.rows.map((row) => result.columns.map((column) => row[column.name])),
+              { upperCaseHeader: false },
+            ),
+            `(${plural(result.rows.length, 'row')})`,
+          ].join('\n'),
+        );
+      } finally {
+        lake.s3.destroy();
+      }
+    });
+}
+
+function queryFailure(error: unknown, bucket: string): string {
+  const { name, message } = error as { name?: string; message?: string };
+  const firstLine = (message ?? String(error)).split('\n')[0]!;
+  if (name === 'NoSuchBucket') return `the lake bucket ${bucket} does not exist`;
+  if (name === 'CredentialsProviderError') return 'no AWS credentials found to read the lake bucket';
+  const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  if (code === 'ECONNREFUSED') return `cannot reach the lake's S3 endpoint (is the local stack running? \`npm start\`)`;
+  return firstLine;
+}

@@ -1,0 +1,77 @@
+// Composition root of the management API: config in, middy handler out. The local stack calls it too.
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import type { ApiConfig } from '../../shared/config.ts';
+import type { ApiRequest, ApiResponse } from '../../shared/domain/api-router.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import { managementApi, type ManagementDeps } from '../../shared/domain/management-api.ts';
+
+export type ApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function apiDeps(config: ApiConfig): ManagementDeps {
+  return {
+    store: dynamoManagementStore(createDynamoDbClient(config.aws), config.tableName),
+    clock: systemClock,
+  };
+}
+
+const logError = (message: string, detail: Record<string, unknown>) =>
+  console.error(JSON.stringify({ level: 'error', message, ...detail }));
+
+/** API Gateway HTTP API (payload 2.0) event → the router's request. */
+export function apiRequestFromEvent(event: APIGatewayProxyEventV2): ApiRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  let path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
+  // A named stage prefixes rawPath with `/<stage>`; the $default stage does not.
+  const stage = event.requestContext?.stage;
+  if (stage !== undefined && stage !== '$default' && path.startsWith(`/${stage}/`)) path = path.slice(stage.length + 1);
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    path,
+    headers,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    body:
+      event.body === undefined || event.body === null
+        ? undefined
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body,
+  };
+}
+
+export function apiResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: response.status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...response.headers,
+    },
+    ...(response.body === undefined ? {} : { body: JSON.stringify(response.body) }),
+  };
+}
+
+/** The handler over explicit deps (tests, the local stack with its own store). */
+export function createApiHandlerWithDeps(deps: ManagementDeps): ApiHandler {
+  const api = managementApi({ deps, logError });
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .handler(async (event) => apiResult(await api(apiRequestFromEvent(event))))
+    .onError((request) => {
+      // Last resort: the router answers every error itself; this catches a malformed event.
+      const error = request.error;
+      logError('unhandled error in the api handler', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      request.response = apiResult({ status: 500, body: { error: 'INTERNAL', message: 'internal error' } });
+    });
+  return handler as unknown as ApiHandler;
+}
+
+export function createApiHandler(config: ApiConfig): ApiHandler {
+  return createApiHandlerWithDeps(apiDeps(config));
+}

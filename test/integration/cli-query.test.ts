@@ -1,0 +1,219 @@
+// queryLake against the fauxqs S3 bucket: sync into a local cache, DuckDB views, dedup.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryCache, queryLake, syncLake } from '../../cli/lake-query.ts';
+import { createS3Client } from '../../shared/adapters/s3-objects.ts';
+import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
+import { provisionResources } from '../../infra/local/resources.ts';
+
+interface Row {
+  id: string;
+  ts: number;
+  key: string;
+  body: string;
+}
+
+function parquet(rows: Row[]): Uint8Array {
+  return new Uint8Array(
+    parquetWriteBuffer({
+      columnData: [
+        { name: '__kdd_request_id', type: 'STRING', data: rows.map((r) => r.id) },
+        { name: '__kdd_request_unix_timestamp', type: 'DOUBLE', data: rows.map((r) => r.ts) },
+        { name: '__kdd_requester_key', type: 'STRING', data: rows.map((r) => r.key) },
+        { name: '__kdd_request_body', type: 'STRING', data: rows.map((r) => r.body) },
+      ],
+    }),
+  );
+}
+
+const KEY = 'c0a8d1f2-3b4c-4d5e-8f60-718293a4b5c6';
+const BODIES = {
+  a: '{"order":1,"text":"olá ✓"}',
+  b: 'name=x&v=2',
+  c: '{"nested":{"quote":"it\'s"}}',
+};
+
+let emulators: Emulators;
+let s3: S3Client;
+let bucket: string;
+let emptyBucket: string;
+const dirs: string[] = [];
+const cacheDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hooklake-cache-'));
+  dirs.push(dir);
+  return dir;
+};
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
+  bucket = (await provisionResources(emulators.endpoints, { prefix: 'query-lake' })).lakeBucket;
+  emptyBucket = (await provisionResources(emulators.endpoints, { prefix: 'query-empty' })).lakeBucket;
+  s3 = createS3Client(aws);
+  const put = (key: string, rows: Row[]) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: parquet(rows) }));
+  // Pipeline 7: request "aaaa" was delivered twice (in two objects); pipeline 8 has one row.
+  await put('webhooks/pipeline_id=7/dt=2026-11-19/0001.parquet', [
+    { id: 'aaaaaaaaaaaaaaaaaaaa', ts: 1763510400.25, key: KEY, body: BODIES.a },
+    { id: 'bbbbbbbbbbbbbbbbbbbb', ts: 1763510401.5, key: KEY, body: BODIES.b },
+  ]);
+  await put('webhooks/pipeline_id=7/dt=2026-11-19/0002.parquet', [
+    { id: 'aaaaaaaaaaaaaaaaaaaa', ts: 1763510400.25, key: KEY, body: BODIES.a },
+  ]);
+  await put('webhooks/pipeline_id=8/dt=2026-11-20/0003.parquet', [
+    { id: 'cccccccccccccccccccc', ts: 1763596800, key: KEY, body: BODIES.c },
+  ]);
+  // Not lake objects: ignored.
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'quarantine/pipeline_id=7/dt=2026-11-19/x.jsonl', Body: '{}' }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'webhooks/README.txt', Body: 'hi' }));
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await emulators?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('queryLake', () => {
+  it('deduplicates webhooks on (pipeline_id, request id) and keeps every row in webhooks_raw', async () => {
+    const cache = cacheDir();
+    const result = await queryLake({
+      s3,
+      bucket,
+      cacheDir: cache,
+      sql: 'select (select count(*) from webhooks) as dedup, (select count(*) from webhooks_raw) as raw',
+    });
+    expect(result.rows).toEqual([{ dedup: 3, raw: 4 }]);
+    expect(result.sync).toMatchObject({ objects: 3, downloaded: 3, removed: 0 });
+
+    const raw = await queryLake({ s3, bucket, cacheDir: cache, raw: true, sql: 'select count(*) as n from webhooks' });
+    expect(raw.rows).toEqual([{ n: 4 }]);
+    expect(raw.sync.downloaded).toBe(0);
+  });
+
+  it('exposes the documented columns with exact values', async () => {
+    const result = await queryLake({
+      s3,
+      bucket,
+      cacheDir: cacheDir(),
+      sql: 'select * from webhooks order by __kdd_request_id',
+    });
+    expect(result.columns).toEqual([
+      { name: 'pipeline_id', type: 'BIGINT' },
+      { name: 'dt', type: 'DATE' },
+      { name: '__kdd_request_id', type: 'VARCHAR' },
+      { name: '__kdd_request_unix_timestamp', type: 'DOUBLE' },
+      { name: '__kdd_requester_key', type: 'VARCHAR' },
+      { name: '__kdd_request_body', type: 'VARCHAR' },
+    ]);
+    expect(result.rows).toEqual([
+      {
+        pipeline_id: 7,
+        dt: '2026-11-19',
+        __kdd_request_id: 'aaaaaaaaaaaaaaaaaaaa',
+        __kdd_request_unix_timestamp: 1763510400.25,
+        __kdd_requester_key: KEY,
+        __kdd_request_body: BODIES.a,
+      },
+      {
+        pipeline_id: 7,
+        dt: '2026-11-19',
+        __kdd_request_id: 'bbbbbbbbbbbbbbbbbbbb',
+        __kdd_request_unix_timestamp: 1763510401.5,
+        __kdd_requester_key: KEY,
+        __kdd_request_body: BODIES.b,
+      },
+      {
+        pipeline_id: 8,
+        dt: '2026-11-20',
+        __kdd_request_id: 'cccccccccccccccccccc',
+        __kdd_request_unix_timestamp: 1763596800,
+        __kdd_requester_key: KEY,
+        __kdd_request_body: BODIES.c,
+      },
+    ]);
+  });
+
+  it('syncs and queries one pipeline only with pipelineId', async () => {
+    const cache = cacheDir();
+    const result = await queryLake({
+      s3,
+      bucket,
+      cacheDir: cache,
+      pipelineId: 8,
+      sql: 'select pipeline_id, count(*) as n from webhooks_raw group by all',
+    });
+    expect(result.rows).toEqual([{ pipeline_id: 8, n: 1 }]);
+    expect(result.sync).toMatchObject({ objects: 1, downloaded: 1 });
+  });
+
+  it('filters on dt as a DATE', async () => {
+    const result = await queryLake({
+      s3,
+      bucket,
+      cacheDir: cacheDir(),
+      sql: "select count(*) as n from webhooks where dt = date '2026-11-20' and dt > '2026-11-19'",
+    });
+    expect(result.rows).toEqual([{ n: 1 }]);
+  });
+
+  it('converts big integers to numbers only when exact', async () => {
+    const result = await queryLake({
+      s3,
+      bucket: emptyBucket,
+      cacheDir: cacheDir(),
+      sql: 'select 9007199254740991::BIGINT as safe, 9007199254740993::BIGINT as unsafe, 2.5 as dec',
+    });
+    expect(result.rows).toEqual([{ safe: 9007199254740991, unsafe: '9007199254740993', dec: 2.5 }]);
+  });
+
+  it('mirrors deletions and fetches changed objects', async () => {
+    const cache = cacheDir();
+    const key = 'webhooks/pipeline_id=9/dt=2026-11-20/0009.parquet';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: parquet([{ id: 'd'.repeat(20), ts: 1, key: KEY, body: 'one' }]) }));
+    const count = async () =>
+      (await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 9, sql: 'select string_agg(__kdd_request_body) as b from webhooks' }));
+    expect((await count()).rows).toEqual([{ b: 'one' }]);
+
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: parquet([{ id: 'd'.repeat(20), ts: 1, key: KEY, body: 'two!' }]) }));
+    const changed = await count();
+    expect(changed.rows).toEqual([{ b: 'two!' }]);
+    expect(changed.sync.downloaded).toBe(1);
+
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    const gone = await count();
+    expect(gone.rows).toEqual([{ b: null }]);
+    expect(gone.sync).toMatchObject({ objects: 0, removed: 1 });
+  });
+
+  it('answers 0 over an empty lake, with both views and all columns present', async () => {
+    const cache = cacheDir();
+    const result = await queryLake({ s3, bucket: emptyBucket, cacheDir: cache, sql: 'select count(*) as n from webhooks' });
+    expect(result.rows).toEqual([{ n: 0 }]);
+    expect(result.sync).toEqual({ objects: 0, downloaded: 0, bytes: 0, removed: 0 });
+    const columns = await queryCache({ cacheDir: cache, sql: 'select * from webhooks_raw' });
+    expect(columns.columns.map((c) => `${c.name} ${c.type}`)).toEqual([
+      'pipeline_id BIGINT',
+      'dt DATE',
+      '__kdd_request_id VARCHAR',
+      '__kdd_request_unix_timestamp DOUBLE',
+      '__kdd_requester_key VARCHAR',
+      '__kdd_request_body VARCHAR',
+    ]);
+    expect(columns.rows).toEqual([]);
+  });
+
+  it('resets a cache filled from another bucket', async () => {
+    const cache = cacheDir();
+    await syncLake({ s3, bucket, cacheDir: cache });
+    const result = await queryLake({ s3, bucket: emptyBucket, cacheDir: cache, sql: 'select count(*) as n from webhooks_raw' });
+    expect(result.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('reports SQL errors', async () => {
+    await expect(queryLake({ s3, bucket: emptyBucket, cacheDir: cacheDir(), sql: 'selec 1' })).rejects.toThrow(/syntax error/);
+  });
+});

@@ -1,0 +1,253 @@
+// The CLI in-process (cli/main.ts) against the api handler served by a tiny node:http server.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { createApiHandler } from '../../functions/api/app.ts';
+import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import { matchesSha256 } from '../../shared/domain/credentials.ts';
+import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
+import { provisionResources, type LocalResources } from '../../infra/local/resources.ts';
+
+let emulators: Emulators;
+let resources: LocalResources;
+let server: Server;
+let apiUrl: string;
+let credential: string;
+let dataDir: string;
+
+/** node:http → APIGatewayProxyEventV2 → handler → response. */
+function serve(handler: ReturnType<typeof createApiHandler>): Promise<Server> {
+  const http = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
+    const body = Buffer.concat(chunks);
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: 'ANY /v4/{proxy+}',
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: '' },
+        requestId: 'r',
+        routeKey: 'ANY /v4/{proxy+}',
+        stage: '$default',
+        time: '',
+        timeEpoch: Date.now(),
+      },
+      isBase64Encoded: false,
+      ...(body.byteLength > 0 ? { body: body.toString('utf8') } : {}),
+    };
+    const result = await handler(event);
+    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
+  });
+  return new Promise((resolve) => http.listen(0, '127.0.0.1', () => resolve(http)));
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: { HOOKLAKE_DATA_DIR: dataDir, ...env },
+    cwd: dataDir,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr, json };
+}
+
+const remote = () => ['--api', apiUrl, '--admin-token', credential];
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  resources = await provisionResources(emulators.endpoints, { prefix: 'cli-test' });
+  const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
+  server = await serve(
+    createApiHandler({ aws, tableName: resources.tableName, lakeBucket: resources.lakeBucket, allowPrivateTargets: true }),
+  );
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const store = dynamoManagementStore(createDynamoDbClient(aws), resources.tableName);
+  credential = (await store.createAdmin({ name: 'cli', createdAt: new Date().toISOString() })).credential;
+  dataDir = mkdtempSync(join(tmpdir(), 'hooklake-cli-'));
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await emulators?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('hooklake against --api', () => {
+  it('pipelines create|list|get|delete --json', async () => {
+    const created = await cli(['pipelines', 'create', '--name', 'orders', '--json', ...remote()]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.json).toMatchObject({ pipeline_id: expect.any(Number), name: 'orders', created_at: expect.any(String) });
+    const id = created.json.pipeline_id as number;
+
+    const list = await cli(['--json', ...remote(), 'pipelines', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.json).toContainEqual(created.json);
+
+    const got = await cli(['pipelines', 'get', String(id), '--json', ...remote()]);
+    expect(got.json).toMatchObject({ ...created.json, rejected: { total: 0, days: [] } });
+
+    const deleted = await cli(['pipelines', 'delete', String(id), '--json', ...remote()]);
+    expect(deleted.json).toMatchObject({ pipeline_id: id, deleted: true });
+
+    const missing = await cli(['pipelines', 'get', String(id), '--json', ...remote()]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toBe(`error: pipeline ${id} does not exist (NOT_FOUND, HTTP 404)\n`);
+  });
+
+  it('tokens create|list|get|revoke --json', async () => {
+    const pipeline = (await cli(['pipelines', 'create', '--name', 'p', '--json', ...remote()])).json.pipeline_id as number;
+    const created = await cli(['tokens', 'create', '--name', 'shop', '--pipelines', String(pipeline), '--json', ...remote()]);
+    expect(created.code).toBe(0);
+    expect(created.json).toMatchObject({ key: expect.any(String), token: expect.any(String), pipelines: [pipeline], revoked_at: null });
+    const { key, token } = created.json as { key: string; token: string };
+
+    const list = await cli(['tokens', 'list', '--json', ...remote()]);
+    expect(list.json.map((t: { key: string }) => t.key)).toContain(key);
+    expect(list.stdout).not.toContain(token);
+
+    const got = await cli(['tokens', 'get', key, '--json', ...remote()]);
+    expect(got.json).toMatchObject({ key, name: 'shop', revoked_at: null });
+
+    const revoked = await cli(['tokens', 'revoke', key, '--json', ...remote()]);
+    expect(revoked).toMatchObject({ code: 0, json: { key, revoked_at: expect.any(String) } });
+    const again = await cli(['tokens', 'revoke', key, '--json', ...remote()]);
+    expect(again.json.revoked_at).toBe(revoked.json.revoked_at);
+  });
+
+  it('prints concise human output without --json', async () => {
+    const created = await cli(['pipelines', 'create', '--name', 'human', ...remote()]);
+    expect(created.stdout).toMatch(/^Created pipeline \d+ \(human\)\n$/);
+    const list = await cli(['pipelines', 'list', ...remote()]);
+    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+CREATED_AT$/);
+    const token = await cli(['tokens', 'create', '--name', 'h', ...remote()]);
+    expect(token.stdout).toContain('shown only once');
+    expect(token.stdout).toContain(`${apiUrl}/?pipeline_id=<pipeline_id>&key=`);
+  });
+
+  it('exits 1 with one line for API errors', async () => {
+    const unknown = await cli(['tokens', 'create', '--name', 't', '--pipelines', '99999', ...remote()]);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toBe('error: unknown pipeline: 99999 (UNKNOWN_PIPELINE, HTTP 409)\n');
+
+    const unauthorized = await cli(['pipelines', 'list', '--api', apiUrl, '--admin-token', 'hla_0000000000000000_' + 'a'.repeat(40)]);
+    expect(unauthorized.code).toBe(1);
+    expect(unauthorized.stderr).toMatch(/^error: .*\(UNAUTHORIZED, HTTP 401\)\n$/);
+
+    const noToken = await cli(['pipelines', 'list', '--api', apiUrl], { HOOKLAKE_ADMIN_TOKEN: undefined });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('--admin-token');
+
+    const envToken = await cli(['pipelines', 'list', '--json', '--api', apiUrl], { HOOKLAKE_ADMIN_TOKEN: credential });
+    expect(envToken.code).toBe(0);
+
+    const unreachable = await cli(['pipelines', 'list', '--api', 'http://127.0.0.1:9', '--admin-token', credential]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 for usage errors', async () => {
+    for (const args of [
+      ['pipelines', 'create'],
+      ['pipelines', 'get', 'abc'],
+      ['pipelines', 'frobnicate'],
+      ['tokens', 'revoke', 'not-a-uuid'],
+      ['tokens', 'create', '--name', 'x', '--pipelines', '1,b'],
+      ['nope'],
+      ['pipelines', 'list', '--bogus'],
+    ]) {
+      const run = await cli([...args, ...remote()]);
+      expect({ args, code: run.code }).toEqual({ args, code: 2 });
+      expect(run.stderr).toMatch(/error|Usage/);
+    }
+    expect((await cli(['--help'])).code).toBe(0);
+    expect((await cli(['pipelines', '--help'])).code).toBe(0);
+  });
+});
+
+describe('hooklake against the local stack (stack.json)', () => {
+  it('finds the API, the table and the lake through $HOOKLAKE_DATA_DIR/stack.json', async () => {
+    const missing = await cli(['pipelines', 'list']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no local stack found');
+
+    writeFileSync(
+      join(dataDir, 'stack.json'),
+      JSON.stringify({
+        apiUrl,
+        adminToken: credential,
+        region: emulators.endpoints.region,
+        endpoints: { sqs: emulators.endpoints.sqs, s3: emulators.endpoints.s3, dynamodb: emulators.endpoints.dynamodb },
+        resources,
+        allowPrivateTargets: true,
+      }),
+    );
+    const created = await cli(['pipelines', 'create', '--name', 'local', '--json']);
+    expect(created).toMatchObject({ code: 0, json: { name: 'local' } });
+
+    const admin = await cli(['admin', 'create', '--name', 'ops', '--json']);
+    expect(admin.code).toBe(0);
+    expect(admin.json).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), name: 'ops', credential: expect.stringMatching(/^hla_/) });
+    // The new credential works against the API.
+    const withNew = await cli(['pipelines', 'list', '--json', '--api', apiUrl, '--admin-token', admin.json.credential]);
+    expect(withNew.code).toBe(0);
+
+    const empty = await cli(['query', 'select count(*) as n from webhooks', '--json']);
+    expect(empty).toMatchObject({ code: 0, json: [{ n: 0 }] });
+    const human = await cli(['query', 'select 1 as one, \'a\' as letter']);
+    expect(human.stdout).toBe('one  letter\n  1  a\n(1 row)\n');
+    const bad = await cli(['query', 'select * from nowhere']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('admin create writes a hashed ADMIN item to an explicit table', async () => {
+    const run = await cli(
+      ['admin', 'create', '--name', 'boot', '--table', resources.tableName, '--endpoint', emulators.endpoints.dynamodb, '--json'],
+      { HOOKLAKE_DATA_DIR: join(dataDir, 'elsewhere') },
+    );
+    expect(run.code).toBe(0);
+    const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
+    const stored = await dynamoManagementStore(createDynamoDbClient(aws), resources.tableName).findAdmin(run.json.id);
+    expect(stored?.name).toBe('boot');
+    expect(stored?.tokenSha256).not.toBe(run.json.credential);
+    expect(matchesSha256(run.json.credential, stored!.tokenSha256)).toBe(true);
+
+    const noTable = await cli(['admin', 'create', '--name', 'x'], { HOOKLAKE_DATA_DIR: join(dataDir, 'elsewhere') });
+    expect(noTable.code).toBe(1);
+    expect(noTable.stderr).toContain('--table');
+    const wrongTable = await cli(['admin', 'create', '--name', 'x', '--table', 'missing', '--endpoint', emulators.endpoints.dynamodb]);
+    expect(wrongTable.code).toBe(1);
+    expect(wrongTable.stderr).toBe('error: cannot write to table missing (us-east-1): the table does not exist\n');
+  });
+});
