@@ -1,0 +1,161 @@
+// The outbound event catalogue (what the events endpoint lists, Kadoa-style), the rule for custom
+// event type names, the delivery envelope, and which subscriptions an event goes to.
+import { createHash } from 'node:crypto';
+import type { JsonValue } from './payload-encoding.ts';
+
+export type BuiltInEventType = 'webhook_received' | 'batch_landed' | 'webhook_rejected' | 'ping';
+
+export interface EventDefinition {
+  type: BuiltInEventType;
+  description: string;
+  /** `ping` is sent on demand (connection test) to one subscription; it cannot be subscribed to. */
+  subscribable: boolean;
+  /** An example of the envelope's `data` for this event. */
+  exampleData: JsonValue;
+}
+
+/** The built-in events, in the order the events endpoint lists them. */
+export const EVENT_CATALOGUE: readonly EventDefinition[] = [
+  {
+    type: 'webhook_received',
+    description: 'An inbound webhook was authenticated and accepted for a pipeline (one event per request).',
+    subscribable: true,
+    exampleData: {
+      pipelineId: 835212,
+      requestId: 'qwertyuiopasdfghjklz',
+      requestUnixTimestamp: 1577015690.311863,
+      requesterKey: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      format: 'json',
+      body: '{"order_id":1234,"status":"paid"}',
+    },
+  },
+  {
+    type: 'batch_landed',
+    description: 'A batch of accepted requests was written to the lake as one Parquet object.',
+    subscribable: true,
+    exampleData: {
+      pipelineId: 835212,
+      dt: '2019-12-22',
+      objectKey: 'webhooks/pipeline_id=835212/dt=2019-12-22/5d41402abc4b2a76b9719d911017c592.parquet',
+      rows: 42,
+      firstRequestUnixTimestamp: 1577015690.311863,
+      lastRequestUnixTimestamp: 1577015698.004512,
+    },
+  },
+  {
+    type: 'webhook_rejected',
+    description:
+      'An inbound webhook failed the later authentication check and was quarantined ' +
+      '(reason: unknown_key, wrong_token, revoked_token, pipeline_not_allowed or unknown_pipeline).',
+    subscribable: true,
+    exampleData: {
+      pipelineId: 835212,
+      requestId: 'zlkjhgfdsapoiuytrewq',
+      requestUnixTimestamp: 1577015702.120001,
+      requesterKey: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      reason: 'wrong_token',
+    },
+  },
+  {
+    type: 'ping',
+    description: 'Connection test sent when a subscription is created or on request; answer 2xx to pass.',
+    subscribable: false,
+    exampleData: { subscriptionId: 'sub_7f3a9c2e', message: 'Hooklake connection test' },
+  },
+];
+
+const BUILT_IN = new Map(EVENT_CATALOGUE.map((definition) => [definition.type, definition]));
+
+/** Custom event type names: lowercase, start with a letter, up to 64 characters of `a-z 0-9 _ . -`. */
+export const CUSTOM_EVENT_TYPE = /^[a-z][a-z0-9_.-]{0,63}$/;
+/** Prefix kept for future built-in events. */
+export const RESERVED_PREFIX = 'hooklake.';
+
+export function isBuiltInEventType(type: string): type is BuiltInEventType {
+  return BUILT_IN.has(type as BuiltInEventType);
+}
+
+export type EventTypeProblem = 'bad_format' | 'built_in' | 'reserved_prefix' | 'not_subscribable';
+
+/**
+ * Whether a name is usable as a custom event type: it must match `CUSTOM_EVENT_TYPE` and neither be
+ * a built-in name nor start with `hooklake.`, so custom events can never be mistaken for ours.
+ */
+export function customEventTypeProblem(name: string): EventTypeProblem | undefined {
+  if (!CUSTOM_EVENT_TYPE.test(name)) return 'bad_format';
+  if (isBuiltInEventType(name)) return 'built_in';
+  if (name.startsWith(RESERVED_PREFIX)) return 'reserved_prefix';
+  return undefined;
+}
+
+/**
+ * Why a subscription may not list this event, or undefined when it may: subscribable built-ins and
+ * valid custom names are fine; `ping` is not subscribable.
+ */
+export function subscriptionEventProblem(type: string): EventTypeProblem | undefined {
+  const builtIn = BUILT_IN.get(type as BuiltInEventType);
+  if (builtIn !== undefined) return builtIn.subscribable ? undefined : 'not_subscribable';
+  return customEventTypeProblem(type);
+}
+
+/** The stable JSON shape of every delivery body; keys always in this order. */
+export interface DeliveryEnvelope {
+  type: string;
+  id: string;
+  /** ISO 8601 UTC with milliseconds, e.g. `2019-12-22T11:54:50.311Z`. */
+  timestamp: string;
+  data: JsonValue;
+}
+
+const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The delivery envelope `{type, id, timestamp, data}`. `timestamp` is the event time from the
+ * injected clock (epoch ms or a Date); `id` is the event's id, the same for every subscriber.
+ */
+export function buildEnvelope(input: { type: string; id: string; timestamp: number | Date; data: JsonValue }): DeliveryEnvelope {
+  if (!isBuiltInEventType(input.type) && customEventTypeProblem(input.type) !== undefined) {
+    throw new RangeError(`'${input.type}' is neither a built-in event nor a valid custom event type`);
+  }
+  if (!EVENT_ID.test(input.id)) throw new RangeError('an event id is 1 to 255 printable ASCII characters without spaces');
+  const time = input.timestamp instanceof Date ? input.timestamp : new Date(input.timestamp);
+  if (Number.isNaN(time.getTime())) throw new RangeError('the event timestamp is not a valid time');
+  return { type: input.type, id: input.id, timestamp: time.toISOString(), data: input.data };
+}
+
+/** An example envelope per built-in event, for the events endpoint and the docs. */
+export function exampleEnvelope(definition: EventDefinition): DeliveryEnvelope {
+  return buildEnvelope({
+    type: definition.type,
+    id: 'evt_01hzx3k9q7m2b8c4d6f0g1h2j3',
+    timestamp: Date.UTC(2019, 11, 22, 11, 54, 50, 311),
+    data: definition.exampleData,
+  });
+}
+
+export interface SubscriptionFilter {
+  events: readonly string[];
+  /** Only events of this pipeline; absent = every pipeline. */
+  pipelineId?: number;
+  enabled: boolean;
+}
+
+/**
+ * Whether an event goes to a subscription: it must be enabled, list the event's type, and (when it
+ * is limited to a pipeline) the event must belong to that pipeline. `ping` is never matched: it
+ * is addressed to one subscription directly.
+ */
+export function matchesSubscription(subscription: SubscriptionFilter, event: { type: string; pipelineId?: number }): boolean {
+  if (!subscription.enabled || event.type === 'ping') return false;
+  if (!subscription.events.includes(event.type)) return false;
+  if (subscription.pipelineId === undefined) return true;
+  return event.pipelineId === subscription.pipelineId;
+}
+
+/**
+ * The `webhook-id` of one event's delivery to one subscription: derived, so every retry (and any
+ * re-enqueue of the same delivery) carries the same id and receivers can de-duplicate.
+ */
+export function deliveryMessageId(eventId: string, subscriptionId: string): string {
+  return `msg_${createHash('sha256').update(`${eventId.length}:${eventId}${subscriptionId}`, 'utf8').digest('hex').slice(0, 32)}`;
+}
