@@ -1,0 +1,27 @@
+// CDK entry point (cdk.json: `node infra/app.ts`). Also importable: tests build the same app.
+import { readFileSync } from 'node:fs';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HooklakeStack, propsFromContext } from './stack.ts';
+
+export const STACK_NAME = 'HooklakeStack';
+
+/**
+ * The app: HooklakeStack configured from CDK context, checked by cdk-nag's AWS Solutions pack.
+ * Findings that are not acknowledged in code fail `cdk synth` / `cdk deploy`.
+ */
+export function createApp(props: AppProps = {}): { app: App; stack: HooklakeStack } {
+  const app = new App(props);
+  const stack = new HooklakeStack(app, STACK_NAME, propsFromContext(app.node));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+/** The `context` block of cdk.json, which the CLI passes to the app; tests pass it themselves. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+// Run by the CDK CLI: the App synthesizes itself on exit (CDK_OUTDIR is set).
+if (import.meta.main) createApp();

@@ -1,0 +1,126 @@
+// Athena over the lake: a Glue table with partition projection (no crawler, no
+// MSCK REPAIR) and a workgroup whose result location and encryption users cannot override.
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
+
+/** The four Kondado columns, in file order (docs/design.md, "Lake"). */
+export const WEBHOOK_COLUMNS = [
+  { name: '__kdd_request_id', type: 'string' },
+  { name: '__kdd_request_unix_timestamp', type: 'double' },
+  { name: '__kdd_requester_key', type: 'string' },
+  { name: '__kdd_request_body', type: 'string' },
+] as const;
+
+/**
+ * Partition keys, both strings.
+ * - `pipeline_id` is projected as `injected`: ids are open-ended counters, so no range or
+ *   enum can list them. Athena takes the value(s) from the query, which therefore must
+ *   filter it with equality: `WHERE pipeline_id = '42'` (or `IN ('42','43')`).
+ *   Athena documents injected projection on STRING partition keys, hence the quotes.
+ * - `dt` is projected as `date` (yyyy-MM-dd, one per day) from a start date up to NOW, so a
+ *   query without a dt filter still works and range filters prune days.
+ */
+export const WEBHOOK_PARTITION_KEYS = [
+  { name: 'pipeline_id', type: 'string' },
+  { name: 'dt', type: 'string' },
+] as const;
+
+export interface AnalyticsProps {
+  lakeBucket: s3.IBucket;
+  accessLogsBucket: s3.IBucket;
+  databaseName: string;
+  workGroupName: string;
+  /** First `dt` Athena projects, yyyy-MM-dd. */
+  lakeStartDate: string;
+}
+
+export class Analytics extends Construct {
+  readonly database: glue.CfnDatabase;
+  readonly table: glue.CfnTable;
+  readonly workGroup: athena.CfnWorkGroup;
+  readonly resultsBucket: s3.Bucket;
+  readonly databaseName: string;
+  readonly workGroupName: string;
+
+  constructor(scope: Construct, id: string, props: AnalyticsProps) {
+    super(scope, id);
+    if (!/^[a-z0-9_]{1,255}$/.test(props.databaseName)) {
+      throw new Error(`Glue database name must be lowercase letters, digits and _ (Athena-safe), got "${props.databaseName}"`);
+    }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(props.lakeStartDate)) {
+      throw new Error(`lakeStartDate must be yyyy-MM-dd, got "${props.lakeStartDate}"`);
+    }
+    this.databaseName = props.databaseName;
+    this.workGroupName = props.workGroupName;
+
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: { name: props.databaseName, description: 'Hooklake webhook lake' },
+    });
+
+    const webhooksLocation = `s3://${props.lakeBucket.bucketName}/${LAKE_PREFIX.webhooks}`;
+    this.table = new glue.CfnTable(this, 'WebhooksTable', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.database.ref,
+      tableInput: {
+        name: 'webhooks',
+        description: 'Accepted inbound webhooks, one Parquet file per processed batch',
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: WEBHOOK_PARTITION_KEYS.map((key) => ({ ...key })),
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'parquet',
+          'projection.enabled': 'true',
+          'projection.pipeline_id.type': 'injected',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': `${props.lakeStartDate},NOW`,
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+          // Must spell the same layout the processor writes.
+          'storage.location.template': `${webhooksLocation}pipeline_id=\${pipeline_id}/dt=\${dt}/`,
+        },
+        storageDescriptor: {
+          location: webhooksLocation,
+          columns: WEBHOOK_COLUMNS.map((column) => ({ ...column })),
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            parameters: { 'serialization.format': '1' },
+          },
+        },
+      },
+    });
+
+    // Query results are copies of lake data: kept apart from the lake so analysts need no
+    // write access to it, and expired because nobody reads old result files.
+    this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
+      ...PRIVATE_BUCKET,
+      serverAccessLogsBucket: props.accessLogsBucket,
+      serverAccessLogsPrefix: 'athena-results/',
+      lifecycleRules: [{ id: 'expire-results', expiration: Duration.days(30) }],
+    });
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: props.workGroupName,
+      description: 'Hooklake lake queries',
+      state: 'ENABLED',
+      // Lets `cdk destroy` remove the workgroup even when it holds saved queries.
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+  }
+}

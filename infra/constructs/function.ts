@@ -1,0 +1,112 @@
+// One Lambda of Hooklake: bundled handler, its own role and log group, nothing else.
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NodejsFunction, OutputFormat, LogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+
+/** Repository root, found from this file so synth works from any working directory. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+// esbuild's ESM output has no `require`; CommonJS dependencies that require Node built-ins
+// would throw "Dynamic require is not supported" without this shim.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __hooklakeCreateRequire } from 'node:module';" +
+  'const require = __hooklakeCreateRequire(import.meta.url);';
+
+export interface HooklakeFunctionProps {
+  /** Folder under functions/, e.g. `receiver`; the entry is `functions/<name>/handler.ts`. */
+  name: string;
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  tracing: boolean;
+}
+
+export class HooklakeFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HooklakeFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy writes to any
+    // log group (Resource "*"); this one may only write to the function's own group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Hooklake ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      environment: props.environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        // Prefer the ESM builds of dependencies: better tree-shaking, fewer CJS wrappers.
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: false,
+        logLevel: LogLevel.WARNING,
+        // The AWS SDK v3 is bundled, not taken from the runtime. nodejs24.x ships an SDK v3,
+        // but its version is whatever AWS last rolled out; bundling pins the exact version in
+        // package-lock.json that the unit, emulator (fauxqs, dynalite) and e2e tests ran
+        // against, so a runtime update cannot change behaviour (checksums, retries,
+        // middleware) under a deployed function. The cost, a larger zip, is small: minified
+        // ESM with tree-shaking keeps only the commands the handler uses.
+        bundleAwsSDK: true,
+        externalModules: [],
+      },
+    });
+
+    if (props.tracing) {
+      // X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray tracing is on: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource "*".',
+      });
+    }
+  }
+
+  /** Adds one exact-action, exact-resource statement to the function's role. */
+  allow(actions: string[], resources: string[]): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+  }
+
+  /**
+   * Records why a `<bucket>/<prefix>*` object ARN in this role's policy is acceptable: cdk-nag
+   * flags any `*` in a resource, but an S3 key prefix cannot be written without one.
+   */
+  acknowledgePrefixWildcard(resourceFinding: string, reason: string): void {
+    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resourceFinding}]`, reason });
+  }
+}
+
+/** The cdk-nag spelling of `<bucket ARN>/<prefix>*`, e.g. `<LakeBucket1234.Arn>/claims/*`. */
+export function nagObjectArn(scope: Construct, bucketResource: Construct, keyPattern: string): string {
+  const cfn = bucketResource.node.defaultChild;
+  if (!cfn) throw new Error(`${bucketResource.node.path} has no CloudFormation resource`);
+  const logicalId = Stack.of(scope).getLogicalId(cfn as CfnElement);
+  return `<${logicalId}.Arn>/${keyPattern}`;
+}

@@ -1,0 +1,471 @@
+// HooklakeStack, resource by resource and permission by permission. One synth (with real
+// esbuild bundling of the handlers) for the file; a second, unbundled one for non-default props.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cdkJsonContext } from '../../infra/app.ts';
+import type { HooklakeFunction } from '../../infra/constructs/function.ts';
+import { HooklakeStack, propsFromContext } from '../../infra/stack.ts';
+import { ENV } from '../../shared/config.ts';
+
+type Json = any; // CloudFormation template fragments
+
+let app: App;
+let stack: HooklakeStack;
+let template: Template;
+let resources: Record<string, Json>;
+/** Logical id of an L1 resource, or of an L2 construct's main resource. */
+const id = (construct: IConstruct) =>
+  stack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
+
+beforeAll(() => {
+  app = new App({ context: cdkJsonContext() });
+  stack = new HooklakeStack(app, 'HooklakeStack');
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+});
+
+/** Renders Ref/GetAtt/Join like cdk-nag does: `<Logical.Arn>/claims/*`. */
+function flatten(value: Json): string {
+  if (typeof value === 'string') return value;
+  if (value?.Ref) return `<${value.Ref}>`;
+  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
+  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(flatten).join(value['Fn::Join'][0]);
+  throw new Error(`cannot flatten ${JSON.stringify(value)}`);
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every (action, resource) pair the role's attached policies allow, sorted. */
+function permissionsOf(roleLogicalId: string): string[] {
+  const pairs: string[] = [];
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    if (!resource.Properties.Roles.some((role: Json) => role.Ref === roleLogicalId)) continue;
+    for (const statement of resource.Properties.PolicyDocument.Statement) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Condition).toBeUndefined();
+      for (const action of asArray(statement.Action)) {
+        for (const target of asArray(statement.Resource)) pairs.push(`${action} ${flatten(target)}`);
+      }
+    }
+  }
+  return pairs.sort();
+}
+
+function resourcesOfType(type: string): [string, Json][] {
+  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+describe('lambda functions', () => {
+  it('bundles three handlers for nodejs24.x on arm64', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+    }
+  });
+
+  it('passes each function exactly its environment, named by ENV', () => {
+    const env = (fn: IConstruct) => resources[id(fn)].Properties.Environment.Variables as Record<string, Json>;
+    const queue = id(stack.ingest.queue);
+    const bucket = id(stack.lake.bucket);
+    const table = id(stack.stateTable.table);
+    expect(env(stack.receiver.fn)).toEqual({
+      [ENV.ingestQueueUrl]: { Ref: queue },
+      [ENV.lakeBucket]: { Ref: bucket },
+    });
+    expect(env(stack.processor.fn)).toEqual({
+      [ENV.lakeBucket]: { Ref: bucket },
+      [ENV.tableName]: { Ref: table },
+    });
+    expect(env(stack.api.fn)).toEqual({
+      [ENV.tableName]: { Ref: table },
+      [ENV.lakeBucket]: { Ref: bucket },
+      [ENV.allowPrivateTargets]: '0',
+    });
+  });
+
+  it('logs each function to its own log group with a retention', () => {
+    for (const fn of [stack.receiver, stack.processor, stack.api]) {
+      const props = resources[id(fn.fn)].Properties;
+      expect(props.LoggingConfig.LogGroup).toEqual({ Ref: id(fn.logGroup) });
+      expect(resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('emits minified ESM bundles with the require shim and the AWS SDK inside', () => {
+    for (const fn of [stack.receiver, stack.processor, stack.api]) {
+      const key: string = resources[id(fn.fn)].Properties.Code.S3Key;
+      const bundle = readFileSync(path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+      expect(bundle.startsWith("import { createRequire as __hooklakeCreateRequire } from 'node:module';")).toBe(true);
+      expect(/export\s*\{[^}]*\bhandler\b[^}]*\}/.test(bundle), 'exports handler').toBe(true);
+      expect(/from\s*["']@aws-sdk\//.test(bundle), 'imports @aws-sdk at runtime').toBe(false); // bundled, not external
+      expect(bundle.includes('sourceMappingURL'), 'has a source map').toBe(false);
+      const averageLineLength = bundle.length / bundle.split('\n').length;
+      expect(averageLineLength, 'minified bundles have long lines').toBeGreaterThan(500);
+    }
+  });
+
+  it('each bundle loads as ESM on Node 24 and exports a handler function', () => {
+    const env = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      [ENV.ingestQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest',
+      [ENV.lakeBucket]: 'lake-bucket',
+      [ENV.tableName]: 'hooklake-table',
+    };
+    for (const fn of [stack.receiver, stack.processor, stack.api]) {
+      const key: string = resources[id(fn.fn)].Properties.Code.S3Key;
+      const bundle = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+      const script = `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`;
+      expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' })).toBe('function');
+    }
+  });
+});
+
+describe('ingest queue', () => {
+  it('is encrypted, TLS-only and redrives to a DLQ after 5 receives', () => {
+    const queue = resources[id(stack.ingest.queue)].Properties;
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [id(stack.ingest.deadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    expect(resources[id(stack.ingest.deadLetterQueue)].Properties.SqsManagedSseEnabled).toBe(true);
+    for (const queueId of [id(stack.ingest.queue), id(stack.ingest.deadLetterQueue)]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('hides messages for at least six processor timeouts', () => {
+    const timeout = resources[id(stack.processor.fn)].Properties.Timeout;
+    expect(resources[id(stack.ingest.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it('feeds the processor in batches of 100 with partial batch failures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [id(stack.ingest.queue), 'Arn'] },
+      FunctionName: { Ref: id(stack.processor.fn) },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('alarms on any message in the DLQ and on an old oldest message', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.ingest.deadLetterQueue), 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.ingest.queue), 'QueueName'] } }],
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+});
+
+describe('state table', () => {
+  it('is pk/sk strings, on demand, PITR, TTL on expiresAt, protected and retained', () => {
+    const table = resources[id(stack.stateTable.table)];
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+  });
+});
+
+describe('lake bucket', () => {
+  it('every bucket is encrypted, private, TLS-only and retained', () => {
+    const buckets = resourcesOfType('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(3); // lake, access logs, Athena results
+    for (const [bucketId, bucket] of buckets) {
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('expires quarantine/ and claims/ after 7 days and logs access', () => {
+    const lake = resources[id(stack.lake.bucket)].Properties;
+    const rules = lake.LifecycleConfiguration.Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'quarantine/', ExpirationInDays: 7, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'claims/', ExpirationInDays: 7, Status: 'Enabled' }),
+      ]),
+    );
+    // The lake itself (webhooks/) never expires.
+    expect(rules.filter((rule: Json) => rule.ExpirationInDays !== undefined).map((rule: Json) => rule.Prefix).sort()).toEqual([
+      'claims/',
+      'quarantine/',
+    ]);
+    expect(lake.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: id(stack.lake.accessLogsBucket) });
+  });
+});
+
+describe('Glue and Athena', () => {
+  it('declares the webhooks table as Parquet with the four Kondado columns', () => {
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'hooklake' } });
+    const table = resources[id(stack.analytics.table)].Properties;
+    expect(table.DatabaseName).toEqual({ Ref: id(stack.analytics.database) });
+    const input = table.TableInput;
+    expect(input.Name).toBe('webhooks');
+    expect(input.TableType).toBe('EXTERNAL_TABLE');
+    expect(input.StorageDescriptor.Columns).toEqual([
+      { Name: '__kdd_request_id', Type: 'string' },
+      { Name: '__kdd_request_unix_timestamp', Type: 'double' },
+      { Name: '__kdd_requester_key', Type: 'string' },
+      { Name: '__kdd_request_body', Type: 'string' },
+    ]);
+    expect(input.PartitionKeys).toEqual([
+      { Name: 'pipeline_id', Type: 'string' },
+      { Name: 'dt', Type: 'string' },
+    ]);
+    expect(input.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat');
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    );
+    expect(flatten(input.StorageDescriptor.Location)).toBe(`s3://<${id(stack.lake.bucket)}>/webhooks/`);
+  });
+
+  it('projects pipeline_id (injected) and dt (date up to NOW) onto the processor layout', () => {
+    const parameters = resources[id(stack.analytics.table)].Properties.TableInput.Parameters;
+    const { 'storage.location.template': locationTemplate, ...rest } = parameters;
+    expect(rest).toEqual({
+      EXTERNAL: 'TRUE',
+      classification: 'parquet',
+      'projection.enabled': 'true',
+      'projection.pipeline_id.type': 'injected',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '2024-01-01,NOW',
+      'projection.dt.interval': '1',
+      'projection.dt.interval.unit': 'DAYS',
+    });
+    expect(flatten(locationTemplate)).toBe(
+      `s3://<${id(stack.lake.bucket)}>/webhooks/pipeline_id=\${pipeline_id}/dt=\${dt}/`,
+    );
+  });
+
+  it('has a workgroup that enforces an encrypted result location', () => {
+    const workGroup = resources[id(stack.analytics.workGroup)].Properties;
+    expect(workGroup.Name).toBe('hooklake');
+    expect(workGroup.WorkGroupConfiguration.EnforceWorkGroupConfiguration).toBe(true);
+    expect(flatten(workGroup.WorkGroupConfiguration.ResultConfiguration.OutputLocation)).toBe(
+      `s3://<${id(stack.analytics.resultsBucket)}>/results/`,
+    );
+    expect(workGroup.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration).toEqual({
+      EncryptionOption: 'SSE_S3',
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  const integrationTarget = (routeKey: string) => {
+    const [, route] = resourcesOfType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKey)!;
+    const integrationId = flatten(route.Properties.Target).replace(/^integrations\/<(.*)>$/, '$1');
+    return resources[integrationId].Properties;
+  };
+
+  it('routes ANY / to the receiver and ANY /v4/{proxy+} to the api, payload 2.0', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    expect(resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort()).toEqual([
+      'ANY /',
+      'ANY /v4/{proxy+}',
+    ]);
+    expect(integrationTarget('ANY /')).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [id(stack.receiver.fn), 'Arn'] },
+    });
+    expect(integrationTarget('ANY /v4/{proxy+}')).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [id(stack.api.fn), 'Arn'] },
+    });
+  });
+
+  it('throttles the $default stage and writes access logs without query strings', () => {
+    const [, stage] = resourcesOfType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
+    const format: string = stage.Properties.AccessLogSettings.Format;
+    expect(JSON.parse(format)).toHaveProperty('requestId', '$context.requestId');
+    expect(format).not.toMatch(/querystring|rawQueryString|requestOverride|\$input/i);
+  });
+});
+
+describe('IAM (exact, no wildcard actions)', () => {
+  const roleId = (fn: HooklakeFunction) => id(fn.role);
+  const logWrites = (fn: HooklakeFunction) => [
+    `logs:CreateLogStream <${id(fn.logGroup)}.Arn>`,
+    `logs:PutLogEvents <${id(fn.logGroup)}.Arn>`,
+  ];
+  const lake = () => `<${id(stack.lake.bucket)}.Arn>`;
+  const table = () => `<${id(stack.stateTable.table)}.Arn>`;
+  const queue = () => `<${id(stack.ingest.queue)}.Arn>`;
+
+  it('receiver: SendMessage to the ingest queue, PutObject under claims/, nothing else', () => {
+    const permissions = permissionsOf(roleId(stack.receiver));
+    expect(permissions).toEqual(
+      [...logWrites(stack.receiver), `sqs:SendMessage ${queue()}`, `s3:PutObject ${lake()}/claims/*`].sort(),
+    );
+    expect(permissions.some((p) => p.startsWith('s3:GetObject'))).toBe(false);
+    expect(permissions.some((p) => p.startsWith('dynamodb:'))).toBe(false);
+  });
+
+  it('processor: consume the queue, read claims, write webhooks/ and quarantine/, read tokens, bump counters', () => {
+    expect(permissionsOf(roleId(stack.processor))).toEqual(
+      [
+        ...logWrites(stack.processor),
+        ...['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
+          (action) => `sqs:${action} ${queue()}`,
+        ),
+        `s3:GetObject ${lake()}/claims/*`,
+        `s3:PutObject ${lake()}/webhooks/*`,
+        `s3:PutObject ${lake()}/quarantine/*`,
+        `dynamodb:BatchGetItem ${table()}`,
+        `dynamodb:GetItem ${table()}`,
+        `dynamodb:UpdateItem ${table()}`,
+      ].sort(),
+    );
+  });
+
+  it('api: table read/write and read-only lake, no queue, no claims', () => {
+    const permissions = permissionsOf(roleId(stack.api));
+    expect(permissions).toEqual(
+      [
+        ...logWrites(stack.api),
+        ...['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'ConditionCheckItem'].map(
+          (action) => `dynamodb:${action} ${table()}`,
+        ),
+        `s3:ListBucket ${lake()}`,
+        `s3:GetObject ${lake()}/quarantine/*`,
+        `s3:GetObject ${lake()}/webhooks/*`,
+      ].sort(),
+    );
+    expect(permissions.some((p) => p.startsWith('s3:Put') || p.startsWith('s3:Delete') || p.startsWith('sqs:'))).toBe(false);
+  });
+
+  it('no policy anywhere has a wildcard action or Resource "*", and no role has managed policies', () => {
+    for (const [, policy] of resourcesOfType('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        for (const action of asArray(statement.Action)) expect(action).not.toContain('*');
+        for (const target of asArray(statement.Resource)) expect(target).not.toBe('*');
+      }
+    }
+    for (const [, role] of resourcesOfType('AWS::IAM::Role')) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('exports what operators and the CLI need', () => {
+    const outputs = template.toJSON().Outputs;
+    for (const name of ['ApiUrl', 'LakeBucketName', 'TableName', 'IngestQueueUrl', 'AthenaWorkGroup', 'GlueDatabase']) {
+      expect(outputs).toHaveProperty(name);
+    }
+    expect(outputs.TableName.Value).toEqual({ Ref: id(stack.stateTable.table) });
+    expect(outputs.GlueDatabase.Value).toEqual({ Ref: id(stack.analytics.database) });
+    expect(outputs.AthenaWorkGroup.Value).toEqual({ Ref: id(stack.analytics.workGroup) });
+    expect(flatten(outputs.ApiUrl.Value)).toMatch(/^https:\/\/<.+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/$/);
+  });
+});
+
+describe('configuration', () => {
+  it('reads settings from CDK context, as strings (-c) or JSON values (cdk.json)', () => {
+    const fromCli = new App({
+      context: {
+        'hooklake:allowPrivateTargets': 'true',
+        'hooklake:quarantineDays': '3',
+        'hooklake:maxBatchingWindowSeconds': '10',
+        'hooklake:logRetentionDays': '14',
+        'hooklake:glueDatabase': 'lake_test',
+      },
+    });
+    expect(propsFromContext(fromCli.node)).toEqual({
+      allowPrivateTargets: true,
+      quarantineDays: 3,
+      maxBatchingWindowSeconds: 10,
+      logRetention: 14,
+      glueDatabaseName: 'lake_test',
+    });
+    expect(propsFromContext(new App().node)).toEqual({});
+    expect(() => propsFromContext(new App({ context: { 'hooklake:quarantineDays': 'soon' } }).node)).toThrow(/quarantineDays/);
+    expect(() => propsFromContext(new App({ context: { 'hooklake:logRetentionDays': 2 } }).node)).toThrow(/retention/);
+  });
+
+  it('applies non-default props without touching process.env', () => {
+    // Bundling is skipped here: the default stack above already proved it.
+    const other = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const custom = new HooklakeStack(other, 'Custom', {
+      allowPrivateTargets: true,
+      quarantineDays: 3,
+      maxBatchingWindowSeconds: 10,
+      glueDatabaseName: 'hooklake_test',
+    });
+    const t = Template.fromStack(custom);
+    const apiEnv = t.toJSON().Resources[custom.getLogicalId(custom.api.fn.node.defaultChild as CfnElement)].Properties
+      .Environment.Variables;
+    expect(apiEnv[ENV.allowPrivateTargets]).toBe('1');
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 10 });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'quarantine/', ExpirationInDays: 3 })]) },
+    });
+    t.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'hooklake_test' } });
+  });
+});
