@@ -137,4 +137,13 @@ export const ENV = {
   sqsEndpoint: 'HOOKLAKE_SQS_ENDPOINT',
   s3Endpoint: 'HOOKLAKE_S3_ENDPOINT',
   dynamodbEndpoint: 'HOOKLAKE_DYNAMODB_ENDPOINT',
+  // Outbound (fan-out). The events queue carries both new events and delivery retries.
+  eventsQueueUrl: 'HOOKLAKE_EVENTS_QUEUE_URL',
+  /** KMS key that encrypts subscription signing secrets on AWS. */
+  secretsKmsKeyId: 'HOOKLAKE_SECRETS_KMS_KEY_ID',
+  /** Local stack only: base64 AES-256 key used instead of KMS. */
+  localSecretKey: 'HOOKLAKE_LOCAL_SECRET_KEY',
+  deliveryTimeoutMs: 'HOOKLAKE_DELIVERY_TIMEOUT_MS',
+  deliveryRetentionDays: 'HOOKLAKE_DELIVERY_RETENTION_DAYS',
+  fanoutConcurrency: 'HOOKLAKE_FANOUT_CONCURRENCY',
 } as const;

@@ -1,0 +1,138 @@
+// The contract between the management API (and CLI) and the outbound delivery engine.
+// The API validates and shapes requests; everything that touches subscriptions, events and
+// deliveries goes through `OutboundService` (implemented in shared/services/outbound.ts).
+import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
+
+export type DeliveryMethod = 'POST' | 'GET';
+export type BodyFormat = 'json' | 'form';
+
+export interface SubscriptionInput {
+  webhookUrl: string;
+  webhookHttpMethod: DeliveryMethod;
+  events: string[];
+  /** Only events of this pipeline; absent = every pipeline (and events without one). */
+  pipelineId?: number | undefined;
+  description?: string | undefined;
+  /** Extra request headers (not hop-by-hop, not the signature headers). */
+  headers?: Record<string, string> | undefined;
+  /** POST body format; ignored for GET. Default json. */
+  format?: BodyFormat | undefined;
+  /** Default true. */
+  enabled?: boolean | undefined;
+}
+
+/** A subscription as the API shows it: never the secret. */
+export interface Subscription {
+  id: string;
+  webhookUrl: string;
+  webhookHttpMethod: DeliveryMethod;
+  events: string[];
+  pipelineId?: number | undefined;
+  description?: string | undefined;
+  headers: Record<string, string>;
+  format: BodyFormat;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface DeliveryAttempt {
+  /** 1-based; a redelivery continues the numbering. */
+  number: number;
+  at: string;
+  /** HTTP status when the endpoint answered. */
+  statusCode?: number | undefined;
+  latencyMs: number;
+  ok: boolean;
+  /** Why an attempt was invalid: http_status, timeout, connection, redirect, blocked_address, url_too_long, ... */
+  errorClass?: string | undefined;
+  /** First bytes of the response body (bounded, UTF-8, may be cut). */
+  responseSnippet?: string | undefined;
+}
+
+export interface Delivery {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  /** Standard Webhooks `webhook-id`: the same for every attempt of this delivery. */
+  webhookId: string;
+  status: DeliveryStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** When the next retry is due, while pending. */
+  nextAttemptAt?: string | undefined;
+  attempts: DeliveryAttempt[];
+}
+
+export interface EventTypeInfo {
+  type: string;
+  description: string;
+  subscribable: boolean;
+  /** A full example delivery envelope. */
+  example: JsonValue;
+}
+
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  timestamp: string;
+  /** How many subscriptions it matched when it was fanned out (known only once fanned out). */
+  matched?: number | undefined;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  statusCode?: number | undefined;
+  latencyMs: number;
+  errorClass?: string | undefined;
+  responseSnippet?: string | undefined;
+}
+
+export interface DeliveryQuery {
+  limit?: number | undefined;
+  status?: DeliveryStatus | undefined;
+  /** ISO times bounding createdAt, inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** Typed failures the API maps to documented error codes. */
+export class OutboundError extends Error {
+  override name = 'OutboundError';
+  readonly code:
+    | 'NOT_FOUND'
+    | 'INVALID_TARGET' // URL refused: scheme, credentials, private/loopback/metadata address (SSRF)
+    | 'INVALID_EVENT_TYPE'
+    | 'PAYLOAD_TOO_LARGE';
+  constructor(code: OutboundError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface OutboundService {
+  /** Checks the URL (including DNS resolution) against the SSRF rules; returns the secret once. */
+  createSubscription(input: SubscriptionInput): Promise<{ subscription: Subscription; secret: string }>;
+  listSubscriptions(): Promise<Subscription[]>;
+  getSubscription(id: string): Promise<Subscription | undefined>;
+  /** Partial update (e.g. enabled, events, description). */
+  updateSubscription(id: string, changes: Partial<SubscriptionInput>): Promise<Subscription>;
+  /** Returns false when there was nothing to delete. */
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Sends a signed `ping` synchronously and reports how the endpoint answered. */
+  testSubscription(id: string): Promise<ConnectionTestResult>;
+
+  listEventTypes(): EventTypeInfo[];
+  /** Publishes a custom event (or, internally, a built-in one) for fan-out. */
+  publishEvent(type: string, data: JsonValue, options?: { pipelineId?: number | undefined }): Promise<PublishedEvent>;
+
+  listDeliveries(subscriptionId: string, query?: DeliveryQuery): Promise<Delivery[]>;
+  getDelivery(subscriptionId: string, deliveryId: string): Promise<Delivery | undefined>;
+  /** Queues one more attempt of a delivery (any status); attempts continue its log. */
+  redeliver(subscriptionId: string, deliveryId: string): Promise<Delivery>;
+  /** Queues every `failed` delivery of a subscription created within [from, to]. */
+  redeliverFailed(subscriptionId: string, range: { from: string; to: string }): Promise<{ queued: number }>;
+}
