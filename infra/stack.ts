@@ -1,5 +1,6 @@
 // HooklakeStack: the inbound half on AWS (HTTP API -> receiver -> SQS -> processor -> S3 lake),
-// the management API, and Athena over the lake.
+// the management API, Athena over the lake, and the outbound half (events queue -> fan-out ->
+// subscribers, signing secrets under a KMS key).
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
@@ -9,11 +10,16 @@ import { HooklakeFunction, nagObjectArn } from './constructs/function.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
+import { EVENTS_DLQ_RETENTION_DAYS, Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
 
 export interface HooklakeStackProps extends StackProps {
-  /** Let the api accept subscription targets on private/loopback addresses. Default false. */
+  /** Let the api and fan-out accept subscription targets on private/loopback addresses. Default false. */
   allowPrivateTargets?: boolean;
+  /** Timeout of one outbound delivery attempt (and of the api's connection test), ms. Default 5000. */
+  deliveryTimeoutMs?: number;
+  /** Days the delivery log (DynamoDB TTL) and large event payloads (`events/`) are kept. Default 30. */
+  deliveryRetentionDays?: number;
   /** Days quarantined requests are kept. Default 7. */
   quarantineDays?: number;
   /** Seconds the processor's event source waits to fill a batch. Default 5. */
@@ -37,6 +43,8 @@ export interface HooklakeStackProps extends StackProps {
 
 export const DEFAULTS = {
   allowPrivateTargets: false,
+  deliveryTimeoutMs: 5000,
+  deliveryRetentionDays: 30,
   quarantineDays: 7,
   maxBatchingWindowSeconds: 5,
   processorBatchSize: 100,
@@ -52,6 +60,8 @@ export const DEFAULTS = {
 /** CDK context keys (cdk.json or `cdk deploy -c key=value`) that map to stack props. */
 export const CONTEXT_KEYS = {
   allowPrivateTargets: 'hooklake:allowPrivateTargets',
+  deliveryTimeoutMs: 'hooklake:deliveryTimeoutMs',
+  deliveryRetentionDays: 'hooklake:deliveryRetentionDays',
   quarantineDays: 'hooklake:quarantineDays',
   maxBatchingWindowSeconds: 'hooklake:maxBatchingWindowSeconds',
   processorBatchSize: 'hooklake:processorBatchSize',
@@ -94,6 +104,8 @@ export function propsFromContext(node: Node): HooklakeStackProps {
   }
   return stripUndefined({
     allowPrivateTargets: bool(CONTEXT_KEYS.allowPrivateTargets),
+    deliveryTimeoutMs: int(CONTEXT_KEYS.deliveryTimeoutMs, 1),
+    deliveryRetentionDays: int(CONTEXT_KEYS.deliveryRetentionDays, 1),
     quarantineDays: int(CONTEXT_KEYS.quarantineDays, 1),
     maxBatchingWindowSeconds: int(CONTEXT_KEYS.maxBatchingWindowSeconds, 0),
     processorBatchSize: int(CONTEXT_KEYS.processorBatchSize, 1),
@@ -118,10 +130,40 @@ function stackPropsOnly(props: HooklakeStackProps): StackProps {
 }
 
 // Timeouts: the receiver answers synchronously; the api sits behind API Gateway's 30 s limit;
-// the processor writes one Parquet object per pipeline and day of a batch.
+// the processor writes one Parquet object per pipeline and day of a batch; the fan-out performs
+// the deliveries of a batch of events, each attempt bounded by the delivery timeout.
 const RECEIVER_TIMEOUT = Duration.seconds(10);
 const PROCESSOR_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(29);
+const FANOUT_TIMEOUT = Duration.seconds(60);
+
+// Fan-out throughput vs. receiver load: at most FANOUT_MAX_CONCURRENCY invocations at once (the
+// event source's cap, so a burst queues up instead of fanning out unbounded), each with at most
+// FANOUT_HTTP_CONCURRENCY requests in flight: 20 x 16 = 320 concurrent deliveries in total.
+const FANOUT_BATCH_SIZE = 10;
+const FANOUT_BATCHING_WINDOW = Duration.seconds(1);
+const FANOUT_MAX_CONCURRENCY = 20;
+const FANOUT_HTTP_CONCURRENCY = 16;
+// Retries wait in the events queue with DelaySeconds up to 900 s (see outbound.ts): alarm at
+// twice that, so only a stalled fan-out, not a normal retry, trips it.
+const EVENTS_OLDEST_MESSAGE_ALARM_AGE = Duration.minutes(30);
+// The api's connection test sends a ping synchronously inside its 29 s; leave room for the rest.
+const MAX_DELIVERY_TIMEOUT_MS = 20_000;
+
+/** Rejects outbound settings the resources cannot honour. */
+function checkOutboundSettings(settings: { deliveryTimeoutMs: number; deliveryRetentionDays: number }): void {
+  const { deliveryTimeoutMs, deliveryRetentionDays } = settings;
+  if (!Number.isInteger(deliveryTimeoutMs) || deliveryTimeoutMs < 100 || deliveryTimeoutMs > MAX_DELIVERY_TIMEOUT_MS) {
+    throw new Error(`deliveryTimeoutMs must be a whole number of ms in [100, ${MAX_DELIVERY_TIMEOUT_MS}], got ${deliveryTimeoutMs}`);
+  }
+  // A message parked in the events DLQ may point at its payload under events/; the payload must
+  // not expire while the message can still be redriven.
+  if (!Number.isInteger(deliveryRetentionDays) || deliveryRetentionDays < EVENTS_DLQ_RETENTION_DAYS) {
+    throw new Error(
+      `deliveryRetentionDays must be a whole number of days >= ${EVENTS_DLQ_RETENTION_DAYS} (the events DLQ retention), got ${deliveryRetentionDays}`,
+    );
+  }
+}
 
 export class HooklakeStack extends Stack {
   readonly lake: Lake;
@@ -131,16 +173,22 @@ export class HooklakeStack extends Stack {
   readonly receiver: HooklakeFunction;
   readonly processor: HooklakeFunction;
   readonly api: HooklakeFunction;
+  readonly outbound: Outbound;
+  readonly fanout: HooklakeFunction;
   readonly httpApi: HooklakeHttpApi;
 
   constructor(scope: Construct, id: string, props: HooklakeStackProps = {}) {
     super(scope, id, {
-      description: 'Hooklake: serverless webhook platform (inbound webhooks, lake, management API)',
+      description: 'Hooklake: serverless webhook platform (inbound webhooks, lake, management API, outbound fan-out)',
       ...stackPropsOnly(props),
     });
     const settings = { ...DEFAULTS, ...stripUndefined(props) };
+    checkOutboundSettings(settings);
 
-    this.lake = new Lake(this, 'Lake', { quarantineDays: settings.quarantineDays });
+    this.lake = new Lake(this, 'Lake', {
+      quarantineDays: settings.quarantineDays,
+      eventsDays: settings.deliveryRetentionDays,
+    });
     this.stateTable = new StateTable(this, 'State');
     this.analytics = new Analytics(this, 'Analytics', {
       lakeBucket: this.lake.bucket,
@@ -153,10 +201,17 @@ export class HooklakeStack extends Stack {
       processorTimeout: PROCESSOR_TIMEOUT,
       oldestMessageAlarmAge: Duration.minutes(5),
     });
+    this.outbound = new Outbound(this, 'Outbound', {
+      fanoutTimeout: FANOUT_TIMEOUT,
+      oldestMessageAlarmAge: EVENTS_OLDEST_MESSAGE_ALARM_AGE,
+    });
 
     const bucket = this.lake.bucket;
     const table = this.stateTable.table;
+    const eventsQueue = this.outbound.queue;
+    const secretsKey = this.outbound.secretsKey;
     const common = { logRetention: settings.logRetention, tracing: settings.tracing };
+    const allowPrivateTargets = settings.allowPrivateTargets ? '1' : '0';
 
     this.receiver = new HooklakeFunction(this, 'Receiver', {
       ...common,
@@ -178,6 +233,7 @@ export class HooklakeStack extends Stack {
       environment: {
         [ENV.lakeBucket]: bucket.bucketName,
         [ENV.tableName]: table.tableName,
+        [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
       },
     });
     this.api = new HooklakeFunction(this, 'ManagementApi', {
@@ -189,7 +245,28 @@ export class HooklakeStack extends Stack {
       environment: {
         [ENV.tableName]: table.tableName,
         [ENV.lakeBucket]: bucket.bucketName,
-        [ENV.allowPrivateTargets]: settings.allowPrivateTargets ? '1' : '0',
+        [ENV.allowPrivateTargets]: allowPrivateTargets,
+        [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
+        [ENV.secretsKmsKeyId]: secretsKey.keyArn,
+        [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+      },
+    });
+    this.fanout = new HooklakeFunction(this, 'Fanout', {
+      ...common,
+      name: 'fanout',
+      description: 'Hooklake fan-out: delivers events to subscriptions, signed, with Kommo retry rules',
+      memorySize: 512,
+      timeout: FANOUT_TIMEOUT,
+      environment: {
+        [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
+        [ENV.tableName]: table.tableName,
+        [ENV.lakeBucket]: bucket.bucketName,
+        [ENV.secretsKmsKeyId]: secretsKey.keyArn,
+        [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        [ENV.fanoutConcurrency]: String(FANOUT_HTTP_CONCURRENCY),
+        [ENV.allowPrivateTargets]: allowPrivateTargets,
       },
     });
 
@@ -197,10 +274,16 @@ export class HooklakeStack extends Stack {
       batchSize: settings.processorBatchSize,
       maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
     });
+    this.outbound.connectFanout(this.fanout.fn, {
+      batchSize: FANOUT_BATCH_SIZE,
+      maxBatchingWindow: FANOUT_BATCHING_WINDOW,
+      maxConcurrency: FANOUT_MAX_CONCURRENCY,
+    });
 
     // Permissions, exact actions only. The grant*() helpers are avoided where they add more
     // than a function needs (bucket.grantPut adds s3:Abort*, table.grantReadData adds Scan).
-    // The event source above already granted the processor exactly the SQS consume actions.
+    // The event sources above already granted the processor and the fan-out exactly the SQS
+    // consume actions on their queues.
     const objects = (prefix: string) => this.lake.objectsArn(prefix);
     const nagObjects = (prefix: string) => nagObjectArn(this, bucket, `${prefix}*`);
 
@@ -209,17 +292,22 @@ export class HooklakeStack extends Stack {
     this.receiver.allow(['s3:PutObject'], [objects(LAKE_PREFIX.claims)]);
     this.receiver.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.claims), 'Receiver writes claim-check bodies only under claims/ (one object per request id).');
 
-    // processor: read claims, land rows and rejects, look up tokens/pipelines, bump counters.
+    // processor: read claims, land rows and rejects, look up tokens/pipelines, bump counters;
+    // publish built-in events (webhook_received, batch_landed, webhook_rejected), after a
+    // (cached) Query of the subscriptions so that events nobody subscribed to are not sent.
     this.processor.allow(['s3:GetObject'], [objects(LAKE_PREFIX.claims)]);
     this.processor.allow(['s3:PutObject'], [objects(LAKE_PREFIX.webhooks), objects(LAKE_PREFIX.quarantine)]);
-    this.processor.allow(['dynamodb:BatchGetItem', 'dynamodb:GetItem'], [table.tableArn]);
+    this.processor.allow(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], [table.tableArn]);
     this.processor.allow(['dynamodb:UpdateItem'], [table.tableArn]);
+    this.processor.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
     this.processor.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.claims), 'Processor reads claim-check bodies, which exist only under claims/.');
     this.processor.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.webhooks), 'Processor lands Parquet under webhooks/pipeline_id=N/dt=D/; keys are per batch, so only a prefix can be granted.');
     this.processor.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.quarantine), 'Processor writes rejected requests under quarantine/pipeline_id=N/dt=D/; keys are per batch.');
 
     // api: manage pipelines, tokens, admins and subscriptions in the table; read the lake for
-    // the rejections view (counters in the table, samples under quarantine/) and row samples.
+    // the rejections view (counters in the table, samples under quarantine/) and row samples;
+    // publish custom events and redeliveries (large payloads under events/); encrypt new
+    // signing secrets and decrypt them for the connection test.
     this.api.allow(
       [
         'dynamodb:GetItem',
@@ -237,6 +325,30 @@ export class HooklakeStack extends Stack {
     this.api.allow(['s3:GetObject'], [objects(LAKE_PREFIX.quarantine), objects(LAKE_PREFIX.webhooks)]);
     this.api.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.quarantine), 'Management API reads quarantined requests (read-only) for the rejections view.');
     this.api.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.webhooks), 'Management API reads landed Parquet (read-only); claims/ stays out of reach.');
+    this.api.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
+    this.api.allow(['kms:Encrypt', 'kms:Decrypt'], [secretsKey.keyArn]);
+    this.api.allow(['s3:PutObject'], [objects(LAKE_PREFIX.events)]);
+    this.api.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.events), 'Management API writes published event payloads too large for SQS under events/ (one object per event id; write-only).');
+
+    // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions, deliveries and
+    // suspension state in the table (conditional writes); decrypt signing secrets (never
+    // encrypt: only the api creates them); read large payloads under events/ and write the
+    // per-subscription jobs' payloads there.
+    this.fanout.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
+    this.fanout.allow(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+      ],
+      [table.tableArn],
+    );
+    this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn]);
+    this.fanout.allow(['s3:GetObject', 's3:PutObject'], [objects(LAKE_PREFIX.events)]);
+    this.fanout.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.events), 'Fan-out reads and writes large event payloads under events/ only (keys per event id, expired by the delivery retention).');
 
     this.httpApi = new HooklakeHttpApi(this, 'Http', {
       receiver: this.receiver.fn,
@@ -253,5 +365,8 @@ export class HooklakeStack extends Stack {
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: this.ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
     new CfnOutput(this, 'GlueDatabase', { value: this.analytics.database.ref });
+    new CfnOutput(this, 'EventsQueueUrl', { value: eventsQueue.queueUrl, description: 'Outbound events and delivery retries' });
+    new CfnOutput(this, 'EventsDeadLetterQueueUrl', { value: this.outbound.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SecretsKeyArn', { value: secretsKey.keyArn, description: 'KMS key encrypting subscription signing secrets' });
   }
 }
