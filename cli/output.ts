@@ -13,13 +13,13 @@ export function cell(value: unknown, max = MAX_CELL): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Columns separated by two spaces under a header (upper case by default); numbers right-aligned. */
+/** Columns separated by two spaces under a header (upper case by default); numbers right-aligned; cells cut at `maxCell` (80). */
 export function table(
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
-  options: { upperCaseHeader?: boolean } = {},
+  options: { upperCaseHeader?: boolean; maxCell?: number } = {},
 ): string {
-  const cells = rows.map((row) => columns.map((_, index) => cell(row[index])));
+  const cells = rows.map((row) => columns.map((_, index) => cell(row[index], options.maxCell)));
   const numeric = columns.map((_, index) =>
     rows.length > 0 && rows.every((row) => typeof row[index] === 'number' || row[index] === null || row[index] === undefined),
   );

@@ -1,10 +1,12 @@
-// The `hooklake` command tree. Each group registers itself; the outbound commands
-// (`subscriptions ...`, `events`) join with one register call each.
+// The `hooklake` command tree. Each group registers itself: inbound (pipelines, tokens, admin,
+// query) and outbound (subscriptions, events).
 import { Command } from 'commander';
 import { registerAdmin } from './admin.ts';
 import type { CliIo } from './context.ts';
+import { registerEvents } from './events.ts';
 import { registerPipelines } from './pipelines.ts';
 import { registerQuery } from './query.ts';
+import { registerSubscriptions } from './subscriptions.ts';
 import { registerTokens } from './tokens.ts';
 
 export function buildProgram(io: CliIo): Command {
@@ -26,5 +28,7 @@ export function buildProgram(io: CliIo): Command {
   registerTokens(program, io);
   registerAdmin(program, io);
   registerQuery(program, io);
+  registerSubscriptions(program, io);
+  registerEvents(program, io);
   return program;
 }

@@ -6,6 +6,7 @@ import type { ApiConfig } from '../../shared/config.ts';
 import type { ApiRequest, ApiResponse } from '../../shared/domain/api-router.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { managementApi, type ManagementDeps } from '../../shared/domain/management-api.ts';
+import { createOutboundService } from '../../shared/services/outbound.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -16,6 +17,7 @@ export function apiDeps(config: ApiConfig): ManagementDeps {
   return {
     store: dynamoManagementStore(createDynamoDbClient(config.aws), config.tableName),
     clock: systemClock,
+    outbound: createOutboundService(config),
   };
 }
 

@@ -16,11 +16,15 @@ export const API_ERRORS = {
   ROUTE_NOT_FOUND: 404,
   /** The path exists, the method does not (see the `Allow` header). */
   METHOD_NOT_ALLOWED: 405,
+  /** A webhook URL refused: not http(s), credentials in it, or a private/loopback/metadata address. */
+  INVALID_TARGET: 400,
+  /** An event type that is malformed, reserved, or not allowed here (e.g. subscribing to `ping`). */
+  INVALID_EVENT_TYPE: 400,
   /** The request names resources that do not exist (e.g. a token scoped to an unknown pipeline). */
   UNKNOWN_PIPELINE: 409,
   /** The request conflicts with the current state. */
   CONFLICT: 409,
-  /** The body is larger than MAX_REQUEST_BODY_BYTES. */
+  /** The body is larger than MAX_REQUEST_BODY_BYTES (or the route's own limit). */
   PAYLOAD_TOO_LARGE: 413,
   /** A fault on our side; the detail is logged, not returned. */
   INTERNAL: 500,
@@ -73,6 +77,8 @@ export interface RouteSpec {
   body?: v.GenericSchema;
   /** Validates the query string (as a plain object of strings). */
   query?: v.GenericSchema;
+  /** Body size limit of this route; default MAX_REQUEST_BODY_BYTES. */
+  maxBodyBytes?: number;
 }
 
 export interface RouteContext<D, S extends RouteSpec> {
@@ -214,7 +220,7 @@ export interface ApiPipeline<D> {
   logError(message: string, detail: Record<string, unknown>): void;
 }
 
-/** Auth → size → route → validation → handler; every failure becomes a JSON error response. */
+/** Auth → route → size (the route's limit) → validation → handler; every failure becomes a JSON error response. */
 export async function handleApiRequest<D>(request: ApiRequest, api: ApiPipeline<D>): Promise<ApiResponse> {
   try {
     if (!(await api.authenticate(request))) {
@@ -222,10 +228,11 @@ export async function handleApiRequest<D>(request: ApiRequest, api: ApiPipeline<
         'www-authenticate': 'Bearer',
       });
     }
-    if (request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > MAX_REQUEST_BODY_BYTES) {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `the request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`);
-    }
     const match = matchRoute(api.routes, request.method, request.path);
+    const maxBodyBytes = (match.kind === 'route' ? match.route.spec.maxBodyBytes : undefined) ?? MAX_REQUEST_BODY_BYTES;
+    if (request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > maxBodyBytes) {
+      throw new ApiError('PAYLOAD_TOO_LARGE', `the request body exceeds ${maxBodyBytes} bytes`);
+    }
     if (match.kind === 'no_route') {
       throw new ApiError('ROUTE_NOT_FOUND', `no route for ${request.method.toUpperCase()} ${request.path}`);
     }

@@ -1,16 +1,21 @@
-// The management API under /v4/: pipelines and ingest tokens. Route table, request schemas,
-// admin authentication and the JSON shapes; storage comes in through the ManagementStore port.
+// The management API under /v4/: pipelines and ingest tokens (the outbound routes, in
+// outbound-api.ts, join them). Route table, request schemas, admin authentication and the JSON
+// shapes; storage comes in through the ManagementStore port, outbound through OutboundService.
 import * as v from 'valibot';
 import type { ManagementStore, TokenInfo } from '../ports/management.ts';
 import { UnknownPipelinesError } from '../ports/management.ts';
+import type { OutboundService } from '../ports/outbound.ts';
 import { ApiError, handleApiRequest, routeFor, type ApiRequest, type ApiResponse, type Route } from './api-router.ts';
 import type { Clock } from './clock.ts';
 import { adminCredentialId, digestsEqual, sha256Hex } from './credentials.ts';
+import { outboundRoutes } from './outbound-api.ts';
 import { REJECTION_REASONS, type PipelineRecord, type RejectionCounts, type RejectionReason } from './records.ts';
 
 export interface ManagementDeps {
   store: ManagementStore;
   clock: Clock;
+  /** Subscriptions, events and deliveries (the outbound delivery engine). */
+  outbound: OutboundService;
 }
 
 /** Days of rejection counts GET /v4/pipelines/{id} reports, today (UTC) included. */
@@ -138,7 +143,7 @@ const isoNow = (clock: Clock) => new Date(clock.nowMs()).toISOString();
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
-// ---- routes: one line each; the outbound routes (/v4/webhook-subscriptions, /v4/events) join this list ----
+// ---- routes: one line each; the outbound routes (/v4/webhook-subscriptions, /v4/events) close the list ----
 
 const route = routeFor<ManagementDeps>();
 
@@ -192,6 +197,8 @@ export const managementRoutes: Route<ManagementDeps>[] = [
     if (token === undefined) throw notFound('token', params.key);
     return ok(tokenJson(token));
   }),
+
+  ...outboundRoutes,
 ];
 
 function notFound(what: string, id: string | number): ApiError {

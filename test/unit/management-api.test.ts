@@ -7,6 +7,7 @@ import {
   windowStart,
   type ManagementDeps,
 } from '../../shared/domain/management-api.ts';
+import { fakeOutboundService } from '../support/fake-outbound-service.ts';
 import { memoryManagementStore } from '../support/memory-management-store.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');
@@ -14,7 +15,7 @@ const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 async function setup() {
   const store = memoryManagementStore();
   const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const deps: ManagementDeps = { store, clock: { nowMs: () => NOW } };
+  const deps: ManagementDeps = { store, clock: { nowMs: () => NOW }, outbound: fakeOutboundService() };
   const errors: unknown[] = [];
   const api = managementApi({ deps, logError: (message, detail) => errors.push({ message, detail }) });
   const call = async (method: string, path: string, body?: unknown, credential: string | null = admin.credential) => {

@@ -1,0 +1,223 @@
+// An in-memory OutboundService for API and CLI tests: the contract's behaviour (ids, one-time
+// secrets, typed errors, delivery log queries, redelivery) without queues, HTTP or DynamoDB.
+import { randomBytes } from 'node:crypto';
+import { EVENT_CATALOGUE, customEventTypeProblem, exampleEnvelope, subscriptionEventProblem } from '../../shared/domain/outbound/events.ts';
+import type { JsonValue } from '../../shared/domain/outbound/payload-encoding.ts';
+import { newSigningSecret } from '../../shared/domain/outbound/signature.ts';
+import { checkTargetUrl } from '../../shared/domain/outbound/ssrf.ts';
+import {
+  OutboundError,
+  type ConnectionTestResult,
+  type Delivery,
+  type DeliveryAttempt,
+  type OutboundService,
+  type PublishedEvent,
+  type Subscription,
+  type SubscriptionInput,
+} from '../../shared/ports/outbound.ts';
+
+export interface FakeOutboundService extends OutboundService {
+  subscriptions: Map<string, Subscription>;
+  secrets: Map<string, string>;
+  deliveries: Map<string, Delivery>;
+  published: Array<{ event: PublishedEvent; data: JsonValue; pipelineId: number | undefined }>;
+  /** Every call, in order, with its arguments (for asserting what the API passed). */
+  calls: Array<{ method: keyof OutboundService; args: unknown[] }>;
+  /** What the next connection tests answer (default: ok, 200). */
+  testResult: ConnectionTestResult;
+  /** Adds a delivery to a subscription's log, as the fan-out would. */
+  addDelivery(subscriptionId: string, delivery: Partial<Delivery> & { eventType: string }): Delivery;
+  /** Makes the next call to `method` throw this error. */
+  failNext(method: keyof OutboundService, error: Error): void;
+}
+
+const alnum = (length: number) => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
+};
+
+export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () => number } = {}): FakeOutboundService {
+  const allowPrivate = options.allowPrivate ?? false;
+  const now = options.now ?? (() => Date.now());
+  const iso = () => new Date(now()).toISOString();
+  const subscriptions = new Map<string, Subscription>();
+  const secrets = new Map<string, string>();
+  const deliveries = new Map<string, Delivery>();
+  const published: FakeOutboundService['published'] = [];
+  const calls: FakeOutboundService['calls'] = [];
+  const failures = new Map<keyof OutboundService, Error>();
+  let counter = 0;
+
+  const record = (method: keyof OutboundService, args: unknown[]) => {
+    calls.push({ method, args: structuredClone(args) });
+    const failure = failures.get(method);
+    if (failure !== undefined) {
+      failures.delete(method);
+      throw failure;
+    }
+  };
+  const requireSubscription = (id: string) => {
+    const subscription = subscriptions.get(id);
+    if (subscription === undefined) throw new OutboundError('NOT_FOUND', `subscription ${id} does not exist`);
+    return subscription;
+  };
+  const checkEvents = (events: readonly string[]) => {
+    for (const type of events) {
+      if (subscriptionEventProblem(type) !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `cannot subscribe to ${type}`);
+    }
+  };
+  const retry = (delivery: Delivery): Delivery => {
+    delivery.status = 'pending';
+    delivery.updatedAt = iso();
+    delivery.nextAttemptAt = iso();
+    return structuredClone(delivery);
+  };
+
+  const service: FakeOutboundService = {
+    subscriptions,
+    secrets,
+    deliveries,
+    published,
+    calls,
+    testResult: { ok: true, statusCode: 200, latencyMs: 12 },
+
+    addDelivery(subscriptionId, partial) {
+      const at = partial.createdAt ?? iso();
+      const attempts: DeliveryAttempt[] = partial.attempts ?? [];
+      const delivery: Delivery = {
+        id: `dlv_${alnum(20)}`,
+        subscriptionId,
+        eventId: `evt_${alnum(20)}`,
+        webhookId: `msg_${alnum(32)}`,
+        status: 'pending',
+        createdAt: at,
+        updatedAt: at,
+        ...partial,
+        attempts,
+      };
+      deliveries.set(delivery.id, delivery);
+      return structuredClone(delivery);
+    },
+    failNext(method, error) {
+      failures.set(method, error);
+    },
+
+    async createSubscription(input: SubscriptionInput) {
+      record('createSubscription', [input]);
+      const check = checkTargetUrl(input.webhookUrl, { allowPrivate });
+      if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
+      checkEvents(input.events);
+      const at = iso();
+      const subscription: Subscription = {
+        id: `sub_${alnum(16)}${(++counter).toString().padStart(4, '0')}`,
+        webhookUrl: input.webhookUrl,
+        webhookHttpMethod: input.webhookHttpMethod,
+        events: [...input.events],
+        pipelineId: input.pipelineId,
+        description: input.description,
+        headers: { ...input.headers },
+        format: input.webhookHttpMethod === 'GET' ? 'json' : (input.format ?? 'json'),
+        enabled: input.enabled ?? true,
+        createdAt: at,
+        updatedAt: at,
+      };
+      const secret = newSigningSecret();
+      subscriptions.set(subscription.id, subscription);
+      secrets.set(subscription.id, secret);
+      return { subscription: structuredClone(subscription), secret };
+    },
+    async listSubscriptions() {
+      record('listSubscriptions', []);
+      return [...subscriptions.values()].map((s) => structuredClone(s));
+    },
+    async getSubscription(id) {
+      record('getSubscription', [id]);
+      const subscription = subscriptions.get(id);
+      return subscription && structuredClone(subscription);
+    },
+    async updateSubscription(id, changes) {
+      record('updateSubscription', [id, changes]);
+      const subscription = requireSubscription(id);
+      if (changes.events !== undefined) checkEvents(changes.events);
+      const updated: Subscription = { ...subscription, updatedAt: iso() };
+      for (const [key, value] of Object.entries(changes)) (updated as unknown as Record<string, unknown>)[key] = value;
+      subscriptions.set(id, updated);
+      return structuredClone(updated);
+    },
+    async deleteSubscription(id) {
+      record('deleteSubscription', [id]);
+      secrets.delete(id);
+      return subscriptions.delete(id);
+    },
+    async testSubscription(id) {
+      record('testSubscription', [id]);
+      requireSubscription(id);
+      return { ...service.testResult };
+    },
+
+    listEventTypes() {
+      calls.push({ method: 'listEventTypes', args: [] });
+      return EVENT_CATALOGUE.map((definition) => ({
+        type: definition.type,
+        description: definition.description,
+        subscribable: definition.subscribable,
+        example: exampleEnvelope(definition) as unknown as JsonValue,
+      }));
+    },
+    async publishEvent(type, data, publishOptions) {
+      record('publishEvent', [type, data, publishOptions]);
+      if (customEventTypeProblem(type) !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `${type} cannot be published`);
+      const event: PublishedEvent = { id: `evt_${alnum(24)}`, type, timestamp: iso() };
+      published.push({ event, data, pipelineId: publishOptions?.pipelineId });
+      return { ...event };
+    },
+
+    async listDeliveries(subscriptionId, query = {}) {
+      record('listDeliveries', [subscriptionId, query]);
+      requireSubscription(subscriptionId);
+      return [...deliveries.values()]
+        .filter(
+          (d) =>
+            d.subscriptionId === subscriptionId &&
+            (query.status === undefined || d.status === query.status) &&
+            (query.from === undefined || d.createdAt >= query.from) &&
+            (query.to === undefined || d.createdAt <= query.to),
+        )
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .slice(0, query.limit ?? 100)
+        .map((d) => structuredClone(d));
+    },
+    async getDelivery(subscriptionId, deliveryId) {
+      record('getDelivery', [subscriptionId, deliveryId]);
+      const delivery = deliveries.get(deliveryId);
+      return delivery?.subscriptionId === subscriptionId ? structuredClone(delivery) : undefined;
+    },
+    async redeliver(subscriptionId, deliveryId) {
+      record('redeliver', [subscriptionId, deliveryId]);
+      requireSubscription(subscriptionId);
+      const delivery = deliveries.get(deliveryId);
+      if (delivery?.subscriptionId !== subscriptionId) {
+        throw new OutboundError('NOT_FOUND', `delivery ${deliveryId} of subscription ${subscriptionId} does not exist`);
+      }
+      return retry(delivery);
+    },
+    async redeliverFailed(subscriptionId, range) {
+      record('redeliverFailed', [subscriptionId, range]);
+      requireSubscription(subscriptionId);
+      let queued = 0;
+      for (const delivery of deliveries.values()) {
+        if (
+          delivery.subscriptionId === subscriptionId &&
+          delivery.status === 'failed' &&
+          delivery.createdAt >= range.from &&
+          delivery.createdAt <= range.to
+        ) {
+          retry(delivery);
+          queued += 1;
+        }
+      }
+      return { queued };
+    },
+  };
+  return service;
+}
