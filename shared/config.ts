@@ -82,6 +82,10 @@ export interface ProcessorConfig {
   lakeBucket: string;
   tableName: string;
   authCacheTtlSeconds: number;
+  /** Where built-in events (webhook_received, batch_landed, webhook_rejected) go; unset = none are published. */
+  eventsQueueUrl?: string | undefined;
+  /** How long the list of subscribed event types is cached, default 10 s. */
+  subscriptionCacheSeconds?: number | undefined;
 }
 
 const ProcessorSchema = v.object({
@@ -89,6 +93,8 @@ const ProcessorSchema = v.object({
   HOOKLAKE_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
   HOOKLAKE_TABLE_NAME: v.pipe(v.string(), v.minLength(3)),
   HOOKLAKE_AUTH_CACHE_TTL_SECONDS: optionalInt(30),
+  HOOKLAKE_EVENTS_QUEUE_URL: v.optional(v.pipe(v.string(), v.url())),
+  HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS: optionalInt(10),
 });
 
 export function processorConfig(env: Env): ProcessorConfig {
@@ -98,21 +104,68 @@ export function processorConfig(env: Env): ProcessorConfig {
     lakeBucket: p.HOOKLAKE_LAKE_BUCKET,
     tableName: p.HOOKLAKE_TABLE_NAME,
     authCacheTtlSeconds: p.HOOKLAKE_AUTH_CACHE_TTL_SECONDS,
+    eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
+    subscriptionCacheSeconds: p.HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS,
   };
 }
 
-export interface ApiConfig {
+/**
+ * How signing secrets are encrypted at rest: KMS on AWS (EncryptionContext = subscription id),
+ * AES-256-GCM with a local key in the local stack. Exactly one is set where outbound is used.
+ */
+export interface SecretsConfig {
+  kmsKeyId?: string | undefined;
+  /** Base64 of 32 bytes. */
+  localKey?: string | undefined;
+}
+
+/**
+ * The outbound settings the API's OutboundService needs. Optional on ApiConfig so an API without
+ * outbound configured still starts; the operations that need a missing piece fail clearly.
+ */
+export interface OutboundSettings {
+  eventsQueueUrl?: string | undefined;
+  secrets?: SecretsConfig | undefined;
+  /** Attempt timeout of the connection test, default 5000. */
+  deliveryTimeoutMs?: number | undefined;
+  deliveryRetentionDays?: number | undefined;
+  /** Local stack only: simulated time runs this many times faster (see infra/local/stack.ts). */
+  timeScale?: number | undefined;
+  /** Local stack only: epoch ms from which simulated time diverges (shared by every function). */
+  timeOriginMs?: number | undefined;
+}
+
+export interface ApiConfig extends OutboundSettings {
   aws: AwsConfig;
   tableName: string;
   lakeBucket: string;
   allowPrivateTargets: boolean;
 }
 
+const SecretsSchema = {
+  HOOKLAKE_SECRETS_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
+  HOOKLAKE_LOCAL_SECRET_KEY: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((text) => Buffer.from(text, 'base64').length === 32, 'must be base64 of 32 bytes'),
+    ),
+  ),
+};
+
+const secretsConfig = (p: { HOOKLAKE_SECRETS_KMS_KEY_ID?: string | undefined; HOOKLAKE_LOCAL_SECRET_KEY?: string | undefined }) =>
+  p.HOOKLAKE_SECRETS_KMS_KEY_ID === undefined && p.HOOKLAKE_LOCAL_SECRET_KEY === undefined
+    ? undefined
+    : { kmsKeyId: p.HOOKLAKE_SECRETS_KMS_KEY_ID, localKey: p.HOOKLAKE_LOCAL_SECRET_KEY };
+
 const ApiSchema = v.object({
   ...AwsSchema.entries,
   HOOKLAKE_TABLE_NAME: v.pipe(v.string(), v.minLength(3)),
   HOOKLAKE_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
   HOOKLAKE_ALLOW_PRIVATE_TARGETS: flag(false),
+  HOOKLAKE_EVENTS_QUEUE_URL: v.optional(v.pipe(v.string(), v.url())),
+  ...SecretsSchema,
+  HOOKLAKE_DELIVERY_TIMEOUT_MS: optionalInt(5000, 1),
+  HOOKLAKE_DELIVERY_RETENTION_DAYS: optionalInt(30, 1),
 });
 
 export function apiConfig(env: Env): ApiConfig {
@@ -122,6 +175,62 @@ export function apiConfig(env: Env): ApiConfig {
     tableName: p.HOOKLAKE_TABLE_NAME,
     lakeBucket: p.HOOKLAKE_LAKE_BUCKET,
     allowPrivateTargets: p.HOOKLAKE_ALLOW_PRIVATE_TARGETS,
+    eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
+    secrets: secretsConfig(p),
+    deliveryTimeoutMs: p.HOOKLAKE_DELIVERY_TIMEOUT_MS,
+    deliveryRetentionDays: p.HOOKLAKE_DELIVERY_RETENTION_DAYS,
+  };
+}
+
+export interface FanoutConfig {
+  aws: AwsConfig;
+  tableName: string;
+  eventsQueueUrl: string;
+  secrets: SecretsConfig;
+  allowPrivateTargets: boolean;
+  /** One attempt's limit (DNS, connect, answer), default 5000. */
+  deliveryTimeoutMs: number;
+  /** Deliveries and events are kept this long (DynamoDB TTL; checked on read), default 30. */
+  deliveryRetentionDays: number;
+  /** Attempts in flight at once in one function instance, default 16. */
+  concurrency: number;
+  /** Subscription list cache across warm invocations, default 10 s. */
+  subscriptionCacheSeconds: number;
+  /** Local stack only: simulated time runs this many times faster; SQS delays shrink by as much. */
+  timeScale?: number | undefined;
+  timeOriginMs?: number | undefined;
+}
+
+const FanoutSchema = v.pipe(
+  v.object({
+    ...AwsSchema.entries,
+    HOOKLAKE_TABLE_NAME: v.pipe(v.string(), v.minLength(3)),
+    HOOKLAKE_EVENTS_QUEUE_URL: v.pipe(v.string(), v.url()),
+    ...SecretsSchema,
+    HOOKLAKE_ALLOW_PRIVATE_TARGETS: flag(false),
+    HOOKLAKE_DELIVERY_TIMEOUT_MS: optionalInt(5000, 1),
+    HOOKLAKE_DELIVERY_RETENTION_DAYS: optionalInt(30, 1),
+    HOOKLAKE_FANOUT_CONCURRENCY: optionalInt(16, 1),
+    HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS: optionalInt(10),
+  }),
+  v.check(
+    (p) => p.HOOKLAKE_SECRETS_KMS_KEY_ID !== undefined || p.HOOKLAKE_LOCAL_SECRET_KEY !== undefined,
+    'HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY is required',
+  ),
+);
+
+export function fanoutConfig(env: Env): FanoutConfig {
+  const p = parse(FanoutSchema, env, 'fanout');
+  return {
+    aws: awsConfig(p),
+    tableName: p.HOOKLAKE_TABLE_NAME,
+    eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
+    secrets: secretsConfig(p)!,
+    allowPrivateTargets: p.HOOKLAKE_ALLOW_PRIVATE_TARGETS,
+    deliveryTimeoutMs: p.HOOKLAKE_DELIVERY_TIMEOUT_MS,
+    deliveryRetentionDays: p.HOOKLAKE_DELIVERY_RETENTION_DAYS,
+    concurrency: p.HOOKLAKE_FANOUT_CONCURRENCY,
+    subscriptionCacheSeconds: p.HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS,
   };
 }
 
@@ -146,4 +255,6 @@ export const ENV = {
   deliveryTimeoutMs: 'HOOKLAKE_DELIVERY_TIMEOUT_MS',
   deliveryRetentionDays: 'HOOKLAKE_DELIVERY_RETENTION_DAYS',
   fanoutConcurrency: 'HOOKLAKE_FANOUT_CONCURRENCY',
+  /** Fan-out and processor: how long the subscription list is cached, default 10 s. */
+  subscriptionCacheSeconds: 'HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS',
 } as const;

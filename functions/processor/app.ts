@@ -1,13 +1,19 @@
 // Composition root of the processor: config in, SQS batch handler out.
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { clientOptions } from '../../shared/adapters/aws-clients.ts';
 import { dynamoCredentialDirectory, dynamoRejectionCounter } from '../../shared/adapters/dynamodb-credentials.ts';
+import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import { createS3Client, s3ClaimStore, s3LakeStore } from '../../shared/adapters/s3-objects.ts';
 import type { ProcessorConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
+import { subscriptionScope } from '../../shared/services/outbound.ts';
+import { eventSink } from '../../shared/services/outbound-events.ts';
+import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
 
 export function processorDeps(config: ProcessorConfig): ProcessDeps {
@@ -22,6 +28,16 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
     lake: s3LakeStore(s3, config.lakeBucket),
     claims: s3ClaimStore(s3),
     rejections: dynamoRejectionCounter(dynamodb, config.tableName),
+    events:
+      config.eventsQueueUrl === undefined
+        ? undefined
+        : eventSink({
+            directory: subscriptionDirectory(dynamoSubscriptionStore(dynamodb, config.tableName), {
+              ttlMs: (config.subscriptionCacheSeconds ?? 10) * 1000,
+              scope: subscriptionScope(config),
+            }),
+            queue: sqsEventsQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.eventsQueueUrl),
+          }),
   };
 }
 

@@ -13,6 +13,9 @@ import type { EmulatorEndpoints } from './emulators.ts';
 export interface LocalResources {
   ingestQueueUrl: string;
   ingestDlqUrl: string;
+  /** New outbound events and delivery jobs (fan-out input), with its DLQ. */
+  eventsQueueUrl: string;
+  eventsDlqUrl: string;
   lakeBucket: string;
   tableName: string;
 }
@@ -23,6 +26,8 @@ export interface ResourceNames {
   maxReceiveCount?: number;
   /** Seconds a received message stays invisible; failed messages come back after it. */
   visibilityTimeoutSeconds?: number;
+  /** The same for the events queue, whose batches wait on HTTP endpoints (default 30). */
+  eventsVisibilityTimeoutSeconds?: number;
 }
 
 export async function provisionResources(
@@ -45,6 +50,20 @@ export async function provisionResources(
         Attributes: {
           VisibilityTimeout: String(names.visibilityTimeoutSeconds ?? 30),
           RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: names.maxReceiveCount ?? 5 }),
+        },
+      }),
+    );
+
+    const eventsDlq = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-events-dlq` }));
+    const eventsDlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventsDlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const events = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}-events`,
+        Attributes: {
+          VisibilityTimeout: String(names.eventsVisibilityTimeoutSeconds ?? 30),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: eventsDlqArn, maxReceiveCount: names.maxReceiveCount ?? 5 }),
         },
       }),
     );
@@ -75,7 +94,14 @@ export async function provisionResources(
       });
     await waitForTable(dynamodb, tableName);
 
-    return { ingestQueueUrl: ingest.QueueUrl!, ingestDlqUrl: dlq.QueueUrl!, lakeBucket, tableName };
+    return {
+      ingestQueueUrl: ingest.QueueUrl!,
+      ingestDlqUrl: dlq.QueueUrl!,
+      eventsQueueUrl: events.QueueUrl!,
+      eventsDlqUrl: eventsDlq.QueueUrl!,
+      lakeBucket,
+      tableName,
+    };
   } finally {
     sqs.destroy();
     s3.destroy();

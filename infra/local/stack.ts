@@ -1,16 +1,20 @@
 // The local stack: the same handlers as on AWS, wired to protocol emulators, an HTTP gateway
 // and SQS pollers in one process. `npm start` runs it; the tests start it on free ports.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApiHandler } from '../../functions/api/app.ts';
+import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
 import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
 import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import type { LookupAll } from '../../shared/adapters/http-sender.ts';
 import { adminKey, adminToItem } from '../../shared/adapters/table-items.ts';
-import type { AwsConfig } from '../../shared/config.ts';
+import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId, newAdminCredential } from '../../shared/domain/credentials.ts';
+import { createFanout } from '../../shared/services/fanout.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
@@ -33,6 +37,24 @@ export interface LocalStackOptions {
   authCacheTtlSeconds?: number;
   /** The processor's view of S3 and DynamoDB; fault tests put a proxy there to cut it off. */
   processorEndpoints?: Partial<Pick<EmulatorEndpoints, 's3' | 'dynamodb'>>;
+  /**
+   * Simulated time for the outbound engine: its clock runs this many times faster and its SQS
+   * delays shrink by as much (retry hour and 5-minute suspension in seconds). Default
+   * HOOKLAKE_TIME_SCALE or 1. Demos and tests only: simulated time restarts with the stack.
+   */
+  timeScale?: number;
+  /** Attempts in flight in the fan-out (HOOKLAKE_FANOUT_CONCURRENCY), default 16. */
+  fanoutConcurrency?: number;
+  /** Attempt timeout, default 5000 ms. */
+  deliveryTimeoutMs?: number;
+  /** Subscription cache of the fan-out and processor (same-process changes invalidate it at once), default 10. */
+  subscriptionCacheSeconds?: number;
+  /** The fan-out's own private-target setting (default: allowPrivateTargets); tests refuse at delivery time with it. */
+  fanoutAllowPrivateTargets?: boolean;
+  /** The fan-out's DNS (tests simulate rebinding with it). */
+  fanoutLookupAll?: LookupAll;
+  /** Visibility timeout of the events queue, default 30. */
+  eventsVisibilityTimeoutSeconds?: number;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -43,12 +65,18 @@ export interface StackInfo {
   endpoints: { sqs: string; s3: string; dynamodb: string };
   resources: LocalResources;
   allowPrivateTargets: boolean;
+  /** Base64 AES-256 key that encrypts signing secrets locally (HOOKLAKE_LOCAL_SECRET_KEY); kept across restarts. */
+  localSecretKey: string;
+  /** Simulated time factor of the outbound engine (1 = real time). */
+  timeScale: number;
 }
 
 export interface LocalStack {
   info: StackInfo;
   /** Path of stack.json, when the stack has a data dir. */
   stackFile?: string;
+  /** The configuration the management API runs with (tests build an OutboundService from it). */
+  apiConfig: ApiConfig;
   stop(): Promise<void>;
 }
 
@@ -72,8 +100,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const resources = await provisionResources(endpoints, {
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
       maxReceiveCount: options.maxReceiveCount ?? 5,
+      eventsVisibilityTimeoutSeconds: options.eventsVisibilityTimeoutSeconds ?? 30,
     });
     const aws = awsConfig(endpoints);
+    const stackFile = dataDir === undefined ? undefined : join(dataDir, 'stack.json');
+    const previous = stackFile === undefined ? undefined : readPreviousInfo(stackFile);
+    const localSecretKey = previous?.localSecretKey ?? randomBytes(32).toString('base64');
+    const timeScale = options.timeScale ?? timeScaleFromEnv();
+    const outbound: OutboundSettings = {
+      eventsQueueUrl: resources.eventsQueueUrl,
+      secrets: { localKey: localSecretKey },
+      deliveryTimeoutMs: options.deliveryTimeoutMs ?? 5000,
+      deliveryRetentionDays: 30,
+      timeScale,
+      timeOriginMs: Date.now(),
+    };
 
     const receiver = createReceiverHandler(
       receiverDeps({
@@ -84,20 +125,42 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         maxMessageBytes: 1_000_000,
       }),
     ) as unknown as HttpHandler;
-    const api = createApiHandler({
+    const apiConfig: ApiConfig = {
       aws,
       tableName: resources.tableName,
       lakeBucket: resources.lakeBucket,
       allowPrivateTargets,
-    }) as unknown as HttpHandler;
+      ...outbound,
+    };
+    const api = createApiHandler(apiConfig) as unknown as HttpHandler;
     const processor = createProcessorHandler(
       processorDeps({
         aws: { ...aws, endpoints: { ...aws.endpoints, ...options.processorEndpoints } },
         lakeBucket: resources.lakeBucket,
         tableName: resources.tableName,
         authCacheTtlSeconds: options.authCacheTtlSeconds ?? 5,
+        eventsQueueUrl: resources.eventsQueueUrl,
+        subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
       }),
     ) as unknown as SqsHandler;
+    const fanoutResources = fanoutDeps(
+      {
+        aws,
+        tableName: resources.tableName,
+        eventsQueueUrl: resources.eventsQueueUrl,
+        secrets: { localKey: localSecretKey },
+        allowPrivateTargets: options.fanoutAllowPrivateTargets ?? allowPrivateTargets,
+        deliveryTimeoutMs: outbound.deliveryTimeoutMs!,
+        deliveryRetentionDays: outbound.deliveryRetentionDays!,
+        concurrency: options.fanoutConcurrency ?? 16,
+        subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
+        timeScale,
+        timeOriginMs: outbound.timeOriginMs,
+      },
+      options.fanoutLookupAll === undefined ? {} : { lookupAll: options.fanoutLookupAll },
+    );
+    stoppers.push(() => fanoutResources.close());
+    const fanout = createFanoutHandler(createFanout(fanoutResources)) as unknown as SqsHandler;
 
     const sqs = new SQSClient(clientOptions(aws, endpoints.sqs));
     stoppers.push(async () => sqs.destroy());
@@ -111,6 +174,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         batchSize: options.batchSize ?? 100,
         batchWindowMs: options.batchWindowMs ?? 200,
         concurrency: 2,
+      }),
+      // Several loops, as the event-source mapping scales out: a batch held by a slow endpoint
+      // never holds the next one.
+      startSqsPoller({
+        name: 'fanout',
+        sqs,
+        queueUrl: resources.eventsQueueUrl,
+        queueArn: queueArn(resources.eventsQueueUrl),
+        handler: fanout,
+        batchSize: 10,
+        batchWindowMs: 0,
+        concurrency: 4,
       }),
     ];
     stoppers.push(async () => {
@@ -127,8 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stoppers.push(() => gateway.close());
 
-    const stackFile = dataDir === undefined ? undefined : join(dataDir, 'stack.json');
-    const adminToken = await ensureAdminCredential(aws, resources.tableName, stackFile);
+    const adminToken = await ensureAdminCredential(aws, resources.tableName, previous?.adminToken);
     const info: StackInfo = {
       apiUrl: gateway.url,
       adminToken,
@@ -136,9 +210,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb },
       resources,
       allowPrivateTargets,
+      localSecretKey,
+      timeScale,
     };
     if (stackFile !== undefined) writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-    return { info, ...(stackFile === undefined ? {} : { stackFile }), stop: stopAll };
+    return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -158,10 +234,9 @@ function queueArn(queueUrl: string): string {
 }
 
 /** Reuses the credential from a previous run when its hashed item is still in the table. */
-async function ensureAdminCredential(aws: AwsConfig, tableName: string, stackFile: string | undefined): Promise<string> {
+async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {
   const dynamodb = new DynamoDBClient(clientOptions(aws, aws.endpoints.dynamodb));
   try {
-    const previous = stackFile === undefined ? undefined : readPreviousAdminToken(stackFile);
     const previousId = previous === undefined ? undefined : adminCredentialId(previous);
     if (previous !== undefined && previousId !== undefined) {
       const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: adminKey(previousId) }));
@@ -180,10 +255,18 @@ async function ensureAdminCredential(aws: AwsConfig, tableName: string, stackFil
   }
 }
 
-function readPreviousAdminToken(stackFile: string): string | undefined {
+function readPreviousInfo(stackFile: string): Partial<StackInfo> | undefined {
   try {
-    return (JSON.parse(readFileSync(stackFile, 'utf8')) as Partial<StackInfo>).adminToken;
+    return JSON.parse(readFileSync(stackFile, 'utf8')) as Partial<StackInfo>;
   } catch {
     return undefined;
   }
+}
+
+function timeScaleFromEnv(): number {
+  const raw = process.env.HOOKLAKE_TIME_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 1) throw new Error(`HOOKLAKE_TIME_SCALE must be a number ≥ 1, got '${raw}'`);
+  return value;
 }

@@ -13,9 +13,12 @@ import {
   type QuarantineRow,
   type WebhookRow,
 } from '../domain/lake.ts';
+import { batchLandedEvent, webhookReceivedEvent, webhookRejectedEvent } from '../domain/outbound/built-in-events.ts';
+import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { RejectionReason } from '../domain/records.ts';
 import { log } from '../logger.ts';
 import type { ClaimStore, CredentialDirectory, LakeStore, RejectionCounter } from '../ports/ingest.ts';
+import type { EventSink, EventWanted } from './outbound-events.ts';
 
 export interface QueueRecord {
   messageId: string;
@@ -29,6 +32,11 @@ export interface ProcessDeps {
   rejections: RejectionCounter;
   /** Told about each object written, e.g. to publish `batch_landed`; failures here are logged only. */
   onLanded?: (landed: { pipelineId: number; dt: string; objectKey: string; rows: number }) => Promise<void>;
+  /**
+   * Built-in outbound events (webhook_received, batch_landed, webhook_rejected), published after
+   * the lake writes, only when someone subscribes to them. Best effort: failures are logged.
+   */
+  events?: EventSink | undefined;
 }
 
 export interface BatchOutcome {
@@ -109,6 +117,16 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
   let landed = 0;
   let rejectedCount = 0;
 
+  // Which built-in events anyone listens to; a failure here only costs the events.
+  let wanted: EventWanted | undefined;
+  if (deps.events !== undefined && (accepted.length > 0 || rejected.length > 0)) {
+    wanted = await deps.events.wanted().catch((error: unknown) => {
+      log.warn('could not read outbound subscriptions; no events for this batch', { error });
+      return undefined;
+    });
+  }
+  const outboundEvents: OutboundEvent[] = [];
+
   // 5. Land each (pipeline, day) group as one object; groups succeed or fail on their own.
   await Promise.all(
     [...groupByPartition(accepted, partitionOfItem).values()].map(async ({ partition, items }) => {
@@ -123,6 +141,34 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
         }));
         await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
         landed += items.length;
+        if (wanted?.('webhook_received', partition.pipelineId) === true) {
+          for (const item of items) {
+            outboundEvents.push(
+              webhookReceivedEvent({
+                requestId: item.message.id,
+                ts: item.message.ts,
+                pipelineId: item.message.pipelineId,
+                key: item.message.key,
+                format: item.message.format,
+                body: item.body,
+                objectKey,
+              }),
+            );
+          }
+        }
+        if (wanted?.('batch_landed', partition.pipelineId) === true) {
+          const times = items.map((item) => item.message.ts);
+          outboundEvents.push(
+            batchLandedEvent({
+              pipelineId: partition.pipelineId,
+              dt: partition.dt,
+              objectKey,
+              rows: items.length,
+              firstTs: Math.min(...times),
+              lastTs: Math.max(...times),
+            }),
+          );
+        }
       } catch (error) {
         fail(items.map((item) => item.messageId));
         log.error('lake write failed', { objectKey, rows: items.length, error });
@@ -154,6 +200,13 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
         await deps.lake.put({ key: objectKey, body: encodeQuarantineRows(rows), contentType: 'application/x-ndjson' });
         await deps.rejections.add(partition.pipelineId, partition.dt, counts);
         rejectedCount += items.length;
+        if (wanted?.('webhook_rejected', partition.pipelineId) === true) {
+          for (const row of rows) {
+            outboundEvents.push(
+              webhookRejectedEvent({ requestId: row.id, ts: row.ts, pipelineId: row.pipelineId, key: row.key, reason: row.reason }),
+            );
+          }
+        }
         log.info('rejected webhooks quarantined', { pipelineId: partition.pipelineId, dt: partition.dt, counts });
       } catch (error) {
         fail(items.map((item) => item.messageId));
@@ -161,6 +214,13 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
       }
     }),
   );
+
+  // 7. Outbound events, after every lake write of the batch.
+  if (deps.events !== undefined && outboundEvents.length > 0) {
+    await deps.events.publish(outboundEvents).catch((error: unknown) =>
+      log.error('publishing outbound events failed; they are lost (the lake has the rows)', { events: outboundEvents.length, error }),
+    );
+  }
 
   return { failedMessageIds: [...failed], landed, rejected: rejectedCount, malformed };
 }

@@ -1,0 +1,77 @@
+// Composition root of the fan-out: config in, SQS batch handler (partial batch failures) out.
+import middy from '@middy/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { createHttpSender, type LookupAll } from '../../shared/adapters/http-sender.ts';
+import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
+import {
+  dynamoDeliveryStore,
+  dynamoEventStore,
+  dynamoSubscriptionStore,
+  dynamoSuspensionStore,
+} from '../../shared/adapters/outbound-store.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
+import type { FanoutConfig } from '../../shared/config.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
+import { createFanout, type Fanout, type FanoutDeps } from '../../shared/services/fanout.ts';
+import { subscriptionScope } from '../../shared/services/outbound.ts';
+import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
+
+export interface FanoutOverrides {
+  /** Injected DNS for the sender (tests simulate rebinding). */
+  lookupAll?: LookupAll;
+}
+
+export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}): FanoutDeps & { close(): Promise<void> } {
+  const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
+  const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
+  const cipher = secretCipherFromConfig(config.aws, config.secrets);
+  if (cipher === undefined) throw new Error('fanout: HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY is required');
+  const timeScale = config.timeScale ?? 1;
+  const directory = subscriptionDirectory(dynamoSubscriptionStore(dynamodb, config.tableName), {
+    ttlMs: config.subscriptionCacheSeconds * 1000,
+    cipher,
+    scope: subscriptionScope(config),
+  });
+  const sender = createHttpSender({
+    allowPrivateTargets: config.allowPrivateTargets,
+    timeoutMs: config.deliveryTimeoutMs,
+    ...(overrides.lookupAll === undefined ? {} : { lookupAll: overrides.lookupAll }),
+  });
+  return {
+    directory,
+    events: dynamoEventStore(dynamodb, config.tableName),
+    deliveries: dynamoDeliveryStore(dynamodb, config.tableName),
+    suspension: suspensionTracker(dynamoSuspensionStore(dynamodb, config.tableName), { cacheMs: 1000 }),
+    queue: sqsEventsQueue(sqs, config.eventsQueueUrl),
+    sender,
+    clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),
+    random: Math.random,
+    timeScale,
+    concurrency: config.concurrency,
+    retentionDays: config.deliveryRetentionDays,
+    async close() {
+      directory.close();
+      await sender.close();
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+export function createFanoutHandler(fanout: Fanout) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const { failedMessageIds } = await fanout.handleBatch(
+      event.Records.map((record) => ({
+        messageId: record.messageId,
+        body: record.body,
+        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1,
+      })),
+    );
+    return { batchItemFailures: failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  });
+}

@@ -1,0 +1,85 @@
+// The HTTP request of one delivery attempt, from the subscription's method and format:
+//
+// - POST json (default): body = the envelope `{"type","id","timestamp","data"}` as JSON,
+//   `Content-Type: application/json`;
+// - POST form: body = `encodeBracketForm(envelope)` (`type=...&id=...&timestamp=...&data[key]=...`),
+//   `Content-Type: application/x-www-form-urlencoded`;
+// - GET: the envelope flattened into query parameters (`flattenForQuery`: `type`, `id`,
+//   `timestamp`, `data_<path>`) appended to the URL's own query; a URL over 8 KiB throws
+//   `UrlTooLongError` (the delivery fails as `url_too_long`, never truncated).
+//
+// Every request carries the Standard Webhooks headers (signature.ts): POST signs the body, GET
+// the query string as sent. Subscription headers go first and cannot replace ours.
+import { buildGetUrl, encodeBracketForm, flattenForQuery } from './payload-encoding.ts';
+import { signatureHeaders, signatureHeadersForGet } from './signature.ts';
+import type { DeliveryEnvelope } from './events.ts';
+
+export const USER_AGENT = 'Hooklake-Webhooks/1';
+
+/** Header names a subscription may not set: hop-by-hop, framing, and the signature headers. */
+const FORBIDDEN_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-authorization',
+  'proxy-connection',
+  'user-agent',
+]);
+
+export function isForbiddenHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return FORBIDDEN_HEADERS.has(lower) || lower.startsWith('webhook-') || lower.startsWith('proxy-');
+}
+
+export interface DeliveryTarget {
+  webhookUrl: string;
+  webhookHttpMethod: 'POST' | 'GET';
+  format: 'json' | 'form';
+  headers: Record<string, string>;
+}
+
+export interface DeliveryRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+}
+
+export function buildDeliveryRequest(input: {
+  target: DeliveryTarget;
+  envelope: DeliveryEnvelope;
+  /** The delivery's `webhook-id`. */
+  webhookId: string;
+  secret: string;
+  /** Unix seconds of this attempt. */
+  timestamp: number;
+  maxUrlLength?: number | undefined;
+}): DeliveryRequest {
+  const { target, envelope, webhookId, secret, timestamp } = input;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(target.headers)) {
+    if (!isForbiddenHeader(name)) headers[name.toLowerCase()] = value;
+  }
+  headers['user-agent'] = USER_AGENT;
+  if (target.webhookHttpMethod === 'GET') {
+    const url = buildGetUrl(target.webhookUrl, flattenForQuery(envelope), {
+      ...(input.maxUrlLength === undefined ? {} : { maxUrlLength: input.maxUrlLength }),
+    });
+    Object.assign(headers, signatureHeadersForGet({ secret, msgId: webhookId, timestamp, url }));
+    return { method: 'GET', url, headers };
+  }
+  const form = target.format === 'form';
+  const body = form ? encodeBracketForm(envelope) : JSON.stringify(envelope);
+  headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
+  Object.assign(headers, signatureHeaders({ secret, msgId: webhookId, timestamp, payload: body }));
+  const url = new URL(target.webhookUrl);
+  url.hash = '';
+  return { method: 'POST', url: url.href, headers, body };
+}

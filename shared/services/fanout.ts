@@ -1,0 +1,338 @@
+// Fan-out use case: one batch of events-queue messages in (queue-messages.ts), deliveries out.
+//
+// - event message: every enabled subscription whose events (and pipeline filter) match gets a
+//   delivery whose id derives from event id + subscription id; its first attempt runs at once.
+//   The delivery is written after that attempt with a condition on its absence, so a re-received
+//   event message never records a delivery twice (and, from the second receive on, deliveries
+//   already recorded are not attempted again).
+// - delivery job: one more attempt of a recorded delivery, if the job is still current (`seq`),
+//   due (else re-delayed: SQS delays stop at 15 min), and — for automatic retries — the address is
+//   not suspended (else re-delayed to the suspension's end: delayed, never dropped).
+// After an invalid answer: the address's suspension state counts it, recordAttempt schedules the
+// next attempt (Kommo: ≤ 4 retries within an hour), and the retry goes back on the queue with
+// DelaySeconds BEFORE the delivery is written (so a written "pending" always has its job queued).
+// Attempts run with bounded concurrency; a slow endpoint holds one slot, never the others'.
+// Never waits for a retry inside the function; every message succeeds or fails on its own.
+import { buildDeliveryRequest, type DeliveryRequest } from '../domain/outbound/delivery-request.ts';
+import { buildEnvelope, deliveryMessageId, matchesSubscription, type DeliveryEnvelope } from '../domain/outbound/events.ts';
+import {
+  expiresAtFor,
+  newDeliveryRecord,
+  recordAttempt,
+  type AttemptResult,
+  type DeliveryRecord,
+} from '../domain/outbound/delivery-log.ts';
+import { PayloadEncodingError, UrlTooLongError } from '../domain/outbound/payload-encoding.ts';
+import {
+  addressOf,
+  deliveryIdFor,
+  MalformedQueueMessageError,
+  parseQueueMessage,
+  serializeQueueMessage,
+  type DeliveryJob,
+  type OutboundEvent,
+} from '../domain/outbound/queue-messages.ts';
+import { classifyResponse } from '../domain/outbound/retry-policy.ts';
+import { emptySuspensionState, isSuspended } from '../domain/outbound/suspension.ts';
+import { sqsDelaySeconds } from '../domain/outbound/time-scale.ts';
+import type { Clock } from '../domain/clock.ts';
+import { log } from '../logger.ts';
+import type { DeliveryStore, EventStore, EventsQueue, HttpSender, QueueEntry, StoredEvent, StoredSubscription } from './outbound-ports.ts';
+import type { SubscriptionDirectory } from './outbound-subscriptions.ts';
+import type { SuspensionTracker } from './outbound-suspension.ts';
+
+export interface FanoutDeps {
+  directory: SubscriptionDirectory;
+  events: EventStore;
+  deliveries: DeliveryStore;
+  suspension: SuspensionTracker;
+  queue: EventsQueue;
+  sender: HttpSender;
+  /** The fan-out clock (scaled in the local stack's simulated time). */
+  clock: Clock;
+  random: () => number;
+  /** How much faster `clock` runs than SQS delays: delays shrink by this factor. Default 1. */
+  timeScale?: number;
+  /** Attempts in flight at once. */
+  concurrency: number;
+  retentionDays: number;
+  maxUrlLength?: number | undefined;
+}
+
+export interface FanoutRecord {
+  messageId: string;
+  body: string;
+  /** SQS ApproximateReceiveCount. */
+  receiveCount: number;
+}
+
+export interface FanoutStats {
+  events: number;
+  jobs: number;
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  retriesScheduled: number;
+  redelayed: number;
+}
+
+export interface Fanout {
+  handleBatch(records: readonly FanoutRecord[]): Promise<{ failedMessageIds: string[]; stats: FanoutStats }>;
+}
+
+/** Something that can never succeed on a retry: the message goes to the DLQ through the redrive policy. */
+class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}
+
+export function createFanout(deps: FanoutDeps): Fanout {
+  const limit = semaphore(deps.concurrency);
+  const scale = deps.timeScale ?? 1;
+  const eventCache = new Map<string, StoredEvent>();
+
+  function jobEntry(job: DeliveryJob, now: number): QueueEntry {
+    return { body: serializeQueueMessage(job), delaySeconds: sqsDelaySeconds(job.dueAt, now, scale) };
+  }
+
+  async function attempt(
+    stats: FanoutStats,
+    initial: DeliveryRecord,
+    subscription: StoredSubscription,
+    envelope: DeliveryEnvelope,
+    write: { create: true } | { create: false; expectedAttemptCount: number },
+  ): Promise<void> {
+    const record = { ...initial, address: addressOf(subscription.webhookUrl) };
+    const secret = await deps.directory.secretOf(subscription);
+    const at = deps.clock.nowMs();
+    let result: AttemptResult;
+    let request: DeliveryRequest | undefined;
+    try {
+      request = buildDeliveryRequest({
+        target: subscription,
+        envelope,
+        webhookId: record.webhookId,
+        secret,
+        timestamp: Math.floor(at / 1000),
+        maxUrlLength: deps.maxUrlLength,
+      });
+    } catch (error) {
+      if (error instanceof UrlTooLongError) {
+        result = { at, latencyMs: 0, classification: classifyResponse({ error: 'url_too_long' }) };
+      } else if (error instanceof PayloadEncodingError) {
+        result = {
+          at,
+          latencyMs: 0,
+          classification: { valid: false, errorClass: `encoding_${error.code}`, retryable: false, countsTowardSuspension: false },
+        };
+      } else throw error;
+    }
+    if (request !== undefined) {
+      const sent = await limit(() => deps.sender.send(request));
+      result = {
+        at,
+        latencyMs: sent.latencyMs,
+        statusCode: sent.statusCode,
+        classification: classifyResponse(sent.outcome),
+        responseSnippet: sent.responseSnippet,
+      };
+    }
+    stats.attempts++;
+    const { classification } = result!;
+    const state = !classification.valid && classification.countsTowardSuspension
+      ? await deps.suspension.recordInvalid(record.address, at)
+      : emptySuspensionState();
+    const applied = recordAttempt(record, result!, { suspension: state, random: deps.random });
+    if (applied.retryAt !== undefined) {
+      const job: DeliveryJob = {
+        v: 1,
+        kind: 'delivery',
+        deliveryId: record.id,
+        subscriptionId: record.subscriptionId,
+        eventId: record.eventId,
+        dueAt: applied.retryAt,
+        seq: applied.record.attemptCount,
+      };
+      await deps.queue.send([jobEntry(job, deps.clock.nowMs())]);
+      stats.retriesScheduled++;
+    }
+    if (applied.record.status === 'succeeded') stats.succeeded++;
+    if (applied.record.status === 'failed') stats.failed++;
+    const written = write.create
+      ? await deps.deliveries.create(applied.record)
+      : await deps.deliveries.replace(applied.record, write.expectedAttemptCount);
+    if (!written) {
+      log.info('delivery attempt already recorded by a concurrent run', { deliveryId: record.id, subscriptionId: record.subscriptionId });
+    }
+  }
+
+  async function handleEvent(stats: FanoutStats, event: OutboundEvent, receiveCount: number): Promise<void> {
+    stats.events++;
+    const target = { type: event.type, ...(event.pipelineId === undefined ? {} : { pipelineId: event.pipelineId }) };
+    const matched = (await deps.directory.list()).filter((subscription) =>
+      matchesSubscription(
+        { events: subscription.events, enabled: subscription.enabled, ...(subscription.pipelineId === undefined ? {} : { pipelineId: subscription.pipelineId }) },
+        target,
+      ),
+    );
+    if (matched.length === 0) return;
+    let envelope: DeliveryEnvelope;
+    try {
+      envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, data: event.data });
+    } catch (error) {
+      throw new PoisonMessageError(`event ${event.id}: ${(error as Error).message}`);
+    }
+    const now = deps.clock.nowMs();
+    const stored: StoredEvent = { ...event, expiresAt: expiresAtFor(now, deps.retentionDays) };
+    await deps.events.put(stored);
+    eventCache.set(event.id, stored);
+    trimCache(eventCache);
+    const planned = matched.map((subscription) => ({
+      subscription,
+      deliveryId: deliveryIdFor(event.id, subscription.id, event.timestamp),
+    }));
+    const existing =
+      receiveCount > 1
+        ? new Set(
+            (await deps.deliveries.getMany(planned.map((p) => ({ subscriptionId: p.subscription.id, deliveryId: p.deliveryId })))).map(
+              (record) => `${record.subscriptionId}/${record.id}`,
+            ),
+          )
+        : new Set<string>();
+    const outcomes = await Promise.allSettled(
+      planned
+        .filter((p) => !existing.has(`${p.subscription.id}/${p.deliveryId}`))
+        .map(({ subscription, deliveryId }) =>
+          attempt(
+            stats,
+            newDeliveryRecord({
+              id: deliveryId,
+              subscriptionId: subscription.id,
+              eventId: event.id,
+              eventType: event.type,
+              webhookId: deliveryMessageId(event.id, subscription.id),
+              address: addressOf(subscription.webhookUrl),
+              eventTimestampMs: event.timestamp,
+              now,
+              retentionDays: deps.retentionDays,
+            }),
+            subscription,
+            envelope,
+            { create: true },
+          ),
+        ),
+    );
+    const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failures.length > 0) {
+      throw new AggregateError(
+        failures.map((failure) => failure.reason as unknown),
+        `${failures.length} of ${outcomes.length} deliveries of event ${event.id} could not be completed`,
+      );
+    }
+  }
+
+  async function loadEvent(eventId: string): Promise<StoredEvent | undefined> {
+    const cached = eventCache.get(eventId);
+    if (cached !== undefined) return cached;
+    const stored = await deps.events.get(eventId);
+    if (stored !== undefined) {
+      eventCache.set(eventId, stored);
+      trimCache(eventCache);
+    }
+    return stored;
+  }
+
+  async function endWithoutAttempt(record: DeliveryRecord, reason: string): Promise<void> {
+    log.warn('delivery ended without an attempt', { deliveryId: record.id, subscriptionId: record.subscriptionId, reason });
+    await deps.deliveries.replace(
+      { ...record, status: 'failed', nextAttemptAt: undefined, updatedAt: new Date(deps.clock.nowMs()).toISOString() },
+      record.attemptCount,
+    );
+  }
+
+  async function handleJob(stats: FanoutStats, job: DeliveryJob): Promise<void> {
+    stats.jobs++;
+    const record = await deps.deliveries.get(job.subscriptionId, job.deliveryId);
+    if (record === undefined) return; // expired or never recorded: nothing to do
+    if (record.attemptCount !== job.seq) return; // a duplicate or superseded job
+    if (job.manual !== true && record.status !== 'pending') return;
+    const now = deps.clock.nowMs();
+    if (job.dueAt > now) {
+      stats.redelayed++;
+      await deps.queue.send([jobEntry(job, now)]);
+      return;
+    }
+    const subscription = await deps.directory.get(job.subscriptionId);
+    if (subscription === undefined) return endWithoutAttempt(record, 'subscription_deleted');
+    if (!subscription.enabled && job.manual !== true) return endWithoutAttempt(record, 'subscription_disabled');
+    if (job.manual !== true) {
+      const address = addressOf(subscription.webhookUrl);
+      const state = await deps.suspension.current(address);
+      if (isSuspended(state, now)) {
+        const dueAt = state.suspendedUntil!;
+        stats.redelayed++;
+        await deps.queue.send([jobEntry({ ...job, dueAt }, now)]);
+        await deps.deliveries.replace(
+          { ...record, nextAttemptAt: new Date(dueAt).toISOString(), updatedAt: new Date(now).toISOString() },
+          record.attemptCount,
+        );
+        return;
+      }
+    }
+    const event = await loadEvent(job.eventId);
+    if (event === undefined) return endWithoutAttempt(record, 'event_expired');
+    const envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, data: event.data });
+    // A redelivery on demand starts a fresh retry budget; the log and numbering continue.
+    const base = job.manual === true ? { ...record, windowAttempts: 0, windowStartAt: undefined } : record;
+    await attempt(stats, base, subscription, envelope, { create: false, expectedAttemptCount: job.seq });
+  }
+
+  return {
+    async handleBatch(records) {
+      const stats: FanoutStats = { events: 0, jobs: 0, attempts: 0, succeeded: 0, failed: 0, retriesScheduled: 0, redelayed: 0 };
+      const failed: string[] = [];
+      await Promise.all(
+        records.map(async (record) => {
+          try {
+            const message = parseQueueMessage(record.body);
+            if (message.kind === 'event') await handleEvent(stats, message.event, record.receiveCount);
+            else await handleJob(stats, message);
+          } catch (error) {
+            failed.push(record.messageId);
+            if (error instanceof MalformedQueueMessageError || error instanceof PoisonMessageError) {
+              log.warn('malformed events-queue message', { messageId: record.messageId, problem: error.message });
+            } else {
+              log.error('events-queue message failed; it will be retried', { messageId: record.messageId, error: describe(error) });
+            }
+          }
+        }),
+      );
+      return { failedMessageIds: failed, stats };
+    },
+  };
+}
+
+function describe(error: unknown): unknown {
+  if (error instanceof AggregateError) return { message: error.message, first: (error.errors[0] as Error | undefined)?.message };
+  return error;
+}
+
+function trimCache(cache: Map<string, unknown>, max = 2000): void {
+  while (cache.size > max) cache.delete(cache.keys().next().value!);
+}
+
+/** At most `max` calls of `fn` in flight; a finished call hands its slot straight to the next waiter. */
+export function semaphore(max: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else active--;
+    }
+  };
+}

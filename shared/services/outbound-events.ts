@@ -1,0 +1,48 @@
+// Built-in events from the processor: published to the events queue after the lake write, and
+// only when some enabled subscription wants them (the subscription list is cached ~10 s, so a
+// processor with no listeners pays one Query per TTL and nothing per request).
+//
+// Reliability: best effort. The lake is at-least-once; events are sent once the lake write
+// succeeded (SDK retries included) and a publishing failure is logged, never fails the batch —
+// retrying the batch for an event would re-land rows and hold the ingest queue hostage to the
+// events queue. Since event ids are derived from the requests, a batch the processor does
+// handle again re-publishes identical events without duplicating deliveries.
+import { matchesSubscription } from '../domain/outbound/events.ts';
+import { serializeQueueMessage, type OutboundEvent } from '../domain/outbound/queue-messages.ts';
+import type { EventsQueue } from './outbound-ports.ts';
+import type { SubscriptionDirectory } from './outbound-subscriptions.ts';
+
+export type EventWanted = (type: string, pipelineId?: number) => boolean;
+
+export interface EventSink {
+  /** Which events someone listens to right now (from the cached subscription list). */
+  wanted(): Promise<EventWanted>;
+  /** Sends the events that are still wanted; rejects when the queue does. */
+  publish(events: readonly OutboundEvent[]): Promise<number>;
+}
+
+export function eventSink(deps: { directory: SubscriptionDirectory; queue: EventsQueue }): EventSink {
+  async function wanted(): Promise<EventWanted> {
+    const subscriptions = (await deps.directory.list()).filter((subscription) => subscription.enabled);
+    const types = new Set(subscriptions.flatMap((subscription) => subscription.events));
+    return (type, pipelineId) =>
+      types.has(type) &&
+      subscriptions.some((subscription) =>
+        matchesSubscription(
+          { events: subscription.events, enabled: true, ...(subscription.pipelineId === undefined ? {} : { pipelineId: subscription.pipelineId }) },
+          { type, ...(pipelineId === undefined ? {} : { pipelineId }) },
+        ),
+      );
+  }
+  return {
+    wanted,
+    async publish(events) {
+      if (events.length === 0) return 0;
+      const isWanted = await wanted();
+      const chosen = events.filter((event) => isWanted(event.type, event.pipelineId));
+      if (chosen.length === 0) return 0;
+      await deps.queue.send(chosen.map((event) => ({ body: serializeQueueMessage({ v: 1, kind: 'event', event }) })));
+      return chosen.length;
+    },
+  };
+}

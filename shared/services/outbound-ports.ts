@@ -1,0 +1,96 @@
+// What the outbound engine (OutboundService and the fan-out) needs from the outside world.
+// DynamoDB / SQS / KMS / undici implementations live in shared/adapters/outbound-*.ts,
+// secret-cipher.ts and http-sender.ts; in-memory ones in shared/adapters/outbound-memory.ts.
+import type { DeliveryRecord, DeliveryStatus } from '../domain/outbound/delivery-log.ts';
+import type { DeliveryRequest } from '../domain/outbound/delivery-request.ts';
+import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
+import type { AttemptOutcome } from '../domain/outbound/retry-policy.ts';
+import type { SuspensionState } from '../domain/outbound/suspension.ts';
+import type { Subscription } from '../ports/outbound.ts';
+
+/** A subscription as stored: the API's view plus its encrypted signing secret. */
+export interface StoredSubscription extends Subscription {
+  /** SecretCipher output (`aesgcm:v1:...` or `kms:v1:...`); never the secret itself. */
+  secretCiphertext: string;
+}
+
+export interface SubscriptionStore {
+  /** `ifAbsent`: refuse (return false) when the id exists. */
+  put(subscription: StoredSubscription, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  get(id: string): Promise<StoredSubscription | undefined>;
+  /** Every subscription, in id order. */
+  list(): Promise<StoredSubscription[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface StoredEvent extends OutboundEvent {
+  /** Epoch seconds (TTL, checked on read). */
+  expiresAt: number;
+}
+
+/** Event payloads kept for retries and redelivery. */
+export interface EventStore {
+  put(event: StoredEvent): Promise<void>;
+  get(id: string): Promise<StoredEvent | undefined>;
+}
+
+export interface DeliveryListQuery {
+  /** Inclusive bounds on the delivery id (ids sort by event time). */
+  fromId?: string | undefined;
+  toId?: string | undefined;
+  status?: DeliveryStatus | undefined;
+  limit: number;
+  /** Newest first when true. */
+  descending: boolean;
+  /** Epoch ms: records expired at this time are left out. */
+  now: number;
+}
+
+export interface DeliveryStore {
+  /** Conditional on absence; false when the delivery already exists. */
+  create(record: DeliveryRecord): Promise<boolean>;
+  get(subscriptionId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** Several at once (missing ones are left out). */
+  getMany(keys: ReadonlyArray<{ subscriptionId: string; deliveryId: string }>): Promise<DeliveryRecord[]>;
+  /** Conditional on the stored attemptCount; false when another writer got there first. */
+  replace(record: DeliveryRecord, expectedAttemptCount: number): Promise<boolean>;
+  list(subscriptionId: string, query: DeliveryListQuery): Promise<DeliveryRecord[]>;
+}
+
+export interface SuspensionStore {
+  /** The stored state, or the empty state (version 0) when there is none. */
+  get(address: string): Promise<SuspensionState>;
+  /** Conditional on `expectedVersion` (0 = absent); false on conflict. */
+  put(address: string, state: SuspensionState, expectedVersion: number): Promise<boolean>;
+}
+
+export interface QueueEntry {
+  body: string;
+  delaySeconds?: number | undefined;
+}
+
+export interface EventsQueue {
+  /** Resolves when every entry is on the queue; rejects if any is not. */
+  send(entries: readonly QueueEntry[]): Promise<void>;
+}
+
+export interface SendResult {
+  outcome: AttemptOutcome;
+  /** Until the response headers arrived (or the failure). */
+  latencyMs: number;
+  statusCode?: number | undefined;
+  responseSnippet?: string | undefined;
+}
+
+export interface HttpSender {
+  send(request: DeliveryRequest): Promise<SendResult>;
+}
+
+/** Encrypts signing secrets at rest; `subscriptionId` is bound to the ciphertext (AAD / EncryptionContext). */
+export interface SecretCipher {
+  encrypt(secret: string, subscriptionId: string): Promise<string>;
+  decrypt(ciphertext: string, subscriptionId: string): Promise<string>;
+}
+
+/** DNS: every address a hostname resolves to. */
+export type Resolve = (hostname: string) => Promise<string[]>;

@@ -1,0 +1,94 @@
+// The subscription list as the fan-out and the processor see it: cached for a short TTL across
+// warm invocations (one Query per TTL however many events flow), with decrypted signing secrets
+// cached beside it (one KMS Decrypt per subscription per cold start). Writers in the same process
+// (the local stack runs API, processor and fan-out together) invalidate the cache at once through
+// `notifySubscriptionsChanged`; across Lambda instances a change shows within the TTL.
+import type { SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
+
+const listeners = new Map<string, Set<() => void>>();
+
+/** Tells every directory of this process reading `scope` (endpoint + table) that subscriptions changed. */
+export function notifySubscriptionsChanged(scope: string): void {
+  for (const listener of listeners.get(scope) ?? []) listener();
+}
+
+export interface SubscriptionDirectory {
+  list(): Promise<StoredSubscription[]>;
+  /** From the cached list, else straight from the store (a subscription newer than the cache). */
+  get(id: string): Promise<StoredSubscription | undefined>;
+  /** The decrypted signing secret; never logged. */
+  secretOf(subscription: StoredSubscription): Promise<string>;
+  invalidate(): void;
+  /** Stops listening for invalidations. */
+  close(): void;
+}
+
+export interface DirectoryOptions {
+  ttlMs: number;
+  cipher?: SecretCipher | undefined;
+  /** Invalidation scope (see notifySubscriptionsChanged); none = TTL only. */
+  scope?: string | undefined;
+  /** Wall clock for the TTL (caches are operational, never simulated time). */
+  now?: () => number;
+}
+
+export function subscriptionDirectory(store: SubscriptionStore, options: DirectoryOptions): SubscriptionDirectory {
+  const now = options.now ?? Date.now;
+  let cached: { list: StoredSubscription[]; byId: Map<string, StoredSubscription>; at: number } | undefined;
+  let loading: Promise<StoredSubscription[]> | undefined;
+  let generation = 0;
+  const secrets = new Map<string, { ciphertext: string; secret: Promise<string> }>();
+
+  const invalidate = () => {
+    cached = undefined;
+    loading = undefined;
+    generation++;
+  };
+  const scopeListeners = options.scope === undefined ? undefined : (listeners.get(options.scope) ?? new Set());
+  if (options.scope !== undefined) {
+    listeners.set(options.scope, scopeListeners!);
+    scopeListeners!.add(invalidate);
+  }
+
+  async function list(): Promise<StoredSubscription[]> {
+    if (cached !== undefined && now() - cached.at < options.ttlMs) return cached.list;
+    if (loading !== undefined) return loading;
+    const started = generation;
+    const at = now();
+    loading = store.list().then(
+      (items) => {
+        if (generation === started) {
+          cached = { list: items, byId: new Map(items.map((item) => [item.id, item])), at };
+          loading = undefined;
+        }
+        return items;
+      },
+      (error: unknown) => {
+        if (generation === started) loading = undefined;
+        throw error;
+      },
+    );
+    return loading;
+  }
+
+  return {
+    list,
+    async get(id) {
+      await list();
+      return cached?.byId.get(id) ?? (await store.get(id));
+    },
+    secretOf(subscription) {
+      const known = secrets.get(subscription.id);
+      if (known !== undefined && known.ciphertext === subscription.secretCiphertext) return known.secret;
+      if (options.cipher === undefined) return Promise.reject(new Error('no secret cipher configured'));
+      const secret = options.cipher.decrypt(subscription.secretCiphertext, subscription.id);
+      secrets.set(subscription.id, { ciphertext: subscription.secretCiphertext, secret });
+      secret.catch(() => secrets.delete(subscription.id));
+      return secret;
+    },
+    invalidate,
+    close() {
+      scopeListeners?.delete(invalidate);
+    },
+  };
+}
