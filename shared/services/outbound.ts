@@ -96,8 +96,11 @@ export function subscriptionScope(config: { aws: ApiConfig['aws']; tableName: st
   return `${config.aws.endpoints.dynamodb ?? config.aws.region}|${config.tableName}`;
 }
 
-/** The real adapters from the API's configuration; nothing is contacted until a method is called. */
-export function createOutboundService(config: ApiConfig): OutboundService {
+/**
+ * The real adapters from the API's configuration; nothing is contacted until a method is called.
+ * `overrides` replaces single dependencies (tests: a resolver that simulates DNS).
+ */
+export function createOutboundService(config: ApiConfig, overrides: Partial<OutboundDeps> = {}): OutboundService {
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
   const scope = subscriptionScope(config);
   const timeScale = config.timeScale ?? 1;
@@ -114,6 +117,7 @@ export function createOutboundService(config: ApiConfig): OutboundService {
     clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),
     allowPrivateTargets: config.allowPrivateTargets,
     onSubscriptionsChanged: () => notifySubscriptionsChanged(scope),
+    ...overrides,
   });
 }
 

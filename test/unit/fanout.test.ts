@@ -1,0 +1,325 @@
+// The fan-out and OutboundService over in-memory ports, with an injected clock and scripted
+// endpoint answers: Kommo's retry budget, the suspension hold, idempotent fan-out, stale jobs,
+// redelivery with a fresh budget, and the SSRF / event-type checks of subscription creation.
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import {
+  memoryDeliveryStore,
+  memoryEventStore,
+  memoryEventsQueue,
+  memorySecretCipher,
+  memorySubscriptionStore,
+  memorySuspensionStore,
+} from '../../shared/adapters/outbound-memory.ts';
+import type { DeliveryRequest } from '../../shared/domain/outbound/delivery-request.ts';
+import { parseQueueMessage, serializeQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
+import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
+import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
+import { OutboundError } from '../../shared/ports/outbound.ts';
+import { createFanout, semaphore } from '../../shared/services/fanout.ts';
+import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
+import type { HttpSender, SendResult } from '../../shared/services/outbound-ports.ts';
+import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
+
+const T0 = Math.floor(Date.now() / 1000) * 1000;
+
+function setup(options: { answer?: (request: DeliveryRequest, index: number) => SendResult; allowPrivate?: boolean } = {}) {
+  let now = T0;
+  const clock = { nowMs: () => now };
+  const subscriptions = memorySubscriptionStore();
+  const deliveries = memoryDeliveryStore();
+  const events = memoryEventStore();
+  const suspensionStore = memorySuspensionStore();
+  const queue = memoryEventsQueue(() => now);
+  const cipher = memorySecretCipher();
+  const sent: DeliveryRequest[] = [];
+  const answer = options.answer ?? (() => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 3, responseSnippet: 'ok' }));
+  const sender: HttpSender = {
+    async send(request) {
+      sent.push(request);
+      return answer(request, sent.length - 1);
+    },
+  };
+  const directory = subscriptionDirectory(subscriptions, { ttlMs: 0, cipher });
+  const fanout = createFanout({
+    directory,
+    events,
+    deliveries,
+    suspension: suspensionTracker(suspensionStore, { cacheMs: 0, now: () => now }),
+    queue,
+    sender,
+    clock,
+    random: () => 0.5,
+    concurrency: 4,
+    retentionDays: 30,
+  });
+  const service = createOutboundServiceWithDeps({
+    subscriptions,
+    deliveries,
+    queue,
+    cipher,
+    sender,
+    resolve: async (hostname) => (hostname === 'rebind.example' ? ['127.0.0.1'] : ['93.184.216.34']),
+    clock,
+    allowPrivateTargets: options.allowPrivate ?? true,
+  });
+  let messageNo = 0;
+  const pending: Array<{ body: string; visibleAt: number; receiveCount: number }> = [];
+  /** Moves what was sent onto the simulated queue, then delivers every message visible by `until`, advancing time. */
+  async function run(until = Number.POSITIVE_INFINITY, maxRounds = 200): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      for (const entry of queue.drain()) {
+        pending.push({ body: entry.body, visibleAt: entry.sentAt + (entry.delaySeconds ?? 0) * 1000, receiveCount: 1 });
+      }
+      if (pending.length === 0) return;
+      const next = Math.min(...pending.map((p) => p.visibleAt));
+      if (next > until) return;
+      now = Math.max(now, next);
+      const batch = pending.filter((p) => p.visibleAt <= now);
+      for (const item of batch) pending.splice(pending.indexOf(item), 1);
+      const { failedMessageIds } = await fanout.handleBatch(
+        batch.map((item) => ({ messageId: `m${messageNo++}`, body: item.body, receiveCount: item.receiveCount })),
+      );
+      expect(failedMessageIds).toEqual([]);
+    }
+    throw new Error('queue did not settle');
+  }
+  return {
+    service,
+    fanout,
+    queue,
+    deliveries,
+    suspensionStore,
+    sent,
+    run,
+    pending,
+    setNow: (ms: number) => {
+      now = ms;
+    },
+    now: () => now,
+  };
+}
+
+const failing = (status = 503) => (): SendResult => ({ outcome: { status }, statusCode: status, latencyMs: 2, responseSnippet: 'down' });
+
+describe('fan-out of one event', () => {
+  it('delivers once to each enabled matching subscription, by type and pipeline filter', async () => {
+    const t = setup();
+    const make = (url: string, events: string[], extra = {}) =>
+      t.service.createSubscription({ webhookUrl: url, webhookHttpMethod: 'POST', events, ...extra });
+    const a = await make('https://a.example/hook', ['order.paid']);
+    const b = await make('https://b.example/hook', ['order.paid', 'order.created'], { pipelineId: 7 });
+    await make('https://c.example/hook', ['order.paid'], { pipelineId: 8 });
+    await make('https://d.example/hook', ['order.paid'], { enabled: false });
+    await make('https://e.example/hook', ['order.created']);
+    const event = await t.service.publishEvent('order.paid', { id: 1 }, { pipelineId: 7 });
+    await t.run();
+    expect(t.sent.map((r) => new URL(r.url).host).sort()).toEqual(['a.example', 'b.example']);
+    const [delivered] = await t.service.listDeliveries(a.subscription.id);
+    expect(delivered).toMatchObject({ status: 'succeeded', eventId: event.id, eventType: 'order.paid' });
+    const request = t.sent.find((r) => r.url.startsWith('https://a.example'))!;
+    expect(new Webhook(a.secret).verify(request.body!, request.headers)).toMatchObject({ type: 'order.paid', data: { id: 1 } });
+    expect(request.headers['webhook-id']).toBe(delivered!.webhookId);
+    expect(await t.service.listDeliveries(b.subscription.id)).toHaveLength(1);
+  });
+
+  it('a re-received event message neither re-sends nor re-records delivered subscriptions', async () => {
+    const t = setup();
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    const [message] = t.queue.sent;
+    await t.run();
+    const again = await t.fanout.handleBatch([{ messageId: 'again', body: message!.body, receiveCount: 2 }]);
+    expect(again.failedMessageIds).toEqual([]);
+    expect(t.sent).toHaveLength(1);
+    expect(await t.service.listDeliveries(subscription.id)).toHaveLength(1);
+  });
+
+  it('sends malformed messages to the DLQ path (reported as failed) without blocking the rest', async () => {
+    const t = setup();
+    await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    const good = t.queue.drain()[0]!;
+    const result = await t.fanout.handleBatch([
+      { messageId: 'bad-json', body: '{', receiveCount: 1 },
+      { messageId: 'bad-shape', body: '{"v":1,"kind":"delivery"}', receiveCount: 1 },
+      { messageId: 'bad-type', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, data: {} } }), receiveCount: 1 },
+      { messageId: 'good', body: good.body, receiveCount: 1 },
+    ]);
+    expect(result.failedMessageIds.sort()).toEqual(['bad-json', 'bad-shape']);
+    expect(t.sent).toHaveLength(1);
+  });
+});
+
+describe("Kommo's retry budget", () => {
+  it('an endpoint that always fails gets exactly 5 attempts within the hour, same webhook-id, then failed', async () => {
+    const t = setup({ answer: failing() });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run();
+    expect(t.sent).toHaveLength(5);
+    expect(new Set(t.sent.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    const [delivery] = await t.service.listDeliveries(subscription.id);
+    expect(delivery!.status).toBe('failed');
+    expect(delivery!.nextAttemptAt).toBeUndefined();
+    const times = delivery!.attempts.map((a) => Date.parse(a.at));
+    expect(delivery!.attempts.map((a) => a.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(times.at(-1)! - times[0]!).toBeLessThanOrEqual(RETRY_SCHEDULE.windowMs);
+    expect(delivery!.attempts.every((a) => a.errorClass === 'http_status' && a.statusCode === 503 && a.responseSnippet === 'down')).toBe(true);
+  });
+
+  it('fails twice then succeeds: 3 attempts', async () => {
+    const t = setup({ answer: (_r, i) => (i < 2 ? failing(500)() : { outcome: { status: 204 }, statusCode: 204, latencyMs: 1 }) });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://flaky.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run();
+    const [delivery] = await t.service.listDeliveries(subscription.id);
+    expect(delivery!.status).toBe('succeeded');
+    expect(delivery!.attempts.map((a) => a.ok)).toEqual([false, false, true]);
+  });
+
+  it('a job that arrives early is re-delayed, and a stale job is dropped', async () => {
+    const t = setup({ answer: failing() });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run(T0); // only the first attempt
+    const job = t.queue.sent.map((e) => parseQueueMessage(e.body)).find((m) => m.kind === 'delivery')!;
+    t.pending.length = 0;
+    t.queue.drain();
+    const early = await t.fanout.handleBatch([{ messageId: 'early', body: serializeQueueMessage(job), receiveCount: 1 }]);
+    expect(early.stats).toMatchObject({ attempts: 0, redelayed: 1 });
+    const stale = await t.fanout.handleBatch([
+      { messageId: 'stale', body: serializeQueueMessage({ ...job, seq: 0, dueAt: T0 }), receiveCount: 1 },
+    ]);
+    expect(stale.stats).toMatchObject({ attempts: 0, redelayed: 0 });
+    expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
+  });
+
+  it('a redelivery on demand succeeds once the endpoint recovers, continuing the log with a fresh budget', async () => {
+    let up = false;
+    const t = setup({ answer: () => (up ? { outcome: { status: 200 }, statusCode: 200, latencyMs: 1 } : failing()()) });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run();
+    const [failed] = await t.service.listDeliveries(subscription.id, { status: 'failed' });
+    up = true;
+    const queued = await t.service.redeliver(subscription.id, failed!.id);
+    expect(queued.status).toBe('pending');
+    await t.run();
+    const done = (await t.service.getDelivery(subscription.id, failed!.id))!;
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts.map((a) => a.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(new Set(t.sent.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    await expect(t.service.redeliver(subscription.id, 'dlv_000000000aaaaaaaaaaaaaaaaaaaa')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('redeliverFailed queues the failed deliveries in a time range only', async () => {
+    const t = setup({ answer: failing() });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run();
+    t.setNow(t.now() + 3_600_000 * 3);
+    await t.service.publishEvent('x.y', { n: 2 });
+    await t.run();
+    const all = await t.service.listDeliveries(subscription.id, { status: 'failed' });
+    expect(all).toHaveLength(2);
+    const later = all.map((d) => d.createdAt).sort()[1]!;
+    const { queued } = await t.service.redeliverFailed(subscription.id, { from: later, to: new Date(t.now()).toISOString() });
+    expect(queued).toBe(1);
+  });
+});
+
+describe('suspension of an address', () => {
+  it('holds retries due during a suspension until it ends, then resumes; nothing is lost', async () => {
+    let up = false;
+    const t = setup({ answer: () => (up ? { outcome: { status: 200 }, statusCode: 200, latencyMs: 1 } : failing()()) });
+    const subs = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        t.service.createSubscription({ webhookUrl: `https://busy.example/hook/${i}`, webhookHttpMethod: 'POST', events: ['x.y'] }),
+      ),
+    );
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run(T0); // the 150 first attempts, all invalid
+    const state = t.suspensionStore.items.get('busy.example:443')!;
+    expect(state.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
+    up = true;
+    await t.run();
+    for (const { subscription } of subs) {
+      const [delivery] = await t.service.listDeliveries(subscription.id);
+      expect(delivery!.status).toBe('succeeded');
+      expect(delivery!.attempts).toHaveLength(2);
+      expect(Date.parse(delivery!.attempts[1]!.at)).toBeGreaterThanOrEqual(state.suspendedUntil!);
+    }
+  });
+});
+
+describe('request formats', () => {
+  it('a GET whose URL would exceed 8 KiB fails at once as url_too_long, without retries', async () => {
+    const t = setup();
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://get.example/', webhookHttpMethod: 'GET', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { big: 'x'.repeat(9000) });
+    await t.run();
+    expect(t.sent).toHaveLength(0);
+    const [delivery] = await t.service.listDeliveries(subscription.id);
+    expect(delivery).toMatchObject({ status: 'failed', attempts: [{ number: 1, ok: false, errorClass: 'url_too_long' }] });
+  });
+});
+
+describe('OutboundService checks', () => {
+  it('refuses private targets (literal and after DNS) unless allowed, and bad event types', async () => {
+    const t = setup({ allowPrivate: false });
+    const create = (webhookUrl: string, events = ['x.y']) => t.service.createSubscription({ webhookUrl, webhookHttpMethod: 'POST', events });
+    for (const url of ['http://127.0.0.1/', 'http://[::1]/', 'http://10.0.0.1/', 'http://localhost:8080/', 'http://rebind.example/', 'ftp://a.example/']) {
+      await expect(create(url), url).rejects.toMatchObject({ code: 'INVALID_TARGET' });
+    }
+    await expect(create('https://a.example/', ['ping'])).rejects.toMatchObject({ code: 'INVALID_EVENT_TYPE' });
+    await expect(create('https://a.example/', [])).rejects.toBeInstanceOf(OutboundError);
+    await expect(t.service.publishEvent('webhook_received', {})).rejects.toMatchObject({ code: 'INVALID_EVENT_TYPE' });
+    await expect(t.service.publishEvent('big', { x: 'x'.repeat(300 * 1024) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    const { subscription, secret } = await create('https://a.example/');
+    expect(JSON.stringify([...(await t.service.listSubscriptions())])).not.toContain(secret);
+  });
+
+  it('testSubscription sends a signed ping and reports the answer', async () => {
+    const t = setup({ answer: () => ({ outcome: { status: 404 }, statusCode: 404, latencyMs: 7, responseSnippet: 'nope' }) });
+    const { subscription, secret } = await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    const result = await t.service.testSubscription(subscription.id);
+    expect(result).toEqual({ ok: false, statusCode: 404, latencyMs: 7, errorClass: 'http_status', responseSnippet: 'nope' });
+    const [ping] = t.sent;
+    expect(new Webhook(secret).verify(ping!.body!, ping!.headers)).toMatchObject({ type: 'ping', data: { subscriptionId: subscription.id } });
+    await expect(t.service.testSubscription('sub_missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('suspension tracker', () => {
+  it('loses no count when two instances record 150 invalids concurrently', async () => {
+    const store = memorySuspensionStore();
+    const a = suspensionTracker(store, { cacheMs: 0 });
+    const b = suspensionTracker(store, { cacheMs: 0 });
+    await Promise.all(Array.from({ length: 150 }, (_, i) => (i % 2 === 0 ? a : b).recordInvalid('x:443', T0 + i)));
+    const state = store.items.get('x:443')!;
+    expect(state.version).toBe(150);
+    expect(state.recentInvalids).toHaveLength(SUSPENSION_RULE.threshold + 1);
+    // It started when the 101st count was written, whichever instance wrote it.
+    expect(state.suspendedUntil! - SUSPENSION_RULE.suspensionMs).toBeGreaterThanOrEqual(T0);
+    expect(state.suspendedUntil! - SUSPENSION_RULE.suspensionMs).toBeLessThan(T0 + 150);
+  });
+
+  it('semaphore never runs more than its limit at once', async () => {
+    const limit = semaphore(3);
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        limit(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+  });
+});
