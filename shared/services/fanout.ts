@@ -89,6 +89,8 @@ export function createFanout(deps: FanoutDeps): Fanout {
   const limit = semaphore(deps.concurrency);
   const scale = deps.timeScale ?? 1;
   const eventCache = new Map<string, StoredEvent>();
+  /** Whole milliseconds: the times stored and compared (suspension, schedule) stay integers. */
+  const clockNow = () => Math.floor(deps.clock.nowMs());
 
   function jobEntry(job: DeliveryJob, now: number): QueueEntry {
     return { body: serializeQueueMessage(job), delaySeconds: sqsDelaySeconds(job.dueAt, now, scale) };
@@ -103,7 +105,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
   ): Promise<void> {
     const record = { ...initial, address: addressOf(subscription.webhookUrl) };
     const secret = await deps.directory.secretOf(subscription);
-    const at = deps.clock.nowMs();
+    const at = clockNow();
     let result: AttemptResult;
     let request: DeliveryRequest | undefined;
     try {
@@ -152,7 +154,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
         dueAt: applied.retryAt,
         seq: applied.record.attemptCount,
       };
-      await deps.queue.send([jobEntry(job, deps.clock.nowMs())]);
+      await deps.queue.send([jobEntry(job, clockNow())]);
       stats.retriesScheduled++;
     }
     if (applied.record.status === 'succeeded') stats.succeeded++;
@@ -181,7 +183,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     } catch (error) {
       throw new PoisonMessageError(`event ${event.id}: ${(error as Error).message}`);
     }
-    const now = deps.clock.nowMs();
+    const now = clockNow();
     const stored: StoredEvent = { ...event, expiresAt: expiresAtFor(now, deps.retentionDays) };
     await deps.events.put(stored);
     eventCache.set(event.id, stored);
@@ -244,7 +246,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
   async function endWithoutAttempt(record: DeliveryRecord, reason: string): Promise<void> {
     log.warn('delivery ended without an attempt', { deliveryId: record.id, subscriptionId: record.subscriptionId, reason });
     await deps.deliveries.replace(
-      { ...record, status: 'failed', nextAttemptAt: undefined, updatedAt: new Date(deps.clock.nowMs()).toISOString() },
+      { ...record, status: 'failed', nextAttemptAt: undefined, updatedAt: new Date(clockNow()).toISOString() },
       record.attemptCount,
     );
   }
@@ -255,7 +257,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (record === undefined) return; // expired or never recorded: nothing to do
     if (record.attemptCount !== job.seq) return; // a duplicate or superseded job
     if (job.manual !== true && record.status !== 'pending') return;
-    const now = deps.clock.nowMs();
+    const now = clockNow();
     if (job.dueAt > now) {
       stats.redelayed++;
       await deps.queue.send([jobEntry(job, now)]);

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundService } from '../../shared/services/outbound.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
+import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 
 let stack: TestStack;
@@ -43,5 +43,86 @@ describe('fan-out to healthy receivers', () => {
       expect(deliveries[0]).toMatchObject({ status: 'succeeded', eventId: published.id, webhookId: request.headers['webhook-id'] });
       expect(deliveries[0]!.attempts).toMatchObject([{ number: 1, ok: true, statusCode: 200, responseSnippet: 'ok' }]);
     }
+  });
+});
+
+describe('formats', () => {
+  it('GET: the envelope flattened into the query, signed over the raw query string', async () => {
+    const { subscription, secret } = await outbound.createSubscription({
+      webhookUrl: `${receiver.url}/get?token=abc`,
+      webhookHttpMethod: 'GET',
+      events: ['row.synced'],
+    });
+    const published = await outbound.publishEvent('row.synced', {
+      _valmi_meta: { _valmi_row_num: 347, _valmi_sync_op: 'upsert' },
+      my_first_name: 'Ryan',
+      email: 'ryan.salisbury@sakilacustomer.org',
+      tags: ['a', 'b c'],
+    });
+    const [request] = await eventually(async () => (receiver.at('/get').length > 0 ? receiver.at('/get') : undefined), 15_000, 'the GET');
+    expect(request!.method).toBe('GET');
+    const rawQuery = request!.url.slice(request!.url.indexOf('?') + 1);
+    expect(() => new Webhook(secret).verify(rawQuery, request!.headers as Record<string, string>, { jsonParse: false })).not.toThrow();
+    const query = new URLSearchParams(rawQuery);
+    expect(Object.fromEntries(query)).toMatchObject({
+      token: 'abc',
+      type: 'row.synced',
+      id: published.id,
+      data__valmi_meta__valmi_row_num: '347',
+      data__valmi_meta__valmi_sync_op: 'upsert',
+      data_my_first_name: 'Ryan',
+      data_email: 'ryan.salisbury@sakilacustomer.org',
+      data_tags_0: 'a',
+      data_tags_1: 'b c',
+    });
+    expect(rawQuery).toContain('email=ryan.salisbury%40sakilacustomer.org');
+    await eventually(async () => ((await outbound.listDeliveries(subscription.id))[0]?.status === 'succeeded' ? true : undefined));
+  });
+
+  it('POST form: bracket keys as Kommo sends them, signed over the body', async () => {
+    const { secret } = await outbound.createSubscription({
+      webhookUrl: `${receiver.url}/form`,
+      webhookHttpMethod: 'POST',
+      format: 'form',
+      events: ['lead.status'],
+      headers: { 'x-account': 'acme' },
+    });
+    await outbound.publishEvent('lead.status', { leads: { status: [{ id: 25399013, pipeline_id: 1, name: 'Ñandú' }] } });
+    const [request] = await eventually(async () => (receiver.at('/form').length > 0 ? receiver.at('/form') : undefined), 15_000, 'the form POST');
+    expect(request!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request!.headers['x-account']).toBe('acme');
+    expect(() => new Webhook(secret).verify(request!.body, request!.headers as Record<string, string>, { jsonParse: false })).not.toThrow();
+    const form = new URLSearchParams(request!.body);
+    expect(form.get('type')).toBe('lead.status');
+    expect(form.get('data[leads][status][0][id]')).toBe('25399013');
+    expect(form.get('data[leads][status][0][name]')).toBe('Ñandú');
+  });
+});
+
+describe('built-in events from the processor', () => {
+  it('webhook_received carries the body that landed in the lake; batch_landed names the object', async () => {
+    const pipelineId = await stack.createPipeline('outbound');
+    const { key, token } = await stack.createToken();
+    const { secret } = await outbound.createSubscription({
+      webhookUrl: `${receiver.url}/inbound`,
+      webhookHttpMethod: 'POST',
+      events: ['webhook_received', 'batch_landed'],
+      pipelineId,
+    });
+    const body = JSON.stringify({ order: 1234, note: 'café ☕', nested: { list: [1, 2, 3] } });
+    const reply = await postJson(stack.webhookUrl(pipelineId, key, token), body);
+    expect(reply.status).toBe(200);
+    const requestId = reply.body.data.__kdd_request_id as string;
+    const got = await eventually(async () => (receiver.at('/inbound').length >= 2 ? receiver.at('/inbound') : undefined), 20_000, 'two events');
+    const envelopes = got.map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as Record<string, any>);
+    const received = envelopes.find((e) => e.type === 'webhook_received')!;
+    const landed = envelopes.find((e) => e.type === 'batch_landed')!;
+    expect(received.id).toBe(`evt_recv_${requestId}`);
+    expect(received.data).toMatchObject({ pipelineId, requestId, requesterKey: key, format: 'json' });
+    const [row] = await stack.query(`select __kdd_request_body as body from webhooks where __kdd_request_id = '${requestId}'`);
+    expect(received.data.body).toBe(row!.body);
+    expect(received.data.body).toBe(body);
+    expect(landed.data).toMatchObject({ pipelineId, objectKey: received.data.objectKey, rows: 1 });
+    expect(JSON.stringify(envelopes)).not.toContain(token);
   });
 });

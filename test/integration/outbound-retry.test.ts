@@ -1,0 +1,93 @@
+// Kommo's retry rule through the local stack in simulated time (timeScale 120: the hour is 30 s,
+// SQS delays shrink by as much), against real HTTP receivers on loopback. Each receiver has its own
+// port, so its own address for the suspension rule.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
+import type { Delivery, OutboundService } from '../../shared/ports/outbound.ts';
+import { createOutboundService } from '../../shared/services/outbound.ts';
+import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
+
+const SCALE = 120;
+let stack: TestStack;
+let outbound: OutboundService;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ timeScale: SCALE });
+  outbound = createOutboundService(stack.apiConfig);
+});
+
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await stack?.dispose();
+});
+
+async function receiver(respond: Receiver['respond']): Promise<Receiver> {
+  const started = await startReceiver(respond);
+  receivers.push(started);
+  return started;
+}
+
+async function settled(subscriptionId: string, timeoutMs: number): Promise<Delivery> {
+  return eventually(
+    async () => {
+      const [delivery] = await outbound.listDeliveries(subscriptionId);
+      return delivery !== undefined && delivery.status !== 'pending' ? delivery : undefined;
+    },
+    timeoutMs,
+    `delivery of ${subscriptionId} to settle`,
+  );
+}
+
+describe('retries in simulated time', () => {
+  it('fails twice then succeeds: 3 attempts with the same webhook-id', async () => {
+    const flaky = await receiver((_request, index) => (index < 2 ? { status: 500, body: 'boom' } : { status: 200, body: 'fine' }));
+    const { subscription } = await outbound.createSubscription({ webhookUrl: `${flaky.url}/flaky`, webhookHttpMethod: 'POST', events: ['retry.flaky'] });
+    await outbound.publishEvent('retry.flaky', { n: 1 });
+    const delivery = await settled(subscription.id, 20_000);
+    expect(delivery.status).toBe('succeeded');
+    expect(delivery.attempts.map((a) => [a.number, a.ok, a.statusCode])).toEqual([
+      [1, false, 500],
+      [2, false, 500],
+      [3, true, 200],
+    ]);
+    expect(delivery.attempts[0]).toMatchObject({ errorClass: 'http_status', responseSnippet: 'boom' });
+    expect(flaky.requests).toHaveLength(3);
+    expect(new Set(flaky.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([delivery.webhookId]));
+  }, 30_000);
+
+  it('always failing: exactly 5 attempts within the hour, then failed; redelivery succeeds once it recovers', async () => {
+    let up = false;
+    const dead = await receiver(() => (up ? { status: 200, body: 'back' } : { status: 503, body: 'down' }));
+    const { subscription } = await outbound.createSubscription({ webhookUrl: `${dead.url}/dead`, webhookHttpMethod: 'POST', events: ['retry.dead'] });
+    await outbound.publishEvent('retry.dead', { n: 2 });
+    const delivery = await settled(subscription.id, 60_000);
+    expect(delivery.status).toBe('failed');
+    expect(delivery.attempts.map((a) => a.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(dead.requests).toHaveLength(5);
+    const times = delivery.attempts.map((a) => Date.parse(a.at));
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
+    // Retries are scheduled within the hour; the queue's own latency (~1 s real = 2 simulated
+    // minutes here) may add to when the last one actually ran.
+    expect(times[4]! - times[0]!).toBeLessThanOrEqual(RETRY_SCHEDULE.windowMs + 3 * 60_000);
+    // No sixth attempt comes later.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(dead.requests).toHaveLength(5);
+
+    up = true;
+    const queued = await outbound.redeliver(subscription.id, delivery.id);
+    expect(queued.status).toBe('pending');
+    const redelivered = await settled(subscription.id, 20_000);
+    expect(redelivered.status).toBe('succeeded');
+    expect(redelivered.attempts.map((a) => [a.number, a.ok])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, false],
+      [5, false],
+      [6, true],
+    ]);
+    expect(new Set(dead.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+  }, 90_000);
+});
