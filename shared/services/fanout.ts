@@ -101,7 +101,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     initial: DeliveryRecord,
     subscription: StoredSubscription,
     envelope: DeliveryEnvelope,
-    write: { create: true } | { create: false; expectedAttemptCount: number },
+    write: { create: true; eventSaved: Promise<void> } | { create: false; expectedAttemptCount: number },
   ): Promise<void> {
     const record = { ...initial, address: addressOf(subscription.webhookUrl) };
     const secret = await deps.directory.secretOf(subscription);
@@ -144,6 +144,9 @@ export function createFanout(deps: FanoutDeps): Fanout {
       ? await deps.suspension.recordInvalid(record.address, at)
       : emptySuspensionState();
     const applied = recordAttempt(record, result!, { suspension: state, random: deps.random });
+    // The event is stored (for retries and redelivery) while the first attempt runs; it must be
+    // there before the delivery that points at it is written.
+    if (write.create) await write.eventSaved;
     if (applied.retryAt !== undefined) {
       const job: DeliveryJob = {
         v: 1,
@@ -185,7 +188,8 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
     const now = clockNow();
     const stored: StoredEvent = { ...event, expiresAt: expiresAtFor(now, deps.retentionDays) };
-    await deps.events.put(stored);
+    const eventSaved = deps.events.put(stored);
+    eventSaved.catch(() => undefined); // awaited per delivery below
     eventCache.set(event.id, stored);
     trimCache(eventCache);
     const planned = matched.map((subscription) => ({
@@ -219,7 +223,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
             }),
             subscription,
             envelope,
-            { create: true },
+            { create: true, eventSaved },
           ),
         ),
     );

@@ -29,7 +29,7 @@ describe('suspension per address', () => {
   it('150 invalid responses within 5 minutes hold retries for 5 minutes, then they resume; nothing lost', async () => {
     let up = false;
     busy = await startReceiver(() => (up ? { status: 200 } : { status: 500, body: 'overloaded' }));
-    const subscriptions = [];
+    const subscriptions: Array<{ id: string }> = [];
     for (let i = 0; i < 150; i++) {
       subscriptions.push(
         (await outbound.createSubscription({ webhookUrl: `${busy.url}/hook/${i}`, webhookHttpMethod: 'POST', events: ['load.burst'] }))
