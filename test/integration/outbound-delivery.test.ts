@@ -1,4 +1,5 @@
 // Outbound deliveries through the local stack, to real HTTP receivers on loopback.
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundService } from '../../shared/services/outbound.ts';
@@ -11,7 +12,7 @@ let outbound: OutboundService;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  stack = await startTestStack({ timeScale: 1 });
+  stack = await startTestStack({ timeScale: 1, eventsVisibilityTimeoutSeconds: 1, maxReceiveCount: 2 });
   outbound = createOutboundService(stack.apiConfig);
   receiver = await startReceiver();
 });
@@ -125,4 +126,33 @@ describe('built-in events from the processor', () => {
     expect(landed.data).toMatchObject({ pipelineId, objectKey: received.data.objectKey, rows: 1 });
     expect(JSON.stringify(envelopes)).not.toContain(token);
   });
+});
+
+describe('events queue', () => {
+  it('a malformed message ends in the events DLQ without holding up deliveries', async () => {
+    const sqs = new SQSClient({
+      region: stack.info.region,
+      endpoint: stack.info.endpoints.sqs,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      await sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.eventsQueueUrl, MessageBody: '{"v":1,"kind":"nonsense"}' }));
+      await outbound.createSubscription({ webhookUrl: `${receiver.url}/after-poison`, webhookHttpMethod: 'POST', events: ['after.poison'] });
+      await outbound.publishEvent('after.poison', { ok: true });
+      await eventually(async () => (receiver.at('/after-poison').length === 1 ? true : undefined), 10_000, 'the delivery after the poison');
+      const dead = await eventually(
+        async () => {
+          const { Messages = [] } = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: stack.info.resources.eventsDlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          return Messages.length > 0 ? Messages : undefined;
+        },
+        20_000,
+        'the poison message in the events DLQ',
+      );
+      expect(dead.map((m) => m.Body)).toEqual(['{"v":1,"kind":"nonsense"}']);
+    } finally {
+      sqs.destroy();
+    }
+  }, 30_000);
 });

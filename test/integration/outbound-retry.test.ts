@@ -69,8 +69,8 @@ describe('retries in simulated time', () => {
     const times = delivery.attempts.map((a) => Date.parse(a.at));
     for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
     // Retries are scheduled within the hour; the queue's own latency (~1 s real = 2 simulated
-    // minutes here) may add to when the last one actually ran.
-    expect(times[4]! - times[0]!).toBeLessThanOrEqual(RETRY_SCHEDULE.windowMs + 3 * 60_000);
+    // minutes here, more on a loaded machine) may add to when the last one actually ran.
+    expect(times[4]! - times[0]!).toBeLessThanOrEqual(RETRY_SCHEDULE.windowMs + 6 * 60_000);
     // No sixth attempt comes later.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(dead.requests).toHaveLength(5);
