@@ -17,8 +17,7 @@ import type { FanoutConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
 import { createFanout, type Fanout, type FanoutDeps } from '../../shared/services/fanout.ts';
-import { subscriptionScope } from '../../shared/services/outbound.ts';
-import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
 
 export interface FanoutOverrides {

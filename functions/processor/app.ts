@@ -11,9 +11,8 @@ import { createS3Client, s3ClaimStore, s3LakeStore } from '../../shared/adapters
 import type { ProcessorConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
-import { subscriptionScope } from '../../shared/services/outbound.ts';
 import { eventSink } from '../../shared/services/outbound-events.ts';
-import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
 
 export function processorDeps(config: ProcessorConfig): ProcessDeps {

@@ -1,10 +1,14 @@
 // Protocol emulators for the local stack and the tests: fauxqs (SQS + S3) and dynalite (DynamoDB).
-// The handlers talk to them through the unchanged AWS SDK v3 clients.
+// The handlers talk to them through the unchanged AWS SDK v3 clients. By default they run in a
+// worker thread, so the emulators and the stack's own event loop (gateway, handlers, pollers)
+// use separate cores instead of queueing behind each other.
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { startFauxqs } from 'fauxqs';
 
 const require = createRequire(import.meta.url);
@@ -35,9 +39,35 @@ export interface EmulatorOptions {
   sqsPort?: number;
   dynamodbPort?: number;
   host?: string;
+  /** Run in a worker thread (default) or on the caller's event loop. */
+  thread?: boolean;
 }
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const { thread = true, ...rest } = options;
+  return thread ? startEmulatorsInWorker(rest) : startEmulatorsHere(rest);
+}
+
+type WorkerReply = { type: 'ready'; endpoints: EmulatorEndpoints } | { type: 'error'; message: string } | { type: 'stopped' };
+
+async function startEmulatorsInWorker(options: EmulatorOptions): Promise<Emulators> {
+  const worker = new Worker(new URL('./emulator-worker.ts', import.meta.url), { workerData: options });
+  const [reply] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WorkerReply];
+  if (reply.type !== 'ready') {
+    await worker.terminate();
+    throw new Error(`emulators did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
+  }
+  return {
+    endpoints: reply.endpoints,
+    async stop() {
+      worker.postMessage('stop');
+      await once(worker, 'message');
+      await worker.terminate();
+    },
+  };
+}
+
+export async function startEmulatorsHere(options: EmulatorOptions = {}): Promise<Emulators> {
   const host = options.host ?? '127.0.0.1';
   const region = 'us-east-1';
   const persist = options.dataDir !== undefined;

@@ -4,15 +4,27 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
 
+// Random bytes come from a pool refilled 4 KiB at a time: one randomBytes call per request id
+// costs more than the rest of the id. Used bytes are never reused.
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
+function nextRandomByte(): number {
+  if (poolOffset === POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
+}
+
 /** Uniform random string over `alphabet` (rejection sampling, so no modulo bias). */
 export function randomString(length: number, alphabet: string): string {
   const limit = 256 - (256 % alphabet.length);
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < limit) out += alphabet[byte % alphabet.length];
-      if (out.length === length) break;
-    }
+    const byte = nextRandomByte();
+    if (byte < limit) out += alphabet[byte % alphabet.length];
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // cached beside it (one KMS Decrypt per subscription per cold start). Writers in the same process
 // (the local stack runs API, processor and fan-out together) invalidate the cache at once through
 // `notifySubscriptionsChanged`; across Lambda instances a change shows within the TTL.
+import type { AwsConfig } from '../config.ts';
 import type { SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
 
 const listeners = new Map<string, Set<() => void>>();
@@ -91,4 +92,9 @@ export function subscriptionDirectory(store: SubscriptionStore, options: Directo
       scopeListeners?.delete(invalidate);
     },
   };
+}
+
+/** The invalidation scope of a table (outbound-subscriptions.ts): endpoint + table name. */
+export function subscriptionScope(config: { aws: AwsConfig; tableName: string }): string {
+  return `${config.aws.endpoints.dynamodb ?? config.aws.region}|${config.tableName}`;
 }

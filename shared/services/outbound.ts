@@ -66,7 +66,7 @@ import {
   type SubscriptionInput,
 } from '../ports/outbound.ts';
 import type { DeliveryStore, EventsQueue, HttpSender, Resolve, SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
-import { notifySubscriptionsChanged } from './outbound-subscriptions.ts';
+import { notifySubscriptionsChanged, subscriptionScope } from './outbound-subscriptions.ts';
 
 export interface OutboundDeps {
   subscriptions: SubscriptionStore;
@@ -91,10 +91,6 @@ export class OutboundNotConfiguredError extends Error {
   override name = 'OutboundNotConfiguredError';
 }
 
-/** The invalidation scope of a table (outbound-subscriptions.ts): endpoint + table name. */
-export function subscriptionScope(config: { aws: ApiConfig['aws']; tableName: string }): string {
-  return `${config.aws.endpoints.dynamodb ?? config.aws.region}|${config.tableName}`;
-}
 
 /**
  * The real adapters from the API's configuration; nothing is contacted until a method is called.

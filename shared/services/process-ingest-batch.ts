@@ -30,8 +30,6 @@ export interface ProcessDeps {
   lake: LakeStore;
   claims: ClaimStore;
   rejections: RejectionCounter;
-  /** Told about each object written, e.g. to publish `batch_landed`; failures here are logged only. */
-  onLanded?: (landed: { pipelineId: number; dt: string; objectKey: string; rows: number }) => Promise<void>;
   /**
    * Built-in outbound events (webhook_received, batch_landed, webhook_rejected), published after
    * the lake writes, only when someone subscribes to them. Best effort: failures are logged.
@@ -172,12 +170,6 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
       } catch (error) {
         fail(items.map((item) => item.messageId));
         log.error('lake write failed', { objectKey, rows: items.length, error });
-        return;
-      }
-      if (deps.onLanded !== undefined) {
-        await deps
-          .onLanded({ pipelineId: partition.pipelineId, dt: partition.dt, objectKey, rows: items.length })
-          .catch((error: unknown) => log.warn('landed notification failed', { objectKey, error }));
       }
     }),
   );
