@@ -8,6 +8,7 @@
 //   6. no body (POST) / no data params (GET)  → NO_BODY_PROVIDED
 //   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
+// A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
 import { BracketDecodeError, decodeBracketParams } from './bracket-params.ts';
 
 export const REQUIRED_PARAMETERS = ['pipeline_id', 'key', 'token'] as const;
@@ -122,16 +123,27 @@ function decodeBody(
   } catch {
     return { error: 'INVALID_BODY' };
   }
-  if (isFormContentType(request.contentType)) {
-    return fromPairs('form', [...new URLSearchParams(text)], maxBodyBytes);
-  }
   if (text.trim() === '') return { error: 'NO_BODY_PROVIDED' };
+  // `curl -d '{...}'` and many HTTP clients label JSON as a form by default. A body that parses
+  // as a JSON object or array is never a meaningful form, so it is kept as the JSON it is.
+  const form = isFormContentType(request.contentType);
+  if (form && !looksLikeJsonContainer(text)) return fromPairs('form', [...new URLSearchParams(text)], maxBodyBytes);
+  if (!isJson(text)) return form ? fromPairs('form', [...new URLSearchParams(text)], maxBodyBytes) : { error: 'INVALID_BODY' };
+  return { format: 'json', text };
+}
+
+function looksLikeJsonContainer(text: string): boolean {
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[';
+}
+
+function isJson(text: string): boolean {
   try {
     JSON.parse(text);
+    return true;
   } catch {
-    return { error: 'INVALID_BODY' };
+    return false;
   }
-  return { format: 'json', text };
 }
 
 function fromPairs(format: BodyFormat, pairs: [string, string][], maxBodyBytes: number): DecodedBody {

@@ -148,6 +148,22 @@ describe('interpretInbound: bodies', () => {
     });
   });
 
+  it('JSON sent with the form content type (curl -d) is kept as JSON', () => {
+    const body = '{"order_id":42,"tags":["a=b"]}';
+    const decision = interpretInbound(post(valid, body, 'application/x-www-form-urlencoded'), LIMIT);
+    expect(decision).toMatchObject({ ok: true, request: { format: 'json', body } });
+  });
+
+  it('a real form that merely starts with a brace is still decoded as a form', () => {
+    const decision = interpretInbound(post(valid, '{weird=1&b=2', 'application/x-www-form-urlencoded'), LIMIT);
+    expect(decision.ok && decision.request.format).toBe('form');
+    expect(decision.ok && JSON.parse(decision.request.body)).toEqual({ '{weird': '1', b: '2' });
+  });
+
+  it('a whitespace-only form body has no body', () => {
+    expect(errorOf(post(valid, '  ', 'application/x-www-form-urlencoded'))).toBe('NO_BODY_PROVIDED');
+  });
+
   it('a conflicting form is INVALID_BODY, not half-stored', () => {
     expect(errorOf(post(valid, 'a=1&a[b]=2', 'application/x-www-form-urlencoded'))).toBe('INVALID_BODY');
   });

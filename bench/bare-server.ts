@@ -1,0 +1,33 @@
+// Reference server for bench/ingest.ts: bare node:http that reads the body, JSON.parses it and
+// answers a small JSON reply shaped like the receiver's. Prints {"url"} once listening; exits
+// when its stdin closes.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { untilStdinCloses } from './lib.ts';
+
+let counter = 0;
+const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    let status = 200;
+    let body: string;
+    try {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      body = `{"success":true,"data":{"__kdd_request_id":"${(++counter).toString(36).padStart(20, 'a')}","__kdd_request_unix_timestamp":${Date.now() / 1000}}}`;
+    } catch {
+      status = 400;
+      body = '{"success":false,"error":"INVALID_BODY"}';
+    }
+    response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid })}\n`);
+});
+
+await untilStdinCloses();
+server.closeAllConnections();
+server.close();

@@ -1,0 +1,225 @@
+// Processor throughput, rows/s from an SQS batch to a Parquet object: processIngestBatch on
+// batches of 100 messages with 2 KB bodies (made by serializeIngestMessage, as the receiver
+// sends them), one batch at a time as one Lambda instance runs them.
+//   (a) in-memory lake store, cached credential directory: parsing, auth, Parquet encoding only;
+//   (b) the processor's real adapters (processorDeps: S3 + DynamoDB SDK clients) against the
+//       emulators (fauxqs, dynalite), started in this process.
+// Reference, same run: JSON.parse of the same messages.
+import { randomUUID } from 'node:crypto';
+import { PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { processorDeps } from '../functions/processor/app.ts';
+import { startEmulators } from '../infra/local/emulators.ts';
+import { provisionResources } from '../infra/local/resources.ts';
+import { clientOptions } from '../shared/adapters/aws-clients.ts';
+import { createS3Client } from '../shared/adapters/s3-objects.ts';
+import { pipelineToItem, tokenToItem } from '../shared/adapters/table-items.ts';
+import { systemClock } from '../shared/domain/clock.ts';
+import { newRequestId, sha256Hex } from '../shared/domain/credentials.ts';
+import { serializeIngestMessage } from '../shared/domain/ingest-message.ts';
+import type { PipelineRecord, TokenRecord } from '../shared/domain/records.ts';
+import type { CredentialDirectory, LakeObject } from '../shared/ports/ingest.ts';
+import { cachedCredentialDirectory } from '../shared/services/credential-cache.ts';
+import { processIngestBatch, type ProcessDeps, type QueueRecord } from '../shared/services/process-ingest-batch.ts';
+import { body2k } from './bodies.ts';
+import { printResult, type BenchResult, type Figure } from './lib.ts';
+
+const BATCH_SIZE = 100;
+const DISTINCT_BATCHES = 30;
+const WARMUP_BATCHES = 10;
+const ROUNDS = 3;
+const ROUND_MS = 1_000;
+const TARGET_ROWS_PER_SECOND = 20_000;
+
+const PIPELINE: PipelineRecord = { id: 7, name: 'bench', createdAt: '2026-11-23T00:00:00.000Z' };
+const TOKEN = 'BenchToken0123456789abcdefghijABCDEFGHIJ';
+const TOKEN_RECORD: TokenRecord = {
+  key: '6f1c2a0e-8b7d-4c3e-9f21-0a5b6c7d8e9f',
+  name: 'bench',
+  tokenSha256: sha256Hex(TOKEN),
+  createdAt: '2026-11-23T00:00:00.000Z',
+};
+
+function makeBatches(): QueueRecord[][] {
+  const tokenSha256 = sha256Hex(TOKEN);
+  const now = Date.now() / 1000;
+  return Array.from({ length: DISTINCT_BATCHES }, (_, b) =>
+    Array.from({ length: BATCH_SIZE }, (_, i) => ({
+      messageId: randomUUID(),
+      body: serializeIngestMessage({
+        v: 1,
+        id: newRequestId(),
+        ts: now + (b * BATCH_SIZE + i) / 1000,
+        pipelineId: PIPELINE.id,
+        key: TOKEN_RECORD.key,
+        tokenSha256,
+        format: 'json',
+        body: body2k(b * BATCH_SIZE + i),
+      }),
+    })),
+  );
+}
+
+interface Throughput {
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  cpuCoresUsed: number;
+  /** rows/s of each round, when measured in rounds. */
+  rounds?: number[];
+}
+
+/**
+ * Runs batches one after another (as one Lambda instance would) in ROUNDS rounds of at least
+ * ROUND_MS each; reports the median round, so a burst of other load on the machine skews less.
+ */
+async function throughput(batches: QueueRecord[][], runBatch: (batch: QueueRecord[]) => Promise<number>): Promise<Throughput> {
+  for (let i = 0; i < WARMUP_BATCHES; i++) await runBatch(batches[i % batches.length]!);
+  const rounds: Throughput[] = [];
+  let n = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    let rows = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    while (performance.now() - t0 < ROUND_MS) rows += await runBatch(batches[n++ % batches.length]!);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    rounds.push({ rows, seconds, rowsPerSecond: rows / seconds, cpuCoresUsed: (cpu.user + cpu.system) / 1e6 / seconds });
+  }
+  return medianRound(rounds);
+}
+
+function medianRound(rounds: Throughput[]): Throughput {
+  const sorted = [...rounds].sort((a, b) => a.rowsPerSecond - b.rowsPerSecond);
+  return { ...sorted[sorted.length >> 1]!, rounds: rounds.map((r) => Math.round(r.rowsPerSecond)) };
+}
+
+function checked(outcome: Awaited<ReturnType<typeof processIngestBatch>>, size: number): number {
+  if (outcome.failedMessageIds.length > 0 || outcome.landed !== size) {
+    throw new Error(`batch did not land whole: ${JSON.stringify({ ...outcome, failedMessageIds: outcome.failedMessageIds.length })}`);
+  }
+  return outcome.landed;
+}
+
+async function inMemory(batches: QueueRecord[][]): Promise<Throughput & { objectBytes: number }> {
+  let lookups = 0;
+  const table: CredentialDirectory = {
+    async lookup(keys, pipelineIds) {
+      lookups++;
+      return {
+        tokens: new Map(keys.includes(TOKEN_RECORD.key) ? [[TOKEN_RECORD.key, TOKEN_RECORD]] : []),
+        pipelines: new Map(pipelineIds.includes(PIPELINE.id) ? [[PIPELINE.id, PIPELINE]] : []),
+      };
+    },
+  };
+  let objectBytes = 0;
+  let objects = 0;
+  const deps: ProcessDeps = {
+    directory: cachedCredentialDirectory(table, 3600, systemClock),
+    lake: {
+      async put(object: LakeObject) {
+        objects++;
+        objectBytes += object.body.byteLength;
+      },
+    },
+    claims: { get: async () => Promise.reject(new Error('no claim checks expected')), put: async () => undefined },
+    rejections: { add: async () => Promise.reject(new Error('no rejections expected')) },
+  };
+  const result = await throughput(batches, async (batch) => checked(await processIngestBatch(batch, deps), batch.length));
+  if (lookups !== 1) throw new Error(`expected one directory lookup, saw ${lookups}`);
+  return { ...result, objectBytes: objectBytes / objects };
+}
+
+async function withEmulators(batches: QueueRecord[][]): Promise<Throughput & { objectsInBucket: number }> {
+  const emulators = await startEmulators();
+  try {
+    const { endpoints } = emulators;
+    const resources = await provisionResources(endpoints);
+    const aws = { region: endpoints.region, endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb } };
+    const dynamodb = new DynamoDBClient(clientOptions(aws, endpoints.dynamodb));
+    await dynamodb.send(new PutItemCommand({ TableName: resources.tableName, Item: pipelineToItem(PIPELINE) }));
+    await dynamodb.send(new PutItemCommand({ TableName: resources.tableName, Item: tokenToItem(TOKEN_RECORD) }));
+    dynamodb.destroy();
+
+    const deps = processorDeps({ aws, lakeBucket: resources.lakeBucket, tableName: resources.tableName, authCacheTtlSeconds: 30 });
+    const result = await throughput(batches, async (batch) => checked(await processIngestBatch(batch, deps), batch.length));
+
+    const s3 = createS3Client(aws);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: resources.lakeBucket, Prefix: 'webhooks/' }));
+    s3.destroy();
+    return { ...result, objectsInBucket: listed.KeyCount ?? 0 };
+  } finally {
+    await emulators.stop();
+  }
+}
+
+function jsonParseReference(batches: QueueRecord[][]): Throughput {
+  let sink = 0;
+  for (const batch of batches.slice(0, WARMUP_BATCHES)) for (const record of batch) sink += (JSON.parse(record.body) as { ts: number }).ts;
+  const rounds: Throughput[] = [];
+  let n = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    let rows = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    while (performance.now() - t0 < ROUND_MS / 2) {
+      for (const record of batches[n++ % batches.length]!) sink += (JSON.parse(record.body) as { ts: number }).ts;
+      rows += BATCH_SIZE;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    rounds.push({ rows, seconds, rowsPerSecond: rows / seconds, cpuCoresUsed: (cpu.user + cpu.system) / 1e6 / seconds });
+  }
+  if (sink === 0) throw new Error('reference did no work');
+  return medianRound(rounds);
+}
+
+export async function runProcessor(): Promise<BenchResult> {
+  const batches = makeBatches();
+  const messageBytes = Buffer.byteLength(batches[0]![0]!.body);
+  console.log(`processor: ${DISTINCT_BATCHES} distinct batches of ${BATCH_SIZE} messages, ${messageBytes} B each (2,048 B body)…`);
+  const reference = jsonParseReference(batches);
+  console.log(`processor: JSON.parse reference ${Math.round(reference.rowsPerSecond)} rows/s`);
+  const memory = await inMemory(batches);
+  console.log(`processor: (a) in-memory ${Math.round(memory.rowsPerSecond)} rows/s`);
+  const real = await withEmulators(batches);
+  console.log(`processor: (b) S3 + DynamoDB emulators ${Math.round(real.rowsPerSecond)} rows/s`);
+
+  const ref = { label: 'JSON.parse of the messages', value: reference.rowsPerSecond, unit: 'rows/s' };
+  const target = `>= ${TARGET_ROWS_PER_SECOND.toLocaleString('en-US')} rows/s`;
+  const figures: Figure[] = [
+    {
+      metric: '(a) in-memory lake, cached auth',
+      value: memory.rowsPerSecond,
+      unit: 'rows/s',
+      reference: ref,
+      ratio: memory.rowsPerSecond / reference.rowsPerSecond,
+      ratioMeaning: 'processor / JSON.parse',
+      target,
+      met: memory.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
+    },
+    {
+      metric: '(b) real S3 + DynamoDB adapters on emulators',
+      value: real.rowsPerSecond,
+      unit: 'rows/s',
+      reference: ref,
+      ratio: real.rowsPerSecond / reference.rowsPerSecond,
+      ratioMeaning: 'processor / JSON.parse',
+      target,
+      met: real.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
+    },
+    { metric: '(a) CPU per row', value: (memory.cpuCoresUsed / memory.rowsPerSecond) * 1e6, unit: 'µs' },
+    { metric: 'Parquet object per batch', value: memory.objectBytes / 1024, unit: 'KB' },
+  ];
+  return {
+    bench: 'processor',
+    figures,
+    notes: [
+      `batches of ${BATCH_SIZE}, run one at a time; ${messageBytes} B per SQS message; median of ${ROUNDS} rounds of ${ROUND_MS / 1000} s`,
+      '(b) includes the emulators\' own CPU: fauxqs (S3) and dynalite run in the benchmark process',
+    ],
+    details: { batchSize: BATCH_SIZE, messageBytes, reference, memory, real },
+  };
+}
+
+if (import.meta.main) printResult(await runProcessor());
