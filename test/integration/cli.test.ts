@@ -1,84 +1,24 @@
-// The CLI in-process (cli/main.ts) against the api handler served by a tiny node:http server.
+// The CLI in-process (cli/main.ts) against the api handler behind the local API Gateway stand-in.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
 import { matchesSha256 } from '../../shared/domain/credentials.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources, type LocalResources } from '../../infra/local/resources.ts';
+import { runCli, serveApiHandler, type CliRun, type ServedApi } from '../support/cli-harness.ts';
 
 let emulators: Emulators;
 let resources: LocalResources;
-let server: Server;
+let server: ServedApi;
 let apiUrl: string;
 let credential: string;
 let dataDir: string;
 
-/** node:http → APIGatewayProxyEventV2 → handler → response. */
-function serve(handler: ReturnType<typeof createApiHandler>): Promise<Server> {
-  const http = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
-    const body = Buffer.concat(chunks);
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: 'ANY /v4/{proxy+}',
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: 'localhost',
-        domainPrefix: 'localhost',
-        http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: '' },
-        requestId: 'r',
-        routeKey: 'ANY /v4/{proxy+}',
-        stage: '$default',
-        time: '',
-        timeEpoch: Date.now(),
-      },
-      isBase64Encoded: false,
-      ...(body.byteLength > 0 ? { body: body.toString('utf8') } : {}),
-    };
-    const result = await handler(event);
-    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
-  });
-  return new Promise((resolve) => http.listen(0, '127.0.0.1', () => resolve(http)));
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: { HOOKLAKE_DATA_DIR: dataDir, ...env },
-    cwd: dataDir,
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout, stderr, json };
+async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli(args, { cwd: dataDir, env });
 }
 
 const remote = () => ['--api', apiUrl, '--admin-token', credential];
@@ -87,17 +27,17 @@ beforeAll(async () => {
   emulators = await startEmulators();
   resources = await provisionResources(emulators.endpoints, { prefix: 'cli-test' });
   const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
-  server = await serve(
+  server = await serveApiHandler(
     createApiHandler({ aws, tableName: resources.tableName, lakeBucket: resources.lakeBucket, allowPrivateTargets: true }),
   );
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  apiUrl = server.url;
   const store = dynamoManagementStore(createDynamoDbClient(aws), resources.tableName);
   credential = (await store.createAdmin({ name: 'cli', createdAt: new Date().toISOString() })).credential;
   dataDir = mkdtempSync(join(tmpdir(), 'hooklake-cli-'));
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   await emulators?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

@@ -1,54 +1,21 @@
-// The CLI in-process (cli/main.ts) against an api handler served by a tiny node:http server that
-// turns each request into an API Gateway HTTP API (payload 2.0) event, as the gateway would.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+// The CLI in-process (cli/main.ts) against an api handler served through the local stack's own
+// API Gateway stand-in (infra/local/gateway.ts), on a free loopback port.
 import { main } from '../../cli/main.ts';
 import type { ApiHandler } from '../../functions/api/app.ts';
+import { startGateway, type HttpHandler } from '../../infra/local/gateway.ts';
 
 export interface ServedApi {
   url: string;
   close(): Promise<void>;
 }
 
-/** node:http → APIGatewayProxyEventV2 → handler → response, on a free loopback port. */
 export async function serveApiHandler(handler: ApiHandler): Promise<ServedApi> {
-  const server: Server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
-    const body = Buffer.concat(chunks);
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: 'ANY /v4/{proxy+}',
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: 'localhost',
-        domainPrefix: 'localhost',
-        http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: '' },
-        requestId: 'r',
-        routeKey: 'ANY /v4/{proxy+}',
-        stage: '$default',
-        time: '',
-        timeEpoch: Date.now(),
-      },
-      isBase64Encoded: false,
-      ...(body.byteLength > 0 ? { body: body.toString('utf8') } : {}),
-    };
-    const result = await handler(event);
-    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const gateway = await startGateway(
+    [{ prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: handler as unknown as HttpHandler }],
+    0,
+    '127.0.0.1',
+  );
+  return { url: gateway.url, close: () => gateway.close() };
 }
 
 export interface CliRun {
