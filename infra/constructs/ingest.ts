@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CLAIMS_EXPIRY_DAYS } from './lake.ts';
+import { createMonitoredQueue } from './monitored-queue.ts';
 
 /** Deliveries before a message is parked in the DLQ. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -34,46 +35,19 @@ export class Ingest extends Construct {
     // For standard queues a message's retention counts from its first enqueue, also in the DLQ.
     // Keeping it within the claims/ lifecycle means a parked message never outlives the S3
     // body it points at.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(CLAIMS_EXPIRY_DAYS),
-    });
-
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      // AWS guidance for Lambda event sources: at least six times the function timeout, so a
-      // batch still being retried by the poller is not handed out twice.
-      visibilityTimeout: Duration.seconds(props.processorTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
-
-    this.dlqDepthAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueDepthAlarm', {
-      alarmDescription:
+    const monitored = createMonitoredQueue(this, {
+      consumerTimeout: props.processorTimeout,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      deadLetterRetention: Duration.days(CLAIMS_EXPIRY_DAYS),
+      deadLetterAlarmDescription:
         'Hooklake: webhooks failed processing 5 times and wait in the DLQ. Fix the cause, then redrive them to the ingest queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      oldestMessageAlarmAge: props.oldestMessageAlarmAge,
+      oldestMessageAlarmDescription: 'Hooklake: the processor is not keeping up with the ingest queue (or is failing).',
     });
-
-    this.oldestMessageAlarm = new cloudwatch.Alarm(this, 'OldestMessageAgeAlarm', {
-      alarmDescription: 'Hooklake: the processor is not keeping up with the ingest queue (or is failing).',
-      metric: this.queue.metricApproximateAgeOfOldestMessage({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: props.oldestMessageAlarmAge.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.queue = monitored.queue;
+    this.deadLetterQueue = monitored.deadLetterQueue;
+    this.dlqDepthAlarm = monitored.dlqDepthAlarm;
+    this.oldestMessageAlarm = monitored.oldestMessageAlarm;
   }
 
   /** Feeds the queue to the processor; it reports failed records instead of failing the batch. */

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { createMonitoredQueue } from './monitored-queue.ts';
 
 /** Receives before an events-queue message is parked in the DLQ. */
 export const EVENTS_MAX_RECEIVE_COUNT = 5;
@@ -44,58 +45,32 @@ export class Outbound extends Construct {
       throw new Error('oldestMessageAlarmAge must be longer than the 900 s SQS delay, or normal retries would trip it');
     }
 
-    // A parked message keeps its original enqueue time (standard queues), so the DLQ keeps
-    // messages longer than the queue does; 14 days is the SQS maximum.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(EVENTS_DLQ_RETENTION_DAYS),
-    });
-
     // Delivery retries are sent back to this queue as NEW messages with DelaySeconds (waits
     // longer than 900 s take several hops), never held invisible with ChangeMessageVisibility:
     // a held message would count towards maxReceiveCount and age past the alarm below. So a
     // message is received again only when the fan-out failed on it (error, timeout, or reported
-    // as a batch item failure); after 5 such receives it is parked in the DLQ.
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      // AWS guidance for Lambda event sources: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(props.fanoutTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: EVENTS_MAX_RECEIVE_COUNT },
-    });
-
-    this.dlqDepthAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueDepthAlarm', {
-      alarmDescription:
+    // as a batch item failure); after 5 such receives it is parked in the DLQ, which keeps it
+    // longer than the queue does (a parked message keeps its original enqueue time).
+    //
+    // The age alarm counts from when a message was sent, also while it is delayed: a retry sent
+    // with DelaySeconds=900 is already 15 minutes old when it first becomes visible. The
+    // threshold (stack.ts: 30 min, twice the longest delay) therefore stays quiet on normal
+    // retries and suspension waits, and fires only when the fan-out has stopped draining the
+    // queue (failing, throttled, or far behind) for about a quarter of an hour.
+    const monitored = createMonitoredQueue(this, {
+      consumerTimeout: props.fanoutTimeout,
+      maxReceiveCount: EVENTS_MAX_RECEIVE_COUNT,
+      deadLetterRetention: Duration.days(EVENTS_DLQ_RETENTION_DAYS),
+      deadLetterAlarmDescription:
         'Hooklake: events or delivery jobs failed in the fan-out 5 times and wait in the events DLQ. Fix the cause, then redrive them to the events queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    // The age counts from when a message was sent, also while it is delayed: a retry sent with
-    // DelaySeconds=900 is already 15 minutes old when it first becomes visible. The threshold
-    // (stack.ts: 30 min, twice the longest delay) therefore stays quiet on normal retries and
-    // suspension waits, and fires only when the fan-out has stopped draining the queue (failing,
-    // throttled, or far behind) for about a quarter of an hour.
-    this.oldestMessageAlarm = new cloudwatch.Alarm(this, 'OldestMessageAgeAlarm', {
-      alarmDescription:
+      oldestMessageAlarmAge: props.oldestMessageAlarmAge,
+      oldestMessageAlarmDescription:
         'Hooklake: the fan-out is not keeping up with the events queue (or is failing); retries are delayed at most 15 min, so older messages are stuck.',
-      metric: this.queue.metricApproximateAgeOfOldestMessage({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: props.oldestMessageAlarmAge.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.queue = monitored.queue;
+    this.deadLetterQueue = monitored.deadLetterQueue;
+    this.dlqDepthAlarm = monitored.dlqDepthAlarm;
+    this.oldestMessageAlarm = monitored.oldestMessageAlarm;
 
     // Envelope for subscription signing secrets (a few dozen bytes: direct Encrypt/Decrypt, no
     // data keys). Retained: deleting it would make every stored secret unreadable.
