@@ -141,7 +141,7 @@ async function withEmulators(batches: QueueRecord[][]): Promise<Throughput & { o
     await dynamodb.send(new PutItemCommand({ TableName: resources.tableName, Item: tokenToItem(TOKEN_RECORD) }));
     dynamodb.destroy();
 
-    const deps = processorDeps({ aws, lakeBucket: resources.lakeBucket, tableName: resources.tableName, authCacheTtlSeconds: 30 });
+    const deps = processorDeps({ aws, lakeBucket: resources.lakeBucket, tableName: resources.tableName, authCacheTtlSeconds: 30, ingestMaxReceiveCount: 5 });
     const result = await throughput(batches, async (batch) => checked(await processIngestBatch(batch, deps), batch.length));
 
     const s3 = createS3Client(aws);

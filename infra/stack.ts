@@ -8,7 +8,7 @@ import { ENV } from '../shared/config.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { HooklakeFunction, nagObjectArn } from './constructs/function.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
-import { Ingest } from './constructs/ingest.ts';
+import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
 import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
 import { EVENTS_DLQ_RETENTION_DAYS, Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
@@ -234,6 +234,7 @@ export class HooklakeStack extends Stack {
         [ENV.lakeBucket]: bucket.bucketName,
         [ENV.tableName]: table.tableName,
         [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
+        [ENV.ingestMaxReceiveCount]: String(MAX_RECEIVE_COUNT),
       },
     });
     this.api = new HooklakeFunction(this, 'ManagementApi', {

@@ -86,6 +86,8 @@ export interface ProcessorConfig {
   eventsQueueUrl?: string | undefined;
   /** How long the list of subscribed event types is cached, default 10 s. */
   subscriptionCacheSeconds?: number | undefined;
+  /** The ingest queue's maxReceiveCount: on a message's last receive, a failed event publish is not retried. */
+  ingestMaxReceiveCount: number;
 }
 
 const ProcessorSchema = v.object({
@@ -95,6 +97,7 @@ const ProcessorSchema = v.object({
   HOOKLAKE_AUTH_CACHE_TTL_SECONDS: optionalInt(30),
   HOOKLAKE_EVENTS_QUEUE_URL: v.optional(v.pipe(v.string(), v.url())),
   HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS: optionalInt(10),
+  HOOKLAKE_INGEST_MAX_RECEIVE_COUNT: optionalInt(5, 1),
 });
 
 export function processorConfig(env: Env): ProcessorConfig {
@@ -106,6 +109,7 @@ export function processorConfig(env: Env): ProcessorConfig {
     authCacheTtlSeconds: p.HOOKLAKE_AUTH_CACHE_TTL_SECONDS,
     eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
     subscriptionCacheSeconds: p.HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS,
+    ingestMaxReceiveCount: p.HOOKLAKE_INGEST_MAX_RECEIVE_COUNT,
   };
 }
 
@@ -242,6 +246,7 @@ export const ENV = {
   maxBodyBytes: 'HOOKLAKE_MAX_BODY_BYTES',
   maxMessageBytes: 'HOOKLAKE_MAX_MESSAGE_BYTES',
   authCacheTtlSeconds: 'HOOKLAKE_AUTH_CACHE_TTL_SECONDS',
+  ingestMaxReceiveCount: 'HOOKLAKE_INGEST_MAX_RECEIVE_COUNT',
   allowPrivateTargets: 'HOOKLAKE_ALLOW_PRIVATE_TARGETS',
   sqsEndpoint: 'HOOKLAKE_SQS_ENDPOINT',
   s3Endpoint: 'HOOKLAKE_S3_ENDPOINT',

@@ -27,6 +27,7 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
     lake: s3LakeStore(s3, config.lakeBucket),
     claims: s3ClaimStore(s3),
     rejections: dynamoRejectionCounter(dynamodb, config.tableName),
+    maxReceiveCount: config.ingestMaxReceiveCount,
     events:
       config.eventsQueueUrl === undefined
         ? undefined
@@ -43,7 +44,11 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
 export function createProcessorHandler(deps: ProcessDeps) {
   return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
     const outcome = await processIngestBatch(
-      event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
+      event.Records.map((record) => ({
+        messageId: record.messageId,
+        body: record.body,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      })),
       deps,
     );
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };

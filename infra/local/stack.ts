@@ -97,9 +97,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const { endpoints } = emulators;
+    const ingestMaxReceiveCount = options.maxReceiveCount ?? 5;
     const resources = await provisionResources(endpoints, {
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5,
-      maxReceiveCount: options.maxReceiveCount ?? 5,
+      maxReceiveCount: ingestMaxReceiveCount,
       eventsVisibilityTimeoutSeconds: options.eventsVisibilityTimeoutSeconds ?? 30,
     });
     const aws = awsConfig(endpoints);
@@ -141,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         authCacheTtlSeconds: options.authCacheTtlSeconds ?? 5,
         eventsQueueUrl: resources.eventsQueueUrl,
         subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
+        ingestMaxReceiveCount: ingestMaxReceiveCount,
       }),
     ) as unknown as SqsHandler;
     const fanoutResources = fanoutDeps(

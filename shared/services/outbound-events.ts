@@ -2,11 +2,10 @@
 // only when some enabled subscription wants them (the subscription list is cached ~10 s, so a
 // processor with no listeners pays one Query per TTL and nothing per request).
 //
-// Reliability: best effort. The lake is at-least-once; events are sent once the lake write
-// succeeded (SDK retries included) and a publishing failure is logged, never fails the batch —
-// retrying the batch for an event would re-land rows and hold the ingest queue hostage to the
-// events queue. Since event ids are derived from the requests, a batch the processor does
-// handle again re-publishes identical events without duplicating deliveries.
+// Reliability: events are sent once the lake write succeeded. If they cannot be sent (or the
+// subscription list cannot be read), process-ingest-batch.ts retries the ingest messages behind
+// them, except on a message's last receive before the DLQ. Event ids derive from the requests,
+// so a batch handled again re-publishes identical events without duplicating deliveries.
 import { matchesSubscription } from '../domain/outbound/events.ts';
 import { serializeQueueMessage, type OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { EventsQueue } from './outbound-ports.ts';

@@ -23,6 +23,8 @@ import type { EventSink, EventWanted } from './outbound-events.ts';
 export interface QueueRecord {
   messageId: string;
   body: string;
+  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount?: number | undefined;
 }
 
 export interface ProcessDeps {
@@ -32,9 +34,15 @@ export interface ProcessDeps {
   rejections: RejectionCounter;
   /**
    * Built-in outbound events (webhook_received, batch_landed, webhook_rejected), published after
-   * the lake writes, only when someone subscribes to them. Best effort: failures are logged.
+   * the lake writes, only when someone subscribes to them. When they cannot be published, the
+   * messages behind them are retried (landing again is harmless: same object, or the
+   * deduplicated view; event ids derive from the requests, so the fan-out never delivers twice),
+   * except on a message's last receive before the DLQ: then the rows stay landed and the lost
+   * events are logged, rather than parking webhooks that already landed in the DLQ.
    */
   events?: EventSink | undefined;
+  /** The ingest queue's maxReceiveCount (default 5). */
+  maxReceiveCount?: number | undefined;
 }
 
 export interface BatchOutcome {
@@ -115,15 +123,19 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
   let landed = 0;
   let rejectedCount = 0;
 
-  // Which built-in events anyone listens to; a failure here only costs the events.
+  // Which built-in events anyone listens to. Not knowing puts every event of the batch at risk.
   let wanted: EventWanted | undefined;
+  let eventsUnknown = false;
   if (deps.events !== undefined && (accepted.length > 0 || rejected.length > 0)) {
     wanted = await deps.events.wanted().catch((error: unknown) => {
-      log.warn('could not read outbound subscriptions; no events for this batch', { error });
+      log.error('could not read outbound subscriptions', { error });
+      eventsUnknown = true;
       return undefined;
     });
   }
   const outboundEvents: OutboundEvent[] = [];
+  /** Messages whose events are in `outboundEvents`. */
+  const eventSources = new Set<string>();
 
   // 5. Land each (pipeline, day) group as one object; groups succeed or fail on their own.
   await Promise.all(
@@ -141,6 +153,7 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
         landed += items.length;
         if (wanted?.('webhook_received', partition.pipelineId) === true) {
           for (const item of items) {
+            eventSources.add(item.messageId);
             outboundEvents.push(
               webhookReceivedEvent({
                 requestId: item.message.id,
@@ -155,6 +168,7 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
           }
         }
         if (wanted?.('batch_landed', partition.pipelineId) === true) {
+          items.forEach((item) => eventSources.add(item.messageId));
           const times = items.map((item) => item.message.ts);
           outboundEvents.push(
             batchLandedEvent({
@@ -193,6 +207,7 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
         await deps.rejections.add(partition.pipelineId, partition.dt, counts);
         rejectedCount += items.length;
         if (wanted?.('webhook_rejected', partition.pipelineId) === true) {
+          items.forEach((item) => eventSources.add(item.messageId));
           for (const row of rows) {
             outboundEvents.push(
               webhookRejectedEvent({ requestId: row.id, ts: row.ts, pipelineId: row.pipelineId, key: row.key, reason: row.reason }),
@@ -208,10 +223,22 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
   );
 
   // 7. Outbound events, after every lake write of the batch.
+  let eventsFailed = eventsUnknown;
   if (deps.events !== undefined && outboundEvents.length > 0) {
-    await deps.events.publish(outboundEvents).catch((error: unknown) =>
-      log.error('publishing outbound events failed; they are lost (the lake has the rows)', { events: outboundEvents.length, error }),
-    );
+    await deps.events.publish(outboundEvents).catch((error: unknown) => {
+      log.error('publishing outbound events failed', { events: outboundEvents.length, error });
+      eventsFailed = true;
+    });
+  }
+  if (eventsFailed) {
+    const atRisk = eventsUnknown ? [...accepted, ...rejected].map((item) => item.messageId) : [...eventSources];
+    const maxReceiveCount = deps.maxReceiveCount ?? 5;
+    const receives = new Map(records.map((record) => [record.messageId, record.receiveCount ?? 1]));
+    const lastChance = atRisk.filter((id) => receives.get(id)! >= maxReceiveCount);
+    fail(atRisk.filter((id) => receives.get(id)! < maxReceiveCount));
+    if (lastChance.length > 0) {
+      log.error('outbound events lost: their webhooks landed on their last receive', { messages: lastChance.length });
+    }
   }
 
   return { failedMessageIds: [...failed], landed, rejected: rejectedCount, malformed };

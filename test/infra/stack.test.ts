@@ -64,6 +64,7 @@ describe('lambda functions', () => {
       [ENV.lakeBucket]: { Ref: bucket },
       [ENV.tableName]: { Ref: table },
       [ENV.eventsQueueUrl]: { Ref: eventsQueue },
+      [ENV.ingestMaxReceiveCount]: '5', // the ingest queue's redrive maxReceiveCount
     });
     expect(env(stack.api.fn)).toEqual({
       [ENV.tableName]: { Ref: table },

@@ -4,6 +4,8 @@ import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/
 import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
 import type { CredentialDirectory, LakeObject } from '../../shared/ports/ingest.ts';
 import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
+import type { OutboundEvent } from '../../shared/domain/outbound/queue-messages.ts';
+import type { EventSink } from '../../shared/services/outbound-events.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';
@@ -126,5 +128,61 @@ describe('cachedCredentialDirectory', () => {
     await cache.lookup([KEY], []);
     expect(asked).toHaveLength(2);
     expect(asked[1]).toEqual([[KEY], []]);
+  });
+});
+
+describe('processIngestBatch: outbound events are not lost', () => {
+  // Someone subscribes to webhook_received for pipeline 1 only.
+  function sink(options: { publishFails?: boolean; wantedFails?: boolean }): { sink: EventSink; published: OutboundEvent[] } {
+    const published: OutboundEvent[] = [];
+    return {
+      published,
+      sink: {
+        wanted: async () => {
+          if (options.wantedFails) throw new Error('DynamoDB unreachable');
+          return (type, pipelineId) => type === 'webhook_received' && pipelineId === 1;
+        },
+        publish: async (events) => {
+          if (options.publishFails) throw new Error('events queue unreachable');
+          published.push(...events);
+          return events.length;
+        },
+      },
+    };
+  }
+
+  it('publishes webhook_received with the landed body, after the lake write', async () => {
+    const { deps, objects } = fakeDeps();
+    const { sink: events, published } = sink({});
+    const wanted = message({ body: '{"exact":"body ✓"}' });
+    const outcome = await processIngestBatch([wanted, message({ pipelineId: 2 })], { ...deps, events });
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ type: 'webhook_received', pipelineId: 1, data: { body: '{"exact":"body ✓"}' } });
+    expect(objects.size).toBe(2);
+  });
+
+  it('retries only the messages whose events could not be published', async () => {
+    const { deps } = fakeDeps();
+    const withEvent = message();
+    const withoutEvent = message({ pipelineId: 2 });
+    const outcome = await processIngestBatch([withEvent, withoutEvent], { ...deps, events: sink({ publishFails: true }).sink });
+    expect(outcome.landed).toBe(2);
+    expect(outcome.failedMessageIds).toEqual([withEvent.messageId]);
+  });
+
+  it('on the last receive before the DLQ, keeps the landed rows and gives up the events', async () => {
+    const { deps } = fakeDeps();
+    const last = { ...message(), receiveCount: 5 };
+    const earlier = { ...message(), receiveCount: 4 };
+    const outcome = await processIngestBatch([last, earlier], { ...deps, maxReceiveCount: 5, events: sink({ publishFails: true }).sink });
+    expect(outcome.failedMessageIds).toEqual([earlier.messageId]);
+  });
+
+  it('retries every message when it cannot tell who listens', async () => {
+    const { deps } = fakeDeps();
+    const records = [message(), message({ pipelineId: 2 }), message({ tokenSha256: sha256Hex('bad') })];
+    const outcome = await processIngestBatch(records, { ...deps, events: sink({ wantedFails: true }).sink });
+    expect(outcome.failedMessageIds.sort()).toEqual(records.map((r) => r.messageId).sort());
   });
 });
