@@ -4,7 +4,7 @@
 import { startLocalStack } from '../infra/local/stack.ts';
 import { untilStdinCloses } from './lib.ts';
 
-const stack = await startLocalStack({ port: 0 });
+const stack = await startLocalStack({ port: 0, functionsInWorker: true });
 process.stdout.write(`${JSON.stringify({ ...stack.info, pid: process.pid })}\n`);
 await untilStdinCloses();
 await stack.stop();

@@ -20,6 +20,7 @@ const stack = await startLocalStack({
   sqsPort: intFromEnv('HOOKLAKE_SQS_PORT', 4566),
   dynamodbPort: intFromEnv('HOOKLAKE_DYNAMODB_PORT', 4567),
   allowPrivateTargets,
+  functionsInWorker: true,
 });
 
 const { info } = stack;

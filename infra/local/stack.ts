@@ -1,24 +1,21 @@
 // The local stack: the same handlers as on AWS, wired to protocol emulators, an HTTP gateway
-// and SQS pollers in one process. `npm start` runs it; the tests start it on free ports.
+// and SQS pollers in one process (emulators, and optionally the processor and fan-out, in worker
+// threads). `npm start` runs it; the tests start it on free ports.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApiHandler } from '../../functions/api/app.ts';
-import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
-import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
 import { clientOptions } from '../../shared/adapters/aws-clients.ts';
 import type { LookupAll } from '../../shared/adapters/http-sender.ts';
 import { adminKey, adminToItem } from '../../shared/adapters/table-items.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId, newAdminCredential } from '../../shared/domain/credentials.ts';
-import { createFanout } from '../../shared/services/fanout.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
-import { startSqsPoller, type Poller, type SqsHandler } from './sqs-poller.ts';
+import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
@@ -55,6 +52,12 @@ export interface LocalStackOptions {
   fanoutLookupAll?: LookupAll;
   /** Visibility timeout of the events queue, default 30. */
   eventsVisibilityTimeoutSeconds?: number;
+  /**
+   * Run the processor and fan-out (with their pollers) in a worker thread, as separate Lambda
+   * instances would be, so batch work does not slow the gateway. `npm start` does; tests that
+   * hand the fan-out a function (fanoutLookupAll) cannot.
+   */
+  functionsInWorker?: boolean;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -134,19 +137,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...outbound,
     };
     const api = createApiHandler(apiConfig) as unknown as HttpHandler;
-    const processor = createProcessorHandler(
-      processorDeps({
+    const functionsSettings: FunctionsSettings = {
+      aws,
+      processor: {
         aws: { ...aws, endpoints: { ...aws.endpoints, ...options.processorEndpoints } },
         lakeBucket: resources.lakeBucket,
         tableName: resources.tableName,
         authCacheTtlSeconds: options.authCacheTtlSeconds ?? 5,
         eventsQueueUrl: resources.eventsQueueUrl,
         subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
-        ingestMaxReceiveCount: ingestMaxReceiveCount,
-      }),
-    ) as unknown as SqsHandler;
-    const fanoutResources = fanoutDeps(
-      {
+        ingestMaxReceiveCount,
+      },
+      fanout: {
         aws,
         tableName: resources.tableName,
         eventsQueueUrl: resources.eventsQueueUrl,
@@ -159,40 +161,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         timeScale,
         timeOriginMs: outbound.timeOriginMs,
       },
-      options.fanoutLookupAll === undefined ? {} : { lookupAll: options.fanoutLookupAll },
-    );
-    stoppers.push(() => fanoutResources.close());
-    const fanout = createFanoutHandler(createFanout(fanoutResources)) as unknown as SqsHandler;
-
-    const sqs = new SQSClient(clientOptions(aws, endpoints.sqs));
-    stoppers.push(async () => sqs.destroy());
-    const pollers: Poller[] = [
-      startSqsPoller({
-        name: 'processor',
-        sqs,
-        queueUrl: resources.ingestQueueUrl,
-        queueArn: queueArn(resources.ingestQueueUrl),
-        handler: processor,
-        batchSize: options.batchSize ?? 100,
-        batchWindowMs: options.batchWindowMs ?? 200,
-        concurrency: 2,
-      }),
-      // Several loops, as the event-source mapping scales out: a batch held by a slow endpoint
-      // never holds the next one.
-      startSqsPoller({
-        name: 'fanout',
-        sqs,
-        queueUrl: resources.eventsQueueUrl,
-        queueArn: queueArn(resources.eventsQueueUrl),
-        handler: fanout,
-        batchSize: 10,
-        batchWindowMs: 0,
-        concurrency: 4,
-      }),
-    ];
-    stoppers.push(async () => {
-      await Promise.all(pollers.map((poller) => poller.stop()));
-    });
+      ingestQueueUrl: resources.ingestQueueUrl,
+      eventsQueueUrl: resources.eventsQueueUrl,
+      batchSize: options.batchSize ?? 100,
+      batchWindowMs: options.batchWindowMs ?? 200,
+    };
+    if (options.functionsInWorker === true && options.fanoutLookupAll !== undefined) {
+      throw new Error('fanoutLookupAll is a function and cannot cross to the functions worker');
+    }
+    const functions =
+      options.functionsInWorker === true
+        ? await startFunctionsInWorker(functionsSettings)
+        : await startFunctions(
+            functionsSettings,
+            options.fanoutLookupAll === undefined ? {} : { fanoutLookupAll: options.fanoutLookupAll },
+          );
+    stoppers.push(() => functions.stop());
 
     const gateway: Gateway = await startGateway(
       [
@@ -230,10 +214,6 @@ function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
   };
 }
 
-function queueArn(queueUrl: string): string {
-  const name = queueUrl.split('/').pop()!;
-  return `arn:aws:sqs:us-east-1:000000000000:${name}`;
-}
 
 /** Reuses the credential from a previous run when its hashed item is still in the table. */
 async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {

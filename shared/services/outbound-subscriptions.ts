@@ -1,16 +1,36 @@
 // The subscription list as the fan-out and the processor see it: cached for a short TTL across
 // warm invocations (one Query per TTL however many events flow), with decrypted signing secrets
 // cached beside it (one KMS Decrypt per subscription per cold start). Writers in the same process
-// (the local stack runs API, processor and fan-out together) invalidate the cache at once through
-// `notifySubscriptionsChanged`; across Lambda instances a change shows within the TTL.
+// (the local stack runs API, processor and fan-out together, possibly on worker threads)
+// invalidate the cache at once through `notifySubscriptionsChanged`; across Lambda instances a
+// change shows within the TTL.
+import { BroadcastChannel } from 'node:worker_threads';
 import type { AwsConfig } from '../config.ts';
 import type { SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
 
 const listeners = new Map<string, Set<() => void>>();
 
+function notifyLocal(scope: string): void {
+  for (const listener of listeners.get(scope) ?? []) listener();
+}
+
+// Other threads of the process (the local stack can run the fan-out and processor in a worker)
+// hear of changes through a BroadcastChannel; it never receives its own messages, and is unref'd
+// so it keeps no process alive.
+let channel: BroadcastChannel | undefined;
+function crossThreadChannel(): BroadcastChannel {
+  if (channel === undefined) {
+    channel = new BroadcastChannel('hooklake:subscriptions-changed');
+    channel.onmessage = (message) => notifyLocal(String((message as { data: unknown }).data));
+    channel.unref();
+  }
+  return channel;
+}
+
 /** Tells every directory of this process reading `scope` (endpoint + table) that subscriptions changed. */
 export function notifySubscriptionsChanged(scope: string): void {
-  for (const listener of listeners.get(scope) ?? []) listener();
+  notifyLocal(scope);
+  crossThreadChannel().postMessage(scope);
 }
 
 export interface SubscriptionDirectory {
@@ -49,6 +69,7 @@ export function subscriptionDirectory(store: SubscriptionStore, options: Directo
   if (options.scope !== undefined) {
     listeners.set(options.scope, scopeListeners!);
     scopeListeners!.add(invalidate);
+    crossThreadChannel();
   }
 
   async function list(): Promise<StoredSubscription[]> {

@@ -7,18 +7,21 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, postJson } from '../support/stack.ts';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/hooklake.js');
 let dataDir: string;
 let stack: LocalStack;
+let receiver: Receiver;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hooklake-e2e-'));
-  stack = await startLocalStack({ dataDir, port: 0, sqsPort: 0, dynamodbPort: 0, batchWindowMs: 100 });
+  stack = await startLocalStack({ dataDir, port: 0, sqsPort: 0, dynamodbPort: 0, batchWindowMs: 100, functionsInWorker: true });
 });
 afterAll(async () => {
+  await receiver?.close();
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -48,8 +51,20 @@ describe('hooklake CLI against the local stack', () => {
     }, 20_000, 'the webhook to be queryable');
     expect(rows).toEqual([{ id: reply.body.data.__kdd_request_id, body: '{"cart":{"total":42.5}}' }]);
 
+    // The processor has now cached "nobody subscribes" for 10 s. It runs in a worker thread and
+    // must hear of a new subscription at once: the next webhook is delivered.
+    receiver = await startReceiver();
+    const subscription = await hooklake('subscriptions', 'create', '--url', `${receiver.url}/hook`, '--events', 'webhook_received');
+    expect(subscription.secret).toMatch(/^whsec_/);
+    const second = await postJson(url, '{"cart":{"total":7}}');
+    const delivered = await eventually(async () => receiver.requests[0], 8_000, 'the webhook_received delivery');
+    expect(JSON.parse(delivered.body)).toMatchObject({
+      type: 'webhook_received',
+      data: { pipelineId: pipeline.pipeline_id, requestId: second.body.data.__kdd_request_id, body: '{"cart":{"total":7}}' },
+    });
+
     const [count] = await hooklake('query', `select count(*) as n from webhooks where pipeline_id = ${pipeline.pipeline_id}`);
-    expect(count.n).toBe(1);
+    expect(count.n).toBe(2);
 
     await hooklake('tokens', 'revoke', token.key);
     const listed = await hooklake('tokens', 'list');

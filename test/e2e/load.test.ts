@@ -6,7 +6,8 @@ import { eventually, startTestStack, type TestStack } from '../support/stack.ts'
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // As `npm start` runs it: processor and fan-out in their own worker thread.
+  stack = await startTestStack({ functionsInWorker: true });
 });
 afterAll(async () => stack?.dispose());
 

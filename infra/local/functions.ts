@@ -1,0 +1,90 @@
+// The processor and the fan-out behind their SQS pollers, as Lambda runs them beside API Gateway:
+// on the caller's event loop, or (functionsInWorker) in a worker thread of their own, so the
+// gateway's request path does not wait behind batch work.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
+import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import type { LookupAll } from '../../shared/adapters/http-sender.ts';
+import type { AwsConfig, FanoutConfig, ProcessorConfig } from '../../shared/config.ts';
+import { createFanout } from '../../shared/services/fanout.ts';
+import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
+
+/** Plain data only: it crosses to the worker thread. */
+export interface FunctionsSettings {
+  aws: AwsConfig;
+  processor: ProcessorConfig;
+  fanout: FanoutConfig;
+  ingestQueueUrl: string;
+  eventsQueueUrl: string;
+  /** Processor batching, as the event-source mapping's BatchSize / MaximumBatchingWindow. */
+  batchSize: number;
+  batchWindowMs: number;
+}
+
+export interface RunningFunctions {
+  stop(): Promise<void>;
+}
+
+export async function startFunctions(settings: FunctionsSettings, extras: { fanoutLookupAll?: LookupAll } = {}): Promise<RunningFunctions> {
+  const processor = createProcessorHandler(processorDeps(settings.processor)) as unknown as SqsHandler;
+  const fanoutResources = fanoutDeps(settings.fanout, extras.fanoutLookupAll === undefined ? {} : { lookupAll: extras.fanoutLookupAll });
+  const fanout = createFanoutHandler(createFanout(fanoutResources)) as unknown as SqsHandler;
+  const sqs = new SQSClient(clientOptions(settings.aws, settings.aws.endpoints.sqs));
+  const pollers = [
+    startSqsPoller({
+      name: 'processor',
+      sqs,
+      queueUrl: settings.ingestQueueUrl,
+      queueArn: queueArn(settings.ingestQueueUrl),
+      handler: processor,
+      batchSize: settings.batchSize,
+      batchWindowMs: settings.batchWindowMs,
+      concurrency: 2,
+    }),
+    // Several loops, as the event-source mapping scales out: a batch held by a slow endpoint
+    // never holds the next one.
+    startSqsPoller({
+      name: 'fanout',
+      sqs,
+      queueUrl: settings.eventsQueueUrl,
+      queueArn: queueArn(settings.eventsQueueUrl),
+      handler: fanout,
+      batchSize: 10,
+      batchWindowMs: 0,
+      concurrency: 4,
+    }),
+  ];
+  return {
+    async stop() {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+      await fanoutResources.close();
+      sqs.destroy();
+    },
+  };
+}
+
+type WorkerReply = { type: 'ready' } | { type: 'error'; message: string } | { type: 'stopped' };
+
+export async function startFunctionsInWorker(settings: FunctionsSettings): Promise<RunningFunctions> {
+  const worker = new Worker(new URL('./functions-worker.ts', import.meta.url), { workerData: settings });
+  const [reply] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WorkerReply];
+  if (reply.type !== 'ready') {
+    await worker.terminate();
+    throw new Error(`functions did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
+  }
+  return {
+    async stop() {
+      worker.postMessage('stop');
+      await once(worker, 'message');
+      await worker.terminate();
+    },
+  };
+}
+
+function queueArn(queueUrl: string): string {
+  const name = queueUrl.split('/').pop()!;
+  return `arn:aws:sqs:us-east-1:000000000000:${name}`;
+}
