@@ -57,7 +57,9 @@ export function memoryEventStore(options: MemoryOptions = {}): EventStore & { it
     items,
     async put(event) {
       await pause(options);
+      if (items.has(event.id)) return false;
       items.set(event.id, clone(event));
+      return true;
     },
     async get(id) {
       await pause(options);

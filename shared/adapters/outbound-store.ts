@@ -131,20 +131,27 @@ export function dynamoSubscriptionStore(client: DynamoDBClient, tableName: strin
 export function dynamoEventStore(client: DynamoDBClient, tableName: string): EventStore {
   return {
     async put(event) {
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            ...eventKey(event.id),
-            id: { S: event.id },
-            type: { S: event.type },
-            timestamp: { N: String(event.timestamp) },
-            ...optN('pipelineId', event.pipelineId),
-            data: { S: JSON.stringify(event.data) },
-            expiresAt: { N: String(event.expiresAt) },
-          },
-        }),
-      );
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...eventKey(event.id),
+              id: { S: event.id },
+              type: { S: event.type },
+              timestamp: { N: String(event.timestamp) },
+              ...optN('pipelineId', event.pipelineId),
+              data: { S: JSON.stringify(event.data) },
+              expiresAt: { N: String(event.expiresAt) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
     async get(id) {
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: eventKey(id) }));

@@ -1,10 +1,11 @@
 // Fan-out use case: one batch of events-queue messages in (queue-messages.ts), deliveries out.
 //
 // - event message: every enabled subscription whose events (and pipeline filter) match gets a
-//   delivery whose id derives from event id + subscription id; its first attempt runs at once.
-//   The delivery is written after that attempt with a condition on its absence, so a re-received
-//   event message never records a delivery twice (and, from the second receive on, deliveries
-//   already recorded are not attempted again).
+//   delivery whose id derives from event id + subscription id; its first attempt runs once the
+//   event is stored (conditional on its absence). The delivery is written after that attempt with
+//   a condition on its absence, so a re-received event message never records a delivery twice; and
+//   when the event was stored already (a re-received message, or the same event published again by
+//   a re-processed ingest batch), deliveries already recorded are not attempted again.
 // - delivery job: one more attempt of a recorded delivery, if the job is still current (`seq`),
 //   due (else re-delayed: SQS delays stop at 15 min), and — for automatic retries — the address is
 //   not suspended (else re-delayed to the suspension's end: delayed, never dropped).
@@ -101,7 +102,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     initial: DeliveryRecord,
     subscription: StoredSubscription,
     envelope: DeliveryEnvelope,
-    write: { create: true; eventSaved: Promise<void> } | { create: false; expectedAttemptCount: number },
+    write: { create: true } | { create: false; expectedAttemptCount: number },
   ): Promise<void> {
     const record = { ...initial, address: addressOf(subscription.webhookUrl) };
     const secret = await deps.directory.secretOf(subscription);
@@ -144,9 +145,6 @@ export function createFanout(deps: FanoutDeps): Fanout {
       ? await deps.suspension.recordInvalid(record.address, at)
       : emptySuspensionState();
     const applied = recordAttempt(record, result!, { suspension: state, random: deps.random });
-    // The event is stored (for retries and redelivery) while the first attempt runs; it must be
-    // there before the delivery that points at it is written.
-    if (write.create) await write.eventSaved;
     if (applied.retryAt !== undefined) {
       const job: DeliveryJob = {
         v: 1,
@@ -188,8 +186,10 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
     const now = clockNow();
     const stored: StoredEvent = { ...event, expiresAt: expiresAtFor(now, deps.retentionDays) };
-    const eventSaved = deps.events.put(stored);
-    eventSaved.catch(() => undefined); // awaited per delivery below
+    // Stored (for retries and redelivery) before any delivery that points at it is written. An event
+    // stored already may have recorded deliveries: a re-received message, or the same event in a new
+    // message (the processor re-publishes a re-processed batch's events with the same ids).
+    const isNew = await deps.events.put(stored);
     eventCache.set(event.id, stored);
     trimCache(eventCache);
     const planned = matched.map((subscription) => ({
@@ -197,7 +197,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       deliveryId: deliveryIdFor(event.id, subscription.id, event.timestamp),
     }));
     const existing =
-      receiveCount > 1
+      !isNew || receiveCount > 1
         ? new Set(
             (await deps.deliveries.getMany(planned.map((p) => ({ subscriptionId: p.subscription.id, deliveryId: p.deliveryId })))).map(
               (record) => `${record.subscriptionId}/${record.id}`,
@@ -223,7 +223,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
             }),
             subscription,
             envelope,
-            { create: true, eventSaved },
+            { create: true },
           ),
         ),
     );

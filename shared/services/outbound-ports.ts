@@ -30,7 +30,8 @@ export interface StoredEvent extends OutboundEvent {
 
 /** Event payloads kept for retries and redelivery. */
 export interface EventStore {
-  put(event: StoredEvent): Promise<void>;
+  /** Conditional on absence: true when stored now, false when the event was already stored (re-received or re-published). */
+  put(event: StoredEvent): Promise<boolean>;
   get(id: string): Promise<StoredEvent | undefined>;
 }
 

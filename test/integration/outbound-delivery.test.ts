@@ -129,6 +129,32 @@ describe('built-in events from the processor', () => {
 });
 
 describe('events queue', () => {
+  it('the same event in a second message (re-published by a re-processed batch) is not delivered again', async () => {
+    const sqs = new SQSClient({
+      region: stack.info.region,
+      endpoint: stack.info.endpoints.sqs,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const { subscription } = await outbound.createSubscription({
+        webhookUrl: `${receiver.url}/republished`,
+        webhookHttpMethod: 'POST',
+        events: ['re.published'],
+      });
+      const body = JSON.stringify({ v: 1, kind: 'event', event: { id: 'evt_recv_republished0000000', type: 're.published', timestamp: Date.now(), data: { n: 1 } } });
+      const publish = () => sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.eventsQueueUrl, MessageBody: body }));
+      await publish();
+      await eventually(async () => ((await outbound.listDeliveries(subscription.id))[0]?.status === 'succeeded' ? true : undefined), 10_000, 'the first delivery');
+      await publish();
+      await outbound.publishEvent('re.published', { n: 2 }); // behind it on the queue
+      await eventually(async () => (receiver.at('/republished').length >= 2 ? true : undefined), 10_000, 'the next event');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(receiver.at('/republished').map((r) => JSON.parse(r.body).data.n as number).sort()).toEqual([1, 2]);
+    } finally {
+      sqs.destroy();
+    }
+  }, 30_000);
+
   it('a malformed message ends in the events DLQ without holding up deliveries', async () => {
     const sqs = new SQSClient({
       region: stack.info.region,

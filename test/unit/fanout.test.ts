@@ -136,6 +136,19 @@ describe('fan-out of one event', () => {
     expect(await t.service.listDeliveries(subscription.id)).toHaveLength(1);
   });
 
+  it('an event published again in a new message (a re-processed ingest batch) is not delivered twice', async () => {
+    const t = setup();
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    const [message] = t.queue.sent;
+    await t.run();
+    // A new SQS message with the same event: its first receive.
+    const republished = await t.fanout.handleBatch([{ messageId: 'republished', body: message!.body, receiveCount: 1 }]);
+    expect(republished.failedMessageIds).toEqual([]);
+    expect(t.sent).toHaveLength(1);
+    expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
+  });
+
   it('sends malformed messages to the DLQ path (reported as failed) without blocking the rest', async () => {
     const t = setup();
     await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
