@@ -27,6 +27,7 @@ import { PayloadEncodingError, UrlTooLongError } from '../domain/outbound/payloa
 import {
   addressOf,
   deliveryIdFor,
+  eventDataBytes,
   MalformedQueueMessageError,
   parseQueueMessage,
   serializeQueueMessage,
@@ -81,6 +82,11 @@ export interface Fanout {
   handleBatch(records: readonly FanoutRecord[]): Promise<{ failedMessageIds: string[]; stats: FanoutStats }>;
 }
 
+/** Events kept for retries across warm invocations: at most this many, holding at most EVENT_CACHE_BYTES of data. */
+const EVENT_CACHE_ENTRIES = 2000;
+/** Events carry up to 256 KiB each: 2000 of them would not fit the function's memory. */
+export const EVENT_CACHE_BYTES = 32 * 1024 * 1024;
+
 /** Something that can never succeed on a retry: the message goes to the DLQ through the redrive policy. */
 class PoisonMessageError extends Error {
   override name = 'PoisonMessageError';
@@ -89,7 +95,24 @@ class PoisonMessageError extends Error {
 export function createFanout(deps: FanoutDeps): Fanout {
   const limit = semaphore(deps.concurrency);
   const scale = deps.timeScale ?? 1;
-  const eventCache = new Map<string, StoredEvent>();
+  const eventCache = new Map<string, { event: StoredEvent; bytes: number }>();
+  let eventCacheBytes = 0;
+  /** Oldest entries leave first, so the cache stays within both limits. */
+  function cacheEvent(event: StoredEvent): void {
+    const previous = eventCache.get(event.id);
+    if (previous !== undefined) {
+      eventCache.delete(event.id);
+      eventCacheBytes -= previous.bytes;
+    }
+    const bytes = eventDataBytes(event.data);
+    eventCache.set(event.id, { event, bytes });
+    eventCacheBytes += bytes;
+    while (eventCache.size > EVENT_CACHE_ENTRIES || eventCacheBytes > EVENT_CACHE_BYTES) {
+      const [oldestId, oldest] = eventCache.entries().next().value!;
+      eventCache.delete(oldestId);
+      eventCacheBytes -= oldest.bytes;
+    }
+  }
   /** Whole milliseconds: the times stored and compared (suspension, schedule) stay integers. */
   const clockNow = () => Math.floor(deps.clock.nowMs());
 
@@ -190,8 +213,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     // stored already may have recorded deliveries: a re-received message, or the same event in a new
     // message (the processor re-publishes a re-processed batch's events with the same ids).
     const isNew = await deps.events.put(stored);
-    eventCache.set(event.id, stored);
-    trimCache(eventCache);
+    cacheEvent(stored);
     const planned = matched.map((subscription) => ({
       subscription,
       deliveryId: deliveryIdFor(event.id, subscription.id, event.timestamp),
@@ -238,12 +260,9 @@ export function createFanout(deps: FanoutDeps): Fanout {
 
   async function loadEvent(eventId: string): Promise<StoredEvent | undefined> {
     const cached = eventCache.get(eventId);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.event;
     const stored = await deps.events.get(eventId);
-    if (stored !== undefined) {
-      eventCache.set(eventId, stored);
-      trimCache(eventCache);
-    }
+    if (stored !== undefined) cacheEvent(stored);
     return stored;
   }
 
@@ -320,10 +339,6 @@ export function createFanout(deps: FanoutDeps): Fanout {
 function describe(error: unknown): unknown {
   if (error instanceof AggregateError) return { message: error.message, first: (error.errors[0] as Error | undefined)?.message };
   return error;
-}
-
-function trimCache(cache: Map<string, unknown>, max = 2000): void {
-  while (cache.size > max) cache.delete(cache.keys().next().value!);
 }
 
 /** At most `max` calls of `fn` in flight; a finished call hands its slot straight to the next waiter. */

@@ -16,7 +16,7 @@ import { parseQueueMessage, serializeQueueMessage } from '../../shared/domain/ou
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
-import { createFanout, semaphore } from '../../shared/services/fanout.ts';
+import { createFanout, EVENT_CACHE_BYTES, semaphore } from '../../shared/services/fanout.ts';
 import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
 import type { HttpSender, SendResult } from '../../shared/services/outbound-ports.ts';
 import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
@@ -89,6 +89,7 @@ function setup(options: { answer?: (request: DeliveryRequest, index: number) => 
     service,
     fanout,
     queue,
+    events,
     deliveries,
     suspensionStore,
     sent,
@@ -240,6 +241,31 @@ describe("Kommo's retry budget", () => {
     const later = all.map((d) => d.createdAt).sort()[1]!;
     const { queued } = await t.service.redeliverFailed(subscription.id, { from: later, to: new Date(t.now()).toISOString() });
     expect(queued).toBe(1);
+  });
+});
+
+describe('event cache', () => {
+  it('keeps a bounded amount of event data across batches: an old large event is read from the store again', async () => {
+    const t = setup();
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    const big = 'x'.repeat(250 * 1024);
+    const count = Math.ceil(EVENT_CACHE_BYTES / big.length) + 2;
+    const ids: string[] = [];
+    for (let n = 0; n < count; n++) {
+      ids.push((await t.service.publishEvent('x.y', { n, big })).id);
+      await t.run();
+    }
+    let reads = 0;
+    const get = t.events.get.bind(t.events);
+    t.events.get = async (id) => {
+      reads++;
+      return get(id);
+    };
+    const first = (await t.service.listDeliveries(subscription.id, { limit: 1000 })).find((d) => d.eventId === ids[0])!;
+    await t.service.redeliver(subscription.id, first.id);
+    await t.run();
+    expect((await t.service.getDelivery(subscription.id, first.id))!.attempts).toHaveLength(2);
+    expect(reads).toBe(1);
   });
 });
 
