@@ -277,7 +277,13 @@ export function createFanout(deps: FanoutDeps): Fanout {
   async function handleJob(stats: FanoutStats, job: DeliveryJob): Promise<void> {
     stats.jobs++;
     const record = await deps.deliveries.get(job.subscriptionId, job.deliveryId);
-    if (record === undefined) return; // expired or never recorded: nothing to do
+    // The attempt that queued this job writes the delivery just after: a job that finds no delivery
+    // (of an event still kept) or fewer attempts than it counts came before that write. It is
+    // retried, not dropped, or the delivery would be left pending without a job.
+    if (record === undefined && (await loadEvent(job.eventId)) === undefined) return; // expired: nothing to do
+    if (record === undefined || record.attemptCount < job.seq) {
+      throw new Error(`delivery ${job.deliveryId} is not written yet for attempt ${job.seq + 1}`);
+    }
     if (record.attemptCount !== job.seq) return; // a duplicate or superseded job
     if (job.manual !== true && record.status !== 'pending') return;
     const now = clockNow();

@@ -210,6 +210,50 @@ describe("Kommo's retry budget", () => {
     expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
   });
 
+  it.each(['create', 'replace'] as const)(
+    'a retry job that arrives before its delivery is written (%s) is retried, not dropped: nothing is lost',
+    async (write) => {
+      const t = setup({ answer: failing() });
+      const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let hold = false;
+      const original = t.deliveries[write].bind(t.deliveries) as (...args: unknown[]) => Promise<boolean>;
+      (t.deliveries as unknown as Record<string, unknown>)[write] = async (...args: unknown[]) => {
+        if (hold) {
+          hold = false;
+          await gate;
+        }
+        return original(...args);
+      };
+      await t.service.publishEvent('x.y', { n: 1 });
+      const [eventMessage] = t.queue.drain();
+      let toRun = eventMessage!;
+      if (write === 'replace') {
+        await t.fanout.handleBatch([{ messageId: 'event', body: eventMessage!.body, receiveCount: 1 }]);
+        toRun = t.queue.drain()[0]!;
+        t.setNow((parseQueueMessage(toRun.body) as { dueAt: number }).dueAt);
+      }
+      // This attempt fails and queues its retry job; its delivery write is held back...
+      hold = true;
+      const sent = t.queue.sent.length;
+      const running = t.fanout.handleBatch([{ messageId: 'slow-write', body: toRun.body, receiveCount: 1 }]);
+      while (t.queue.sent.length === sent) await new Promise((resolve) => setImmediate(resolve));
+      // ...while the retry job is received (SQS delays stop short under load or a scaled clock).
+      const [early] = t.queue.drain();
+      t.setNow((parseQueueMessage(early!.body) as { dueAt: number }).dueAt);
+      const raced = await t.fanout.handleBatch([{ messageId: 'early-job', body: early!.body, receiveCount: 1 }]);
+      release();
+      expect((await running).failedMessageIds).toEqual([]);
+      // SQS receives a message that failed again; one that was acknowledged is gone.
+      if (raced.failedMessageIds.includes('early-job')) await t.queue.send([{ body: early!.body }]);
+      await t.run();
+      const [delivery] = await t.service.listDeliveries(subscription.id);
+      expect(delivery!.status).toBe('failed');
+      expect(delivery!.attempts).toHaveLength(5);
+    },
+  );
+
   it('a redelivery on demand succeeds once the endpoint recovers, continuing the log with a fresh budget', async () => {
     let up = false;
     const t = setup({ answer: () => (up ? { outcome: { status: 200 }, statusCode: 200, latencyMs: 1 } : failing()()) });
