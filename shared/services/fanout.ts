@@ -129,45 +129,49 @@ export function createFanout(deps: FanoutDeps): Fanout {
   ): Promise<void> {
     const record = { ...initial, address: addressOf(subscription.webhookUrl) };
     const secret = await deps.directory.secretOf(subscription);
-    const at = clockNow();
-    let result: AttemptResult;
-    let request: DeliveryRequest | undefined;
-    try {
-      request = buildDeliveryRequest({
-        target: subscription,
-        envelope,
-        webhookId: record.webhookId,
-        secret,
-        timestamp: Math.floor(at / 1000),
-        maxUrlLength: deps.maxUrlLength,
-      });
-    } catch (error) {
-      if (error instanceof UrlTooLongError) {
-        result = { at, latencyMs: 0, classification: classifyResponse({ error: 'url_too_long' }) };
-      } else if (error instanceof PayloadEncodingError) {
-        result = {
-          at,
-          latencyMs: 0,
-          classification: { valid: false, errorClass: `encoding_${error.code}`, retryable: false, countsTowardSuspension: false },
-        };
-      } else throw error;
-    }
-    if (request !== undefined) {
-      const sent = await limit(() => deps.sender.send(request));
-      result = {
+    // Timed and signed once a slot is free: the attempt's time (log, retry schedule, suspension
+    // count) and its `webhook-timestamp` are when it is sent, however long it waited for the slot.
+    const result = await limit(async (): Promise<AttemptResult> => {
+      const at = clockNow();
+      let request: DeliveryRequest;
+      try {
+        request = buildDeliveryRequest({
+          target: subscription,
+          envelope,
+          webhookId: record.webhookId,
+          secret,
+          timestamp: Math.floor(at / 1000),
+          maxUrlLength: deps.maxUrlLength,
+        });
+      } catch (error) {
+        if (error instanceof UrlTooLongError) {
+          return { at, latencyMs: 0, classification: classifyResponse({ error: 'url_too_long' }) };
+        }
+        if (error instanceof PayloadEncodingError) {
+          return {
+            at,
+            latencyMs: 0,
+            classification: { valid: false, errorClass: `encoding_${error.code}`, retryable: false, countsTowardSuspension: false },
+          };
+        }
+        throw error;
+      }
+      const sent = await deps.sender.send(request);
+      return {
         at,
         latencyMs: sent.latencyMs,
         statusCode: sent.statusCode,
         classification: classifyResponse(sent.outcome),
         responseSnippet: sent.responseSnippet,
       };
-    }
+    });
+    const { at } = result;
     stats.attempts++;
-    const { classification } = result!;
+    const { classification } = result;
     const state = !classification.valid && classification.countsTowardSuspension
       ? await deps.suspension.recordInvalid(record.address, at)
       : emptySuspensionState();
-    const applied = recordAttempt(record, result!, { suspension: state, random: deps.random });
+    const applied = recordAttempt(record, result, { suspension: state, random: deps.random });
     if (applied.retryAt !== undefined) {
       const job: DeliveryJob = {
         v: 1,

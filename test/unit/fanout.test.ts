@@ -150,6 +150,24 @@ describe('fan-out of one event', () => {
     expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
   });
 
+  it('signs and times each attempt when it is sent, not when it started waiting for a concurrency slot', async () => {
+    const stamps: Array<{ signed: number; sentAt: number }> = [];
+    const t = setup({
+      answer: (request) => {
+        stamps.push({ signed: Number(request.headers['webhook-timestamp']), sentAt: Math.floor(t.now() / 1000) });
+        t.setNow(t.now() + 60_000); // each endpoint takes a (simulated) minute
+        return { outcome: { status: 200 }, statusCode: 200, latencyMs: 60_000 };
+      },
+    });
+    for (let i = 0; i < 8; i++) {
+      await t.service.createSubscription({ webhookUrl: `https://s${i}.example/`, webhookHttpMethod: 'POST', events: ['x.y'] });
+    }
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run(T0);
+    expect(stamps).toHaveLength(8);
+    for (const { signed, sentAt } of stamps) expect(signed).toBe(sentAt);
+  });
+
   it('sends malformed messages to the DLQ path (reported as failed) without blocking the rest', async () => {
     const t = setup();
     await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
