@@ -203,6 +203,8 @@ export interface FanoutConfig {
   /** Local stack only: simulated time runs this many times faster; SQS delays shrink by as much. */
   timeScale?: number | undefined;
   timeOriginMs?: number | undefined;
+  /** The events queue's maxReceiveCount, default 5 (as deployed). */
+  maxReceiveCount?: number | undefined;
 }
 
 const FanoutSchema = v.pipe(

@@ -53,6 +53,7 @@ export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}
     timeScale,
     concurrency: config.concurrency,
     retentionDays: config.deliveryRetentionDays,
+    maxReceiveCount: config.maxReceiveCount,
     async close() {
       directory.close();
       await sender.close();

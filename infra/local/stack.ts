@@ -160,6 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
         timeScale,
         timeOriginMs: outbound.timeOriginMs,
+        maxReceiveCount: ingestMaxReceiveCount, // both local queues share the redrive count
       },
       ingestQueueUrl: resources.ingestQueueUrl,
       eventsQueueUrl: resources.eventsQueueUrl,

@@ -59,6 +59,8 @@ export interface FanoutDeps {
   concurrency: number;
   retentionDays: number;
   maxUrlLength?: number | undefined;
+  /** The events queue's maxReceiveCount (default 5, as deployed): see handleBatch. */
+  maxReceiveCount?: number | undefined;
 }
 
 export interface FanoutRecord {
@@ -321,17 +323,34 @@ export function createFanout(deps: FanoutDeps): Fanout {
     await attempt(stats, base, subscription, envelope, { create: false, expectedAttemptCount: job.seq });
   }
 
+  /** True when the job's delivery is now `failed`, so its message can be let go. */
+  async function giveUp(job: DeliveryJob, error: unknown): Promise<boolean> {
+    try {
+      const record = await deps.deliveries.get(job.subscriptionId, job.deliveryId);
+      if (record === undefined || record.status !== 'pending') return false;
+      log.error('delivery job failed on its last receive; the delivery ends failed', { deliveryId: job.deliveryId, error: describe(error) });
+      await endWithoutAttempt(record, 'processing_failed');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   return {
     async handleBatch(records) {
       const stats: FanoutStats = { events: 0, jobs: 0, attempts: 0, succeeded: 0, failed: 0, retriesScheduled: 0, redelayed: 0 };
       const failed: string[] = [];
       await Promise.all(
         records.map(async (record) => {
+          let message: ReturnType<typeof parseQueueMessage> | undefined;
           try {
-            const message = parseQueueMessage(record.body);
+            message = parseQueueMessage(record.body);
             if (message.kind === 'event') await handleEvent(stats, message.event, record.receiveCount);
             else await handleJob(stats, message);
           } catch (error) {
+            // On a delivery job's last receive, end its delivery `failed` (visible, redeliverable)
+            // rather than leave it `pending` behind a job parked in the DLQ.
+            if (message?.kind === 'delivery' && record.receiveCount >= (deps.maxReceiveCount ?? 5) && (await giveUp(message, error))) return;
             failed.push(record.messageId);
             if (error instanceof MalformedQueueMessageError || error instanceof PoisonMessageError) {
               log.warn('malformed events-queue message', { messageId: record.messageId, problem: error.message });

@@ -228,6 +228,28 @@ describe("Kommo's retry budget", () => {
     expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
   });
 
+  it('a delivery job that keeps failing ends its delivery failed on its last receive, not pending behind the DLQ', async () => {
+    const t = setup({ answer: failing() });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    await t.service.publishEvent('x.y', { n: 1 });
+    await t.run(T0); // only the first attempt
+    const job = t.queue.sent.map((e) => parseQueueMessage(e.body)).find((m) => m.kind === 'delivery')!;
+    t.pending.length = 0;
+    t.queue.drain();
+    t.setNow((job as { dueAt: number }).dueAt);
+    // The retry cannot be queued (events queue unreachable): handling the job fails every time.
+    (t.queue as unknown as { send: () => Promise<void> }).send = async () => {
+      throw new Error('events queue unreachable');
+    };
+    const body = serializeQueueMessage(job);
+    const earlier = await t.fanout.handleBatch([{ messageId: 'job', body, receiveCount: 4 }]);
+    expect(earlier.failedMessageIds).toEqual(['job']);
+    expect((await t.service.listDeliveries(subscription.id))[0]!.status).toBe('pending');
+    const last = await t.fanout.handleBatch([{ messageId: 'job', body, receiveCount: 5 }]);
+    expect(last.failedMessageIds).toEqual([]);
+    expect((await t.service.listDeliveries(subscription.id))[0]!.status).toBe('failed');
+  });
+
   it.each(['create', 'replace'] as const)(
     'a retry job that arrives before its delivery is written (%s) is retried, not dropped: nothing is lost',
     async (write) => {
