@@ -208,7 +208,7 @@ export async function runIngest(): Promise<BenchResult> {
   }
   figures.push({ metric: 'client (autocannon) CPU during load', value: stack.clientCpu, unit: 'cores', reference: ref(bare.clientCpu, 'cores') });
   const notes = [
-    'the stack process runs gateway, receiver, pollers, processor and fan-out on one event loop, with fauxqs (SQS+S3) and dynalite in a worker thread; ' +
+    'the stack process runs gateway and receiver on its main thread, processor and fan-out with their pollers in a worker thread (as `npm start` does), fauxqs (SQS+S3) and dynalite in another; ' +
       'autocannon shares the same 2 cores',
   ];
   notes.push(

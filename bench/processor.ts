@@ -216,7 +216,7 @@ export async function runProcessor(): Promise<BenchResult> {
     figures,
     notes: [
       `batches of ${BATCH_SIZE}, run one at a time; ${messageBytes} B per SQS message; median of ${ROUNDS} rounds of ${ROUND_MS / 1000} s`,
-      '(b) includes the emulators\' own CPU: fauxqs (S3) and dynalite run in the benchmark process',
+      '(b) includes the emulators\' own CPU: fauxqs (S3) and dynalite run in a worker thread of the benchmark process, on the same 2 cores',
     ],
     details: { batchSize: BATCH_SIZE, messageBytes, reference, memory, real },
   };
