@@ -1,6 +1,7 @@
 // The contract between the management API (and CLI) and the outbound delivery engine.
 // The API validates and shapes requests; everything that touches subscriptions, events and
 // deliveries goes through `OutboundService` (implemented in shared/services/outbound.ts).
+import type { AttemptEntry } from '../domain/outbound/delivery-log.ts';
 import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
 
 export type DeliveryMethod = 'POST' | 'GET';
@@ -38,19 +39,7 @@ export interface Subscription {
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
-export interface DeliveryAttempt {
-  /** 1-based; a redelivery continues the numbering. */
-  number: number;
-  at: string;
-  /** HTTP status when the endpoint answered. */
-  statusCode?: number | undefined;
-  latencyMs: number;
-  ok: boolean;
-  /** Why an attempt was invalid: http_status, timeout, connection, redirect, blocked_address, url_too_long, ... */
-  errorClass?: string | undefined;
-  /** First bytes of the response body (bounded, UTF-8, may be cut). */
-  responseSnippet?: string | undefined;
-}
+export type DeliveryAttempt = AttemptEntry;
 
 export interface Delivery {
   id: string;

@@ -31,6 +31,7 @@ import {
   MalformedQueueMessageError,
   parseQueueMessage,
   serializeQueueMessage,
+  deliveryJob,
   type DeliveryJob,
   type OutboundEvent,
 } from '../domain/outbound/queue-messages.ts';
@@ -175,15 +176,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       : emptySuspensionState();
     const applied = recordAttempt(record, result, { suspension: state, random: deps.random });
     if (applied.retryAt !== undefined) {
-      const job: DeliveryJob = {
-        v: 1,
-        kind: 'delivery',
-        deliveryId: record.id,
-        subscriptionId: record.subscriptionId,
-        eventId: record.eventId,
-        dueAt: applied.retryAt,
-        seq: applied.record.attemptCount,
-      };
+      const job = deliveryJob(applied.record, applied.retryAt);
       await deps.queue.send([jobEntry(job, clockNow())]);
       stats.retriesScheduled++;
     }

@@ -47,7 +47,7 @@ import {
   deliveryIdPrefixAt,
   eventDataBytes,
   serializeQueueMessage,
-  type DeliveryJob,
+  deliveryJob,
   type EventMessage,
 } from '../domain/outbound/queue-messages.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
@@ -172,16 +172,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
   async function queueRedelivery(record: DeliveryRecord): Promise<Delivery> {
     const queue = needQueue();
     const now = deps.clock.nowMs();
-    const job: DeliveryJob = {
-      v: 1,
-      kind: 'delivery',
-      deliveryId: record.id,
-      subscriptionId: record.subscriptionId,
-      eventId: record.eventId,
-      dueAt: now,
-      seq: record.attemptCount,
-      manual: true,
-    };
+    const job = deliveryJob(record, now, { manual: true });
     // The job first: if the update below loses a race with the job itself, the job has run.
     await queue.send([{ body: serializeQueueMessage(job) }]);
     const pending: DeliveryRecord = { ...record, status: 'pending', nextAttemptAt: new Date(now).toISOString(), updatedAt: new Date(now).toISOString() };

@@ -19,13 +19,18 @@ export const SNIPPET_BYTES = 1024;
 /** Attempts kept in the log of one delivery (numbering continues when older ones are dropped). */
 export const MAX_LOGGED_ATTEMPTS = 50;
 
+/** One attempt in a delivery's log, as the API shows it (ports/outbound.ts `DeliveryAttempt`). */
 export interface AttemptEntry {
+  /** 1-based; a redelivery continues the numbering. */
   number: number;
   at: string;
+  /** HTTP status when the endpoint answered. */
   statusCode?: number | undefined;
   latencyMs: number;
   ok: boolean;
+  /** Why an attempt was invalid: http_status, timeout, connection, redirect, blocked_address, url_too_long, ... */
   errorClass?: string | undefined;
+  /** First bytes of the response body (bounded, UTF-8, may be cut). */
   responseSnippet?: string | undefined;
 }
 

@@ -46,6 +46,24 @@ export interface DeliveryJob {
   manual?: boolean | undefined;
 }
 
+/** The job for a delivery's next attempt, due at `dueAt`, numbered by the attempts it has had. */
+export function deliveryJob(
+  delivery: { id: string; subscriptionId: string; eventId: string; attemptCount: number },
+  dueAt: number,
+  options: { manual?: boolean } = {},
+): DeliveryJob {
+  return {
+    v: 1,
+    kind: 'delivery',
+    deliveryId: delivery.id,
+    subscriptionId: delivery.subscriptionId,
+    eventId: delivery.eventId,
+    dueAt,
+    seq: delivery.attemptCount,
+    ...(options.manual === true ? { manual: true } : {}),
+  };
+}
+
 export type QueueMessage = EventMessage | DeliveryJob;
 
 const PRINTABLE_ID = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,255}$/));
