@@ -36,7 +36,7 @@ import {
   type OutboundEvent,
 } from '../domain/outbound/queue-messages.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
-import { emptySuspensionState, isSuspended } from '../domain/outbound/suspension.ts';
+import { emptySuspensionState, isSuspended, retryNotBefore } from '../domain/outbound/suspension.ts';
 import { sqsDelaySeconds } from '../domain/outbound/time-scale.ts';
 import type { Clock } from '../domain/clock.ts';
 import { log } from '../logger.ts';
@@ -298,7 +298,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       const address = addressOf(subscription.webhookUrl);
       const state = await deps.suspension.current(address);
       if (isSuspended(state, now)) {
-        const dueAt = state.suspendedUntil!;
+        const dueAt = retryNotBefore(state, now, job.dueAt, deps.random);
         stats.redelayed++;
         await deps.queue.send([jobEntry({ ...job, dueAt }, now)]);
         await deps.deliveries.replace(

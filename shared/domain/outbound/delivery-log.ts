@@ -152,7 +152,7 @@ export function recordAttempt(record: DeliveryRecord, result: AttemptResult, con
   if (!classification.retryable) return { record: { ...base, status: 'failed' } };
   const next = nextAttempt({ attemptNumber: windowAttempts, firstAttemptAt: windowStartAt, now, random: context.random });
   if (next.kind === 'exhausted') return { record: { ...base, status: 'failed' } };
-  const retryAt = retryNotBefore(context.suspension, now, next.at);
+  const retryAt = retryNotBefore(context.suspension, now, next.at, context.random);
   return { record: { ...base, status: 'pending', nextAttemptAt: new Date(retryAt).toISOString() }, retryAt };
 }
 

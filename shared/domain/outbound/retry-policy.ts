@@ -10,6 +10,12 @@ export const RETRY_SCHEDULE = {
   jitterRatio: 0.2,
   /** No retry is scheduled later than this after the first attempt; a later delay is clamped to it. */
   windowMs: 60 * 60_000,
+  /**
+   * Clamped retries aim this much before the end of the hour: an SQS delay is rounded up to a
+   * whole second and the message still has to be received, so aiming at the very end would
+   * land a few seconds after it.
+   */
+  deadlineMarginMs: 10_000,
 } as const;
 
 export const MAX_RETRIES = RETRY_SCHEDULE.baseDelaysMs.length; // 4
@@ -84,7 +90,7 @@ export type NextAttempt = { kind: 'retry'; retryNumber: number; at: number } | {
 
 /**
  * When to try again after invalid attempt `attemptNumber`: `now + baseDelay × jitter`, clamped to
- * `firstAttemptAt + 1 h`. Exhausted after the 4th retry, or when the hour has already passed (a
+ * `firstAttemptAt + 1 h` less `deadlineMarginMs`. Exhausted after the 4th retry, or when the hour has already passed (a
  * retry held back by a suspension can run after it; nothing is scheduled after that one).
  * Every scheduled time is strictly after `now`, so successive attempts are strictly increasing.
  */
@@ -95,7 +101,7 @@ export function nextAttempt(input: NextAttemptInput): NextAttempt {
   if (now < firstAttemptAt) throw new RangeError('now is before the first attempt');
   const base = RETRY_SCHEDULE.baseDelaysMs[attemptNumber - 1];
   if (base === undefined) return { kind: 'exhausted' };
-  const deadline = firstAttemptAt + RETRY_SCHEDULE.windowMs;
+  const deadline = firstAttemptAt + RETRY_SCHEDULE.windowMs - RETRY_SCHEDULE.deadlineMarginMs;
   if (now >= deadline) return { kind: 'exhausted' };
   const r = input.random();
   if (!(r >= 0 && r < 1)) throw new RangeError(`random() must return a number in [0, 1), got ${r}`);

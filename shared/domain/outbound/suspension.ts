@@ -67,14 +67,20 @@ export function isSuspended(state: SuspensionState, now: number): boolean {
   return state.suspendedUntil !== undefined && now < state.suspendedUntil;
 }
 
+/** Retries held by a suspension resume spread over this long after its end, not all at once. */
+export const RESUME_SPREAD_MS = 60_000;
+
 /**
  * When a retry due at `dueAt` may run: unchanged unless it falls within the suspension in force at
- * `now`, in which case it waits for the suspension's end — it is delayed, never dropped.
+ * `now`, in which case it waits for the suspension's end — it is delayed, never dropped. With
+ * `random`, held retries are spread over `RESUME_SPREAD_MS` after the end, so an address that just
+ * recovered is not hit by every held retry in the same instant.
  */
-export function retryNotBefore(state: SuspensionState, now: number, dueAt: number): number {
+export function retryNotBefore(state: SuspensionState, now: number, dueAt: number, random?: () => number): number {
   if (!isSuspended(state, now)) return dueAt;
   const until = state.suspendedUntil!;
-  return dueAt < until ? until : dueAt;
+  if (dueAt >= until) return dueAt;
+  return random === undefined ? until : until + Math.floor(random() * RESUME_SPREAD_MS);
 }
 
 /**

@@ -92,9 +92,15 @@ describe('nextAttempt', () => {
     expect(at(0.9999999)).toBeGreaterThan(5.99 * MINUTE);
   });
 
-  it('clamps a retry that would land after the hour to the end of the hour', () => {
+  it('clamps a retry that would land after the hour to the end of the hour, less a margin for queue latency', () => {
     const next = nextAttempt({ attemptNumber: 4, firstAttemptAt: T0, now: T0 + 50 * MINUTE, random: () => 0.99 });
-    expect(next).toEqual({ kind: 'retry', retryNumber: 4, at: T0 + HOUR });
+    expect(RETRY_SCHEDULE.deadlineMarginMs).toBe(10_000);
+    expect(next).toEqual({ kind: 'retry', retryNumber: 4, at: T0 + HOUR - 10_000 });
+  });
+
+  it('is exhausted within the margin before the end of the hour', () => {
+    expect(nextAttempt({ attemptNumber: 2, firstAttemptAt: T0, now: T0 + HOUR - 10_000, random: mid })).toEqual({ kind: 'exhausted' });
+    expect(nextAttempt({ attemptNumber: 2, firstAttemptAt: T0, now: T0 + HOUR - 10_001, random: mid })).toMatchObject({ kind: 'retry' });
   });
 
   it('is exhausted once the hour has passed, even with retries left (e.g. after a suspension)', () => {
@@ -129,8 +135,8 @@ describe('nextAttempt', () => {
             expect(next.retryNumber).toBe(attempts);
             expect(next.at).toBeGreaterThan(now);
             expect(next.at).toBeGreaterThan(attemptAt);
-            expect(next.at).toBeLessThanOrEqual(firstAttemptAt + HOUR);
-            if (next.at < firstAttemptAt + HOUR) {
+            expect(next.at).toBeLessThanOrEqual(firstAttemptAt + HOUR - RETRY_SCHEDULE.deadlineMarginMs);
+            if (next.at < firstAttemptAt + HOUR - RETRY_SCHEDULE.deadlineMarginMs) {
               expect(next.at - now).toBeGreaterThanOrEqual(base * 0.8);
               expect(next.at - now).toBeLessThanOrEqual(base * 1.2);
             }

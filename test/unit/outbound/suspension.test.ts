@@ -6,6 +6,7 @@ import {
   isSuspended,
   recordInvalid,
   retryNotBefore,
+  RESUME_SPREAD_MS,
   stateExpiresAt,
   type SuspensionState,
 } from '../../../shared/domain/outbound/suspension.ts';
@@ -110,6 +111,20 @@ describe('suspension', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('retryNotBefore with a spread', () => {
+  it('spreads held retries over the minute after the suspension ends, never before it', () => {
+    let state = emptySuspensionState();
+    for (let i = 0; i < 101; i++) state = recordInvalid(state, T0 + i);
+    const until = state.suspendedUntil!;
+    const now = T0 + 1000;
+    expect(retryNotBefore(state, now, now + 1000, () => 0)).toBe(until);
+    expect(retryNotBefore(state, now, now + 1000, () => 0.5)).toBe(until + RESUME_SPREAD_MS / 2);
+    expect(retryNotBefore(state, now, now + 1000, () => 0.999999)).toBeLessThan(until + RESUME_SPREAD_MS);
+    // a retry due after the end is not moved
+    expect(retryNotBefore(state, now, until + 5, () => 0.9)).toBe(until + 5);
   });
 });
 
