@@ -7,6 +7,7 @@ import type { ApiRequest, ApiResponse } from '../../shared/domain/api-router.ts'
 import { systemClock } from '../../shared/domain/clock.ts';
 import { managementApi, type ManagementDeps } from '../../shared/domain/management-api.ts';
 import { createOutboundService } from '../../shared/services/outbound.ts';
+import { log } from '../../shared/logger.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -21,8 +22,7 @@ export function apiDeps(config: ApiConfig): ManagementDeps {
   };
 }
 
-const logError = (message: string, detail: Record<string, unknown>) =>
-  console.error(JSON.stringify({ level: 'error', message, ...detail }));
+const logError = (message: string, detail: Record<string, unknown>) => log.error(message, detail);
 
 /** API Gateway HTTP API (payload 2.0) event → the router's request. */
 export function apiRequestFromEvent(event: APIGatewayProxyEventV2): ApiRequest {

@@ -226,16 +226,24 @@ describe('auth and errors', () => {
 
   it('answers 500 INTERNAL without detail when the table is missing', async () => {
     const broken = createApiHandler({ ...config, tableName: 'no-such-table' });
+    // Capture what the shared logger writes (the suite runs with logging silenced).
     const logged: unknown[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => logged.push(args);
+    const originalWrite = process.stderr.write.bind(process.stderr);
+    const originalLevel = process.env.HOOKLAKE_LOG_LEVEL;
+    delete process.env.HOOKLAKE_LOG_LEVEL;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       const result = await broken(event('GET', '/v4/pipelines'));
       // Auth reads the table first, so even that fails safely.
       expect(result.statusCode).toBe(500);
       expect(JSON.parse(result.body!)).toEqual({ error: 'INTERNAL', message: 'internal error' });
     } finally {
-      console.error = original;
+      process.stderr.write = originalWrite;
+      if (originalLevel === undefined) delete process.env.HOOKLAKE_LOG_LEVEL;
+      else process.env.HOOKLAKE_LOG_LEVEL = originalLevel;
     }
     const text = JSON.stringify(logged);
     expect(text).toContain('ResourceNotFound');
