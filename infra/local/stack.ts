@@ -4,14 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
 import type { LookupAll } from '../../shared/adapters/http-sender.ts';
-import { adminKey, adminToItem } from '../../shared/adapters/table-items.ts';
+import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
-import { adminCredentialId, newAdminCredential } from '../../shared/domain/credentials.ts';
+import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
@@ -218,21 +216,12 @@ function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
 
 /** Reuses the credential from a previous run when its hashed item is still in the table. */
 async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {
-  const dynamodb = new DynamoDBClient(clientOptions(aws, aws.endpoints.dynamodb));
+  const dynamodb = createDynamoDbClient(aws);
   try {
+    const store = dynamoManagementStore(dynamodb, tableName);
     const previousId = previous === undefined ? undefined : adminCredentialId(previous);
-    if (previous !== undefined && previousId !== undefined) {
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: adminKey(previousId) }));
-      if (Item !== undefined) return previous;
-    }
-    const admin = newAdminCredential();
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: adminToItem({ id: admin.id, name: 'local', tokenSha256: admin.sha256, createdAt: new Date().toISOString() }),
-      }),
-    );
-    return admin.credential;
+    if (previous !== undefined && previousId !== undefined && (await store.findAdmin(previousId)) !== undefined) return previous;
+    return (await store.createAdmin({ name: 'local', createdAt: new Date().toISOString() })).credential;
   } finally {
     dynamodb.destroy();
   }
