@@ -1,18 +1,8 @@
 // Worker-thread entry for startEmulators(): runs the emulators here and reports their endpoints.
-import { parentPort, workerData } from 'node:worker_threads';
 import { startEmulatorsHere, type EmulatorOptions } from './emulators.ts';
+import { serveInWorker } from './worker-service.ts';
 
-const port = parentPort!;
-try {
-  const emulators = await startEmulatorsHere(workerData as EmulatorOptions);
-  port.on('message', (message: unknown) => {
-    if (message !== 'stop') return;
-    emulators.stop().then(
-      () => port.postMessage({ type: 'stopped' }),
-      () => port.postMessage({ type: 'stopped' }),
-    );
-  });
-  port.postMessage({ type: 'ready', endpoints: emulators.endpoints });
-} catch (error) {
-  port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-}
+await serveInWorker(async (options: EmulatorOptions) => {
+  const emulators = await startEmulatorsHere(options);
+  return { info: emulators.endpoints, stop: () => emulators.stop() };
+});

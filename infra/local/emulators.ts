@@ -2,14 +2,13 @@
 // The handlers talk to them through the unchanged AWS SDK v3 clients. By default they run in a
 // worker thread, so the emulators and the stack's own event loop (gateway, handlers, pollers)
 // use separate cores instead of queueing behind each other.
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Worker } from 'node:worker_threads';
 import { startFauxqs } from 'fauxqs';
+import { startInWorker } from './worker-service.ts';
 
 const require = createRequire(import.meta.url);
 // dynalite is CommonJS without types.
@@ -48,23 +47,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   return thread ? startEmulatorsInWorker(rest) : startEmulatorsHere(rest);
 }
 
-type WorkerReply = { type: 'ready'; endpoints: EmulatorEndpoints } | { type: 'error'; message: string } | { type: 'stopped' };
-
 async function startEmulatorsInWorker(options: EmulatorOptions): Promise<Emulators> {
-  const worker = new Worker(new URL('./emulator-worker.ts', import.meta.url), { workerData: options });
-  const [reply] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WorkerReply];
-  if (reply.type !== 'ready') {
-    await worker.terminate();
-    throw new Error(`emulators did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
-  }
-  return {
-    endpoints: reply.endpoints,
-    async stop() {
-      worker.postMessage('stop');
-      await once(worker, 'message');
-      await worker.terminate();
-    },
-  };
+  const service = await startInWorker<EmulatorEndpoints>(new URL('./emulator-worker.ts', import.meta.url), options, 'emulators');
+  return { endpoints: service.info, stop: () => service.stop() };
 }
 
 export async function startEmulatorsHere(options: EmulatorOptions = {}): Promise<Emulators> {

@@ -1,8 +1,6 @@
 // The processor and the fan-out behind their SQS pollers, as Lambda runs them beside API Gateway:
 // on the caller's event loop, or (functionsInWorker) in a worker thread of their own, so the
 // gateway's request path does not wait behind batch work.
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
 import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
@@ -11,6 +9,7 @@ import type { LookupAll } from '../../shared/adapters/http-sender.ts';
 import type { AwsConfig, FanoutConfig, ProcessorConfig } from '../../shared/config.ts';
 import { createFanout } from '../../shared/services/fanout.ts';
 import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
+import { startInWorker } from './worker-service.ts';
 
 /** Plain data only: it crosses to the worker thread. */
 export interface FunctionsSettings {
@@ -66,22 +65,8 @@ export async function startFunctions(settings: FunctionsSettings, extras: { fano
   };
 }
 
-type WorkerReply = { type: 'ready' } | { type: 'error'; message: string } | { type: 'stopped' };
-
 export async function startFunctionsInWorker(settings: FunctionsSettings): Promise<RunningFunctions> {
-  const worker = new Worker(new URL('./functions-worker.ts', import.meta.url), { workerData: settings });
-  const [reply] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WorkerReply];
-  if (reply.type !== 'ready') {
-    await worker.terminate();
-    throw new Error(`functions did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
-  }
-  return {
-    async stop() {
-      worker.postMessage('stop');
-      await once(worker, 'message');
-      await worker.terminate();
-    },
-  };
+  return startInWorker<undefined>(new URL('./functions-worker.ts', import.meta.url), settings, 'functions');
 }
 
 function queueArn(queueUrl: string): string {

@@ -1,0 +1,48 @@
+// Runs a long-lived service (the emulators, the functions) in a worker thread of the local stack:
+// the parent starts it and waits for it to be ready; `stop()` asks it to shut down cleanly.
+import { once } from 'node:events';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+
+type Reply<T> = { type: 'ready'; info: T } | { type: 'error'; message: string } | { type: 'stopped' };
+
+export interface WorkerService<T> {
+  info: T;
+  stop(): Promise<void>;
+}
+
+/** Parent side: starts `entry` (a module calling serveInWorker) with `data`. */
+export async function startInWorker<T>(entry: URL, data: unknown, what: string): Promise<WorkerService<T>> {
+  const worker = new Worker(entry, { workerData: data });
+  const [reply] = (await Promise.race([
+    once(worker, 'message'),
+    once(worker, 'error').then(([error]) => Promise.reject(error)),
+  ])) as [Reply<T>];
+  if (reply.type !== 'ready') {
+    await worker.terminate();
+    throw new Error(`${what} did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
+  }
+  return {
+    info: reply.info,
+    async stop() {
+      worker.postMessage('stop');
+      await once(worker, 'message');
+      await worker.terminate();
+    },
+  };
+}
+
+/** Worker side: starts the service from the parent's data, reports ready, stops on request. */
+export async function serveInWorker<T>(start: (data: never) => Promise<{ info: T; stop(): Promise<void> }>): Promise<void> {
+  const port = parentPort!;
+  try {
+    const service = await start(workerData as never);
+    port.on('message', (message: unknown) => {
+      if (message !== 'stop') return;
+      const stopped = () => port.postMessage({ type: 'stopped' } satisfies Reply<T>);
+      service.stop().then(stopped, stopped);
+    });
+    port.postMessage({ type: 'ready', info: service.info } satisfies Reply<T>);
+  } catch (error) {
+    port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies Reply<T>);
+  }
+}
