@@ -234,7 +234,8 @@ export interface ManagementApiOptions<D extends ManagementDeps> {
   deps: D;
   /** More routes (e.g. the outbound API's), served with the same auth and errors. */
   routes?: Route<D>[];
-  logError?: (message: string, detail: Record<string, unknown>) => void;
+  /** Where unexpected errors are reported (the handler passes the shared logger). */
+  logError: (message: string, detail: Record<string, unknown>) => void;
 }
 
 /** The whole management API as a function of a decoded request. */
@@ -242,15 +243,11 @@ export function managementApi<D extends ManagementDeps>(
   options: ManagementApiOptions<D>,
 ): (request: ApiRequest) => Promise<ApiResponse> {
   const routes: Route<D>[] = [...managementRoutes, ...(options.routes ?? [])];
-  const logError =
-    options.logError ??
-    ((message: string, detail: Record<string, unknown>) =>
-      console.error(JSON.stringify({ level: 'error', message, ...detail })));
   return (request) =>
     handleApiRequest(request, {
       routes,
       deps: options.deps,
       authenticate: (req) => isAdminRequest(req, (id) => options.deps.store.findAdmin(id)),
-      logError,
+      logError: options.logError,
     });
 }
