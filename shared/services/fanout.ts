@@ -107,7 +107,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       eventCache.delete(event.id);
       eventCacheBytes -= previous.bytes;
     }
-    const bytes = eventDataBytes(event.data);
+    const bytes = eventDataBytes(event.dataJson);
     eventCache.set(event.id, { event, bytes });
     eventCacheBytes += bytes;
     while (eventCache.size > EVENT_CACHE_ENTRIES || eventCacheBytes > EVENT_CACHE_BYTES) {
@@ -202,7 +202,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (matched.length === 0) return;
     let envelope: DeliveryEnvelope;
     try {
-      envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, data: event.data });
+      envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, dataJson: event.dataJson });
     } catch (error) {
       throw new PoisonMessageError(`event ${event.id}: ${(error as Error).message}`);
     }
@@ -310,7 +310,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
     const event = await loadEvent(job.eventId);
     if (event === undefined) return endWithoutAttempt(record, 'event_expired');
-    const envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, data: event.data });
+    const envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, dataJson: event.dataJson });
     // A redelivery on demand starts a fresh retry budget; the log and numbering continue.
     const base = job.manual === true ? { ...record, windowAttempts: 0, windowStartAt: undefined } : record;
     await attempt(stats, base, subscription, envelope, { create: false, expectedAttemptCount: job.seq });

@@ -176,7 +176,7 @@ describe('fan-out of one event', () => {
     const result = await t.fanout.handleBatch([
       { messageId: 'bad-json', body: '{', receiveCount: 1 },
       { messageId: 'bad-shape', body: '{"v":1,"kind":"delivery"}', receiveCount: 1 },
-      { messageId: 'bad-type', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, data: {} } }), receiveCount: 1 },
+      { messageId: 'bad-type', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, dataJson: '{}' } }), receiveCount: 1 },
       { messageId: 'good', body: good.body, receiveCount: 1 },
     ]);
     expect(result.failedMessageIds.sort()).toEqual(['bad-json', 'bad-shape']);

@@ -151,14 +151,17 @@ describe('processIngestBatch: outbound events are not lost', () => {
     };
   }
 
-  it('publishes webhook_received with the landed body, after the lake write', async () => {
+  it('publishes webhook_received with the landed body text as data.body, after the lake write', async () => {
     const { deps, objects } = fakeDeps();
     const { sink: events, published } = sink({});
-    const wanted = message({ body: '{"exact":"body ✓"}' });
+    const body = '{"exact":"body ✓ 😀","big":12345678901234567890123}';
+    const wanted = message({ body });
     const outcome = await processIngestBatch([wanted, message({ pipelineId: 2 })], { ...deps, events });
     expect(outcome.failedMessageIds).toEqual([]);
     expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({ type: 'webhook_received', pipelineId: 1, data: { body: '{"exact":"body ✓"}' } });
+    expect(published[0]).toMatchObject({ type: 'webhook_received', pipelineId: 1 });
+    expect(published[0]!.dataJson).toContain(`"body":${body},`);
+    expect(JSON.parse(published[0]!.dataJson).body).toEqual(JSON.parse(body));
     expect(objects.size).toBe(2);
   });
 

@@ -1,7 +1,10 @@
 // The events queue (publishers → fan-out) carries two kinds of message, JSON, version 1:
 //
-//   {"v":1,"kind":"event","event":{"id","type","timestamp":<epoch ms>,"pipelineId"?,"data"}}
-//       a new event to fan out to every matching subscription;
+//   {"v":1,"kind":"event","event":{"id","type","timestamp":<epoch ms>,"pipelineId"?,"dataJson":"<JSON text>"}}
+//       a new event to fan out to every matching subscription. Its data travels as JSON TEXT (a
+//       string holding JSON), never re-serialised on the way, so a webhook body spliced into it
+//       reaches subscribers verbatim (big integers, key order, escapes). Messages of the earlier
+//       shape, with `data` as a JSON value, are still read (JSON.stringify of that value);
 //   {"v":1,"kind":"delivery","deliveryId","subscriptionId","eventId","dueAt":<epoch ms>,"seq","manual"?}
 //       one more attempt of an existing delivery: a scheduled retry, or a redelivery on demand.
 //
@@ -12,9 +15,13 @@
 // data cap.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import type { JsonValue } from './payload-encoding.ts';
+import { queueSafeJson } from '../queue-safe-json.ts';
 
-/** Largest serialized `data` of one event (custom or built-in): fits an SQS message and a DynamoDB item. */
+/**
+ * Largest `dataJson` of one event (custom or built-in), in UTF-8 bytes: fits a DynamoDB item, and
+ * an SQS message even when every character is escaped (at most 3x: a 4-byte character becomes
+ * a 12-byte surrogate pair escape).
+ */
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 
 export interface OutboundEvent {
@@ -23,7 +30,8 @@ export interface OutboundEvent {
   /** Epoch ms: the event's time (the envelope's `timestamp`). */
   timestamp: number;
   pipelineId?: number | undefined;
-  data: JsonValue;
+  /** The envelope's `data` as JSON text, spliced into deliveries as it is. */
+  dataJson: string;
 }
 
 export interface EventMessage {
@@ -69,16 +77,29 @@ export type QueueMessage = EventMessage | DeliveryJob;
 const PRINTABLE_ID = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,255}$/));
 const EPOCH_MS = v.pipe(v.number(), v.finite(), v.minValue(0));
 
+/** JSON text within the cap that parses; a message whose data is not is poison. */
+const DATA_JSON = v.pipe(
+  v.string(),
+  v.check((text) => eventDataBytes(text) <= MAX_EVENT_DATA_BYTES, `dataJson is over ${MAX_EVENT_DATA_BYTES} bytes`),
+  v.check(isJsonText, 'dataJson is not JSON text'),
+);
+
 const EventMessageSchema = v.object({
   v: v.literal(1),
   kind: v.literal('event'),
-  event: v.object({
-    id: PRINTABLE_ID,
-    type: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-    timestamp: EPOCH_MS,
-    pipelineId: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
-    data: v.custom<JsonValue>((value) => value !== undefined, 'data is required'),
-  }),
+  event: v.pipe(
+    v.object({
+      id: PRINTABLE_ID,
+      type: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+      timestamp: EPOCH_MS,
+      pipelineId: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+      dataJson: v.optional(DATA_JSON),
+      /** The earlier shape: data as a JSON value. */
+      data: v.optional(v.unknown()),
+    }),
+    v.check((event) => (event.dataJson === undefined) !== (event.data === undefined), 'needs dataJson (or data), not both'),
+    v.transform(({ data, dataJson, ...event }): OutboundEvent => ({ ...event, dataJson: dataJson ?? JSON.stringify(data) })),
+  ),
 });
 
 const DeliveryJobSchema = v.object({
@@ -113,13 +134,23 @@ export function parseQueueMessage(text: string): QueueMessage {
   return result.output as QueueMessage;
 }
 
+/** The final, queue-safe text of a message (queue-safe-json.ts); parseQueueMessage gives the message back. */
 export function serializeQueueMessage(message: QueueMessage): string {
-  return JSON.stringify(message);
+  return queueSafeJson(JSON.stringify(message));
 }
 
-/** Bytes of the event's data as it travels (UTF-8 JSON). */
-export function eventDataBytes(data: JsonValue): number {
-  return Buffer.byteLength(JSON.stringify(data), 'utf8');
+/** Bytes of an event's data as JSON text (UTF-8): what MAX_EVENT_DATA_BYTES caps. */
+export function eventDataBytes(dataJson: string): number {
+  return Buffer.byteLength(dataJson, 'utf8');
+}
+
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
