@@ -24,9 +24,11 @@ export interface HttpApiProps {
   logRetention: logs.RetentionDays;
 }
 
-/** Route keys of the two routes, as the stage's route settings name them. */
-export const INGEST_ROUTE_KEY = 'ANY /';
-export const MANAGEMENT_ROUTE_KEY = 'ANY /v4/{proxy+}';
+const INGEST_PATH = '/';
+const MANAGEMENT_PATH = '/v4/{proxy+}';
+/** Route keys (`<method> <path>`) of the two routes, as the stage's route settings name them. */
+export const INGEST_ROUTE_KEY = `ANY ${INGEST_PATH}`;
+export const MANAGEMENT_ROUTE_KEY = `ANY ${MANAGEMENT_PATH}`;
 
 // JSON access log without the query string: inbound ingest tokens travel in it
 // (`?pipeline_id=N&key=...&token=...`), and `$context.path` carries only the path.
@@ -73,14 +75,14 @@ export class HooklakeHttpApi extends Construct {
     });
 
     const inbound = this.httpApi.addRoutes({
-      path: '/', // INGEST_ROUTE_KEY
+      path: INGEST_PATH,
       methods: [apigw.HttpMethod.ANY],
       integration: new HttpLambdaIntegration('ReceiverIntegration', props.receiver, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       }),
     });
     const management = this.httpApi.addRoutes({
-      path: '/v4/{proxy+}', // MANAGEMENT_ROUTE_KEY
+      path: MANAGEMENT_PATH,
       methods: [apigw.HttpMethod.ANY],
       integration: new HttpLambdaIntegration('ApiIntegration', props.api, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
