@@ -2,7 +2,7 @@
 // and SQS pollers in one process (emulators, and optionally the processor and fan-out, in worker
 // threads). `npm start` runs it; the tests start it on free ports.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
@@ -11,6 +11,8 @@ import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapte
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
+import { DEFAULT_HOST, isLoopbackHost } from './network.ts';
+import { prepareDataDir, writePrivateFile } from './state-files.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
 import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
@@ -19,9 +21,11 @@ export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
   dataDir?: string;
   port?: number;
+  /** The only address the gateway and the emulators listen on (default 127.0.0.1). */
   host?: string;
   sqsPort?: number;
   dynamodbPort?: number;
+  /** Default: on for a loopback host, off otherwise (network.ts, privateTargetsPolicy). */
   allowPrivateTargets?: boolean;
   /** Processor batching, as the event-source mapping's BatchSize / MaximumBatchingWindow. */
   batchSize?: number;
@@ -83,11 +87,13 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const allowPrivateTargets = options.allowPrivateTargets ?? true;
+  if (dataDir !== undefined) prepareDataDir(dataDir);
+  const host = options.host ?? DEFAULT_HOST;
+  const allowPrivateTargets = options.allowPrivateTargets ?? isLoopbackHost(host);
 
   const emulators: Emulators = await startEmulators({
     ...(dataDir === undefined ? {} : { dataDir }),
+    host,
     sqsPort: options.sqsPort ?? 0,
     dynamodbPort: options.dynamodbPort ?? 0,
   });
@@ -183,7 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
       ],
       options.port ?? 3000,
-      options.host ?? '127.0.0.1',
+      host,
     );
     stoppers.push(() => gateway.close());
 
@@ -198,7 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localSecretKey,
       timeScale,
     };
-    if (stackFile !== undefined) writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    if (stackFile !== undefined) writePrivateFile(stackFile, `${JSON.stringify(info, null, 2)}\n`);
     return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, stop: stopAll };
   } catch (error) {
     await stopAll();
