@@ -11,6 +11,9 @@ import {
   type SubscriptionFilter,
 } from '../../../shared/domain/outbound/events.ts';
 import { signPayload } from '../../../shared/domain/outbound/signature.ts';
+import { rejectionSummaryEvent } from '../../../shared/domain/outbound/built-in-events.ts';
+import { REJECTION_REASONS } from '../../../shared/domain/records.ts';
+import type { RejectionSummary } from '../../../shared/domain/rejections.ts';
 
 describe('event catalogue', () => {
   it('lists the built-in events, ping not subscribable', () => {
@@ -38,11 +41,13 @@ describe('event catalogue', () => {
     }
   });
 
-  it('uses the rejection reasons of the inbound side in its example', () => {
+  it('uses the rejection reasons of the inbound side in its example, which is what rejectionSummaryEvent builds', () => {
     const rejected = EVENT_CATALOGUE.find((e) => e.type === 'webhook_rejected')!;
-    expect(['unknown_key', 'wrong_token', 'revoked_token', 'pipeline_not_allowed', 'unknown_pipeline']).toContain(
-      (rejected.exampleData as { reason: string }).reason,
-    );
+    const example = rejected.exampleData as { byReason: Record<string, number> };
+    for (const reason of Object.keys(example.byReason)) expect(REJECTION_REASONS).toContain(reason);
+    const built = rejectionSummaryEvent(example as unknown as RejectionSummary);
+    expect(built.data).toEqual(rejected.exampleData);
+    expect(Object.keys(built.data as object)).toEqual(Object.keys(rejected.exampleData as object));
   });
 });
 
