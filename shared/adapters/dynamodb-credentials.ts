@@ -9,7 +9,8 @@ const BATCH_GET_LIMIT = 100;
 export function dynamoCredentialDirectory(client: DynamoDBClient, tableName: string): CredentialDirectory {
   return {
     async lookup(keys, pipelineIds) {
-      const wanted: Key[] = [...keys.map(tokenKey), ...pipelineIds.map(pipelineKey)];
+      // BatchGetItem refuses duplicate keys; a batch often repeats both.
+      const wanted: Key[] = [...[...new Set(keys)].map(tokenKey), ...[...new Set(pipelineIds)].map(pipelineKey)];
       const items: Item[] = [];
       for (let start = 0; start < wanted.length; start += BATCH_GET_LIMIT) {
         let request: Record<string, KeysAndAttributes> | undefined = {
