@@ -3,6 +3,7 @@
 // threads). `npm start` runs it; the tests start it on free ports.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
@@ -60,6 +61,12 @@ export interface LocalStackOptions {
    * hand the fan-out a function (fanoutLookupAll) cannot.
    */
   functionsInWorker?: boolean;
+  /** Heap limits of the functions' worker thread (functionsInWorker only): tests of memory bounds. */
+  functionsResourceLimits?: ResourceLimits;
+  /** Processor: bytes of claim-checked bodies held at once (HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES). */
+  processorBodyBudgetBytes?: number;
+  /** Processor: webhook_rejected summary window in seconds (HOOKLAKE_REJECTION_SUMMARY_SECONDS), default 60. */
+  rejectionSummarySeconds?: number;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -82,6 +89,8 @@ export interface LocalStack {
   stackFile?: string;
   /** The configuration the management API runs with (tests build an OutboundService from it). */
   apiConfig: ApiConfig;
+  /** Set when the processor/fan-out worker thread died (functionsInWorker). */
+  functionsFailure(): Error | undefined;
   stop(): Promise<void>;
 }
 
@@ -151,6 +160,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsQueueUrl: resources.eventsQueueUrl,
         subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
         ingestMaxReceiveCount,
+        bodyBudgetBytes: options.processorBodyBudgetBytes,
+        rejectionSummarySeconds: options.rejectionSummarySeconds,
       },
       fanout: {
         aws,
@@ -176,7 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const functions =
       options.functionsInWorker === true
-        ? await startFunctionsInWorker(functionsSettings)
+        ? await startFunctionsInWorker(functionsSettings, options.functionsResourceLimits)
         : await startFunctions(
             functionsSettings,
             options.fanoutLookupAll === undefined ? {} : { fanoutLookupAll: options.fanoutLookupAll },
@@ -205,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timeScale,
     };
     if (stackFile !== undefined) writePrivateFile(stackFile, `${JSON.stringify(info, null, 2)}\n`);
-    return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, stop: stopAll };
+    return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, functionsFailure: () => functions.failure, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

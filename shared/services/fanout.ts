@@ -34,7 +34,10 @@ import {
   deliveryJob,
   type DeliveryJob,
   type OutboundEvent,
+  type RejectionSummaryJob,
 } from '../domain/outbound/queue-messages.ts';
+import { rejectionSummaryEvent } from '../domain/outbound/built-in-events.ts';
+import type { RejectionSummaryReader } from '../ports/ingest.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
 import { emptySuspensionState, isSuspended, retryNotBefore } from '../domain/outbound/suspension.ts';
 import { sqsDelaySeconds } from '../domain/outbound/time-scale.ts';
@@ -62,6 +65,8 @@ export interface FanoutDeps {
   maxUrlLength?: number | undefined;
   /** The events queue's maxReceiveCount (default 5, as deployed): see handleBatch. */
   maxReceiveCount?: number | undefined;
+  /** Reads the processor's rejection summary windows (rejection_summary messages). */
+  rejectionSummaries?: RejectionSummaryReader | undefined;
 }
 
 export interface FanoutRecord {
@@ -257,6 +262,18 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
   }
 
+  /**
+   * A pipeline's rejection summary window is over: its counts become one `webhook_rejected` event,
+   * fanned out like any other (its id derives from pipeline and window, so a summary read twice is
+   * delivered once). A window without counts sends nothing.
+   */
+  async function handleRejectionSummary(stats: FanoutStats, job: RejectionSummaryJob, receiveCount: number): Promise<void> {
+    if (deps.rejectionSummaries === undefined) throw new Error('rejection summaries are not configured in this fan-out');
+    const summary = await deps.rejectionSummaries.getSummary(job.pipelineId, job.windowStart);
+    if (summary === undefined || summary.total <= 0) return;
+    await handleEvent(stats, rejectionSummaryEvent({ ...summary, windowEnd: job.windowEnd }), receiveCount);
+  }
+
   async function loadEvent(eventId: string): Promise<StoredEvent | undefined> {
     const cached = eventCache.get(eventId);
     if (cached !== undefined) return cached.event;
@@ -339,6 +356,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
           try {
             message = parseQueueMessage(record.body);
             if (message.kind === 'event') await handleEvent(stats, message.event, record.receiveCount);
+            else if (message.kind === 'rejection_summary') await handleRejectionSummary(stats, message, record.receiveCount);
             else await handleJob(stats, message);
           } catch (error) {
             // On a delivery job's last receive, end its delivery `failed` (visible, redeliverable)

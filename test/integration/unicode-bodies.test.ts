@@ -250,8 +250,17 @@ describe('property: full-Unicode bodies through the serializer, fauxqs and the p
             }),
           },
           lake: { put: async (object) => void objects.push(object) },
-          claims: { put: async () => undefined, get: async () => Promise.reject(new Error('no claims here')) },
-          rejections: { add: async () => undefined },
+          claims: {
+            get: async () => Promise.reject(new Error('no claims here')),
+            size: async () => Promise.reject(new Error('no claims here')),
+            head: async () => Promise.reject(new Error('no claims here')),
+          },
+          rejections: {
+            addDaily: async () => undefined,
+            claimSummary: async () => false,
+            releaseSummary: async () => undefined,
+            addToSummary: async () => undefined,
+          },
         });
         expect(outcome.failedMessageIds).toEqual([]);
         const rows = (await Promise.all(

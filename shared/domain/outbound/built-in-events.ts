@@ -1,4 +1,5 @@
-// The built-in events the processor publishes, built from what it just wrote. Ids and times are
+// The built-in events, built from what the processor just wrote (webhook_rejected: from the summary
+// window the processor counted into, read by the fan-out once the window is over). Ids and times are
 // derived from the requests, so a batch the processor handles again (a retry after a partial
 // failure or a crash) publishes identical events and the fan-out's derived delivery ids keep every
 // subscriber from getting a second delivery.
@@ -13,7 +14,7 @@
 // and `bodyBytes`; the full body is in the lake object named by `objectKey` (row
 // `__kdd_request_id` = `requestId`).
 import type { BodyFormat } from '../kondado.ts';
-import type { RejectionReason } from '../records.ts';
+import type { RejectionSummary } from '../rejections.ts';
 import { MAX_EVENT_DATA_BYTES, eventDataBytes, type OutboundEvent } from './queue-messages.ts';
 
 export function webhookReceivedEvent(input: {
@@ -72,25 +73,25 @@ export function batchLandedEvent(input: {
   };
 }
 
-/** No token, no token hash, no body: who tried, when, and why it was refused. */
-export function webhookRejectedEvent(input: {
-  requestId: string;
-  ts: number;
-  pipelineId: number;
-  key: string;
-  reason: RejectionReason;
-}): OutboundEvent {
+/**
+ * One pipeline's rejected requests of one window (at most one event per pipeline per window):
+ * counts per reason and a few sample request ids; no keys, tokens or bodies. The id derives from
+ * pipeline and window, so the summary read twice is still delivered once.
+ */
+export function rejectionSummaryEvent(summary: RejectionSummary): OutboundEvent {
+  const compactStart = summary.windowStart.replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
   return {
-    id: `evt_rej_${input.requestId}`,
+    id: `evt_rej_${summary.pipelineId}_${compactStart}`,
     type: 'webhook_rejected',
-    timestamp: Math.round(input.ts * 1000),
-    pipelineId: input.pipelineId,
+    timestamp: Date.parse(summary.windowEnd),
+    pipelineId: summary.pipelineId,
     dataJson: JSON.stringify({
-      pipelineId: input.pipelineId,
-      requestId: input.requestId,
-      requestUnixTimestamp: input.ts,
-      requesterKey: input.key,
-      reason: input.reason,
+      pipelineId: summary.pipelineId,
+      windowStart: summary.windowStart,
+      windowEnd: summary.windowEnd,
+      total: summary.total,
+      byReason: summary.byReason,
+      sampleRequestIds: summary.sampleRequestIds,
     }),
   };
 }

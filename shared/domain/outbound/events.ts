@@ -46,15 +46,17 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   {
     type: 'webhook_rejected',
     description:
-      'An inbound webhook failed the later authentication check and was quarantined ' +
-      '(reason: unknown_key, wrong_token, revoked_token, pipeline_not_allowed or unknown_pipeline).',
+      'Inbound webhooks to an existing pipeline failed the later authentication check and were quarantined: ' +
+      'at most one event per pipeline per minute, with counts per reason (unknown_key, wrong_token, ' +
+      'revoked_token, pipeline_not_allowed) and up to 5 sample request ids.',
     subscribable: true,
     exampleData: {
       pipelineId: 835212,
-      requestId: 'zlkjhgfdsapoiuytrewq',
-      requestUnixTimestamp: 1577015702.120001,
-      requesterKey: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-      reason: 'wrong_token',
+      windowStart: '2019-12-22T11:54:00.000Z',
+      windowEnd: '2019-12-22T11:55:00.000Z',
+      total: 3,
+      byReason: { wrong_token: 2, unknown_key: 1 },
+      sampleRequestIds: ['zlkjhgfdsapoiuytrewq', 'mnbvcxzlkjhgfdsapoiu', 'qazwsxedcrfvtgbyhnuj'],
     },
   },
   {

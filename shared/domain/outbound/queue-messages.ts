@@ -1,4 +1,4 @@
-// The events queue (publishers → fan-out) carries two kinds of message, JSON, version 1:
+// The events queue (publishers → fan-out) carries three kinds of message, JSON, version 1:
 //
 //   {"v":1,"kind":"event","event":{"id","type","timestamp":<epoch ms>,"pipelineId"?,"dataJson":"<JSON text>"}}
 //       a new event to fan out to every matching subscription. Its data travels as JSON TEXT (a
@@ -7,6 +7,10 @@
 //       shape, with `data` as a JSON value, are still read (JSON.stringify of that value);
 //   {"v":1,"kind":"delivery","deliveryId","subscriptionId","eventId","dueAt":<epoch ms>,"seq","manual"?}
 //       one more attempt of an existing delivery: a scheduled retry, or a redelivery on demand.
+//
+//   {"v":1,"kind":"rejection_summary","pipelineId","windowStart","windowEnd"}
+//       read a pipeline's rejection summary window and fan it out as one `webhook_rejected`
+//       (queued by the processor, delayed until the window is complete).
 //
 // `seq` is the number of attempts the delivery had when the job was queued; the fan-out runs a
 // job only while the stored delivery still has exactly that many (a duplicate or stale job is
@@ -72,7 +76,17 @@ export function deliveryJob(
   };
 }
 
-export type QueueMessage = EventMessage | DeliveryJob;
+/** One pipeline's rejections of one summary window, to be read and sent as one `webhook_rejected`. */
+export interface RejectionSummaryJob {
+  v: 1;
+  kind: 'rejection_summary';
+  pipelineId: number;
+  /** ISO 8601 UTC with milliseconds: the window the summary item covers. */
+  windowStart: string;
+  windowEnd: string;
+}
+
+export type QueueMessage = EventMessage | DeliveryJob | RejectionSummaryJob;
 
 const PRINTABLE_ID = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,255}$/));
 const EPOCH_MS = v.pipe(v.number(), v.finite(), v.minValue(0));
@@ -113,7 +127,17 @@ const DeliveryJobSchema = v.object({
   manual: v.optional(v.boolean()),
 });
 
-const QueueMessageSchema = v.variant('kind', [EventMessageSchema, DeliveryJobSchema]);
+const ISO_MS = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/));
+
+const RejectionSummaryJobSchema = v.object({
+  v: v.literal(1),
+  kind: v.literal('rejection_summary'),
+  pipelineId: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  windowStart: ISO_MS,
+  windowEnd: ISO_MS,
+});
+
+const QueueMessageSchema = v.variant('kind', [EventMessageSchema, DeliveryJobSchema, RejectionSummaryJobSchema]);
 
 export class MalformedQueueMessageError extends Error {
   override name = 'MalformedQueueMessageError';

@@ -13,6 +13,9 @@ import {
   type SubscriptionFilter,
 } from '../../../shared/domain/outbound/events.ts';
 import { signPayload } from '../../../shared/domain/outbound/signature.ts';
+import { rejectionSummaryEvent } from '../../../shared/domain/outbound/built-in-events.ts';
+import { REJECTION_REASONS } from '../../../shared/domain/records.ts';
+import type { RejectionSummary } from '../../../shared/domain/rejections.ts';
 
 describe('event catalogue', () => {
   it('lists the built-in events, ping not subscribable', () => {
@@ -45,11 +48,14 @@ describe('event catalogue', () => {
     expect((received.exampleData as { body: unknown }).body).toEqual({ order_id: 1234, status: 'paid' });
   });
 
-  it('uses the rejection reasons of the inbound side in its example', () => {
+  it('uses the rejection reasons of the inbound side in its example, which is what rejectionSummaryEvent builds', () => {
     const rejected = EVENT_CATALOGUE.find((e) => e.type === 'webhook_rejected')!;
-    expect(['unknown_key', 'wrong_token', 'revoked_token', 'pipeline_not_allowed', 'unknown_pipeline']).toContain(
-      (rejected.exampleData as { reason: string }).reason,
-    );
+    const example = rejected.exampleData as { byReason: Record<string, number> };
+    for (const reason of Object.keys(example.byReason)) expect(REJECTION_REASONS).toContain(reason);
+    const built = rejectionSummaryEvent(example as unknown as RejectionSummary);
+    const builtData = JSON.parse(built.dataJson) as object;
+    expect(builtData).toEqual(rejected.exampleData);
+    expect(Object.keys(builtData)).toEqual(Object.keys(rejected.exampleData as object));
   });
 });
 
