@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { startFauxqs } from 'fauxqs';
+import { startFauxqs } from './fauxqs.ts';
 import { startInWorker } from './worker-service.ts';
 
 const require = createRequire(import.meta.url);
