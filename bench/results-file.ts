@@ -46,10 +46,11 @@ export function machineStamp(): MachineStamp {
   };
 }
 
-/** `npm run bench -- NAME`, preceded by the BENCH_* settings in `env` that change what it measures. */
+/** `npm run bench -- NAME`, preceded by NAME's settings in `env` (BENCH_<NAME>_*, e.g. BENCH_INGEST_SECONDS). */
 export function reproduceCommand(bench: string, env: NodeJS.ProcessEnv): string {
+  const prefix = `BENCH_${bench.toUpperCase().replaceAll('-', '_')}_`;
   const settings = Object.entries(env)
-    .filter(([name, value]) => name.startsWith('BENCH_') && value !== undefined && value !== '')
+    .filter(([name, value]) => name.startsWith(prefix) && value !== undefined && value !== '')
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => `${name}=${value}`);
   return [...settings, `npm run bench -- ${bench}`].join(' ');

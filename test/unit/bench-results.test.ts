@@ -43,11 +43,11 @@ describe('bench results file', () => {
     expect(merged.benchmarks[1]).toEqual(failed);
   });
 
-  it('the recorded command carries the BENCH_* settings that changed the run and nothing else', () => {
-    expect(reproduceCommand('ingest', { BENCH_INGEST_SECONDS: '20', HOME: '/root', PATH: '/bin' })).toBe(
-      'BENCH_INGEST_SECONDS=20 npm run bench -- ingest',
-    );
-    expect(reproduceCommand('fanout', {})).toBe('npm run bench -- fanout');
+  it("the recorded command carries that benchmark's BENCH_<NAME>_* settings and nothing else", () => {
+    const env = { BENCH_INGEST_SECONDS: '20', BENCH_FANOUT_DELIVERIES: '500', HOME: '/root', PATH: '/bin' };
+    expect(reproduceCommand('ingest', env)).toBe('BENCH_INGEST_SECONDS=20 npm run bench -- ingest');
+    expect(reproduceCommand('fanout', env)).toBe('BENCH_FANOUT_DELIVERIES=500 npm run bench -- fanout');
+    expect(reproduceCommand('cold-start', env)).toBe('npm run bench -- cold-start');
   });
 
   it('reads a missing file as no entries, and drops entries without a date and command stamp', () => {
