@@ -2,8 +2,7 @@
 // answers a small JSON reply shaped like the receiver's. Prints {"url"} once listening; exits
 // when its stdin closes.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { untilStdinCloses } from './lib.ts';
+import { serveUntilStdinCloses } from './lib.ts';
 
 let counter = 0;
 const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
@@ -23,11 +22,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) =>
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid })}\n`);
-});
-
-await untilStdinCloses();
-server.closeAllConnections();
-server.close();
+await serveUntilStdinCloses(server);

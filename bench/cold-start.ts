@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { ENV } from '../shared/config.ts';
 import { median, printResult, type BenchResult, type Figure } from './lib.ts';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const FUNCTIONS = ['receiver', 'processor', 'api'] as const;
+const FUNCTIONS = ['receiver', 'processor', 'api', 'fanout'] as const;
 const RUNS = 5;
 const RECEIVER_MAX_KB = 150;
 const LOAD_MAX_MS = 100;
@@ -25,12 +26,17 @@ const BANNER =
   "import { createRequire as __hooklakeCreateRequire } from 'node:module';" +
   'const require = __hooklakeCreateRequire(import.meta.url);';
 
-/** What the handlers' config needs at import (shared/config.ts). */
+/**
+ * What the handlers read at import (shared/config.ts): the variables the stack sets (infra/stack.ts),
+ * so each handler builds the clients it builds on AWS (events queue, KMS) at import.
+ */
 const HANDLER_ENV = {
   AWS_REGION: 'us-east-1',
-  HOOKLAKE_INGEST_QUEUE_URL: 'http://localhost/q',
-  HOOKLAKE_LAKE_BUCKET: 'bench-lake',
-  HOOKLAKE_TABLE_NAME: 'bench-table',
+  [ENV.ingestQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest',
+  [ENV.eventsQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/events',
+  [ENV.lakeBucket]: 'bench-lake',
+  [ENV.tableName]: 'bench-table',
+  [ENV.secretsKmsKeyId]: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
   // No credentials are resolved at import; these only keep the SDK from looking further.
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

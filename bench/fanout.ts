@@ -1,16 +1,15 @@
-// Fan-out benchmark (a script, not a test): `node bench/fanout.ts`, or `runFanoutBench()` from
-// bench/run.ts. One fan-out (the real createFanout with the real undici keep-alive sender and
-// the real signing/encoding) delivers to a bare node:http receiver in a child process that
-// answers 200 at once. Stores and queue are the in-memory ports (shared/adapters/
-// outbound-memory.ts), optionally with a simulated round trip, because the local DynamoDB
-// emulator (dynalite, ~1,000 conditional writes/s) would measure itself, not the fan-out.
+// Fan-out throughput and added latency. One fan-out (the real createFanout with the real undici
+// keep-alive sender and the real signing/encoding) delivers to a bare node:http receiver in a
+// child process (arrival-receiver.ts) that answers 200 at once. Stores and queue are the
+// in-memory ports (shared/adapters/outbound-memory.ts), optionally with a simulated round trip,
+// because the local DynamoDB emulator (dynalite, ~1,000 conditional writes/s) would measure
+// itself, not the fan-out.
 //
 // Figures: deliveries/s from one fan-out process (event batches of 10, like the SQS event source,
 // 4 in flight like the local poller); p50/p99 added latency (event handed to the fan-out → request
 // arriving at the receiver, at low load); the cost of fanning one event out to 1, 10 and 100
 // subscriptions (handleBatch wall time, per event and per delivery).
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+//   node bench/fanout.ts      BENCH_FANOUT_DELIVERIES=20000, BENCH_FANOUT_STORE_LATENCY_MS=0 by default
 import { createHttpSender } from '../shared/adapters/http-sender.ts';
 import {
   memoryDeliveryStore,
@@ -26,21 +25,7 @@ import { createFanout, type Fanout } from '../shared/services/fanout.ts';
 import { createOutboundServiceWithDeps } from '../shared/services/outbound.ts';
 import { subscriptionDirectory } from '../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../shared/services/outbound-suspension.ts';
-
-export interface FanoutFigure {
-  metric: string;
-  value: number;
-  unit: string;
-  target?: string;
-  met?: boolean;
-}
-
-export interface FanoutBenchResult {
-  bench: 'fanout';
-  figures: FanoutFigure[];
-  notes: string[];
-  details: Record<string, unknown>;
-}
+import { epochMs, median, percentile, printResult, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';
 
 export interface FanoutBenchOptions {
   /** Deliveries in the throughput run. */
@@ -50,42 +35,7 @@ export interface FanoutBenchOptions {
   concurrency?: number;
 }
 
-const RECEIVER = `
-import { createServer } from 'node:http';
-const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-  const arrived = performance.timeOrigin + performance.now();
-  req.on('data', () => {});
-  req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(String(arrived)));
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
-process.stdin.on('data', () => {}); process.stdin.on('end', () => { server.closeAllConnections(); server.close(); process.exit(0); });
-process.stdin.resume();
-`;
-
-async function startReceiverChild(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', RECEIVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`receiver exited (${code})`)));
-  });
-  const { port } = JSON.parse(line) as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-const now = () => performance.timeOrigin + performance.now();
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
+const TARGET_DELIVERIES_PER_SECOND = 2000;
 
 async function world(receiverUrl: string, storeLatencyMs: number, concurrency: number) {
   const latency = { latencyMs: storeLatencyMs };
@@ -133,15 +83,15 @@ async function world(receiverUrl: string, storeLatencyMs: number, concurrency: n
   return { fanout, deliveries, subscribe, eventMessage, batch, close: () => sender.close() };
 }
 
-export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<FanoutBenchResult> {
+export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<BenchResult> {
   const total = options.deliveries ?? 20_000;
   const storeLatencyMs = options.storeLatencyMs ?? 0;
   const concurrency = options.concurrency ?? 16;
-  const receiver = await startReceiverChild();
-  const figures: FanoutFigure[] = [];
+  const receiver = await startAnnouncedChild<{ url: string }>(new URL('./arrival-receiver.ts', import.meta.url).pathname);
+  const figures: Figure[] = [];
   const details: Record<string, unknown> = { storeLatencyMs, concurrency, deliveries: total };
   try {
-    const w = await world(receiver.url, storeLatencyMs, concurrency);
+    const w = await world(receiver.info.url, storeLatencyMs, concurrency);
     await w.subscribe('tp', 10);
     await w.subscribe('one', 1);
     await w.subscribe('ten', 10);
@@ -154,7 +104,7 @@ export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<
     const batches = Math.ceil(total / 100);
     let next = 0;
     let failed = 0;
-    const started = now();
+    const started = epochMs();
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (next < batches) {
@@ -164,9 +114,15 @@ export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<
         }
       }),
     );
-    const seconds = (now() - started) / 1000;
+    const seconds = (epochMs() - started) / 1000;
     const rate = (batches * 100) / seconds;
-    figures.push({ metric: 'deliveries per second, one fan-out process', value: rate, unit: 'deliveries/s', target: '≥ 2,000', met: rate >= 2000 });
+    figures.push({
+      metric: 'deliveries per second, one fan-out process',
+      value: rate,
+      unit: 'deliveries/s',
+      target: `>= ${TARGET_DELIVERIES_PER_SECOND.toLocaleString('en-US')}`,
+      met: rate >= TARGET_DELIVERIES_PER_SECOND,
+    });
     details.throughput = { batches, seconds, failed };
 
     // 2. Added latency at low load: one event, one subscription, one at a time.
@@ -174,9 +130,9 @@ export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<
     const handled: number[] = [];
     for (let i = 0; i < 500; i++) {
       const body = w.eventMessage('one');
-      const dispatched = now();
+      const dispatched = epochMs();
       await w.fanout.handleBatch(w.batch([body]));
-      handled.push(now() - dispatched);
+      handled.push(epochMs() - dispatched);
       const id = JSON.parse(body).event.id as string;
       const record = [...w.deliveries.items.values()].find((r) => r.eventId === id)!;
       added.push(Number(record.attempts[0]!.responseSnippet) - dispatched);
@@ -189,13 +145,13 @@ export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<
     for (const [type, count] of [['one', 1], ['ten', 10], ['hundred', 100]] as const) {
       const times: number[] = [];
       for (let i = 0; i < (count === 100 ? 40 : 200); i++) {
-        const t0 = now();
+        const t0 = epochMs();
         await w.fanout.handleBatch(w.batch([w.eventMessage(type)]));
-        times.push(now() - t0);
+        times.push(epochMs() - t0);
       }
-      const median = percentile(times, 50);
-      figures.push({ metric: `one event to ${count} subscription${count === 1 ? '' : 's'}: median`, value: median, unit: 'ms' });
-      figures.push({ metric: `one event to ${count} subscription${count === 1 ? '' : 's'}: per delivery`, value: median / count, unit: 'ms' });
+      const typical = median(times);
+      figures.push({ metric: `one event to ${count} subscription${count === 1 ? '' : 's'}: median`, value: typical, unit: 'ms' });
+      figures.push({ metric: `one event to ${count} subscription${count === 1 ? '' : 's'}: per delivery`, value: typical / count, unit: 'ms' });
       details[`fanout_${count}`] = { p99: percentile(times, 99) };
     }
     await w.close();
@@ -213,16 +169,14 @@ export async function runFanoutBench(options: FanoutBenchOptions = {}): Promise<
   };
 }
 
-const isMain = import.meta.url === `file://${process.argv[1]}`;
-if (isMain) {
-  const result = await runFanoutBench({
-    ...(process.env.FANOUT_BENCH_DELIVERIES ? { deliveries: Number(process.env.FANOUT_BENCH_DELIVERIES) } : {}),
-    ...(process.env.FANOUT_BENCH_STORE_LATENCY_MS ? { storeLatencyMs: Number(process.env.FANOUT_BENCH_STORE_LATENCY_MS) } : {}),
-  });
-  for (const figure of result.figures) {
-    const value = figure.value >= 100 ? Math.round(figure.value).toLocaleString('en-US') : figure.value.toFixed(2);
-    console.log(`  ${figure.metric}: ${value} ${figure.unit}${figure.target ? ` [target ${figure.target}: ${figure.met ? 'met' : 'NOT met'}]` : ''}`);
-  }
-  for (const note of result.notes) console.log(`  note: ${note}`);
-  process.stdout.write(`@@bench-result ${JSON.stringify(result)}\n`);
+if (import.meta.main) {
+  const setting = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const deliveries = setting('BENCH_FANOUT_DELIVERIES');
+  const storeLatencyMs = setting('BENCH_FANOUT_STORE_LATENCY_MS');
+  printResult(
+    await runFanoutBench({
+      ...(deliveries === undefined ? {} : { deliveries }),
+      ...(storeLatencyMs === undefined ? {} : { storeLatencyMs }),
+    }),
+  );
 }

@@ -3,14 +3,14 @@
 // until every accepted row can be queried. Reference, same run and client: a bare node:http
 // server (child process) that reads and JSON.parses the body and answers a small JSON reply.
 //
-//   node bench/ingest.ts                     BENCH_INGEST_SECONDS=10 by default
-//   BENCH_CPU_PROF=/tmp/prof node bench/ingest.ts   also writes a .cpuprofile of the stack
+//   node bench/ingest.ts                                   BENCH_INGEST_SECONDS=10 by default
+//   BENCH_INGEST_CPU_PROF=/tmp/prof node bench/ingest.ts   also writes a .cpuprofile of the stack
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { queryLake } from '../cli/lake-query.ts';
+import { queryLake } from '../shared/adapters/lake-query.ts';
 import type { StackInfo } from '../infra/local/stack.ts';
 import { BODY_300B } from './bodies.ts';
 import { printResult, processCpuSeconds, sleep, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';
@@ -115,7 +115,7 @@ interface StackFigures extends LoadFigures {
 }
 
 async function measureStack(): Promise<StackFigures> {
-  const profDir = process.env.BENCH_CPU_PROF;
+  const profDir = process.env.BENCH_INGEST_CPU_PROF;
   const stack = await startAnnouncedChild<StackInfo & { pid: number }>(
     new URL('./serve-stack.ts', import.meta.url).pathname,
     { nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], timeoutMs: 60_000 },

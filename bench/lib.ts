@@ -1,6 +1,8 @@
 // Shared helpers of the benchmark scripts: result shape, the result line run.ts reads, child
 // processes that announce themselves with one JSON line, and a few statistics.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 
 /** One measured figure; `reference` is the same-run baseline it is compared with. */
@@ -69,6 +71,15 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The value at percentile `p` (0–100) of `values`, nearest rank; NaN when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+export const epochMs = () => performance.timeOrigin + performance.now();
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface AnnouncedChild<T> {
@@ -86,8 +97,7 @@ export async function startAnnouncedChild<T>(
   script: string,
   options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<AnnouncedChild<T>> {
-  // fauxqs uses node:sqlite, which prints an ExperimentalWarning on every start.
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...(options.nodeArgs ?? []), script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...options.env },
   });
@@ -131,6 +141,19 @@ export function untilStdinCloses(): Promise<void> {
     process.stdin.once('close', () => resolve());
     process.stdin.resume();
   });
+}
+
+/**
+ * Child side of startAnnouncedChild for an HTTP server: listens on a free loopback port, announces
+ * `{url, pid}`, and closes the server when stdin closes.
+ */
+export async function serveUntilStdinCloses(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid })}\n`);
+  await untilStdinCloses();
+  server.closeAllConnections();
+  server.close();
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */

@@ -1,13 +1,15 @@
 // `npm run bench [-- name...]`: runs each benchmark in its own child process, one after another,
-// prints a summary table and writes the figures to bench/results/latest.json.
+// prints a summary table and records each one's figures in bench/results/latest.json, replacing
+// only the entries of the benchmarks it ran (see results-file.ts).
 //   npm run bench                 all of them
 //   npm run bench -- ingest       only ingest (names: ingest, receiver-cpu, processor, cold-start, fanout)
+// BENCH_* environment variables (e.g. BENCH_INGEST_SECONDS) change what a benchmark measures; the
+// entry's `command` records them.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fmt, fmtRatio, RESULT_PREFIX, type BenchResult } from './lib.ts';
+import { machineStamp, mergeResults, readResults, reproduceCommand, writeResults, type BenchEntry } from './results-file.ts';
 
 const BENCHMARKS = ['ingest', 'receiver-cpu', 'processor', 'cold-start', 'fanout'] as const;
 type Name = (typeof BENCHMARKS)[number];
@@ -22,16 +24,7 @@ if (unknown.length > 0) {
 }
 const selected: Name[] = requested.length === 0 ? [...BENCHMARKS] : BENCHMARKS.filter((name) => requested.includes(name));
 
-const cpu = cpus();
-const machine = {
-  cpu: cpu[0]?.model ?? 'unknown',
-  cores: cpu.length,
-  node: process.version,
-  memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-  platform: `${process.platform}-${process.arch}`,
-  /** 1-minute load average when the run started: other work on the machine skews every figure. */
-  loadAverageAtStart: Math.round(loadavg()[0]! * 100) / 100,
-};
+const machine = machineStamp();
 console.log(
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node} (${machine.platform}), ` +
     `load average ${machine.loadAverageAtStart}`,
@@ -42,6 +35,8 @@ if (machine.loadAverageAtStart > 0.5 * machine.cores) {
 
 interface Outcome {
   bench: Name;
+  date: string;
+  machine: BenchEntry['machine'];
   seconds: number;
   result?: BenchResult;
   error?: string;
@@ -49,9 +44,10 @@ interface Outcome {
 
 function runChild(name: Name): Promise<Outcome> {
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  const stamp = { date: new Date().toISOString(), machine: machineStamp() };
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let result: BenchResult | undefined;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -65,10 +61,10 @@ function runChild(name: Name): Promise<Outcome> {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const seconds = (performance.now() - started) / 1000;
-      if (result !== undefined && code === 0) resolve({ bench: name, seconds, result });
+      if (result !== undefined && code === 0) resolve({ bench: name, ...stamp, seconds, result });
       else {
         const why = timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `exited with ${code ?? signal}`;
-        resolve({ bench: name, seconds, error: result === undefined ? `${why}, no result` : why });
+        resolve({ bench: name, ...stamp, seconds, error: result === undefined ? `${why}, no result` : why });
       }
     });
   });
@@ -116,26 +112,16 @@ for (const row of rows) {
 }
 for (const outcome of outcomes) for (const note of outcome.result?.notes ?? []) console.log(`note (${outcome.bench}): ${note}`);
 
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
-mkdirSync(resultsDir, { recursive: true });
-const file = `${resultsDir}latest.json`;
-writeFileSync(
-  file,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine,
-      totalSeconds: Math.round(totalSeconds * 10) / 10,
-      benchmarks: outcomes.map((outcome) => ({
-        bench: outcome.bench,
-        seconds: Math.round(outcome.seconds * 10) / 10,
-        ...(outcome.error === undefined ? {} : { error: outcome.error }),
-        ...(outcome.result === undefined ? {} : { figures: outcome.result.figures, notes: outcome.result.notes, details: outcome.result.details }),
-      })),
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`\nwrote ${file}`);
+const file = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+const entries: BenchEntry[] = outcomes.map((outcome) => ({
+  bench: outcome.bench,
+  date: outcome.date,
+  machine: outcome.machine,
+  command: reproduceCommand(outcome.bench, process.env),
+  seconds: Math.round(outcome.seconds * 10) / 10,
+  ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  ...(outcome.result === undefined ? {} : { figures: outcome.result.figures, notes: outcome.result.notes, details: outcome.result.details }),
+}));
+writeResults(file, mergeResults(readResults(file), entries, BENCHMARKS));
+console.log(`\nupdated ${selected.join(', ')} in ${file}`);
 process.exitCode = outcomes.some((outcome) => outcome.error !== undefined) ? 1 : 0;

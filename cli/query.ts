@@ -1,10 +1,10 @@
 // hooklake query "SQL" [--pipeline N] [--raw] [--bucket B]
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { queryLake, type LakeSource } from '../shared/adapters/lake-query.ts';
 import { createS3Client } from '../shared/adapters/s3-objects.ts';
 import { positiveInt } from './args.ts';
 import { CliError, emit, type CliIo } from './context.ts';
-import { queryLake, type LakeSource } from './lake-query.ts';
 import { plural, table } from './output.ts';
 import { dataDir, requireStackFile } from './target.ts';
 

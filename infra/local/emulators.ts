@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { startFauxqs } from 'fauxqs';
+import { startFauxqs } from './fauxqs.ts';
 import { assertBoundTo, DEFAULT_HOST, localUrl, withBindAllMovedTo } from './network.ts';
 import { startInWorker } from './worker-service.ts';
 

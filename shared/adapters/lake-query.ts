@@ -9,24 +9,11 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBDecimalType, type DuckDBType } from '@duckdb/node-api';
+import { WEBHOOKS_PREFIX } from '../domain/lake.ts';
+import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../domain/lake-views.ts';
 
-/** The layout of accepted rows (docs/design.md); anything else under `webhooks/` is ignored. */
-const LAKE_KEY = /^webhooks\/pipeline_id=(\d+)\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/;
 const MANIFEST = '.hooklake-cache.json';
 const MANIFEST_VERSION = 1;
-
-/**
- * The columns of `webhooks` and `webhooks_raw`, in order. `pipeline_id` and `dt` come from the
- * hive partition path, typed BIGINT and DATE; the other four are the Parquet columns.
- */
-export const WEBHOOK_COLUMNS = [
-  ['pipeline_id', 'BIGINT'],
-  ['dt', 'DATE'],
-  ['__kdd_request_id', 'VARCHAR'],
-  ['__kdd_request_unix_timestamp', 'DOUBLE'],
-  ['__kdd_requester_key', 'VARCHAR'],
-  ['__kdd_request_body', 'VARCHAR'],
-] as const;
 
 export interface LakeSource {
   s3: S3Client;
@@ -79,7 +66,7 @@ interface Manifest {
 }
 
 const scopePrefix = (pipelineId: number | undefined) =>
-  pipelineId === undefined ? 'webhooks/' : `webhooks/pipeline_id=${pipelineId}/`;
+  pipelineId === undefined ? WEBHOOKS_PREFIX : `${WEBHOOKS_PREFIX}pipeline_id=${pipelineId}/`;
 
 /** Syncs, then queries: the one call `hooklake query` makes. */
 export async function queryLake(options: QueryLakeOptions): Promise<QueryResult & { sync: SyncResult }> {
@@ -144,7 +131,8 @@ export async function queryCache(options: QueryCacheOptions): Promise<QueryResul
   try {
     const connection = await instance.connect();
     try {
-      for (const statement of viewStatements(cacheDir, { ...options, hasFiles })) await connection.run(statement);
+      const glob = hasFiles ? globFor(cacheDir, options.pipelineId) : undefined;
+      for (const statement of webhookViewStatements(glob, options)) await connection.run(statement);
       const reader = await connection.runAndReadAll(options.sql);
       const columns = reader.columnNames().map((name, index) => ({ name, type: reader.columnTypes()[index]!.toString() }));
       const types = reader.columnTypes();
@@ -162,34 +150,12 @@ export async function queryCache(options: QueryCacheOptions): Promise<QueryResul
   }
 }
 
-/** The DDL for the two views; exported for tests and for anyone embedding DuckDB themselves. */
-export function viewStatements(
-  cacheDir: string,
-  options: { pipelineId?: number | undefined; raw?: boolean | undefined; hasFiles: boolean },
-): string[] {
-  const columnList = WEBHOOK_COLUMNS.map(([name]) => name).join(', ');
-  const source = options.hasFiles
-    ? `read_parquet(${sqlString(globFor(cacheDir, options.pipelineId))}, hive_partitioning = true, ` +
-      `hive_types = {'pipeline_id': BIGINT, 'dt': DATE})`
-    : // No objects yet: an empty relation with the same columns, so queries still run.
-      `(select ${WEBHOOK_COLUMNS.map(([name, type]) => `null::${type} as ${name}`).join(', ')} where false)`;
-  const dedup =
-    `select * from webhooks_raw qualify row_number() over (` +
-    `partition by pipeline_id, __kdd_request_id order by __kdd_request_unix_timestamp, dt, __kdd_request_body) = 1`;
-  return [
-    `create view webhooks_raw as select ${columnList} from ${source}`,
-    `create view webhooks as ${options.raw === true ? 'select * from webhooks_raw' : dedup}`,
-  ];
-}
-
 function globFor(cacheDir: string, pipelineId: number | undefined): string {
   const root = join(cacheDir, 'webhooks');
   return pipelineId === undefined
     ? join(root, 'pipeline_id=*', 'dt=*', '*.parquet')
     : join(root, `pipeline_id=${pipelineId}`, 'dt=*', '*.parquet');
 }
-
-const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** DuckDB's JSON conversion gives 64-bit and larger integers as strings: numbers when exact. */
 function jsonValue(value: JsonValue, type: DuckDBType): JsonValue {
@@ -219,7 +185,7 @@ async function listLakeObjects(
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
-      if (object.Key === undefined || !LAKE_KEY.test(object.Key)) continue;
+      if (object.Key === undefined || !WEBHOOKS_OBJECT_KEY.test(object.Key)) continue;
       objects.push({ key: object.Key, etag: object.ETag ?? '', size: object.Size ?? 0 });
     }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
@@ -269,7 +235,7 @@ async function localLakeKeys(cacheDir: string, pipelineId: number | undefined): 
   }
   return entries
     .map((entry) => relative(cacheDir, join(root, entry)).split(sep).join('/'))
-    .filter((key) => LAKE_KEY.test(key));
+    .filter((key) => WEBHOOKS_OBJECT_KEY.test(key));
 }
 
 async function readManifest(cacheDir: string): Promise<Manifest> {
