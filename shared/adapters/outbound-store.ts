@@ -3,7 +3,7 @@
 //   subscription   pk SUB                  sk <subscription id>
 //   event          pk EVENT#<event id>     sk EVENT
 //   delivery       pk DELIVERY#<sub id>    sk <delivery id>  (ids sort by event time)
-//   suspension     pk ADDRESS#<host:port>  sk SUSPENSION
+//   suspension     pk ADDRESS#<address>    sk SUSPENSION   (address: SHA-256 of the subscription URL)
 //
 // dynalite has no TTL: every read drops items whose `expiresAt` (epoch seconds) has passed.
 import {

@@ -12,7 +12,7 @@ import {
   memorySuspensionStore,
 } from '../../shared/adapters/outbound-memory.ts';
 import type { DeliveryRequest } from '../../shared/domain/outbound/delivery-request.ts';
-import { parseQueueMessage, serializeQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
+import { addressOf, parseQueueMessage, serializeQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
@@ -353,27 +353,46 @@ describe('event cache', () => {
   });
 });
 
-describe('suspension of an address', () => {
-  it('holds retries due during a suspension until it ends, then resumes; nothing is lost', async () => {
+describe('suspension of an address (one subscription URL)', () => {
+  const ok = (): SendResult => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 1 });
+
+  it('holds retries to a URL with over 100 invalid responses until the suspension ends, then resumes; nothing is lost', async () => {
     let up = false;
-    const t = setup({ answer: () => (up ? { outcome: { status: 200 }, statusCode: 200, latencyMs: 1 } : failing()()) });
-    const subs = await Promise.all(
-      Array.from({ length: 150 }, (_, i) =>
-        t.service.createSubscription({ webhookUrl: `https://busy.example/hook/${i}`, webhookHttpMethod: 'POST', events: ['x.y'] }),
-      ),
-    );
-    await t.service.publishEvent('x.y', { n: 1 });
+    const t = setup({ answer: () => (up ? ok() : failing()()) });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://busy.example/hook', webhookHttpMethod: 'POST', events: ['x.y'] });
+    for (let n = 0; n < 150; n++) await t.service.publishEvent('x.y', { n });
     await t.run(T0); // the 150 first attempts, all invalid
-    const state = t.suspensionStore.items.get('busy.example:443')!;
+    const state = t.suspensionStore.items.get(addressOf('https://busy.example/hook'))!;
     expect(state.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
     up = true;
     await t.run();
-    for (const { subscription } of subs) {
-      const [delivery] = await t.service.listDeliveries(subscription.id);
-      expect(delivery!.status).toBe('succeeded');
-      expect(delivery!.attempts).toHaveLength(2);
-      expect(Date.parse(delivery!.attempts[1]!.at)).toBeGreaterThanOrEqual(state.suspendedUntil!);
+    const deliveries = await t.service.listDeliveries(subscription.id, { limit: 1000 });
+    expect(deliveries).toHaveLength(150);
+    for (const delivery of deliveries) {
+      expect(delivery.status).toBe('succeeded');
+      expect(delivery.attempts).toHaveLength(2);
+      expect(Date.parse(delivery.attempts[1]!.at)).toBeGreaterThanOrEqual(state.suspendedUntil!);
     }
+  });
+
+  it('does not hold the retries of another subscription on the same host and port with another path', async () => {
+    let neighbourAnswers = 0;
+    const t = setup({
+      answer: (request) => (new URL(request.url).pathname === '/other' && neighbourAnswers++ > 0 ? ok() : failing()()),
+    });
+    await t.service.createSubscription({ webhookUrl: 'https://busy.example/hook', webhookHttpMethod: 'POST', events: ['x.y'] });
+    const neighbour = await t.service.createSubscription({ webhookUrl: 'https://busy.example/other', webhookHttpMethod: 'POST', events: ['n.y'] });
+    await t.service.publishEvent('n.y', { n: 0 });
+    for (let n = 0; n < 150; n++) await t.service.publishEvent('x.y', { n });
+    await t.run(T0);
+    const busy = t.suspensionStore.items.get(addressOf('https://busy.example/hook'))!;
+    expect(busy.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
+    expect(t.suspensionStore.items.get(addressOf('https://busy.example/other'))).toMatchObject({ recentInvalids: [T0] });
+    await t.run(busy.suspendedUntil! - 1);
+    const [delivery] = await t.service.listDeliveries(neighbour.subscription.id);
+    // Its retry ran when due (1 min, jitter 0.5 → exactly 1 min), inside the other URL's suspension.
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: [{ ok: false }, { ok: true }] });
+    expect(Date.parse(delivery!.attempts[1]!.at)).toBe(T0 + RETRY_SCHEDULE.baseDelaysMs[0]!);
   });
 });
 
