@@ -22,6 +22,7 @@ export interface LocalStackOptions {
   host?: string;
   sqsPort?: number;
   dynamodbPort?: number;
+  /** Outbound targets on private and loopback addresses (default true); link-local and metadata stay refused. */
   allowPrivateTargets?: boolean;
   /** Processor batching, as the event-source mapping's BatchSize / MaximumBatchingWindow. */
   batchSize?: number;
@@ -132,6 +133,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: resources.tableName,
       lakeBucket: resources.lakeBucket,
       allowPrivateTargets,
+      // Only the local stack admits loopback targets (a receiver on this machine); never a deployment.
+      allowLoopbackTargets: allowPrivateTargets,
       ...outbound,
     };
     const api = createApiHandler(apiConfig) as unknown as HttpHandler;
@@ -152,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsQueueUrl: resources.eventsQueueUrl,
         secrets: { localKey: localSecretKey },
         allowPrivateTargets: options.fanoutAllowPrivateTargets ?? allowPrivateTargets,
+        allowLoopbackTargets: options.fanoutAllowPrivateTargets ?? allowPrivateTargets,
         deliveryTimeoutMs: outbound.deliveryTimeoutMs!,
         deliveryRetentionDays: outbound.deliveryRetentionDays!,
         concurrency: options.fanoutConcurrency ?? 16,

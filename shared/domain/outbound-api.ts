@@ -376,9 +376,9 @@ function checkSubscriptionEvents(events: readonly string[]): void {
   }
 }
 
-/** Scheme, credentials and cloud-metadata literals; the engine adds DNS and the private-address rule. */
+/** Scheme, credentials and literals refused whatever the settings (metadata, link-local, ...); the engine adds DNS and the private and loopback rules. */
 function checkWebhookUrl(url: string): void {
-  const check = checkTargetUrl(url, { allowPrivate: true });
+  const check = checkTargetUrl(url, { allowPrivate: true, allowLoopback: true });
   if (check.verdict === 'refused') throw new ApiError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
 }
 

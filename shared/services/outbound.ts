@@ -52,7 +52,7 @@ import {
 } from '../domain/outbound/queue-messages.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
 import { newSigningSecret } from '../domain/outbound/signature.ts';
-import { checkResolvedAddresses, checkTargetUrl } from '../domain/outbound/ssrf.ts';
+import { checkResolvedAddresses, checkTargetUrl, type TargetPolicy } from '../domain/outbound/ssrf.ts';
 import { scaledClock } from '../domain/outbound/time-scale.ts';
 import {
   OutboundError,
@@ -80,6 +80,8 @@ export interface OutboundDeps {
   resolve: Resolve;
   clock: Clock;
   allowPrivateTargets: boolean;
+  /** Local stack only (ssrf.ts TargetPolicy). */
+  allowLoopbackTargets?: boolean | undefined;
   /** Told after every subscription change (same-process caches). */
   onSubscriptionsChanged?: () => void;
 }
@@ -108,10 +110,15 @@ export function createOutboundService(config: ApiConfig, overrides: Partial<Outb
         ? undefined
         : sqsEventsQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.eventsQueueUrl),
     cipher: secretCipherFromConfig(config.aws, config.secrets),
-    sender: createHttpSender({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs ?? 5000 }),
+    sender: createHttpSender({
+      allowPrivateTargets: config.allowPrivateTargets,
+      allowLoopbackTargets: config.allowLoopbackTargets,
+      timeoutMs: config.deliveryTimeoutMs ?? 5000,
+    }),
     resolve: resolverFrom(),
     clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),
     allowPrivateTargets: config.allowPrivateTargets,
+    allowLoopbackTargets: config.allowLoopbackTargets,
     onSubscriptionsChanged: () => notifySubscriptionsChanged(scope),
     ...overrides,
   });
@@ -132,8 +139,10 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     return deps.queue;
   }
 
+  const targetPolicy: TargetPolicy = { allowPrivate: deps.allowPrivateTargets, allowLoopback: deps.allowLoopbackTargets === true };
+
   async function checkUrl(url: string): Promise<string> {
-    const check = checkTargetUrl(url, { allowPrivate: deps.allowPrivateTargets });
+    const check = checkTargetUrl(url, targetPolicy);
     if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
     if (check.verdict === 'allowed') return check.url;
     let addresses: string[];
@@ -142,7 +151,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     } catch {
       throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.hostname} does not resolve`);
     }
-    const resolved = checkResolvedAddresses(addresses, { allowPrivate: deps.allowPrivateTargets });
+    const resolved = checkResolvedAddresses(addresses, targetPolicy);
     if (resolved.verdict === 'refused') {
       throw new OutboundError(
         'INVALID_TARGET',

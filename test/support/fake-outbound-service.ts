@@ -104,7 +104,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
 
     async createSubscription(input: SubscriptionInput) {
       record('createSubscription', [input]);
-      const check = checkTargetUrl(input.webhookUrl, { allowPrivate });
+      const check = checkTargetUrl(input.webhookUrl, { allowPrivate, allowLoopback: allowPrivate });
       if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
       checkEvents(input.events);
       const at = iso();
