@@ -16,7 +16,7 @@ import {
 import { ApiError, routeFor, type ApiErrorCode, type ApiResponse, type Route } from './api-router.ts';
 import { customEventTypeProblem, subscriptionEventProblem, type EventTypeProblem } from './outbound/events.ts';
 import type { JsonValue } from './outbound/payload-encoding.ts';
-import { headersProblem } from './outbound/header-policy.ts';
+import { REDACTED_HEADER_VALUE, headersProblem } from './outbound/header-policy.ts';
 import { checkTargetUrl } from './outbound/ssrf.ts';
 
 /** What the outbound routes need; ManagementDeps provides it. */
@@ -189,6 +189,7 @@ export interface SubscriptionJson {
   /** null: events of every pipeline (and events without one). */
   pipelineId: number | null;
   description: string | null;
+  /** Custom header names, each with the value `***`: values are never shown after they are set. */
   headers: Record<string, string>;
   format: 'json' | 'form';
   enabled: boolean;
@@ -254,7 +255,8 @@ export function subscriptionJson(s: Subscription): SubscriptionJson {
     events: [...s.events],
     pipelineId: s.pipelineId ?? null,
     description: s.description ?? null,
-    headers: { ...s.headers },
+    // Header values are write-only (usually a target's credential): names with a mask.
+    headers: Object.fromEntries(s.headerNames.map((name) => [name, REDACTED_HEADER_VALUE])),
     format: s.format,
     enabled: s.enabled,
     createdAt: s.createdAt,
@@ -341,6 +343,7 @@ async function checkPipeline(deps: OutboundApiDeps, pipelineId: number | null | 
 
 const OUTBOUND_ERROR_CODES: Record<OutboundError['code'], ApiErrorCode> = {
   NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
   INVALID_TARGET: 'INVALID_TARGET',
   INVALID_EVENT_TYPE: 'INVALID_EVENT_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

@@ -66,7 +66,7 @@ import {
   type SubscriptionInput,
 } from '../ports/outbound.ts';
 import type { DeliveryStore, EventsQueue, HttpSender, Resolve, SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
-import { notifySubscriptionsChanged, subscriptionScope } from './outbound-subscriptions.ts';
+import { notifySubscriptionsChanged, openSubscriptionHeaders, sealSubscriptionHeaders, subscriptionScope } from './outbound-subscriptions.ts';
 
 export interface OutboundDeps {
   subscriptions: SubscriptionStore;
@@ -88,6 +88,10 @@ export interface OutboundDeps {
 
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
+/** Bulk redelivery reads the failed deliveries this many at a time... */
+export const REDELIVERY_PAGE_SIZE = 100;
+/** ...and queues at most this many at once (SQS send + DynamoDB write each). */
+export const REDELIVERY_CONCURRENCY = 8;
 
 export class OutboundNotConfiguredError extends Error {
   override name = 'OutboundNotConfiguredError';
@@ -204,14 +208,15 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
         events,
         ...(input.pipelineId === undefined ? {} : { pipelineId: input.pipelineId }),
         ...(input.description === undefined ? {} : { description: input.description }),
-        headers: { ...(input.headers ?? {}) },
+        headerNames: Object.keys(input.headers ?? {}),
         format: input.webhookHttpMethod === 'GET' ? 'json' : (input.format ?? 'json'),
         enabled: input.enabled ?? true,
         createdAt: at,
         updatedAt: at,
       };
       const secretCiphertext = await cipher.encrypt(secret, id);
-      await deps.subscriptions.put({ ...subscription, secretCiphertext }, { ifAbsent: true });
+      const sealed = await sealSubscriptionHeaders(input.headers ?? {}, id, cipher);
+      await deps.subscriptions.put({ ...subscription, ...sealed, secretCiphertext, version: 1 }, { ifAbsent: true });
       changed();
       return { subscription, secret };
     },
@@ -228,15 +233,25 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async updateSubscription(id, changes) {
       const current = await requireSubscription(id);
       const method = changes.webhookHttpMethod ?? current.webhookHttpMethod;
+      // New headers are sealed; an old item's plaintext ones are sealed now (migration on write).
+      const headers =
+        changes.headers !== undefined
+          ? await sealSubscriptionHeaders(changes.headers, id, needCipher())
+          : current.plaintextHeaders !== undefined
+            ? await sealSubscriptionHeaders(current.plaintextHeaders, id, needCipher())
+            : { headerNames: current.headerNames, headersCiphertext: current.headersCiphertext };
+      const { plaintextHeaders: _plaintext, headersCiphertext: _ciphertext, ...kept } = current;
       const next: StoredSubscription = {
-        ...current,
+        ...kept,
         webhookUrl: changes.webhookUrl === undefined ? current.webhookUrl : await checkUrl(changes.webhookUrl),
         webhookHttpMethod: method,
         events: changes.events === undefined ? current.events : checkEvents(changes.events),
-        headers: changes.headers === undefined ? current.headers : { ...changes.headers },
+        headerNames: headers.headerNames,
+        ...(headers.headersCiphertext === undefined ? {} : { headersCiphertext: headers.headersCiphertext }),
         format: method === 'GET' ? 'json' : (changes.format ?? current.format),
         enabled: changes.enabled ?? current.enabled,
         updatedAt: nowIso(),
+        version: current.version + 1,
       };
       if ('pipelineId' in changes) {
         if (changes.pipelineId === undefined) delete next.pipelineId;
@@ -246,7 +261,13 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
         if (changes.description === undefined) delete next.description;
         else next.description = changes.description;
       }
-      await deps.subscriptions.put(next);
+      // Conditional on the version read: a subscription deleted meanwhile stays deleted, and a
+      // concurrent update is not silently overwritten.
+      const outcome = await deps.subscriptions.replace(next, current.version);
+      if (outcome === 'missing') throw new OutboundError('NOT_FOUND', `no subscription ${id}`);
+      if (outcome === 'conflict') {
+        throw new OutboundError('CONFLICT', `subscription ${id} was changed by another request meanwhile: read it again and retry`);
+      }
       changed();
       return toSubscription(next);
     },
@@ -260,6 +281,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async testSubscription(id) {
       const subscription = await requireSubscription(id);
       const secret = await needCipher().decrypt(subscription.secretCiphertext, subscription.id);
+      const headers = await openSubscriptionHeaders(subscription, deps.cipher);
       const now = deps.clock.nowMs();
       const eventId = `evt_ping_${randomUUID().replaceAll('-', '')}`;
       const envelope = buildEnvelope({
@@ -271,7 +293,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
       let request;
       try {
         request = buildDeliveryRequest({
-          target: subscription,
+          target: { ...subscription, headers },
           envelope,
           webhookId: deliveryMessageId(eventId, subscription.id),
           secret,
@@ -352,17 +374,37 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async redeliverFailed(subscriptionId, range) {
       await requireSubscription(subscriptionId);
       needQueue();
-      const failed = await deps.deliveries.list(subscriptionId, {
-        ...rangeOf(range.from, range.to),
-        status: 'failed',
-        limit: Number.MAX_SAFE_INTEGER,
-        descending: false,
-        now: deps.clock.nowMs(),
-      });
-      await Promise.all(failed.map((record) => queueRedelivery(record)));
-      return { queued: failed.length };
+      // Page by page (memory bounded by one page, however many failed), a few in flight at once.
+      const bounds = rangeOf(range.from, range.to);
+      let queued = 0;
+      let afterId: string | undefined;
+      for (;;) {
+        const page = await deps.deliveries.list(subscriptionId, {
+          ...bounds,
+          status: 'failed',
+          limit: REDELIVERY_PAGE_SIZE,
+          afterId,
+          descending: false,
+          now: deps.clock.nowMs(),
+        });
+        await forEachBounded(page, REDELIVERY_CONCURRENCY, async (record) => {
+          await queueRedelivery(record);
+          queued++;
+        });
+        if (page.length < REDELIVERY_PAGE_SIZE) return { queued };
+        afterId = page.at(-1)!.id;
+      }
     },
   };
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight; rejects with the first failure. */
+async function forEachBounded<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 function rangeOf(from: string | undefined, to: string | undefined): { fromId?: string; toId?: string } {
@@ -379,7 +421,7 @@ function rangeOf(from: string | undefined, to: string | undefined): { fromId?: s
 }
 
 function toSubscription(stored: StoredSubscription): Subscription {
-  const { secretCiphertext: _secret, ...subscription } = stored;
+  const { secretCiphertext: _secret, headersCiphertext: _headers, plaintextHeaders: _plaintext, version: _version, ...subscription } = stored;
   return subscription;
 }
 
