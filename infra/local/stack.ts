@@ -218,13 +218,14 @@ function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
 }
 
 
-/** Reuses the credential from a previous run when its hashed item is still in the table. */
+/** Reuses the credential from a previous run when its hashed item is still in the table, not revoked. */
 async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {
   const dynamodb = createDynamoDbClient(aws);
   try {
     const store = dynamoManagementStore(dynamodb, tableName);
     const previousId = previous === undefined ? undefined : adminCredentialId(previous);
-    if (previous !== undefined && previousId !== undefined && (await store.findAdmin(previousId)) !== undefined) return previous;
+    const found = previousId === undefined ? undefined : await store.findAdmin(previousId);
+    if (previous !== undefined && found !== undefined && found.revokedAt === undefined) return previous;
     return (await store.createAdmin({ name: 'local', createdAt: new Date().toISOString() })).credential;
   } finally {
     dynamodb.destroy();
