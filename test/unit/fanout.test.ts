@@ -170,18 +170,26 @@ describe('fan-out of one event', () => {
     for (const { signed, sentAt } of stamps) expect(signed).toBe(sentAt);
   });
 
-  it('sends malformed messages to the DLQ path (reported as failed) without blocking the rest', async () => {
+  it('reports malformed messages failed on every receive, their last included, so the redrive policy moves them to the DLQ; the rest of the batch is delivered', async () => {
     const t = setup();
     await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
     await t.service.publishEvent('x.y', { n: 1 });
     const good = t.queue.drain()[0]!;
-    const result = await t.fanout.handleBatch([
-      { messageId: 'bad-json', body: '{', receiveCount: 1 },
-      { messageId: 'bad-shape', body: '{"v":1,"kind":"delivery"}', receiveCount: 1 },
-      { messageId: 'bad-type', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, data: {} } }), receiveCount: 1 },
-      { messageId: 'good', body: good.body, receiveCount: 1 },
-    ]);
-    expect(result.failedMessageIds.sort()).toEqual(['bad-json', 'bad-shape']);
+    const malformed = [
+      { messageId: 'bad-json', body: '{' },
+      { messageId: 'bad-shape', body: '{"v":1,"kind":"delivery"}' },
+      { messageId: 'bad-job-id', body: '{"v":1,"kind":"delivery","deliveryId":"x","subscriptionId":"sub_a","eventId":"e","dueAt":0,"seq":0}' },
+    ];
+    // An event no subscription lists is well-formed: acknowledged, no attempt.
+    const unmatched = { messageId: 'unmatched', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, data: {} } }) };
+    const first = await t.fanout.handleBatch([...malformed, unmatched, { messageId: 'good', body: good.body }].map((m) => ({ ...m, receiveCount: 1 })));
+    expect(first.failedMessageIds.sort()).toEqual(['bad-job-id', 'bad-json', 'bad-shape']);
+    expect(t.sent).toHaveLength(1);
+    expect(first.stats).toMatchObject({ events: 2, attempts: 1, succeeded: 1 });
+    // On the receive the queue's maxReceiveCount (5) allows last, they still fail (unlike a
+    // delivery job, which ends its delivery `failed` then): SQS moves them to the DLQ.
+    const last = await t.fanout.handleBatch(malformed.map((m) => ({ ...m, receiveCount: 5 })));
+    expect(last.failedMessageIds.sort()).toEqual(['bad-job-id', 'bad-json', 'bad-shape']);
     expect(t.sent).toHaveLength(1);
   });
 });
@@ -514,12 +522,14 @@ describe('OutboundService checks', () => {
 });
 
 describe('suspension tracker', () => {
-  it('loses no count when two instances record 150 invalids concurrently', async () => {
-    const store = memorySuspensionStore();
+  it('loses no count when two instances record 150 invalids concurrently: their writes conflict and the loser re-applies', async () => {
+    // A store with latency, so both instances read version 0 before either writes.
+    const store = memorySuspensionStore({ latencyMs: 2 });
     const a = suspensionTracker(store, { cacheMs: 0 });
     const b = suspensionTracker(store, { cacheMs: 0 });
     await Promise.all(Array.from({ length: 150 }, (_, i) => (i % 2 === 0 ? a : b).recordInvalid('x:443', T0 + i)));
     const state = store.items.get('x:443')!;
+    expect(store.conflicts).toBeGreaterThanOrEqual(1);
     expect(state.version).toBe(150);
     expect(state.recentInvalids).toHaveLength(SUSPENSION_RULE.threshold + 1);
     // It started when the 101st count was written, whichever instance wrote it.
