@@ -129,7 +129,7 @@ async function world(receiverUrl: string, storeLatencyMs: number, concurrency: n
     serializeQueueMessage({
       v: 1,
       kind: 'event',
-      event: { id: `evt_bench_${n++}`, type, timestamp: Date.now(), data: { orderId: n, status: 'paid', items: [{ sku: 'A-1', qty: 2 }] } },
+      event: { id: `evt_bench_${n++}`, type, timestamp: Date.now(), dataJson: JSON.stringify({ orderId: n, status: 'paid', items: [{ sku: 'A-1', qty: 2 }] }) },
     });
   const batch = (bodies: string[]) => bodies.map((body) => ({ messageId: `m${n++}`, body, receiveCount: 1 }));
   return { fanout, deliveries, subscribe, eventMessage, batch, close: () => sender.close() };

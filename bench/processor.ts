@@ -122,8 +122,17 @@ async function inMemory(batches: QueueRecord[][]): Promise<Throughput & { object
         objectBytes += object.body.byteLength;
       },
     },
-    claims: { get: async () => Promise.reject(new Error('no claim checks expected')), put: async () => undefined },
-    rejections: { add: async () => Promise.reject(new Error('no rejections expected')) },
+    claims: {
+      get: async () => Promise.reject(new Error('no claim checks expected')),
+      size: async () => Promise.reject(new Error('no claim checks expected')),
+      head: async () => Promise.reject(new Error('no claim checks expected')),
+    },
+    rejections: {
+      addDaily: async () => Promise.reject(new Error('no rejections expected')),
+      claimSummary: async () => Promise.reject(new Error('no rejections expected')),
+      releaseSummary: async () => Promise.reject(new Error('no rejections expected')),
+      addToSummary: async () => Promise.reject(new Error('no rejections expected')),
+    },
   };
   const result = await throughput(batches, async (batch) => checked(await processIngestBatch(batch, deps), batch.length));
   if (lookups !== 1) throw new Error(`expected one directory lookup, saw ${lookups}`);

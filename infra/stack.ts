@@ -4,6 +4,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
+import { SUBSCRIPTION_PK } from '../shared/adapters/outbound-store.ts';
+import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/table-items.ts';
 import { ENV } from '../shared/config.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { HooklakeFunction, nagObjectArn } from './constructs/function.ts';
@@ -18,7 +20,7 @@ export interface HooklakeStackProps extends StackProps {
   allowPrivateTargets?: boolean;
   /** Timeout of one outbound delivery attempt (and of the api's connection test), ms. Default 5000. */
   deliveryTimeoutMs?: number;
-  /** Days the delivery log (DynamoDB TTL) and large event payloads (`events/`) are kept. Default 30. */
+  /** Days the delivery log and stored events are kept (DynamoDB TTL). Default 30. */
   deliveryRetentionDays?: number;
   /** Days quarantined requests are kept. Default 7. */
   quarantineDays?: number;
@@ -36,9 +38,16 @@ export interface HooklakeStackProps extends StackProps {
   athenaWorkGroupName?: string;
   /** First day (yyyy-MM-dd) Athena projects for `dt`. Default 2024-01-01. */
   lakeStartDate?: string;
-  /** HTTP API stage throttling. Default 500 req/s, burst 1000. */
-  throttleRateLimit?: number;
-  throttleBurstLimit?: number;
+  /** Throttle of the ingest route (`ANY /`). Default 500 req/s, burst 1000. */
+  ingestThrottleRateLimit?: number;
+  ingestThrottleBurstLimit?: number;
+  /** Throttle of the management API (`ANY /v4/{proxy+}`), apart from ingest. Default 50 req/s, burst 100. */
+  managementThrottleRateLimit?: number;
+  managementThrottleBurstLimit?: number;
+  /** Concurrency reserved for the api function (also its ceiling); 0 reserves none. Default 10. */
+  apiReservedConcurrency?: number;
+  /** Most processor invocations the ingest queue's event source runs at once (2-1000). Default 10. */
+  processorMaxConcurrency?: number;
 }
 
 export const DEFAULTS = {
@@ -53,8 +62,12 @@ export const DEFAULTS = {
   glueDatabaseName: 'hooklake',
   athenaWorkGroupName: 'hooklake',
   lakeStartDate: '2024-01-01',
-  throttleRateLimit: 500,
-  throttleBurstLimit: 1000,
+  ingestThrottleRateLimit: 500,
+  ingestThrottleBurstLimit: 1000,
+  managementThrottleRateLimit: 50,
+  managementThrottleBurstLimit: 100,
+  apiReservedConcurrency: 10,
+  processorMaxConcurrency: 10,
 } as const;
 
 /** CDK context keys (cdk.json or `cdk deploy -c key=value`) that map to stack props. */
@@ -70,9 +83,19 @@ export const CONTEXT_KEYS = {
   glueDatabaseName: 'hooklake:glueDatabase',
   athenaWorkGroupName: 'hooklake:athenaWorkGroup',
   lakeStartDate: 'hooklake:lakeStartDate',
-  throttleRateLimit: 'hooklake:throttleRateLimit',
-  throttleBurstLimit: 'hooklake:throttleBurstLimit',
+  ingestThrottleRateLimit: 'hooklake:ingestThrottleRateLimit',
+  ingestThrottleBurstLimit: 'hooklake:ingestThrottleBurstLimit',
+  managementThrottleRateLimit: 'hooklake:managementThrottleRateLimit',
+  managementThrottleBurstLimit: 'hooklake:managementThrottleBurstLimit',
+  apiReservedConcurrency: 'hooklake:apiReservedConcurrency',
+  processorMaxConcurrency: 'hooklake:processorMaxConcurrency',
 } as const;
+
+/** Context keys that were renamed: naming one fails the synth instead of being ignored. */
+const RENAMED_CONTEXT_KEYS: Record<string, string> = {
+  'hooklake:throttleRateLimit': CONTEXT_KEYS.ingestThrottleRateLimit,
+  'hooklake:throttleBurstLimit': CONTEXT_KEYS.ingestThrottleBurstLimit,
+};
 
 /**
  * Reads the stack settings from CDK context. Values from `-c` arrive as strings, values from
@@ -80,6 +103,9 @@ export const CONTEXT_KEYS = {
  */
 export function propsFromContext(node: Node): HooklakeStackProps {
   const raw = (key: string): unknown => node.tryGetContext(key);
+  for (const [old, renamed] of Object.entries(RENAMED_CONTEXT_KEYS)) {
+    if (raw(old) !== undefined) throw new Error(`context ${old} was renamed to ${renamed}`);
+  }
   const bool = (key: string): boolean | undefined => {
     const value = raw(key);
     if (value === undefined) return undefined;
@@ -114,8 +140,12 @@ export function propsFromContext(node: Node): HooklakeStackProps {
     glueDatabaseName: str(CONTEXT_KEYS.glueDatabaseName),
     athenaWorkGroupName: str(CONTEXT_KEYS.athenaWorkGroupName),
     lakeStartDate: str(CONTEXT_KEYS.lakeStartDate),
-    throttleRateLimit: int(CONTEXT_KEYS.throttleRateLimit, 1),
-    throttleBurstLimit: int(CONTEXT_KEYS.throttleBurstLimit, 1),
+    ingestThrottleRateLimit: int(CONTEXT_KEYS.ingestThrottleRateLimit, 1),
+    ingestThrottleBurstLimit: int(CONTEXT_KEYS.ingestThrottleBurstLimit, 1),
+    managementThrottleRateLimit: int(CONTEXT_KEYS.managementThrottleRateLimit, 1),
+    managementThrottleBurstLimit: int(CONTEXT_KEYS.managementThrottleBurstLimit, 1),
+    apiReservedConcurrency: int(CONTEXT_KEYS.apiReservedConcurrency, 0),
+    processorMaxConcurrency: int(CONTEXT_KEYS.processorMaxConcurrency, 2),
   });
 }
 
@@ -144,6 +174,26 @@ const FANOUT_BATCH_SIZE = 10;
 const FANOUT_BATCHING_WINDOW = Duration.seconds(1);
 const FANOUT_MAX_CONCURRENCY = 20;
 const FANOUT_HTTP_CONCURRENCY = 16;
+// Partition keys (dynamodb:LeadingKeys) of the items the processor reads: tokens and pipelines
+// to authenticate, subscriptions to decide which built-in events anyone wants. ForAllValues is
+// vacuously true when a request names no key (Scan), which is one more reason Scan is never granted.
+export const PROCESSOR_READ_PARTITIONS = [TOKEN_PK, PIPELINE_PK, SUBSCRIPTION_PK] as const;
+const PROCESSOR_READ_CONDITION = {
+  'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...PROCESSOR_READ_PARTITIONS] },
+};
+// The processor writes rejection counters only, all under `REJECTED#<pipeline>` partitions
+// (shared/adapters/table-items.ts; test/infra/stack.test.ts holds the two together).
+export const PROCESSOR_WRITE_PARTITIONS = 'REJECTED#*';
+const PROCESSOR_WRITE_CONDITION = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [PROCESSOR_WRITE_PARTITIONS] },
+};
+// Every KMS call passes EncryptionContext {subscriptionId: "sub_..."} (shared/adapters/
+// secret-cipher.ts): a role cannot use the key for anything else, and a request without that
+// context (the key absent) does not match StringLike.
+export const SUBSCRIPTION_ID_PATTERN = 'sub_*';
+const SUBSCRIPTION_ENCRYPTION_CONTEXT = {
+  StringLike: { 'kms:EncryptionContext:subscriptionId': SUBSCRIPTION_ID_PATTERN },
+};
 // Retries wait in the events queue with DelaySeconds up to 900 s (see outbound.ts): alarm at
 // twice that, so only a stalled fan-out, not a normal retry, trips it.
 const EVENTS_OLDEST_MESSAGE_ALARM_AGE = Duration.minutes(30);
@@ -156,12 +206,34 @@ function checkOutboundSettings(settings: { deliveryTimeoutMs: number; deliveryRe
   if (!Number.isInteger(deliveryTimeoutMs) || deliveryTimeoutMs < 100 || deliveryTimeoutMs > MAX_DELIVERY_TIMEOUT_MS) {
     throw new Error(`deliveryTimeoutMs must be a whole number of ms in [100, ${MAX_DELIVERY_TIMEOUT_MS}], got ${deliveryTimeoutMs}`);
   }
-  // A message parked in the events DLQ may point at its payload under events/; the payload must
-  // not expire while the message can still be redriven.
+  // A message parked in the events DLQ names an event and a delivery stored in the table; they
+  // must not expire (TTL) while the message can still be redriven.
   if (!Number.isInteger(deliveryRetentionDays) || deliveryRetentionDays < EVENTS_DLQ_RETENTION_DAYS) {
     throw new Error(
       `deliveryRetentionDays must be a whole number of days >= ${EVENTS_DLQ_RETENTION_DAYS} (the events DLQ retention), got ${deliveryRetentionDays}`,
     );
+  }
+}
+
+/** Rejects throttling and concurrency settings API Gateway or Lambda would refuse at deploy time. */
+function checkCapacitySettings(settings: {
+  ingestThrottleRateLimit: number;
+  ingestThrottleBurstLimit: number;
+  managementThrottleRateLimit: number;
+  managementThrottleBurstLimit: number;
+  apiReservedConcurrency: number;
+  processorMaxConcurrency: number;
+}): void {
+  for (const name of ['ingestThrottleRateLimit', 'ingestThrottleBurstLimit', 'managementThrottleRateLimit', 'managementThrottleBurstLimit'] as const) {
+    if (!Number.isInteger(settings[name]) || settings[name] < 1) throw new Error(`${name} must be a whole number >= 1, got ${settings[name]}`);
+  }
+  const { apiReservedConcurrency, processorMaxConcurrency } = settings;
+  if (!Number.isInteger(apiReservedConcurrency) || apiReservedConcurrency < 0) {
+    throw new Error(`apiReservedConcurrency must be a whole number >= 0 (0 reserves none), got ${apiReservedConcurrency}`);
+  }
+  // The SQS event source's own bounds for MaximumConcurrency.
+  if (!Number.isInteger(processorMaxConcurrency) || processorMaxConcurrency < 2 || processorMaxConcurrency > 1000) {
+    throw new Error(`processorMaxConcurrency must be a whole number in [2, 1000], got ${processorMaxConcurrency}`);
   }
 }
 
@@ -184,11 +256,9 @@ export class HooklakeStack extends Stack {
     });
     const settings = { ...DEFAULTS, ...stripUndefined(props) };
     checkOutboundSettings(settings);
+    checkCapacitySettings(settings);
 
-    this.lake = new Lake(this, 'Lake', {
-      quarantineDays: settings.quarantineDays,
-      eventsDays: settings.deliveryRetentionDays,
-    });
+    this.lake = new Lake(this, 'Lake', { quarantineDays: settings.quarantineDays });
     this.stateTable = new StateTable(this, 'State');
     this.analytics = new Analytics(this, 'Analytics', {
       lakeBucket: this.lake.bucket,
@@ -243,6 +313,9 @@ export class HooklakeStack extends Stack {
       description: 'Hooklake management API (/v4/)',
       memorySize: 512,
       timeout: API_TIMEOUT,
+      // Its own share of the account's concurrency, so an ingest flood (receiver, processor)
+      // cannot leave the management API without instances; 0 = none reserved.
+      ...(settings.apiReservedConcurrency === 0 ? {} : { reservedConcurrentExecutions: settings.apiReservedConcurrency }),
       environment: {
         [ENV.tableName]: table.tableName,
         [ENV.lakeBucket]: bucket.bucketName,
@@ -262,7 +335,6 @@ export class HooklakeStack extends Stack {
       environment: {
         [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
         [ENV.tableName]: table.tableName,
-        [ENV.lakeBucket]: bucket.bucketName,
         [ENV.secretsKmsKeyId]: secretsKey.keyArn,
         [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
@@ -274,6 +346,7 @@ export class HooklakeStack extends Stack {
     this.ingest.connectProcessor(this.processor.fn, {
       batchSize: settings.processorBatchSize,
       maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      maxConcurrency: settings.processorMaxConcurrency,
     });
     this.outbound.connectFanout(this.fanout.fn, {
       batchSize: FANOUT_BATCH_SIZE,
@@ -281,81 +354,65 @@ export class HooklakeStack extends Stack {
       maxConcurrency: FANOUT_MAX_CONCURRENCY,
     });
 
-    // Permissions, exact actions only. The grant*() helpers are avoided where they add more
-    // than a function needs (bucket.grantPut adds s3:Abort*, table.grantReadData adds Scan).
-    // The event sources above already granted the processor and the fan-out exactly the SQS
-    // consume actions on their queues.
+    // Permissions: exactly the calls each function's code makes (functions/<name>/app.ts and the
+    // adapters it builds), nothing for code that does not exist. The grant*() helpers are
+    // avoided where they add more (bucket.grantPut adds s3:Abort*, table.grantReadData adds
+    // Scan). The event sources above granted the processor and the fan-out the SQS consume
+    // actions on their queues. SendMessageBatch is authorised by sqs:SendMessage.
     const objects = (prefix: string) => this.lake.objectsArn(prefix);
     const nagObjects = (prefix: string) => nagObjectArn(this, bucket, `${prefix}*`);
 
-    // receiver: enqueue, and park large bodies under claims/.
+    // receiver: enqueue (SendMessage/SendMessageBatch); bodies too large for SQS go to claims/.
     this.receiver.allow(['sqs:SendMessage'], [this.ingest.queue.queueArn]);
     this.receiver.allow(['s3:PutObject'], [objects(LAKE_PREFIX.claims)]);
-    this.receiver.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.claims), 'Receiver writes claim-check bodies only under claims/ (one object per request id).');
+    this.receiver.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.claims),
+      'The receiver writes each claim-check body to claims/<day>/<request id>.json; the key is new for every request, so only the prefix can be granted (write-only).',
+    );
 
-    // processor: read claims, land rows and rejects, look up tokens/pipelines, bump counters;
-    // publish built-in events (webhook_received, batch_landed, webhook_rejected), after a
-    // (cached) Query of the subscriptions so that events nobody subscribed to are not sent.
+    // processor: read claims; land Parquet under webhooks/ and rejects under quarantine/; look up
+    // tokens and pipelines (BatchGetItem) and the subscriptions (Query) that decide which built-in
+    // events to publish; count rejections (UpdateItem ADD on REJECTED# items); publish events.
     this.processor.allow(['s3:GetObject'], [objects(LAKE_PREFIX.claims)]);
     this.processor.allow(['s3:PutObject'], [objects(LAKE_PREFIX.webhooks), objects(LAKE_PREFIX.quarantine)]);
-    this.processor.allow(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], [table.tableArn]);
-    this.processor.allow(['dynamodb:UpdateItem'], [table.tableArn]);
+    this.processor.allow(['dynamodb:BatchGetItem', 'dynamodb:Query'], [table.tableArn], PROCESSOR_READ_CONDITION);
+    this.processor.allow(['dynamodb:UpdateItem'], [table.tableArn], PROCESSOR_WRITE_CONDITION);
     this.processor.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
-    this.processor.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.claims), 'Processor reads claim-check bodies, which exist only under claims/.');
-    this.processor.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.webhooks), 'Processor lands Parquet under webhooks/pipeline_id=N/dt=D/; keys are per batch, so only a prefix can be granted.');
-    this.processor.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.quarantine), 'Processor writes rejected requests under quarantine/pipeline_id=N/dt=D/; keys are per batch.');
+    this.processor.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.claims),
+      'The processor reads a claim-check body at the key its queue message names; the grant keeps even a forged pointer inside claims/ of the lake bucket (read-only).',
+    );
+    this.processor.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.webhooks),
+      'The processor writes Parquet to webhooks/pipeline_id=N/dt=D/<hash of the batch ids>.parquet; keys are new for every batch, so only the prefix can be granted (write-only).',
+    );
+    this.processor.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.quarantine),
+      'The processor writes rejected requests to quarantine/pipeline_id=N/dt=D/<hash of the batch ids>.jsonl; keys are new for every batch, so only the prefix can be granted (write-only).',
+    );
 
-    // api: manage pipelines, tokens, admins and subscriptions in the table; read the lake for
-    // the rejections view (counters in the table, samples under quarantine/) and row samples;
-    // publish custom events and redeliveries (large payloads under events/); encrypt new
-    // signing secrets and decrypt them for the connection test.
+    // api: pipelines, tokens, admins, subscriptions and the delivery log in the table (no S3:
+    // rejection counts are table items); publish custom events and redeliveries; encrypt new
+    // signing secrets, decrypt them for the connection test.
     this.api.allow(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
+      ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       [table.tableArn],
     );
-    this.api.allow(['s3:ListBucket'], [bucket.bucketArn]);
-    this.api.allow(['s3:GetObject'], [objects(LAKE_PREFIX.quarantine), objects(LAKE_PREFIX.webhooks)]);
-    this.api.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.quarantine), 'Management API reads quarantined requests (read-only) for the rejections view.');
-    this.api.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.webhooks), 'Management API reads landed Parquet (read-only); claims/ stays out of reach.');
     this.api.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
-    this.api.allow(['kms:Encrypt', 'kms:Decrypt'], [secretsKey.keyArn]);
-    this.api.allow(['s3:PutObject'], [objects(LAKE_PREFIX.events)]);
-    this.api.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.events), 'Management API writes published event payloads too large for SQS under events/ (one object per event id; write-only).');
+    this.api.allow(['kms:Encrypt', 'kms:Decrypt'], [secretsKey.keyArn], SUBSCRIPTION_ENCRYPTION_CONTEXT);
 
-    // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions, deliveries and
-    // suspension state in the table (conditional writes); decrypt signing secrets (never
-    // encrypt: only the api creates them); read large payloads under events/ and write the
-    // per-subscription jobs' payloads there.
+    // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions (read), events,
+    // deliveries and suspension state (conditional PutItem) in the table; decrypt signing secrets
+    // (never encrypt: only the api creates them). Events live in the table, never in S3.
     this.fanout.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
-    this.fanout.allow(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:Query',
-        'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
-      ],
-      [table.tableArn],
-    );
-    this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn]);
-    this.fanout.allow(['s3:GetObject', 's3:PutObject'], [objects(LAKE_PREFIX.events)]);
-    this.fanout.acknowledgePrefixWildcard(nagObjects(LAKE_PREFIX.events), 'Fan-out reads and writes large event payloads under events/ only (keys per event id, expired by the delivery retention).');
+    this.fanout.allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [table.tableArn]);
+    this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn], SUBSCRIPTION_ENCRYPTION_CONTEXT);
 
     this.httpApi = new HooklakeHttpApi(this, 'Http', {
       receiver: this.receiver.fn,
       api: this.api.fn,
-      rateLimit: settings.throttleRateLimit,
-      burstLimit: settings.throttleBurstLimit,
+      ingestThrottle: { rateLimit: settings.ingestThrottleRateLimit, burstLimit: settings.ingestThrottleBurstLimit },
+      managementThrottle: { rateLimit: settings.managementThrottleRateLimit, burstLimit: settings.managementThrottleBurstLimit },
       logRetention: settings.logRetention,
     });
 

@@ -1,5 +1,7 @@
 // Every environment variable the functions read, parsed once at cold start.
 import * as v from 'valibot';
+import { DEFAULT_BODY_BUDGET_BYTES } from './domain/body-budget.ts';
+import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/rejections.ts';
 
 const optionalInt = (fallback: number, min = 0) =>
   v.optional(
@@ -88,6 +90,10 @@ export interface ProcessorConfig {
   subscriptionCacheSeconds?: number | undefined;
   /** The ingest queue's maxReceiveCount: on a message's last receive, a failed event publish is not retried. */
   ingestMaxReceiveCount: number;
+  /** Bytes of claim-checked bodies held at once, default 64 MiB (sized for the 1024 MB function). */
+  bodyBudgetBytes?: number | undefined;
+  /** Length of a webhook_rejected summary window, default 60 s (shorter only in tests). */
+  rejectionSummarySeconds?: number | undefined;
 }
 
 const ProcessorSchema = v.object({
@@ -98,6 +104,8 @@ const ProcessorSchema = v.object({
   HOOKLAKE_EVENTS_QUEUE_URL: v.optional(v.pipe(v.string(), v.url())),
   HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS: optionalInt(10),
   HOOKLAKE_INGEST_MAX_RECEIVE_COUNT: optionalInt(5, 1),
+  HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES: optionalInt(DEFAULT_BODY_BUDGET_BYTES, 1),
+  HOOKLAKE_REJECTION_SUMMARY_SECONDS: v.pipe(optionalInt(REJECTION_SUMMARY_WINDOW_SECONDS, 1), v.maxValue(600)),
 });
 
 export function processorConfig(env: Env): ProcessorConfig {
@@ -110,6 +118,8 @@ export function processorConfig(env: Env): ProcessorConfig {
     eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
     subscriptionCacheSeconds: p.HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS,
     ingestMaxReceiveCount: p.HOOKLAKE_INGEST_MAX_RECEIVE_COUNT,
+    bodyBudgetBytes: p.HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES,
+    rejectionSummarySeconds: p.HOOKLAKE_REJECTION_SUMMARY_SECONDS,
   };
 }
 
@@ -253,6 +263,10 @@ export const ENV = {
   maxMessageBytes: 'HOOKLAKE_MAX_MESSAGE_BYTES',
   authCacheTtlSeconds: 'HOOKLAKE_AUTH_CACHE_TTL_SECONDS',
   ingestMaxReceiveCount: 'HOOKLAKE_INGEST_MAX_RECEIVE_COUNT',
+  /** Processor: bytes of claim-checked bodies held at once. */
+  processorBodyBudgetBytes: 'HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES',
+  /** Processor: length of a webhook_rejected summary window in seconds (tests shorten it). */
+  rejectionSummarySeconds: 'HOOKLAKE_REJECTION_SUMMARY_SECONDS',
   allowPrivateTargets: 'HOOKLAKE_ALLOW_PRIVATE_TARGETS',
   sqsEndpoint: 'HOOKLAKE_SQS_ENDPOINT',
   s3Endpoint: 'HOOKLAKE_S3_ENDPOINT',

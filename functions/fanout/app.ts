@@ -12,6 +12,7 @@ import {
   dynamoSubscriptionStore,
   dynamoSuspensionStore,
 } from '../../shared/adapters/outbound-store.ts';
+import { dynamoRejectionSummaryReader } from '../../shared/adapters/rejection-store.ts';
 import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
 import type { FanoutConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
@@ -47,6 +48,7 @@ export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}
     events: dynamoEventStore(dynamodb, config.tableName),
     deliveries: dynamoDeliveryStore(dynamodb, config.tableName),
     suspension: suspensionTracker(dynamoSuspensionStore(dynamodb, config.tableName), { cacheMs: 1000 }),
+    rejectionSummaries: dynamoRejectionSummaryReader(dynamodb, config.tableName),
     queue: sqsEventsQueue(sqs, config.eventsQueueUrl),
     sender,
     clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),

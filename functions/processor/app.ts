@@ -4,7 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { dynamoCredentialDirectory, dynamoRejectionCounter } from '../../shared/adapters/dynamodb-credentials.ts';
+import { dynamoCredentialDirectory } from '../../shared/adapters/dynamodb-credentials.ts';
+import { dynamoRejectionCounter } from '../../shared/adapters/rejection-store.ts';
 import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
 import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import { createS3Client, s3ClaimStore, s3LakeStore } from '../../shared/adapters/s3-objects.ts';
@@ -14,6 +15,7 @@ import { cachedCredentialDirectory } from '../../shared/services/credential-cach
 import { eventSink } from '../../shared/services/outbound-events.ts';
 import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
+import { rememberSummaryClaims } from '../../shared/services/rejection-summary-claims.ts';
 
 export function processorDeps(config: ProcessorConfig): ProcessDeps {
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
@@ -26,8 +28,11 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
     ),
     lake: s3LakeStore(s3, config.lakeBucket),
     claims: s3ClaimStore(s3),
-    rejections: dynamoRejectionCounter(dynamodb, config.tableName),
+    rejections: rememberSummaryClaims(dynamoRejectionCounter(dynamodb, config.tableName)),
     maxReceiveCount: config.ingestMaxReceiveCount,
+    bodyBudgetBytes: config.bodyBudgetBytes,
+    rejectionSummarySeconds: config.rejectionSummarySeconds,
+    clock: systemClock,
     events:
       config.eventsQueueUrl === undefined
         ? undefined
@@ -42,7 +47,7 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
 }
 
 export function createProcessorHandler(deps: ProcessDeps) {
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event, context) => {
     const outcome = await processIngestBatch(
       event.Records.map((record) => ({
         messageId: record.messageId,
@@ -50,6 +55,7 @@ export function createProcessorHandler(deps: ProcessDeps) {
         receiveCount: Number(record.attributes.ApproximateReceiveCount),
       })),
       deps,
+      { remainingTimeMs: typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined },
     );
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   });

@@ -26,6 +26,11 @@ export interface HooklakeFunctionProps {
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
   tracing: boolean;
+  /**
+   * Concurrency set aside for this function alone: others cannot starve it of the account's
+   * pool, and it can never run more instances than this. Undefined = none reserved.
+   */
+  reservedConcurrentExecutions?: number;
 }
 
 export class HooklakeFunction extends Construct {
@@ -60,6 +65,7 @@ export class HooklakeFunction extends Construct {
       logGroup: this.logGroup,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: props.environment,
+      ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
@@ -89,9 +95,9 @@ export class HooklakeFunction extends Construct {
     }
   }
 
-  /** Adds one exact-action, exact-resource statement to the function's role. */
-  allow(actions: string[], resources: string[]): void {
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+  /** Adds one exact-action, exact-resource statement (with its conditions, if any) to the function's role. */
+  allow(actions: string[], resources: string[], conditions?: Record<string, Record<string, string | string[]>>): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, ...(conditions === undefined ? {} : { conditions }) }));
   }
 
   /**

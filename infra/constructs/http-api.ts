@@ -7,15 +7,28 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
+export interface RouteThrottle {
+  /** Steady-state requests per second. */
+  rateLimit: number;
+  /** Requests allowed in a burst above the rate. */
+  burstLimit: number;
+}
+
 export interface HttpApiProps {
   receiver: lambda.IFunction;
   api: lambda.IFunction;
-  /** Stage-wide steady-state requests per second. */
-  rateLimit: number;
-  /** Stage-wide burst. */
-  burstLimit: number;
+  /** `ANY /`: inbound webhooks. */
+  ingestThrottle: RouteThrottle;
+  /** `ANY /v4/{proxy+}`: the management API, throttled apart so an ingest flood cannot lock admins out. */
+  managementThrottle: RouteThrottle;
   logRetention: logs.RetentionDays;
 }
+
+const INGEST_PATH = '/';
+const MANAGEMENT_PATH = '/v4/{proxy+}';
+/** Route keys (`<method> <path>`) of the two routes, as the stage's route settings name them. */
+export const INGEST_ROUTE_KEY = `ANY ${INGEST_PATH}`;
+export const MANAGEMENT_ROUTE_KEY = `ANY ${MANAGEMENT_PATH}`;
 
 // JSON access log without the query string: inbound ingest tokens travel in it
 // (`?pipeline_id=N&key=...&token=...`), and `$context.path` carries only the path.
@@ -53,7 +66,8 @@ export class HooklakeHttpApi extends Construct {
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      // Both routes carry their own limits (below); a route added without one gets the stricter.
+      throttle: props.managementThrottle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: ACCESS_LOG_FORMAT,
@@ -61,32 +75,46 @@ export class HooklakeHttpApi extends Construct {
     });
 
     const inbound = this.httpApi.addRoutes({
-      path: '/',
+      path: INGEST_PATH,
       methods: [apigw.HttpMethod.ANY],
       integration: new HttpLambdaIntegration('ReceiverIntegration', props.receiver, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       }),
     });
     const management = this.httpApi.addRoutes({
-      path: '/v4/{proxy+}',
+      path: MANAGEMENT_PATH,
       methods: [apigw.HttpMethod.ANY],
       integration: new HttpLambdaIntegration('ApiIntegration', props.api, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       }),
     });
 
+    // Each route has its own token bucket, so requests to one never use up the other's. (The
+    // account's regional API Gateway limit is shared by every route and API all the same.)
+    const routeThrottle = (throttle: RouteThrottle) => ({
+      ThrottlingRateLimit: throttle.rateLimit,
+      ThrottlingBurstLimit: throttle.burstLimit,
+    });
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = {
+      [INGEST_ROUTE_KEY]: routeThrottle(props.ingestThrottle),
+      [MANAGEMENT_ROUTE_KEY]: routeThrottle(props.managementThrottle),
+    };
+    // Route settings may only name routes that exist when the stage is created or updated.
+    for (const route of [...inbound, ...management]) cfnStage.node.addDependency(route);
+
     for (const route of inbound) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Kondado-compatible senders cannot send credentials in headers: the ingest key and token are query parameters, checked against their SHA-256 in DynamoDB by the processor; unauthenticated requests are quarantined, never landed.',
+          "Inbound webhooks follow Kondado's protocol: the key and token are query parameters, every well-formed request is answered 200 at once, and the processor checks the token's SHA-256 against DynamoDB later; a request that fails is counted and quarantined, never landed. An authorizer would change the replies senders rely on.",
       });
     }
     for (const route of management) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'The api Lambda authenticates every /v4/ request itself with an admin bearer credential whose SHA-256 is stored in DynamoDB (constant-time compare); the same code serves the local stack, which has no API Gateway authorizers.',
+          'The api Lambda authenticates every /v4/ request before routing it: an admin bearer credential whose SHA-256 is compared in constant time with the ADMIN item in DynamoDB. The same code serves the local stack, which has no API Gateway authorizers.',
       });
     }
   }

@@ -21,6 +21,8 @@ export interface IngestProps {
 export interface ProcessorSourceOptions {
   batchSize: number;
   maxBatchingWindow: Duration;
+  /** Concurrent processor invocations this source may drive (2-1000). */
+  maxConcurrency: number;
 }
 
 export class Ingest extends Construct {
@@ -50,12 +52,19 @@ export class Ingest extends Construct {
     this.oldestMessageAlarm = monitored.oldestMessageAlarm;
   }
 
-  /** Feeds the queue to the processor; it reports failed records instead of failing the batch. */
+  /**
+   * Feeds the queue to the processor; it reports failed records instead of failing the batch.
+   * maxConcurrency caps the invocations the event source starts. The cap lives here rather than
+   * in reserved concurrency: a function throttled by its reservation still has batches pulled
+   * for it, which go back to the queue and count towards maxReceiveCount (a flood would push
+   * good webhooks into the DLQ); an event source at its cap simply stops pulling.
+   */
   connectProcessor(processor: lambda.IFunction, options: ProcessorSourceOptions): void {
     processor.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: options.batchSize,
         maxBatchingWindow: options.maxBatchingWindow,
+        maxConcurrency: options.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );

@@ -1,5 +1,5 @@
-// The S3 side of the lake: one bucket holding webhooks/, quarantine/, claims/ and events/, plus
-// the bucket that receives S3 server access logs.
+// The S3 side of the lake: one bucket holding webhooks/, quarantine/ and claims/, plus the bucket
+// that receives S3 server access logs.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -9,8 +9,6 @@ export const LAKE_PREFIX = {
   webhooks: 'webhooks/',
   quarantine: 'quarantine/',
   claims: 'claims/',
-  /** Outbound event payloads too large for an SQS message. */
-  events: 'events/',
 } as const;
 
 /** Claim checks only live as long as the SQS messages that point at them (see ingest.ts). */
@@ -19,8 +17,6 @@ export const CLAIMS_EXPIRY_DAYS = 7;
 export interface LakeProps {
   /** Days before quarantined (rejected) requests are deleted. */
   quarantineDays: number;
-  /** Days before outbound event payloads are deleted (the delivery retention). */
-  eventsDays: number;
 }
 
 /** Settings every Hooklake bucket shares: private, encrypted, TLS only, kept on stack delete. */
@@ -42,9 +38,6 @@ export class Lake extends Construct {
     if (!Number.isInteger(props.quarantineDays) || props.quarantineDays < 1) {
       throw new Error(`quarantineDays must be a whole number of days >= 1, got ${props.quarantineDays}`);
     }
-    if (!Number.isInteger(props.eventsDays) || props.eventsDays < 1) {
-      throw new Error(`eventsDays must be a whole number of days >= 1, got ${props.eventsDays}`);
-    }
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       ...PRIVATE_BUCKET,
@@ -61,8 +54,6 @@ export class Lake extends Construct {
       lifecycleRules: [
         { id: 'expire-quarantine', prefix: LAKE_PREFIX.quarantine, expiration: Duration.days(props.quarantineDays) },
         { id: 'expire-claims', prefix: LAKE_PREFIX.claims, expiration: Duration.days(CLAIMS_EXPIRY_DAYS) },
-        // Payloads live as long as the delivery log that can redeliver them.
-        { id: 'expire-events', prefix: LAKE_PREFIX.events, expiration: Duration.days(props.eventsDays) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -12,7 +12,7 @@ import { createMonitoredQueue } from './monitored-queue.ts';
 /** Receives before an events-queue message is parked in the DLQ. */
 export const EVENTS_MAX_RECEIVE_COUNT = 5;
 
-/** Days a parked event stays in the DLQ; the `events/` payloads must outlive it (stack.ts). */
+/** Days a parked event stays in the DLQ; the events and deliveries it names (DynamoDB TTL) must outlive it (stack.ts). */
 export const EVENTS_DLQ_RETENTION_DAYS = 14;
 
 /** Longest SQS DelaySeconds, the longest hop a re-enqueued delivery retry can wait. */

@@ -4,10 +4,10 @@
 // use separate cores instead of queueing behind each other.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { startFauxqs } from 'fauxqs';
+import { assertBoundTo, DEFAULT_HOST, localUrl, withBindAllMovedTo } from './network.ts';
 import { startInWorker } from './worker-service.ts';
 
 const require = createRequire(import.meta.url);
@@ -37,6 +37,7 @@ export interface EmulatorOptions {
   /** 0 picks free ports. */
   sqsPort?: number;
   dynamodbPort?: number;
+  /** The only address both emulators listen on (default 127.0.0.1). */
   host?: string;
   /** Run in a worker thread (default) or on the caller's event loop. */
   thread?: boolean;
@@ -53,19 +54,29 @@ async function startEmulatorsInWorker(options: EmulatorOptions): Promise<Emulato
 }
 
 export async function startEmulatorsHere(options: EmulatorOptions = {}): Promise<Emulators> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const region = 'us-east-1';
   const persist = options.dataDir !== undefined;
   if (persist) mkdirSync(join(options.dataDir!, 'dynamodb'), { recursive: true });
 
-  const fauxqs = await startFauxqs({
-    port: options.sqsPort ?? 0,
-    logger: false,
-    defaultRegion: region,
-    ...(persist
-      ? { dataDir: join(options.dataDir!, 'fauxqs'), s3StorageDir: join(options.dataDir!, 's3') }
-      : {}),
-  });
+  // fauxqs binds every interface whatever it is told (see withBindAllMovedTo).
+  const { value: fauxqs, server: fauxqsServer } = await withBindAllMovedTo(host, () =>
+    startFauxqs({
+      port: options.sqsPort ?? 0,
+      logger: false,
+      defaultRegion: region,
+      ...(persist
+        ? { dataDir: join(options.dataDir!, 'fauxqs'), s3StorageDir: join(options.dataDir!, 's3') }
+        : {}),
+    }),
+  );
+  try {
+    if (fauxqsServer === undefined) throw new Error('fauxqs did not listen through net.Server#listen({ host: "0.0.0.0" }); refusing to guess where it is exposed');
+    assertBoundTo(fauxqsServer, host, 'fauxqs');
+  } catch (error) {
+    await fauxqs.stop();
+    throw error;
+  }
 
   const dynamo = dynalite({
     ...(persist ? { path: join(options.dataDir!, 'dynamodb') } : {}),
@@ -82,14 +93,20 @@ export async function startEmulatorsHere(options: EmulatorOptions = {}): Promise
     await fauxqs.stop();
     throw error;
   }
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  let dynamoPort: number;
+  try {
+    dynamoPort = assertBoundTo(dynamo, host, 'dynalite').port;
+  } catch (error) {
+    await Promise.all([fauxqs.stop(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
+    throw error;
+  }
 
   return {
     endpoints: {
       region,
-      sqs: `http://${host}:${fauxqs.port}`,
-      s3: `http://${host}:${fauxqs.port}`,
-      dynamodb: `http://${host}:${dynamoPort}`,
+      sqs: localUrl(host, fauxqs.port),
+      s3: localUrl(host, fauxqs.port),
+      dynamodb: localUrl(host, dynamoPort),
     },
     async stop() {
       await Promise.all([

@@ -1,6 +1,7 @@
 // The processor and the fan-out behind their SQS pollers, as Lambda runs them beside API Gateway:
 // on the caller's event loop, or (functionsInWorker) in a worker thread of their own, so the
 // gateway's request path does not wait behind batch work.
+import type { ResourceLimits } from 'node:worker_threads';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
 import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
@@ -24,6 +25,8 @@ export interface FunctionsSettings {
 }
 
 export interface RunningFunctions {
+  /** Set when the functions' worker thread ended on its own (e.g. out of memory). */
+  readonly failure?: Error | undefined;
   stop(): Promise<void>;
 }
 
@@ -65,8 +68,9 @@ export async function startFunctions(settings: FunctionsSettings, extras: { fano
   };
 }
 
-export async function startFunctionsInWorker(settings: FunctionsSettings): Promise<RunningFunctions> {
-  return startInWorker<undefined>(new URL('./functions-worker.ts', import.meta.url), settings, 'functions');
+/** `resourceLimits` caps the worker's heap, as a Lambda's memory size caps the function's (tests). */
+export async function startFunctionsInWorker(settings: FunctionsSettings, resourceLimits?: ResourceLimits): Promise<RunningFunctions> {
+  return startInWorker<undefined>(new URL('./functions-worker.ts', import.meta.url), settings, 'functions', { resourceLimits });
 }
 
 function queueArn(queueUrl: string): string {

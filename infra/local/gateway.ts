@@ -2,8 +2,8 @@
 // routes them as the deployed API does (`ANY /` and `ANY /v4/{proxy+}`), writes the results.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { assertBoundTo, localUrl } from './network.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -155,10 +155,10 @@ export async function startGateway(routes: readonly Route[], port: number, host:
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  const address = server.address() as AddressInfo;
+  const address = assertBoundTo(server, host, 'the local gateway');
   return {
     server,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    url: localUrl(host, address.port),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

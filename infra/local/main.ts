@@ -1,4 +1,5 @@
 // `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
+import { DEFAULT_HOST, isLoopbackHost, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
 import { startLocalStack } from './stack.ts';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -12,11 +13,27 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-const allowPrivateTargets = process.env.HOOKLAKE_ALLOW_PRIVATE_TARGETS !== '0';
+const host = process.env.HOST || DEFAULT_HOST;
+let privateTargets: PrivateTargetsPolicy;
+try {
+  privateTargets = privateTargetsPolicy(host, process.env.HOOKLAKE_ALLOW_PRIVATE_TARGETS);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const allowPrivateTargets = privateTargets.allow;
+// Said before anything listens, so it shows even when binding fails.
+if (!isLoopbackHost(host)) {
+  console.warn(`WARNING: HOST=${host} is not a loopback address. The gateway AND the emulators (SQS, S3 and
+DynamoDB, which have no authentication) will be reachable from the network: anyone who reaches
+them can read the lake and the table, or queue events that are signed with your secrets.
+Outbound targets on private/loopback addresses: ${allowPrivateTargets ? 'ALLOWED' : 'refused'} (${privateTargets.reason}).
+`);
+}
 const stack = await startLocalStack({
   dataDir: process.env.HOOKLAKE_DATA_DIR || '.data',
   port: intFromEnv('PORT', 3000),
-  host: process.env.HOST || '127.0.0.1',
+  host,
   sqsPort: intFromEnv('HOOKLAKE_SQS_PORT', 4566),
   dynamodbPort: intFromEnv('HOOKLAKE_DYNAMODB_PORT', 4567),
   allowPrivateTargets,
@@ -30,7 +47,7 @@ console.log(`Hooklake local stack is ready.
   Management API:    ${info.apiUrl}/v4/   (admin credential in ${stack.stackFile})
   SQS + S3 (fauxqs): ${info.endpoints.sqs}
   DynamoDB:          ${info.endpoints.dynamodb}
-  Outbound targets on private/loopback addresses: ${allowPrivateTargets ? 'ALLOWED (HOOKLAKE_ALLOW_PRIVATE_TARGETS=0 to refuse)' : 'refused'}
+  Outbound targets on private/loopback addresses: ${allowPrivateTargets ? 'ALLOWED' : 'refused'} (${privateTargets.reason})
 
 Try:  npx hooklake pipelines create --name shop
       npx hooklake tokens create --name shop

@@ -2,7 +2,8 @@
 // and SQS pollers in one process (emulators, and optionally the processor and fan-out, in worker
 // threads). `npm start` runs it; the tests start it on free ports.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
@@ -11,6 +12,8 @@ import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapte
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
+import { DEFAULT_HOST, isLoopbackHost } from './network.ts';
+import { prepareDataDir, writePrivateFile } from './state-files.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
 import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
@@ -19,10 +22,14 @@ export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
   dataDir?: string;
   port?: number;
+  /** The only address the gateway and the emulators listen on (default 127.0.0.1). */
   host?: string;
   sqsPort?: number;
   dynamodbPort?: number;
-  /** Outbound targets on private and loopback addresses (default true); link-local and metadata stay refused. */
+  /**
+   * Outbound targets on private and loopback addresses (link-local and metadata stay refused).
+   * Default: on for a loopback host, off otherwise (network.ts, privateTargetsPolicy).
+   */
   allowPrivateTargets?: boolean;
   /** Processor batching, as the event-source mapping's BatchSize / MaximumBatchingWindow. */
   batchSize?: number;
@@ -57,6 +64,12 @@ export interface LocalStackOptions {
    * hand the fan-out a function (fanoutLookupAll) cannot.
    */
   functionsInWorker?: boolean;
+  /** Heap limits of the functions' worker thread (functionsInWorker only): tests of memory bounds. */
+  functionsResourceLimits?: ResourceLimits;
+  /** Processor: bytes of claim-checked bodies held at once (HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES). */
+  processorBodyBudgetBytes?: number;
+  /** Processor: webhook_rejected summary window in seconds (HOOKLAKE_REJECTION_SUMMARY_SECONDS), default 60. */
+  rejectionSummarySeconds?: number;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -79,16 +92,20 @@ export interface LocalStack {
   stackFile?: string;
   /** The configuration the management API runs with (tests build an OutboundService from it). */
   apiConfig: ApiConfig;
+  /** Set when the processor/fan-out worker thread died (functionsInWorker). */
+  functionsFailure(): Error | undefined;
   stop(): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const allowPrivateTargets = options.allowPrivateTargets ?? true;
+  if (dataDir !== undefined) prepareDataDir(dataDir);
+  const host = options.host ?? DEFAULT_HOST;
+  const allowPrivateTargets = options.allowPrivateTargets ?? isLoopbackHost(host);
 
   const emulators: Emulators = await startEmulators({
     ...(dataDir === undefined ? {} : { dataDir }),
+    host,
     sqsPort: options.sqsPort ?? 0,
     dynamodbPort: options.dynamodbPort ?? 0,
   });
@@ -148,6 +165,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsQueueUrl: resources.eventsQueueUrl,
         subscriptionCacheSeconds: options.subscriptionCacheSeconds ?? 10,
         ingestMaxReceiveCount,
+        bodyBudgetBytes: options.processorBodyBudgetBytes,
+        rejectionSummarySeconds: options.rejectionSummarySeconds,
       },
       fanout: {
         aws,
@@ -174,7 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const functions =
       options.functionsInWorker === true
-        ? await startFunctionsInWorker(functionsSettings)
+        ? await startFunctionsInWorker(functionsSettings, options.functionsResourceLimits)
         : await startFunctions(
             functionsSettings,
             options.fanoutLookupAll === undefined ? {} : { fanoutLookupAll: options.fanoutLookupAll },
@@ -187,7 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
       ],
       options.port ?? 3000,
-      options.host ?? '127.0.0.1',
+      host,
     );
     stoppers.push(() => gateway.close());
 
@@ -202,8 +221,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localSecretKey,
       timeScale,
     };
-    if (stackFile !== undefined) writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-    return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, stop: stopAll };
+    if (stackFile !== undefined) writePrivateFile(stackFile, `${JSON.stringify(info, null, 2)}\n`);
+    return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, functionsFailure: () => functions.failure, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

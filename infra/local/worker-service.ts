@@ -1,18 +1,25 @@
 // Runs a long-lived service (the emulators, the functions) in a worker thread of the local stack:
 // the parent starts it and waits for it to be ready; `stop()` asks it to shut down cleanly.
 import { once } from 'node:events';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 
 type Reply<T> = { type: 'ready'; info: T } | { type: 'error'; message: string } | { type: 'stopped' };
 
 export interface WorkerService<T> {
   info: T;
+  /** Why the worker ended on its own (e.g. ERR_WORKER_OUT_OF_MEMORY), undefined while it runs. */
+  readonly failure: Error | undefined;
   stop(): Promise<void>;
 }
 
-/** Parent side: starts `entry` (a module calling serveInWorker) with `data`. */
-export async function startInWorker<T>(entry: URL, data: unknown, what: string): Promise<WorkerService<T>> {
-  const worker = new Worker(entry, { workerData: data });
+/** Parent side: starts `entry` (a module calling serveInWorker) with `data`, optionally under heap limits. */
+export async function startInWorker<T>(
+  entry: URL,
+  data: unknown,
+  what: string,
+  options: { resourceLimits?: ResourceLimits | undefined } = {},
+): Promise<WorkerService<T>> {
+  const worker = new Worker(entry, { workerData: data, ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }) });
   const [reply] = (await Promise.race([
     once(worker, 'message'),
     once(worker, 'error').then(([error]) => Promise.reject(error)),
@@ -21,9 +28,23 @@ export async function startInWorker<T>(entry: URL, data: unknown, what: string):
     await worker.terminate();
     throw new Error(`${what} did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
   }
+  let failure: Error | undefined;
+  let stopping = false;
+  worker.on('error', (error: Error) => {
+    failure ??= error;
+    console.error(`${what} worker failed:`, error);
+  });
+  worker.on('exit', (code) => {
+    if (!stopping) failure ??= new Error(`${what} worker exited with code ${code}`);
+  });
   return {
     info: reply.info,
+    get failure() {
+      return failure;
+    },
     async stop() {
+      if (failure !== undefined) return;
+      stopping = true;
       worker.postMessage('stop');
       await once(worker, 'message');
       await worker.terminate();

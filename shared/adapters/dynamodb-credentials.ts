@@ -1,7 +1,7 @@
-// DynamoDB side of the processor: token/pipeline lookups and rejection counters.
-import { BatchGetItemCommand, UpdateItemCommand, type DynamoDBClient, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
-import type { CredentialDirectory, RejectionCounter } from '../ports/ingest.ts';
-import { itemToPipeline, itemToToken, pipelineKey, rejectionCountsKey, tokenKey, type Item, type Key } from './table-items.ts';
+// DynamoDB side of the processor: token/pipeline lookups (rejection items: rejection-store.ts).
+import { BatchGetItemCommand, type DynamoDBClient, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
+import type { CredentialDirectory } from '../ports/ingest.ts';
+import { itemToPipeline, itemToToken, pipelineKey, tokenKey, type Item, type Key } from './table-items.ts';
 
 const BATCH_GET_LIMIT = 100;
 
@@ -9,7 +9,8 @@ const BATCH_GET_LIMIT = 100;
 export function dynamoCredentialDirectory(client: DynamoDBClient, tableName: string): CredentialDirectory {
   return {
     async lookup(keys, pipelineIds) {
-      const wanted: Key[] = [...keys.map(tokenKey), ...pipelineIds.map(pipelineKey)];
+      // BatchGetItem refuses duplicate keys; a batch often repeats both.
+      const wanted: Key[] = [...[...new Set(keys)].map(tokenKey), ...[...new Set(pipelineIds)].map(pipelineKey)];
       const items: Item[] = [];
       for (let start = 0; start < wanted.length; start += BATCH_GET_LIMIT) {
         let request: Record<string, KeysAndAttributes> | undefined = {
@@ -35,33 +36,6 @@ export function dynamoCredentialDirectory(client: DynamoDBClient, tableName: str
         }
       }
       return result;
-    },
-  };
-}
-
-export function dynamoRejectionCounter(client: DynamoDBClient, tableName: string): RejectionCounter {
-  return {
-    async add(pipelineId, dt, counts) {
-      const entries = Object.entries(counts).filter(([, count]) => count !== undefined && count > 0);
-      if (entries.length === 0) return;
-      const total = entries.reduce((sum, [, count]) => sum + count!, 0);
-      const names: Record<string, string> = { '#total': 'total' };
-      const values: Record<string, { N: string }> = { ':total': { N: String(total) } };
-      const clauses = ['#total :total'];
-      entries.forEach(([reason, count], index) => {
-        names[`#r${index}`] = reason;
-        values[`:r${index}`] = { N: String(count) };
-        clauses.push(`#r${index} :r${index}`);
-      });
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: rejectionCountsKey(pipelineId, dt),
-          UpdateExpression: `ADD ${clauses.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
     },
   };
 }

@@ -24,6 +24,7 @@ import {
   itemToPipeline,
   itemToRejectionCounts,
   itemToToken,
+  LAST_DAY_SK,
   pipelineCounterKey,
   pipelineKey,
   pipelineToItem,
@@ -234,12 +235,19 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     },
 
     async rejectionCounts(pipelineId, sinceDt) {
+      // Days only (the partition also holds the processor's summary windows, which sort after
+      // them); expired counters are left out (dynalite has no TTL).
       const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk AND sk >= :since',
-        ExpressionAttributeValues: { ':pk': { S: rejectionCountsPk(pipelineId) }, ':since': { S: sinceDt } },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :last',
+        ExpressionAttributeValues: {
+          ':pk': { S: rejectionCountsPk(pipelineId) },
+          ':since': { S: sinceDt },
+          ':last': { S: LAST_DAY_SK },
+        },
         ScanIndexForward: false,
       });
-      return items.map(itemToRejectionCounts);
+      const nowSeconds = Date.now() / 1000;
+      return items.filter((item) => item.expiresAt?.N === undefined || Number(item.expiresAt.N) > nowSeconds).map(itemToRejectionCounts);
     },
   };
 }

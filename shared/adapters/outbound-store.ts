@@ -18,7 +18,6 @@ import {
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 import type { AttemptEntry, DeliveryRecord, DeliveryStatus } from '../domain/outbound/delivery-log.ts';
-import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
 import type { SuspensionState } from '../domain/outbound/suspension.ts';
 import { emptySuspensionState, stateExpiresAt } from '../domain/outbound/suspension.ts';
 import type {
@@ -175,7 +174,7 @@ export function dynamoEventStore(client: DynamoDBClient, tableName: string): Eve
               type: { S: event.type },
               timestamp: { N: String(event.timestamp) },
               ...optN('pipelineId', event.pipelineId),
-              data: { S: JSON.stringify(event.data) },
+              data: { S: event.dataJson }, // the JSON text as it arrived, never re-serialised
               expiresAt: { N: String(event.expiresAt) },
             },
             ConditionExpression: 'attribute_not_exists(pk)',
@@ -198,7 +197,7 @@ export function dynamoEventStore(client: DynamoDBClient, tableName: string): Eve
         type: s(Item, 'type')!,
         timestamp: n(Item, 'timestamp')!,
         ...(pipelineId === undefined ? {} : { pipelineId }),
-        data: JSON.parse(s(Item, 'data') ?? 'null') as JsonValue,
+        dataJson: s(Item, 'data') ?? 'null',
         expiresAt,
       };
       return event;

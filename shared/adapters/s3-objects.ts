@@ -1,7 +1,7 @@
 // S3 implementations of the claim store and the lake store.
-import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AwsConfig } from '../config.ts';
-import type { ClaimStore, LakeStore } from '../ports/ingest.ts';
+import type { ClaimReader, ClaimStore, LakeStore } from '../ports/ingest.ts';
 import { clientOptions } from './aws-clients.ts';
 
 export function createS3Client(aws: AwsConfig): S3Client {
@@ -10,7 +10,7 @@ export function createS3Client(aws: AwsConfig): S3Client {
   return new S3Client(aws.endpoints.s3 === undefined ? options : { ...options, forcePathStyle: true });
 }
 
-export function s3ClaimStore(client: S3Client): ClaimStore {
+export function s3ClaimStore(client: S3Client): ClaimStore & ClaimReader {
   return {
     async put(ref, body) {
       await client.send(
@@ -20,6 +20,23 @@ export function s3ClaimStore(client: S3Client): ClaimStore {
     async get(ref) {
       const object = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
       return object.Body!.transformToString('utf-8');
+    },
+    async size(ref) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      return head.ContentLength ?? 0;
+    },
+    async head(ref, maxBytes) {
+      // A ranged GET: S3 sends at most maxBytes, and Content-Range tells the whole size.
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${maxBytes - 1}` }));
+        const prefix = await object.Body!.transformToByteArray();
+        const total = /\/(\d+)$/.exec(object.ContentRange ?? '')?.[1];
+        return { prefix, bytes: total === undefined ? prefix.length : Number(total) };
+      } catch (error) {
+        // An empty object has no byte 0 to start a range at.
+        if ((error as { name?: string }).name === 'InvalidRange') return { prefix: new Uint8Array(), bytes: 0 };
+        throw error;
+      }
     },
   };
 }

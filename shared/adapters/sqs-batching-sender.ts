@@ -2,7 +2,12 @@
 // SendMessageBatch calls (10 entries, 1 MiB at most). That matters where one process serves many
 // requests at once (the local stack, a fan-out batch scheduling retries, a processor batch
 // publishing events); a lone send is a plain SendMessage with no added wait.
+//
+// Bodies arrive as the final text (the serializers make them queue-safe, queue-safe-json.ts), so
+// the batch sizes below are the bytes SQS counts. A body SQS or fauxqs would refuse is refused
+// here, on its own, instead of failing the batch it would have shared with other requests.
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { isQueueSafe } from '../domain/queue-safe-json.ts';
 
 const MAX_ENTRIES = 10;
 const MAX_BATCH_BYTES = 1_048_576;
@@ -81,8 +86,12 @@ export function batchingSqsSender(client: SQSClient, queueUrl: string): (message
 
   return (message) =>
     new Promise<void>((resolve, reject) => {
+      if (!isQueueSafe(message.body)) {
+        reject(new SqsSendError('InvalidMessageContents: the body holds characters SQS refuses (serialize it with queueSafeJson)'));
+        return;
+      }
       // 64 bytes of headroom per entry for the batch's own framing.
-      pending.push({ message, bytes: Buffer.byteLength(message.body) + 64, resolve, reject });
+      pending.push({ message, bytes: Buffer.byteLength(message.body, 'utf8') + 64, resolve, reject });
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

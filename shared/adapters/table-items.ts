@@ -7,6 +7,7 @@ import {
   type RejectionCounts,
   type TokenRecord,
 } from '../domain/records.ts';
+import type { RejectionBucket } from '../domain/rejections.ts';
 
 export type Item = Record<string, AttributeValue>;
 export type Key = { pk: { S: string }; sk: { S: string } };
@@ -22,8 +23,16 @@ export const pipelineKey = (id: number): Key => key(PIPELINE_PK, String(id).padS
 export const tokenKey = (ingestKey: string): Key => key(TOKEN_PK, ingestKey);
 export const adminKey = (id: string): Key => key(ADMIN_PK, id);
 export const pipelineCounterKey = (): Key => key('COUNTER', 'pipeline');
-export const rejectionCountsKey = (pipelineId: number, dt: string): Key => key(`REJECTED#${pipelineId}`, dt);
-export const rejectionCountsPk = (pipelineId: number): string => `REJECTED#${pipelineId}`;
+/** Every item the processor writes lives under this partition key prefix (its IAM writes are limited to it). */
+export const REJECTED_PK_PREFIX = 'REJECTED#';
+export const rejectionCountsPk = (bucket: RejectionBucket): string => `${REJECTED_PK_PREFIX}${bucket}`;
+export const rejectionCountsKey = (bucket: RejectionBucket, dt: string): Key => key(rejectionCountsPk(bucket), dt);
+/** Sort keys of summary windows sort after every day (`YYYY-MM-DD`) of the same partition. */
+export const SUMMARY_SK_PREFIX = 'WINDOW#';
+export const rejectionSummaryKey = (pipelineId: number, windowStart: string): Key =>
+  key(rejectionCountsPk(pipelineId), `${SUMMARY_SK_PREFIX}${windowStart}`);
+/** The last possible day sort key: a day range query stops here, before the summary windows. */
+export const LAST_DAY_SK = '9999-12-31';
 
 const str = (item: Item, name: string): string | undefined => item[name]?.S;
 const num = (item: Item, name: string): number | undefined => {
@@ -97,7 +106,7 @@ export function itemToRejectionCounts(item: Item): RejectionCounts {
     if (count !== undefined) byReason[reason] = count;
   }
   return {
-    pipelineId: Number(str(item, 'pk')!.slice('REJECTED#'.length)),
+    pipelineId: Number(str(item, 'pk')!.slice(REJECTED_PK_PREFIX.length)),
     dt: str(item, 'sk')!,
     total: num(item, 'total') ?? 0,
     byReason,

@@ -17,6 +17,34 @@ export const DEFAULT_BRACKET_LIMITS: BracketLimits = { maxParameters: 1000, maxD
 
 type Node = { [key: string]: Node | string | string[] };
 
+/**
+ * The `name=value` pairs of an application/x-www-form-urlencoded text, parsed as URLSearchParams
+ * parses them (WHATWG), but one at a time: a caller that stops after N pairs has scanned only as
+ * far as the N-th pair. `[...new URLSearchParams(text)]` would build every pair first, so a 6 MB
+ * `a&a&a…` costs seconds and hundreds of MB before any limit can apply.
+ */
+export function* formPairs(text: string): Generator<[string, string], void, undefined> {
+  // URLSearchParams drops one leading '?' of the whole text; so do we.
+  let start = text.startsWith('?') ? 1 : 0;
+  while (start < text.length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) yield decodeFormPair(text.slice(start, end));
+    start = end + 1;
+  }
+}
+
+function decodeFormPair(segment: string): [string, string] {
+  if (!segment.includes('%') && !segment.includes('+')) {
+    const eq = segment.indexOf('=');
+    return eq === -1 ? [segment, ''] : [segment.slice(0, eq), segment.slice(eq + 1)];
+  }
+  // Percent and plus decoding exactly as the platform does it; the leading '&' keeps a '?' at the
+  // start of this segment literal (only the text's first '?' is dropped).
+  const [pair] = new URLSearchParams(`&${segment}`);
+  return pair!;
+}
+
 /** `a[b][0]` → ['a', 'b', '0']; `a[]` → ['a', '']; a malformed name is one literal segment. */
 export function splitBracketName(name: string): string[] {
   const open = name.indexOf('[');

@@ -3,6 +3,7 @@
 import * as v from 'valibot';
 import { utcDay } from './clock.ts';
 import { formatUnixTimestamp, type BodyFormat } from './kondado.ts';
+import { queueSafeJson } from './queue-safe-json.ts';
 
 export interface BodyRef {
   bucket: string;
@@ -56,17 +57,20 @@ export function parseIngestMessage(text: string): IngestMessage {
 }
 
 /**
- * Serializes by hand so `ts` keeps its float form and the body is escaped once.
- * Field order is fixed: the size check and the claim check depend on this text alone.
+ * Serializes by hand so `ts` keeps its float form and the body is escaped once, then makes the
+ * text queue-safe (queue-safe-json.ts). This is the final text sent: the size check and the claim
+ * check depend on it alone. Field order is fixed.
  */
 export function serializeIngestMessage(message: IngestMessage): string {
   const head =
     `{"v":1,"id":${JSON.stringify(message.id)},"ts":${formatUnixTimestamp(message.ts)},` +
     `"pipelineId":${message.pipelineId},"key":${JSON.stringify(message.key)},` +
     `"tokenSha256":${JSON.stringify(message.tokenSha256)},"format":${JSON.stringify(message.format)},`;
-  return message.bodyRef === undefined
-    ? `${head}"body":${JSON.stringify(message.body ?? '')}}`
-    : `${head}"bodyRef":${JSON.stringify(message.bodyRef)}}`;
+  return queueSafeJson(
+    message.bodyRef === undefined
+      ? `${head}"body":${JSON.stringify(message.body ?? '')}}`
+      : `${head}"bodyRef":${JSON.stringify(message.bodyRef)}}`,
+  );
 }
 
 /** Where an oversized body waits for the processor; a lifecycle rule expires the prefix. */

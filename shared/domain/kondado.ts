@@ -9,7 +9,7 @@
 //   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
-import { BracketDecodeError, decodeBracketParams } from './bracket-params.ts';
+import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParams, formPairs } from './bracket-params.ts';
 
 export const REQUIRED_PARAMETERS = ['pipeline_id', 'key', 'token'] as const;
 export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
@@ -65,16 +65,20 @@ export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: numb
   const method = request.method.toUpperCase();
   if (method !== 'POST' && method !== 'GET') return { ok: false, error: 'METHOD_NOT_ALLOWED' };
 
-  const params = [...new URLSearchParams(request.rawQueryString)];
-  if (params.length === 0) return { ok: false, error: 'NO_PARAMETERS_PROVIDED' };
-
+  // Every pair is looked at (the required parameters may come last, and their errors come before
+  // the body's), but data pairs are kept only up to one past the limit: enough for the decoder to
+  // refuse them, whatever the URL's length.
   const required = new Map<RequiredParameter, string[]>(REQUIRED_PARAMETERS.map((name) => [name, []]));
   const data: [string, string][] = [];
-  for (const [name, value] of params) {
+  let anyParameter = false;
+  for (const [name, value] of formPairs(request.rawQueryString)) {
+    anyParameter = true;
     const values = required.get(name as RequiredParameter);
-    if (values === undefined) data.push([name, value]);
-    else if (value !== '') values.push(value);
+    if (values === undefined) {
+      if (data.length <= DEFAULT_BRACKET_LIMITS.maxParameters) data.push([name, value]);
+    } else if (value !== '') values.push(value);
   }
+  if (!anyParameter) return { ok: false, error: 'NO_PARAMETERS_PROVIDED' };
   for (const name of REQUIRED_PARAMETERS) {
     if (required.get(name)!.length === 0) return { ok: false, error: `MISSING_PARAMETER: ${name}` };
   }
@@ -127,8 +131,8 @@ function decodeBody(
   // `curl -d '{...}'` and many HTTP clients label JSON as a form by default. A body that parses
   // as a JSON object or array is never a meaningful form, so it is kept as the JSON it is.
   const form = isFormContentType(request.contentType);
-  if (form && !looksLikeJsonContainer(text)) return fromPairs('form', [...new URLSearchParams(text)], maxBodyBytes);
-  if (!isJson(text)) return form ? fromPairs('form', [...new URLSearchParams(text)], maxBodyBytes) : { error: 'INVALID_BODY' };
+  if (form && !looksLikeJsonContainer(text)) return fromPairs('form', formPairs(text), maxBodyBytes);
+  if (!isJson(text)) return form ? fromPairs('form', formPairs(text), maxBodyBytes) : { error: 'INVALID_BODY' };
   return { format: 'json', text };
 }
 
@@ -146,10 +150,12 @@ function isJson(text: string): boolean {
   }
 }
 
-function fromPairs(format: BodyFormat, pairs: [string, string][], maxBodyBytes: number): DecodedBody {
-  if (pairs.length === 0) return { error: 'NO_BODY_PROVIDED' };
+/** Pairs are consumed lazily: the decoder stops at its parameter limit, so the rest is never parsed. */
+function fromPairs(format: BodyFormat, pairs: Iterable<[string, string]>, maxBodyBytes: number): DecodedBody {
   try {
-    const text = JSON.stringify(decodeBracketParams(pairs));
+    const decoded = decodeBracketParams(pairs);
+    if (Object.keys(decoded).length === 0) return { error: 'NO_BODY_PROVIDED' };
+    const text = JSON.stringify(decoded);
     if (Buffer.byteLength(text) > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
     return { format, text };
   } catch (error) {

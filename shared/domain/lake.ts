@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { utcDay } from './clock.ts';
-import type { RejectionReason } from './records.ts';
+import type { QuarantineRecord, RejectionBucket } from './rejections.ts';
 
 /** One row of the `webhooks` table: exactly Kondado's four columns. */
 export interface WebhookRow {
@@ -25,7 +25,13 @@ export function partitionOf(pipelineId: number, unixSeconds: number): Partition 
   return { pipelineId, dt: utcDay(unixSeconds) };
 }
 
-export function partitionPath(prefix: string, partition: Partition): string {
+/** Quarantine is partitioned by rejection bucket: the pipeline's id, or `unknown` for pipelines that do not exist. */
+export interface QuarantinePartition {
+  pipelineId: RejectionBucket;
+  dt: string;
+}
+
+export function partitionPath(prefix: string, partition: Partition | QuarantinePartition): string {
   return `${prefix}pipeline_id=${partition.pipelineId}/dt=${partition.dt}/`;
 }
 
@@ -40,7 +46,7 @@ export function webhooksObjectKey(partition: Partition, requestIds: readonly str
   return `${partitionPath(WEBHOOKS_PREFIX, partition)}${contentName(requestIds)}.parquet`;
 }
 
-export function quarantineObjectKey(partition: Partition, requestIds: readonly string[]): string {
+export function quarantineObjectKey(partition: QuarantinePartition, requestIds: readonly string[]): string {
   return `${partitionPath(QUARANTINE_PREFIX, partition)}${contentName(requestIds)}.jsonl`;
 }
 
@@ -63,23 +69,17 @@ export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
   return new Uint8Array(buffer);
 }
 
-/** A rejected request as kept in quarantine: no token material, only its outcome. */
-export interface QuarantineRow {
-  id: string;
-  ts: number;
-  key: string;
-  pipelineId: number;
-  reason: RejectionReason;
-  body: string;
-}
-
-export function encodeQuarantineRows(rows: readonly QuarantineRow[]): Uint8Array {
+/** One JSON line per rejected request (QuarantineRecord: a bounded prefix of the body, never all of it). */
+export function encodeQuarantineRows(rows: readonly QuarantineRecord[]): Uint8Array {
   return Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n') + '\n', 'utf8');
 }
 
 /** Groups items by partition, keeping their order inside each group. */
-export function groupByPartition<T>(items: readonly T[], partitionOfItem: (item: T) => Partition): Map<string, { partition: Partition; items: T[] }> {
-  const groups = new Map<string, { partition: Partition; items: T[] }>();
+export function groupByPartition<T, P extends Partition | QuarantinePartition = Partition>(
+  items: readonly T[],
+  partitionOfItem: (item: T) => P,
+): Map<string, { partition: P; items: T[] }> {
+  const groups = new Map<string, { partition: P; items: T[] }>();
   for (const item of items) {
     const partition = partitionOfItem(item);
     const id = `${partition.pipelineId}/${partition.dt}`;

@@ -1,6 +1,7 @@
 // What the inbound functions need from the outside world.
 import type { BodyRef, IngestMessage } from '../domain/ingest-message.ts';
-import type { PipelineRecord, RejectionReason, TokenRecord } from '../domain/records.ts';
+import type { PipelineRecord, TokenRecord } from '../domain/records.ts';
+import type { RejectionBucket, RejectionCountsByReason, RejectionSummary, SummaryWindow } from '../domain/rejections.ts';
 
 export interface IngestQueue {
   send(messageBody: string): Promise<void>;
@@ -10,6 +11,15 @@ export interface IngestQueue {
 export interface ClaimStore {
   put(ref: BodyRef, body: string): Promise<void>;
   get(ref: BodyRef): Promise<string>;
+}
+
+/** The processor's reads of claim-checked bodies: whole only once accepted, else size and first bytes. */
+export interface ClaimReader {
+  get(ref: BodyRef): Promise<string>;
+  /** The body's size in bytes, without reading it. */
+  size(ref: BodyRef): Promise<number>;
+  /** The body's first `maxBytes` bytes and its whole size, without reading the rest. */
+  head(ref: BodyRef, maxBytes: number): Promise<{ prefix: Uint8Array; bytes: number }>;
 }
 
 export interface CredentialDirectory {
@@ -30,9 +40,25 @@ export interface LakeStore {
   put(object: LakeObject): Promise<void>;
 }
 
+/**
+ * The processor's rejection items (every one under a `REJECTED#` partition key, so its writes can
+ * be limited to them): daily counters per bucket, and per-window summaries of existing pipelines.
+ */
 export interface RejectionCounter {
-  /** Adds counts for one pipeline and day. */
-  add(pipelineId: number, dt: string, counts: Partial<Record<RejectionReason, number>>): Promise<void>;
+  /** Adds counts to the bucket's counter for one UTC day. */
+  addDaily(bucket: RejectionBucket, dt: string, counts: RejectionCountsByReason): Promise<void>;
+  /** Claims the window's summary for publishing: true for the first caller only. */
+  claimSummary(pipelineId: number, window: SummaryWindow): Promise<boolean>;
+  /** Gives a claim back when its summary message could not be sent, so a later batch claims it. */
+  releaseSummary(pipelineId: number, window: SummaryWindow): Promise<void>;
+  /** Adds counts to the window's summary; the first samples written stay. */
+  addToSummary(pipelineId: number, window: SummaryWindow, counts: RejectionCountsByReason, sampleRequestIds: readonly string[]): Promise<void>;
+}
+
+/** The fan-out's read of a summary window (the aggregated `webhook_rejected`). */
+export interface RejectionSummaryReader {
+  /** Undefined when the window has no item (or it expired). */
+  getSummary(pipelineId: number, windowStart: string): Promise<RejectionSummary | undefined>;
 }
 
 export type { IngestMessage };

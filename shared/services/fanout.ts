@@ -34,7 +34,10 @@ import {
   deliveryJob,
   type DeliveryJob,
   type OutboundEvent,
+  type RejectionSummaryJob,
 } from '../domain/outbound/queue-messages.ts';
+import { rejectionSummaryEvent } from '../domain/outbound/built-in-events.ts';
+import type { RejectionSummaryReader } from '../ports/ingest.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
 import { emptySuspensionState, isSuspended, retryNotBefore } from '../domain/outbound/suspension.ts';
 import { sqsDelaySeconds } from '../domain/outbound/time-scale.ts';
@@ -62,6 +65,8 @@ export interface FanoutDeps {
   maxUrlLength?: number | undefined;
   /** The events queue's maxReceiveCount (default 5, as deployed): see handleBatch. */
   maxReceiveCount?: number | undefined;
+  /** Reads the processor's rejection summary windows (rejection_summary messages). */
+  rejectionSummaries?: RejectionSummaryReader | undefined;
 }
 
 export interface FanoutRecord {
@@ -107,7 +112,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       eventCache.delete(event.id);
       eventCacheBytes -= previous.bytes;
     }
-    const bytes = eventDataBytes(event.data);
+    const bytes = eventDataBytes(event.dataJson);
     eventCache.set(event.id, { event, bytes });
     eventCacheBytes += bytes;
     while (eventCache.size > EVENT_CACHE_ENTRIES || eventCacheBytes > EVENT_CACHE_BYTES) {
@@ -203,7 +208,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (matched.length === 0) return;
     let envelope: DeliveryEnvelope;
     try {
-      envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, data: event.data });
+      envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, dataJson: event.dataJson });
     } catch (error) {
       throw new PoisonMessageError(`event ${event.id}: ${(error as Error).message}`);
     }
@@ -256,6 +261,18 @@ export function createFanout(deps: FanoutDeps): Fanout {
         `${failures.length} of ${outcomes.length} deliveries of event ${event.id} could not be completed`,
       );
     }
+  }
+
+  /**
+   * A pipeline's rejection summary window is over: its counts become one `webhook_rejected` event,
+   * fanned out like any other (its id derives from pipeline and window, so a summary read twice is
+   * delivered once). A window without counts sends nothing.
+   */
+  async function handleRejectionSummary(stats: FanoutStats, job: RejectionSummaryJob, receiveCount: number): Promise<void> {
+    if (deps.rejectionSummaries === undefined) throw new Error('rejection summaries are not configured in this fan-out');
+    const summary = await deps.rejectionSummaries.getSummary(job.pipelineId, job.windowStart);
+    if (summary === undefined || summary.total <= 0) return;
+    await handleEvent(stats, rejectionSummaryEvent({ ...summary, windowEnd: job.windowEnd }), receiveCount);
   }
 
   async function loadEvent(eventId: string): Promise<StoredEvent | undefined> {
@@ -311,7 +328,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
     const event = await loadEvent(job.eventId);
     if (event === undefined) return endWithoutAttempt(record, 'event_expired');
-    const envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, data: event.data });
+    const envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, dataJson: event.dataJson });
     // A redelivery on demand starts a fresh retry budget; the log and numbering continue.
     const base = job.manual === true ? { ...record, windowAttempts: 0, windowStartAt: undefined } : record;
     await attempt(stats, base, subscription, envelope, { create: false, expectedAttemptCount: job.seq });
@@ -340,6 +357,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
           try {
             message = parseQueueMessage(record.body);
             if (message.kind === 'event') await handleEvent(stats, message.event, record.receiveCount);
+            else if (message.kind === 'rejection_summary') await handleRejectionSummary(stats, message, record.receiveCount);
             else await handleJob(stats, message);
           } catch (error) {
             // On a delivery job's last receive, end its delivery `failed` (visible, redeliverable)

@@ -7,7 +7,8 @@
 // them, except on a message's last receive before the DLQ. Event ids derive from the requests,
 // so a batch handled again re-publishes identical events without duplicating deliveries.
 import { matchesSubscription } from '../domain/outbound/events.ts';
-import { serializeQueueMessage, type OutboundEvent } from '../domain/outbound/queue-messages.ts';
+import { serializeQueueMessage, type OutboundEvent, type RejectionSummaryJob } from '../domain/outbound/queue-messages.ts';
+import type { SummaryWindow } from '../domain/rejections.ts';
 import type { EventsQueue } from './outbound-ports.ts';
 import type { SubscriptionDirectory } from './outbound-subscriptions.ts';
 
@@ -18,6 +19,8 @@ export interface EventSink {
   wanted(): Promise<EventWanted>;
   /** Sends the events that are still wanted; rejects when the queue does. */
   publish(events: readonly OutboundEvent[]): Promise<number>;
+  /** Queues the read of a pipeline's rejection summary window, `delaySeconds` from now (≤ 900). */
+  scheduleRejectionSummary(pipelineId: number, window: SummaryWindow, delaySeconds: number): Promise<void>;
 }
 
 export function eventSink(deps: { directory: SubscriptionDirectory; queue: EventsQueue }): EventSink {
@@ -42,6 +45,10 @@ export function eventSink(deps: { directory: SubscriptionDirectory; queue: Event
       if (chosen.length === 0) return 0;
       await deps.queue.send(chosen.map((event) => ({ body: serializeQueueMessage({ v: 1, kind: 'event', event }) })));
       return chosen.length;
+    },
+    async scheduleRejectionSummary(pipelineId, window, delaySeconds) {
+      const job: RejectionSummaryJob = { v: 1, kind: 'rejection_summary', pipelineId, windowStart: window.start, windowEnd: window.end };
+      await deps.queue.send([{ body: serializeQueueMessage(job), delaySeconds }]);
     },
   };
 }

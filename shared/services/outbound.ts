@@ -288,7 +288,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
         type: 'ping',
         id: eventId,
         timestamp: now,
-        data: { subscriptionId: subscription.id, message: 'Hooklake connection test' },
+        dataJson: JSON.stringify({ subscriptionId: subscription.id, message: 'Hooklake connection test' }),
       });
       let request;
       try {
@@ -327,7 +327,9 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async publishEvent(type, data, options = {}): Promise<PublishedEvent> {
       const problem = customEventTypeProblem(type);
       if (problem !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `'${type}' is not a valid custom event type (${problem})`);
-      const bytes = eventDataBytes(data);
+      // Custom data arrives parsed (the API's request body); its JSON text from here on is what travels.
+      const dataJson = JSON.stringify(data);
+      const bytes = eventDataBytes(dataJson);
       if (bytes > MAX_EVENT_DATA_BYTES) {
         throw new OutboundError('PAYLOAD_TOO_LARGE', `event data is ${bytes} bytes; the limit is ${MAX_EVENT_DATA_BYTES}`);
       }
@@ -341,7 +343,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
           type,
           timestamp: Math.floor(timestamp),
           ...(options.pipelineId === undefined ? {} : { pipelineId: options.pipelineId }),
-          data,
+          dataJson,
         },
       };
       await queue.send([{ body: serializeQueueMessage(message) }]);

@@ -1,7 +1,18 @@
-// Processor use case: one SQS batch in; valid requests land in the lake as one Parquet object per
-// (pipeline, day); invalid ones are quarantined and counted. Returns the messages to retry, so a
-// failure in one group never blocks or duplicates the others (partial batch response).
+// Processor use case: one SQS batch in; valid requests land in the lake as Parquet, one object per
+// (pipeline, day) and fetch round; invalid ones are quarantined (bounded) and counted. Returns the
+// messages to retry, so a failure in one group never blocks or duplicates the others (partial
+// batch response).
+//
+// Memory is bounded whatever senders post:
+// - Credentials are checked first, from the queue message alone (key, token hash, pipeline id), so
+//   a rejected request never has its claim-checked body (up to 6 MB in S3) fetched.
+// - A rejected request keeps its first 4 KiB, its size and its claim pointer, never the whole body.
+// - Accepted claim-checked bodies are fetched in rounds of at most the body budget, each landed and
+//   let go before the next (body-budget.ts). Only when the invocation runs short of time are the
+//   remaining ones handed back as batch item failures; they are fetched first next time.
 import { authorizeIngest } from '../domain/authorize.ts';
+import { planFetchRounds, fetchPriority, DEFAULT_BODY_BUDGET_BYTES } from '../domain/body-budget.ts';
+import { systemClock, utcDay, type Clock } from '../domain/clock.ts';
 import { MalformedMessageError, parseIngestMessage, type IngestMessage } from '../domain/ingest-message.ts';
 import {
   encodeQuarantineRows,
@@ -10,14 +21,26 @@ import {
   partitionOf,
   quarantineObjectKey,
   webhooksObjectKey,
-  type QuarantineRow,
+  type QuarantinePartition,
   type WebhookRow,
 } from '../domain/lake.ts';
-import { batchLandedEvent, webhookReceivedEvent, webhookRejectedEvent } from '../domain/outbound/built-in-events.ts';
+import { batchLandedEvent, webhookReceivedEvent } from '../domain/outbound/built-in-events.ts';
 import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
-import type { RejectionReason } from '../domain/records.ts';
+import type { PipelineRecord, RejectionReason } from '../domain/records.ts';
+import {
+  countByReason,
+  QUARANTINE_BODY_PREFIX_BYTES,
+  REJECTION_SUMMARY_WINDOW_SECONDS,
+  rejectionBucketOf,
+  SUMMARY_SAMPLE_LIMIT,
+  summaryDelaySeconds,
+  summaryWindowAt,
+  textPrefix,
+  utf8Prefix,
+  type QuarantineRecord,
+} from '../domain/rejections.ts';
 import { log } from '../logger.ts';
-import type { ClaimStore, CredentialDirectory, LakeStore, RejectionCounter } from '../ports/ingest.ts';
+import type { ClaimReader, CredentialDirectory, LakeStore, RejectionCounter } from '../ports/ingest.ts';
 import type { EventSink, EventWanted } from './outbound-events.ts';
 
 export interface QueueRecord {
@@ -27,22 +50,39 @@ export interface QueueRecord {
   receiveCount?: number | undefined;
 }
 
+/** A new fetch round starts only while at least this much of the invocation is left (default). */
+export const DEFAULT_ROUND_RESERVE_MS = 20_000;
+
 export interface ProcessDeps {
   directory: CredentialDirectory;
   lake: LakeStore;
-  claims: ClaimStore;
+  claims: ClaimReader;
   rejections: RejectionCounter;
   /**
-   * Built-in outbound events (webhook_received, batch_landed, webhook_rejected), published after
-   * the lake writes, only when someone subscribes to them. When they cannot be published, the
-   * messages behind them are retried (landing again is harmless: same object, or the
-   * deduplicated view; event ids derive from the requests, so the fan-out never delivers twice),
-   * except on a message's last receive before the DLQ: then the rows stay landed and the lost
-   * events are logged, rather than parking webhooks that already landed in the DLQ.
+   * Built-in outbound events (webhook_received, batch_landed), published after the lake writes,
+   * only when someone subscribes to them. When they cannot be published, the messages behind them
+   * are retried (landing again is harmless: same object, or the deduplicated view; event ids
+   * derive from the requests, so the fan-out never delivers twice), except on a message's last
+   * receive before the DLQ: then the rows stay landed and the lost events are logged, rather than
+   * parking webhooks that already landed in the DLQ. webhook_rejected is aggregated per pipeline
+   * and window instead (summarizeRejections).
    */
   events?: EventSink | undefined;
   /** The ingest queue's maxReceiveCount (default 5). */
   maxReceiveCount?: number | undefined;
+  /** Bytes of claim-checked bodies held at once (default DEFAULT_BODY_BUDGET_BYTES). */
+  bodyBudgetBytes?: number | undefined;
+  /** Time of the rejection summary windows (default the system clock). */
+  clock?: Clock | undefined;
+  /** Length of a rejection summary window in seconds (default 60; shorter in tests). */
+  rejectionSummarySeconds?: number | undefined;
+  /** See DEFAULT_ROUND_RESERVE_MS. */
+  roundReserveMs?: number | undefined;
+}
+
+export interface BatchContext {
+  /** Milliseconds left in this invocation (Lambda's getRemainingTimeInMillis); no limit when absent. */
+  remainingTimeMs?: (() => number) | undefined;
 }
 
 export interface BatchOutcome {
@@ -52,177 +92,184 @@ export interface BatchOutcome {
   malformed: number;
 }
 
-interface Decoded {
+interface Parsed {
   messageId: string;
   message: IngestMessage;
+  receiveCount: number;
+  /** Position in the batch: rows keep the queue's order. */
+  index: number;
+}
+
+interface Landing extends Parsed {
   body: string;
 }
 
-export async function processIngestBatch(records: readonly QueueRecord[], deps: ProcessDeps): Promise<BatchOutcome> {
+interface Rejected extends Parsed {
+  reason: RejectionReason;
+}
+
+export async function processIngestBatch(
+  records: readonly QueueRecord[],
+  deps: ProcessDeps,
+  context: BatchContext = {},
+): Promise<BatchOutcome> {
   const failed = new Set<string>();
   const fail = (ids: readonly string[]) => ids.forEach((id) => failed.add(id));
   let malformed = 0;
 
   // 1. Parse; a malformed message fails every time and ends in the DLQ through the redrive policy.
-  const parsed: { messageId: string; message: IngestMessage }[] = [];
-  for (const record of records) {
+  const parsed: Parsed[] = [];
+  records.forEach((record, index) => {
     try {
-      parsed.push({ messageId: record.messageId, message: parseIngestMessage(record.body) });
+      parsed.push({ messageId: record.messageId, message: parseIngestMessage(record.body), receiveCount: record.receiveCount ?? 1, index });
     } catch (error) {
       if (!(error instanceof MalformedMessageError)) throw error;
       malformed++;
       failed.add(record.messageId);
       log.warn('malformed ingest message', { messageId: record.messageId, problem: error.message });
     }
-  }
+  });
 
-  // 2. Fetch claim-checked bodies.
-  const decoded: Decoded[] = [];
-  await Promise.all(
-    parsed.map(async ({ messageId, message }) => {
-      try {
-        const body = message.bodyRef === undefined ? message.body! : await deps.claims.get(message.bodyRef);
-        decoded.push({ messageId, message, body });
-      } catch (error) {
-        failed.add(messageId);
-        log.error('claim check fetch failed', { messageId, requestId: message.id, error });
-      }
-    }),
-  );
-  // Promise.all pushes in completion order; keep the queue's order for stable files.
-  const order = new Map(records.map((record, index) => [record.messageId, index]));
-  decoded.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
-
-  // 3. One lookup for every key and pipeline in the batch.
+  // 2. One lookup for every key and pipeline in the batch, before any body is fetched.
   let lookup: Awaited<ReturnType<CredentialDirectory['lookup']>>;
   try {
     lookup = await deps.directory.lookup(
-      decoded.map((item) => item.message.key),
-      decoded.map((item) => item.message.pipelineId),
+      parsed.map((item) => item.message.key),
+      parsed.map((item) => item.message.pipelineId),
     );
   } catch (error) {
     log.error('credential lookup failed; retrying the batch', { error });
-    fail(decoded.map((item) => item.messageId));
+    fail(parsed.map((item) => item.messageId));
     return { failedMessageIds: [...failed], landed: 0, rejected: 0, malformed };
   }
 
-  // 4. Authorize.
-  const accepted: Decoded[] = [];
-  const rejected: (Decoded & { reason: RejectionReason })[] = [];
-  for (const item of decoded) {
-    const decision = authorizeIngest(
-      item.message,
-      lookup.tokens.get(item.message.key),
-      lookup.pipelines.get(item.message.pipelineId),
-    );
+  // 3. Authorize: needs only the message, never the body.
+  const accepted: Parsed[] = [];
+  const rejected: Rejected[] = [];
+  for (const item of parsed) {
+    const decision = authorizeIngest(item.message, lookup.tokens.get(item.message.key), lookup.pipelines.get(item.message.pipelineId));
     if (decision.ok) accepted.push(item);
     else rejected.push({ ...item, reason: decision.reason });
   }
 
-  const partitionOfItem = (item: Decoded) => partitionOf(item.message.pipelineId, item.message.ts);
-  let landed = 0;
-  let rejectedCount = 0;
-
-  // Which built-in events anyone listens to. Not knowing puts every event of the batch at risk.
+  // Which built-in events anyone listens to. Not knowing puts every landed message's events at risk.
   let wanted: EventWanted | undefined;
   let eventsUnknown = false;
-  if (deps.events !== undefined && (accepted.length > 0 || rejected.length > 0)) {
+  if (deps.events !== undefined && parsed.length > 0) {
     wanted = await deps.events.wanted().catch((error: unknown) => {
       log.error('could not read outbound subscriptions', { error });
       eventsUnknown = true;
       return undefined;
     });
   }
+
+  // 4. Rejected: quarantined and counted, never fetched whole.
+  const rejectedCount = await handleRejected(rejected, lookup.pipelines, wanted, deps, fail);
+
+  // 5. Accepted: land them, claim-checked bodies in rounds within the body budget.
   const outboundEvents: OutboundEvent[] = [];
   /** Messages whose events are in `outboundEvents`. */
   const eventSources = new Set<string>();
+  let landed = 0;
 
-  // 5. Land each (pipeline, day) group as one object; groups succeed or fail on their own.
-  await Promise.all(
-    [...groupByPartition(accepted, partitionOfItem).values()].map(async ({ partition, items }) => {
-      const ids = items.map((item) => item.message.id);
-      const objectKey = webhooksObjectKey(partition, ids);
-      try {
-        const rows: WebhookRow[] = items.map((item) => ({
-          __kdd_request_id: item.message.id,
-          __kdd_request_unix_timestamp: item.message.ts,
-          __kdd_requester_key: item.message.key,
-          __kdd_request_body: item.body,
-        }));
-        await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
-        landed += items.length;
-        if (wanted?.('webhook_received', partition.pipelineId) === true) {
-          for (const item of items) {
-            eventSources.add(item.messageId);
+  async function land(items: readonly Landing[]): Promise<void> {
+    const groups = groupByPartition(items, (item) => partitionOf(item.message.pipelineId, item.message.ts));
+    await Promise.all(
+      [...groups.values()].map(async ({ partition, items: group }) => {
+        const objectKey = webhooksObjectKey(partition, group.map((item) => item.message.id));
+        try {
+          const rows: WebhookRow[] = group.map((item) => ({
+            __kdd_request_id: item.message.id,
+            __kdd_request_unix_timestamp: item.message.ts,
+            __kdd_requester_key: item.message.key,
+            __kdd_request_body: item.body,
+          }));
+          await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
+          landed += group.length;
+          if (wanted?.('webhook_received', partition.pipelineId) === true) {
+            for (const item of group) {
+              eventSources.add(item.messageId);
+              outboundEvents.push(
+                webhookReceivedEvent({
+                  requestId: item.message.id,
+                  ts: item.message.ts,
+                  pipelineId: item.message.pipelineId,
+                  key: item.message.key,
+                  format: item.message.format,
+                  body: item.body,
+                  objectKey,
+                }),
+              );
+            }
+          }
+          if (wanted?.('batch_landed', partition.pipelineId) === true) {
+            group.forEach((item) => eventSources.add(item.messageId));
+            const times = group.map((item) => item.message.ts);
             outboundEvents.push(
-              webhookReceivedEvent({
-                requestId: item.message.id,
-                ts: item.message.ts,
-                pipelineId: item.message.pipelineId,
-                key: item.message.key,
-                format: item.message.format,
-                body: item.body,
+              batchLandedEvent({
+                pipelineId: partition.pipelineId,
+                dt: partition.dt,
                 objectKey,
+                rows: group.length,
+                firstTs: Math.min(...times),
+                lastTs: Math.max(...times),
               }),
             );
           }
+        } catch (error) {
+          fail(group.map((item) => item.messageId));
+          log.error('lake write failed', { objectKey, rows: group.length, error });
         }
-        if (wanted?.('batch_landed', partition.pipelineId) === true) {
-          items.forEach((item) => eventSources.add(item.messageId));
-          const times = items.map((item) => item.message.ts);
-          outboundEvents.push(
-            batchLandedEvent({
-              pipelineId: partition.pipelineId,
-              dt: partition.dt,
-              objectKey,
-              rows: items.length,
-              firstTs: Math.min(...times),
-              lastTs: Math.max(...times),
-            }),
-          );
-        }
-      } catch (error) {
-        fail(items.map((item) => item.messageId));
-        log.error('lake write failed', { objectKey, rows: items.length, error });
-      }
-    }),
-  );
+      }),
+    );
+  }
 
-  // 6. Quarantine and count the rejected, also per (pipeline, day).
-  await Promise.all(
-    [...groupByPartition(rejected, partitionOfItem).values()].map(async ({ partition, items }) => {
-      const rows: QuarantineRow[] = items.map((item) => ({
-        id: item.message.id,
-        ts: item.message.ts,
-        key: item.message.key,
-        pipelineId: item.message.pipelineId,
-        reason: item.reason,
-        body: item.body,
-      }));
-      const counts: Partial<Record<RejectionReason, number>> = {};
-      for (const row of rows) counts[row.reason] = (counts[row.reason] ?? 0) + 1;
-      const objectKey = quarantineObjectKey(partition, rows.map((row) => row.id));
-      try {
-        await deps.lake.put({ key: objectKey, body: encodeQuarantineRows(rows), contentType: 'application/x-ndjson' });
-        await deps.rejections.add(partition.pipelineId, partition.dt, counts);
-        rejectedCount += items.length;
-        if (wanted?.('webhook_rejected', partition.pipelineId) === true) {
-          items.forEach((item) => eventSources.add(item.messageId));
-          for (const row of rows) {
-            outboundEvents.push(
-              webhookRejectedEvent({ requestId: row.id, ts: row.ts, pipelineId: row.pipelineId, key: row.key, reason: row.reason }),
-            );
-          }
+  const inline: Landing[] = [];
+  const claimChecked: Parsed[] = [];
+  for (const item of accepted) {
+    if (item.message.bodyRef === undefined) inline.push({ ...item, body: item.message.body! });
+    else claimChecked.push(item);
+  }
+  const sized = (
+    await Promise.all(
+      claimChecked.map(async (item) => {
+        try {
+          return { item, bytes: await deps.claims.size(item.message.bodyRef!) };
+        } catch (error) {
+          failed.add(item.messageId);
+          log.error('claim check size read failed', { messageId: item.messageId, requestId: item.message.id, error });
+          return undefined;
         }
-        log.info('rejected webhooks quarantined', { pipelineId: partition.pipelineId, dt: partition.dt, counts });
-      } catch (error) {
-        fail(items.map((item) => item.messageId));
-        log.error('quarantine failed', { objectKey, error });
-      }
-    }),
-  );
+      }),
+    )
+  )
+    .filter((entry) => entry !== undefined)
+    .sort((a, b) => fetchPriority(a.item, b.item));
+  const rounds = planFetchRounds(sized, deps.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES);
+  const reserveMs = deps.roundReserveMs ?? DEFAULT_ROUND_RESERVE_MS;
+  for (let round = 0; round < Math.max(1, rounds.length); round++) {
+    if (round > 0 && context.remainingTimeMs !== undefined && context.remainingTimeMs() < reserveMs) {
+      const handedBack = rounds.slice(round).flat();
+      fail(handedBack.map(({ item }) => item.messageId));
+      log.warn('out of time for another fetch round; claim-checked messages handed back', { messages: handedBack.length });
+      break;
+    }
+    const fetched = await Promise.all(
+      (rounds[round] ?? []).map(async ({ item }): Promise<Landing | undefined> => {
+        try {
+          return { ...item, body: await deps.claims.get(item.message.bodyRef!) };
+        } catch (error) {
+          failed.add(item.messageId);
+          log.error('claim check fetch failed', { messageId: item.messageId, requestId: item.message.id, error });
+          return undefined;
+        }
+      }),
+    );
+    const landing = [...(round === 0 ? inline : []), ...fetched.filter((item) => item !== undefined)];
+    await land(landing.sort((a, b) => a.index - b.index));
+  }
 
-  // 7. Outbound events, after every lake write of the batch.
+  // 6. Outbound events, after every lake write of the batch.
   let eventsFailed = eventsUnknown;
   if (deps.events !== undefined && outboundEvents.length > 0) {
     await deps.events.publish(outboundEvents).catch((error: unknown) => {
@@ -231,15 +278,126 @@ export async function processIngestBatch(records: readonly QueueRecord[], deps: 
     });
   }
   if (eventsFailed) {
-    const atRisk = eventsUnknown ? [...accepted, ...rejected].map((item) => item.messageId) : [...eventSources];
+    const atRisk = eventsUnknown ? accepted.map((item) => item.messageId) : [...eventSources];
     const maxReceiveCount = deps.maxReceiveCount ?? 5;
     const receives = new Map(records.map((record) => [record.messageId, record.receiveCount ?? 1]));
     const lastChance = atRisk.filter((id) => receives.get(id)! >= maxReceiveCount);
-    fail(atRisk.filter((id) => receives.get(id)! < maxReceiveCount));
+    fail(atRisk.filter((id) => receives.get(id)! < maxReceiveCount && !failed.has(id)));
     if (lastChance.length > 0) {
       log.error('outbound events lost: their webhooks landed on their last receive', { messages: lastChance.length });
     }
   }
 
   return { failedMessageIds: [...failed], landed, rejected: rejectedCount, malformed };
+}
+
+/**
+ * Quarantines and counts rejected requests per bucket (an existing pipeline, or `unknown` for all
+ * that do not exist) and day: one object and one counter write per bucket and day, however many
+ * random pipeline ids a batch names. For existing pipelines with a webhook_rejected subscriber, the
+ * counts also go into the pipeline's summary window. Returns how many were quarantined.
+ */
+async function handleRejected(
+  rejected: readonly Rejected[],
+  pipelines: ReadonlyMap<number, PipelineRecord>,
+  wanted: EventWanted | undefined,
+  deps: ProcessDeps,
+  fail: (ids: readonly string[]) => void,
+): Promise<number> {
+  if (rejected.length === 0) return 0;
+  const described = await Promise.all(
+    rejected.map(async (item) => {
+      try {
+        return { item, record: await quarantineRecordOf(item, deps.claims) };
+      } catch (error) {
+        fail([item.messageId]);
+        log.error('claim check prefix read failed', { messageId: item.messageId, requestId: item.message.id, error });
+        return undefined;
+      }
+    }),
+  );
+  const groups = groupByPartition(
+    described.filter((entry) => entry !== undefined),
+    ({ item }): QuarantinePartition => ({
+      pipelineId: rejectionBucketOf(item.message.pipelineId, pipelines.has(item.message.pipelineId)),
+      dt: utcDay(item.message.ts),
+    }),
+  );
+  let quarantined = 0;
+  /** Counted rejections of existing pipelines, for their summaries. */
+  const counted = new Map<number, Rejected[]>();
+  await Promise.all(
+    [...groups.values()].map(async ({ partition, items }) => {
+      const objectKey = quarantineObjectKey(partition, items.map(({ item }) => item.message.id));
+      const counts = countByReason(items.map(({ item }) => item.reason));
+      try {
+        await deps.lake.put({ key: objectKey, body: encodeQuarantineRows(items.map(({ record }) => record)), contentType: 'application/x-ndjson' });
+        await deps.rejections.addDaily(partition.pipelineId, partition.dt, counts);
+        quarantined += items.length;
+        if (typeof partition.pipelineId === 'number') {
+          const list = counted.get(partition.pipelineId) ?? [];
+          counted.set(partition.pipelineId, [...list, ...items.map(({ item }) => item)]);
+        }
+        log.info('rejected webhooks quarantined', { bucket: partition.pipelineId, dt: partition.dt, counts });
+      } catch (error) {
+        fail(items.map(({ item }) => item.messageId));
+        log.error('quarantine failed', { objectKey, error });
+      }
+    }),
+  );
+  if (deps.events !== undefined && wanted !== undefined) {
+    await Promise.all(
+      [...counted].filter(([pipelineId]) => wanted('webhook_rejected', pipelineId)).map(([pipelineId, items]) => summarizeRejections(pipelineId, items, deps)),
+    );
+  }
+  return quarantined;
+}
+
+async function quarantineRecordOf(item: Rejected, claims: ClaimReader): Promise<QuarantineRecord> {
+  const { message } = item;
+  const base = { id: message.id, ts: message.ts, key: message.key, pipelineId: message.pipelineId, reason: item.reason, format: message.format };
+  if (message.bodyRef === undefined) {
+    const body = message.body!;
+    return { ...base, bodyBytes: Buffer.byteLength(body, 'utf8'), bodyPrefix: textPrefix(body, QUARANTINE_BODY_PREFIX_BYTES) };
+  }
+  // One byte more than kept, so the cut can tell whether it splits a character.
+  const head = await claims.head(message.bodyRef, QUARANTINE_BODY_PREFIX_BYTES + 1);
+  return { ...base, bodyBytes: head.bytes, bodyPrefix: utf8Prefix(head.prefix, QUARANTINE_BODY_PREFIX_BYTES), bodyRef: message.bodyRef };
+}
+
+/**
+ * Adds a pipeline's rejections to its current summary window; the first batch to claim the window
+ * queues the summary's read for a little after the window ends (one webhook_rejected per pipeline
+ * and window). A claim whose message cannot be queued is given back, so a later batch of the window
+ * queues it. Best effort: a failure is logged, not retried, since a retry would count the
+ * rejections (already quarantined and counted per day) a second time.
+ */
+async function summarizeRejections(pipelineId: number, items: readonly Rejected[], deps: ProcessDeps): Promise<void> {
+  const clock = deps.clock ?? systemClock;
+  const window = summaryWindowAt(clock.nowMs(), deps.rejectionSummarySeconds ?? REJECTION_SUMMARY_WINDOW_SECONDS);
+  try {
+    await deps.rejections.addToSummary(
+      pipelineId,
+      window,
+      countByReason(items.map((item) => item.reason)),
+      items.slice(0, SUMMARY_SAMPLE_LIMIT).map((item) => item.message.id),
+    );
+    if (await deps.rejections.claimSummary(pipelineId, window)) {
+      try {
+        await deps.events!.scheduleRejectionSummary(pipelineId, window, summaryDelaySeconds(window, clock.nowMs()));
+      } catch (error) {
+        await deps.rejections.releaseSummary(pipelineId, window).catch((releaseError: unknown) => {
+          log.error('could not release a rejection summary claim', { pipelineId, window: window.start, error: releaseError });
+        });
+        throw error;
+      }
+    }
+  } catch (error) {
+    log.error('rejection summary incomplete: the webhook_rejected event of this window may miss these rejections', {
+      pipelineId,
+      window: window.start,
+      rejected: items.length,
+      error,
+    });
+  }
 }

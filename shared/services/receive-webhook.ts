@@ -33,8 +33,9 @@ export async function receiveWebhook(request: InboundHttpRequest, deps: ReceiveD
   const ts = deps.clock.nowMs() / 1000;
   const message: IngestMessage = { v: 1, id, ts, pipelineId, key, tokenSha256: sha256Hex(token), format, body };
   try {
+    // Decided on the final (queue-safe, escaped) text: an escape is up to 3x its character's UTF-8.
     let text = serializeIngestMessage(message);
-    if (Buffer.byteLength(text) > deps.maxMessageBytes) {
+    if (Buffer.byteLength(text, 'utf8') > deps.maxMessageBytes) {
       const bodyRef = { bucket: deps.lakeBucket, key: claimKey(id, ts) };
       await (await deps.claims()).put(bodyRef, body);
       text = serializeIngestMessage({ ...message, body: undefined, bodyRef });

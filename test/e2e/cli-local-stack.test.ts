@@ -60,7 +60,7 @@ describe('hooklake CLI against the local stack', () => {
     const delivered = await eventually(async () => receiver.requests[0], 8_000, 'the webhook_received delivery');
     expect(JSON.parse(delivered.body)).toMatchObject({
       type: 'webhook_received',
-      data: { pipelineId: pipeline.pipeline_id, requestId: second.body.data.__kdd_request_id, body: '{"cart":{"total":7}}' },
+      data: { pipelineId: pipeline.pipeline_id, requestId: second.body.data.__kdd_request_id, body: { cart: { total: 7 } } },
     });
 
     const [count] = await hooklake('query', `select count(*) as n from webhooks where pipeline_id = ${pipeline.pipeline_id}`);

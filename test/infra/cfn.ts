@@ -1,5 +1,5 @@
 // Reading synthesized CloudFormation in infra tests: references rendered the way cdk-nag names
-// them, and the exact (action, resource) pairs a role is allowed.
+// them, and the exact (action, resource, condition) triples a role is allowed.
 import { expect } from 'vitest';
 
 export type Json = any; // CloudFormation template fragments
@@ -15,7 +15,26 @@ export function flatten(value: Json): string {
 
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-/** Every (action, resource) pair the role's attached policies allow, sorted. */
+/**
+ * A statement's Condition block as one line, e.g.
+ * `ForAllValues:StringLike dynamodb:LeadingKeys=REJECTED#*`; operators, keys and values sorted.
+ */
+export function conditionText(condition: Json): string {
+  return Object.keys(condition)
+    .sort()
+    .flatMap((operator) =>
+      Object.keys(condition[operator])
+        .sort()
+        .map((key) => `${operator} ${key}=${asArray(condition[operator][key]).map(flatten).sort().join(',')}`),
+    )
+    .join(' & ');
+}
+
+/**
+ * Every (action, resource[, condition]) triple the role's attached policies allow, sorted:
+ * `dynamodb:UpdateItem <Table.Arn> if ForAllValues:StringLike dynamodb:LeadingKeys=REJECTED#*`.
+ * Only Allow statements exist; a condition is part of the permission, so dropping one shows.
+ */
 export function permissionsOf(resources: Record<string, Json>, roleLogicalId: string): string[] {
   const pairs: string[] = [];
   for (const resource of Object.values(resources)) {
@@ -23,9 +42,11 @@ export function permissionsOf(resources: Record<string, Json>, roleLogicalId: st
     if (!resource.Properties.Roles.some((role: Json) => role.Ref === roleLogicalId)) continue;
     for (const statement of resource.Properties.PolicyDocument.Statement) {
       expect(statement.Effect).toBe('Allow');
-      expect(statement.Condition).toBeUndefined();
+      expect(statement.NotAction).toBeUndefined();
+      expect(statement.NotResource).toBeUndefined();
+      const condition = statement.Condition === undefined ? '' : ` if ${conditionText(statement.Condition)}`;
       for (const action of asArray(statement.Action)) {
-        for (const target of asArray(statement.Resource)) pairs.push(`${action} ${flatten(target)}`);
+        for (const target of asArray(statement.Resource)) pairs.push(`${action} ${flatten(target)}${condition}`);
       }
     }
   }

@@ -1,5 +1,5 @@
 // The outbound half of HooklakeStack: events queue and DLQ, alarms, fan-out function and its event
-// source, signing-secrets key, events/ lifecycle, environment, grants and outputs. One unbundled
+// source, signing-secrets key, environment, who may use the key and the queue, and outputs. One unbundled
 // synth for the file (stack.test.ts bundles and loads every handler, the fan-out included); a
 // second, unbundled one for non-default context values.
 import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
@@ -33,8 +33,6 @@ beforeAll(() => {
 
 const eventsQueue = () => `<${id(stack.outbound.queue)}.Arn>`;
 const secretsKey = () => `<${id(stack.outbound.secretsKey)}.Arn>`;
-const table = () => `<${id(stack.stateTable.table)}.Arn>`;
-const lake = () => `<${id(stack.lake.bucket)}.Arn>`;
 const CONSUME = ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'];
 
 describe('events queue', () => {
@@ -130,7 +128,6 @@ describe('fan-out function', () => {
     expect(resources[id(stack.fanout.fn)].Properties.Environment.Variables).toEqual({
       [ENV.eventsQueueUrl]: { Ref: id(stack.outbound.queue) },
       [ENV.tableName]: { Ref: id(stack.stateTable.table) },
-      [ENV.lakeBucket]: { Ref: id(stack.lake.bucket) },
       [ENV.secretsKmsKeyId]: { 'Fn::GetAtt': [id(stack.outbound.secretsKey), 'Arn'] },
       [ENV.deliveryTimeoutMs]: '5000',
       [ENV.deliveryRetentionDays]: '30',
@@ -183,19 +180,8 @@ describe('signing secrets key', () => {
   });
 });
 
-describe('lake bucket', () => {
-  it('expires events/ after the delivery retention (30 days) and keeps the other rules', () => {
-    const rules = resources[id(stack.lake.bucket)].Properties.LifecycleConfiguration.Rules;
-    expect(rules).toEqual(
-      expect.arrayContaining([
-        { Id: 'expire-events', Prefix: 'events/', ExpirationInDays: 30, Status: 'Enabled' },
-        expect.objectContaining({ Prefix: 'quarantine/', ExpirationInDays: 7 }),
-        expect.objectContaining({ Prefix: 'claims/', ExpirationInDays: 7 }),
-      ]),
-    );
-  });
-
-  it('the table still expires items on expiresAt (delivery log TTL)', () => {
+describe('state table', () => {
+  it('expires items on expiresAt (delivery log and event TTL)', () => {
     expect(resources[id(stack.stateTable.table)].Properties.TimeToLiveSpecification).toEqual({
       AttributeName: 'expiresAt',
       Enabled: true,
@@ -203,72 +189,36 @@ describe('lake bucket', () => {
   });
 });
 
-describe('IAM for the outbound half (exact actions)', () => {
-  const logWrites = (fn: HooklakeFunction) => [
-    `logs:CreateLogStream <${id(fn.logGroup)}.Arn>`,
-    `logs:PutLogEvents <${id(fn.logGroup)}.Arn>`,
-  ];
-
-  it('fanout: consume and re-enqueue on the events queue, table items, decrypt secrets, events/ payloads, nothing else', () => {
-    expect(permissionsOf(stack.fanout)).toEqual(
+describe('IAM for the outbound half', () => {
+  // Each role's exact list: stack.test.ts ("IAM: each role allows exactly what its code calls").
+  it('only the fan-out and the api use the secrets key, only the api encrypts, always under a subscription context', () => {
+    const roles = [stack.receiver, stack.processor, stack.api, stack.fanout];
+    const keyGrants = roles.flatMap((fn) =>
+      permissionsOf(fn)
+        .filter((p) => p.includes(secretsKey()))
+        .map((p) => `${fn.node.id} ${p}`),
+    );
+    const context = 'if StringLike kms:EncryptionContext:subscriptionId=sub_*';
+    expect(keyGrants.sort()).toEqual(
       [
-        ...logWrites(stack.fanout),
-        ...CONSUME.map((action) => `sqs:${action} ${eventsQueue()}`),
-        `sqs:SendMessage ${eventsQueue()}`,
-        ...['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchGetItem', 'BatchWriteItem'].map(
-          (action) => `dynamodb:${action} ${table()}`,
-        ),
-        `kms:Decrypt ${secretsKey()}`,
-        `s3:GetObject ${lake()}/events/*`,
-        `s3:PutObject ${lake()}/events/*`,
+        `Fanout kms:Decrypt ${secretsKey()} ${context}`,
+        `ManagementApi kms:Decrypt ${secretsKey()} ${context}`,
+        `ManagementApi kms:Encrypt ${secretsKey()} ${context}`,
       ].sort(),
     );
   });
 
-  it('fanout can decrypt but not encrypt secrets, and cannot delete items or reach the ingest side', () => {
-    const permissions = permissionsOf(stack.fanout);
-    expect(permissions).toContain(`kms:Decrypt ${secretsKey()}`);
-    expect(permissions.some((p) => p.startsWith('kms:Encrypt') || p.startsWith('kms:GenerateDataKey'))).toBe(false);
-    expect(permissions.some((p) => p.startsWith('dynamodb:DeleteItem') || p.startsWith('dynamodb:Scan'))).toBe(false);
-    expect(permissions.some((p) => p.includes(`<${id(stack.ingest.queue)}.Arn>`))).toBe(false);
-    expect(permissions.some((p) => /\/(claims|webhooks|quarantine)\//.test(p))).toBe(false);
-  });
-
-  it('api: publish to the events queue, encrypt and decrypt secrets, write events/ payloads', () => {
-    const permissions = permissionsOf(stack.api);
-    expect(permissions).toEqual(
-      expect.arrayContaining([
-        `sqs:SendMessage ${eventsQueue()}`,
-        `kms:Encrypt ${secretsKey()}`,
-        `kms:Decrypt ${secretsKey()}`,
-        `s3:PutObject ${lake()}/events/*`,
-      ]),
-    );
-    // Publishing only: the fan-out alone consumes the events queue.
-    expect(permissions.filter((p) => p.startsWith('sqs:'))).toEqual([`sqs:SendMessage ${eventsQueue()}`]);
-    expect(permissions.filter((p) => p.startsWith('kms:'))).toEqual([`kms:Decrypt ${secretsKey()}`, `kms:Encrypt ${secretsKey()}`]);
-    expect(permissions.filter((p) => p.startsWith('s3:PutObject'))).toEqual([`s3:PutObject ${lake()}/events/*`]);
-  });
-
-  it('processor: publish built-in events to the events queue and Query subscriptions; no secrets, no events/', () => {
-    const permissions = permissionsOf(stack.processor);
-    expect(permissions).toEqual(expect.arrayContaining([`sqs:SendMessage ${eventsQueue()}`, `dynamodb:Query ${table()}`]));
-    expect(permissions.filter((p) => p.includes(eventsQueue()))).toEqual([`sqs:SendMessage ${eventsQueue()}`]);
-    expect(permissions.some((p) => p.startsWith('kms:') || p.includes('/events/'))).toBe(false);
-  });
-
-  it('receiver: still no DynamoDB, no events queue, no secrets key, no events/', () => {
-    const permissions = permissionsOf(stack.receiver);
-    expect(permissions.some((p) => p.startsWith('dynamodb:'))).toBe(false);
-    expect(permissions.some((p) => p.includes(eventsQueue()) || p.startsWith('kms:') || p.includes('/events/'))).toBe(false);
-  });
-
-  it('only the fan-out and the api touch the secrets key, and only the api encrypts', () => {
+  it('only the fan-out consumes the events queue; the api and the processor only publish to it', () => {
     const roles = [stack.receiver, stack.processor, stack.api, stack.fanout];
-    const keyUsers = roles.filter((fn) => permissionsOf(fn).some((p) => p.endsWith(secretsKey())));
-    expect(keyUsers.map((fn) => fn.node.id).sort()).toEqual(['Fanout', 'ManagementApi']);
-    const encrypters = roles.filter((fn) => permissionsOf(fn).includes(`kms:Encrypt ${secretsKey()}`));
-    expect(encrypters.map((fn) => fn.node.id)).toEqual(['ManagementApi']);
+    const queueGrants = Object.fromEntries(
+      roles.map((fn) => [fn.node.id, permissionsOf(fn).filter((p) => p.includes(eventsQueue())).map((p) => p.split(' ')[0])]),
+    );
+    expect(queueGrants).toEqual({
+      Receiver: [],
+      Processor: ['sqs:SendMessage'],
+      ManagementApi: ['sqs:SendMessage'],
+      Fanout: [...CONSUME.map((action) => `sqs:${action}`), 'sqs:SendMessage'].sort(),
+    });
   });
 });
 
@@ -301,7 +251,7 @@ describe('outbound configuration', () => {
     expect(build({ deliveryRetentionDays: 7 })).toThrow(/deliveryRetentionDays.*14/);
   });
 
-  it('applies non-default timeout, retention and private targets to both functions and the lifecycle', () => {
+  it('applies non-default timeout, retention and private targets to both functions', () => {
     const other = new App({ context: { ...cdkJsonContext(), ...NO_BUNDLING } });
     const custom = new HooklakeStack(other, 'Custom', { deliveryTimeoutMs: 2500, deliveryRetentionDays: 60, allowPrivateTargets: true });
     const t = Template.fromStack(custom).toJSON().Resources;
@@ -313,7 +263,5 @@ describe('outbound configuration', () => {
       [ENV.allowPrivateTargets]: '1',
     });
     expect(envOf(custom.api)).toMatchObject({ [ENV.deliveryTimeoutMs]: '2500', [ENV.allowPrivateTargets]: '1' });
-    const rules = t[custom.getLogicalId(custom.lake.bucket.node.defaultChild as CfnElement)].Properties.LifecycleConfiguration.Rules;
-    expect(rules).toContainEqual({ Id: 'expire-events', Prefix: 'events/', ExpirationInDays: 60, Status: 'Enabled' });
   });
 });

@@ -9,8 +9,19 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
-import { HooklakeStack, propsFromContext } from '../../infra/stack.ts';
+import {
+  CONTEXT_KEYS,
+  DEFAULTS,
+  HooklakeStack,
+  PROCESSOR_READ_PARTITIONS,
+  PROCESSOR_WRITE_PARTITIONS,
+  SUBSCRIPTION_ID_PATTERN,
+  propsFromContext,
+} from '../../infra/stack.ts';
+import { subscriptionKey } from '../../shared/adapters/outbound-store.ts';
+import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/table-items.ts';
 import { ENV } from '../../shared/config.ts';
+import { SUBSCRIPTION_ID } from '../../shared/domain/outbound-api.ts';
 import {
   asArray,
   flatten,
@@ -76,6 +87,13 @@ describe('lambda functions', () => {
       [ENV.deliveryRetentionDays]: '30',
     });
     // The fan-out's environment: outbound.test.ts.
+  });
+
+  it('reserves 10 concurrent executions for the api function only', () => {
+    expect(resources[id(stack.api.fn)].Properties.ReservedConcurrentExecutions).toBe(10);
+    for (const fn of [stack.receiver, stack.processor, stack.fanout]) {
+      expect(resources[id(fn.fn)].Properties.ReservedConcurrentExecutions, fn.node.id).toBeUndefined();
+    }
   });
 
   it('logs each function to its own log group with a retention', () => {
@@ -152,7 +170,7 @@ describe('ingest queue', () => {
     expect(resources[id(stack.ingest.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
   });
 
-  it('feeds the processor in batches of 100 with partial batch failures', () => {
+  it('feeds the processor in batches of 100 with partial batch failures, at most 10 invocations at once', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2); // ingest -> processor, events -> fanout
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [id(stack.ingest.queue), 'Arn'] },
@@ -160,7 +178,11 @@ describe('ingest queue', () => {
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
+    // The cap is the event source's, not a reservation: a reservation would throttle invocations
+    // whose batches then return to the queue and count towards the DLQ.
+    expect(resources[id(stack.processor.fn)].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('alarms on any message in the DLQ and on an old oldest message', () => {
@@ -239,10 +261,9 @@ describe('lake bucket', () => {
         expect.objectContaining({ Prefix: 'claims/', ExpirationInDays: 7, Status: 'Enabled' }),
       ]),
     );
-    // The lake itself (webhooks/) never expires; events/ follows the delivery retention (outbound.test.ts).
+    // The lake itself (webhooks/) never expires; nothing else is kept in the bucket.
     expect(rules.filter((rule: Json) => rule.ExpirationInDays !== undefined).map((rule: Json) => rule.Prefix).sort()).toEqual([
       'claims/',
-      'events/',
       'quarantine/',
     ]);
     expect(lake.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: id(stack.lake.accessLogsBucket) });
@@ -331,75 +352,120 @@ describe('HTTP API', () => {
     });
   });
 
-  it('throttles the $default stage and writes access logs without query strings', () => {
-    const [, stage] = resourcesOfType('AWS::ApiGatewayV2::Stage')[0]!;
-    expect(stage.Properties).toMatchObject({
-      StageName: '$default',
-      AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+  it('throttles the ingest route and the management API separately (500/1000 and 50/100 req/s), after both routes exist', () => {
+    const stages = resourcesOfType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    const [, stage] = stages[0]!;
+    expect(stage.Properties.StageName).toBe('$default');
+    expect(stage.Properties.RouteSettings).toEqual({
+      'ANY /': { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      'ANY /v4/{proxy+}': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
+    // A route added later without settings of its own gets the stricter (management) limits.
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    // CloudFormation refuses route settings that name a route it has not created yet.
+    const routeIds = resourcesOfType('AWS::ApiGatewayV2::Route').map(([routeId]) => routeId);
+    expect(routeIds).toHaveLength(2);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('writes access logs without query strings', () => {
+    const [, stage] = resourcesOfType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect(stage.Properties.AutoDeploy).toBe(true);
     const format: string = stage.Properties.AccessLogSettings.Format;
     expect(JSON.parse(format)).toHaveProperty('requestId', '$context.requestId');
     expect(format).not.toMatch(/querystring|rawQueryString|requestOverride|\$input/i);
   });
 });
 
-describe('IAM (exact, no wildcard actions)', () => {
+describe('IAM: each role allows exactly what its code calls', () => {
+  // The calls behind each list: functions/<name>/app.ts and the adapters it builds (the
+  // DynamoDB, S3, SQS and KMS commands they send). An extra grant, a missing condition or a
+  // grant to code that does not exist fails these. SendMessageBatch needs sqs:SendMessage.
   const roleId = (fn: HooklakeFunction) => id(fn.role);
   const logWrites = (fn: HooklakeFunction) => [
     `logs:CreateLogStream <${id(fn.logGroup)}.Arn>`,
     `logs:PutLogEvents <${id(fn.logGroup)}.Arn>`,
   ];
+  /** What the SQS event source (CDK's SqsEventSource) grants its function on the queue. */
+  const consume = (queueArn: string) =>
+    ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
+      (action) => `sqs:${action} ${queueArn}`,
+    );
   const lake = () => `<${id(stack.lake.bucket)}.Arn>`;
   const table = () => `<${id(stack.stateTable.table)}.Arn>`;
-  const queue = () => `<${id(stack.ingest.queue)}.Arn>`;
+  const ingestQueue = () => `<${id(stack.ingest.queue)}.Arn>`;
+  const eventsQueue = () => `<${id(stack.outbound.queue)}.Arn>`;
+  const secretsKey = () => `<${id(stack.outbound.secretsKey)}.Arn>`;
+  const SUBSCRIPTION_CONTEXT = 'if StringLike kms:EncryptionContext:subscriptionId=sub_*';
+  /** IAM StringLike: `*` any run of characters, `?` one, everything else literal. */
+  const likePattern = (like: string) =>
+    new RegExp(`^${like.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 
-  it('receiver: SendMessage to the ingest queue, PutObject under claims/, nothing else', () => {
-    const permissions = permissionsOf(roleId(stack.receiver));
-    expect(permissions).toEqual(
-      [...logWrites(stack.receiver), `sqs:SendMessage ${queue()}`, `s3:PutObject ${lake()}/claims/*`].sort(),
+  it('receiver: SendMessage to the ingest queue and PutObject under claims/, nothing else', () => {
+    expect(permissionsOf(roleId(stack.receiver))).toEqual(
+      [...logWrites(stack.receiver), `sqs:SendMessage ${ingestQueue()}`, `s3:PutObject ${lake()}/claims/*`].sort(),
     );
-    expect(permissions.some((p) => p.startsWith('s3:GetObject'))).toBe(false);
-    expect(permissions.some((p) => p.startsWith('dynamodb:'))).toBe(false);
   });
 
-  it('processor: consume the queue, read claims, write webhooks/ and quarantine/, read tokens, bump counters, publish events', () => {
+  it('processor: consume ingest, read claims/, write webhooks/ and quarantine/, read TOKEN/PIPELINE/SUB items, update only REJECTED# items, publish events', () => {
     expect(permissionsOf(roleId(stack.processor))).toEqual(
       [
         ...logWrites(stack.processor),
-        ...['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map(
-          (action) => `sqs:${action} ${queue()}`,
-        ),
+        ...consume(ingestQueue()),
         `s3:GetObject ${lake()}/claims/*`,
         `s3:PutObject ${lake()}/webhooks/*`,
         `s3:PutObject ${lake()}/quarantine/*`,
-        `dynamodb:BatchGetItem ${table()}`,
-        `dynamodb:GetItem ${table()}`,
-        `dynamodb:Query ${table()}`,
-        `dynamodb:UpdateItem ${table()}`,
-        `sqs:SendMessage <${id(stack.outbound.queue)}.Arn>`,
+        `dynamodb:BatchGetItem ${table()} if ForAllValues:StringEquals dynamodb:LeadingKeys=PIPELINE,SUB,TOKEN`,
+        `dynamodb:Query ${table()} if ForAllValues:StringEquals dynamodb:LeadingKeys=PIPELINE,SUB,TOKEN`,
+        `dynamodb:UpdateItem ${table()} if ForAllValues:StringLike dynamodb:LeadingKeys=REJECTED#*`,
+        `sqs:SendMessage ${eventsQueue()}`,
       ].sort(),
     );
   });
 
-  it('api: table read/write, read-only lake except events/, publish events, secrets key; no ingest queue, no claims', () => {
-    const permissions = permissionsOf(roleId(stack.api));
-    expect(permissions).toEqual(
+  it('api: table items, publish to the events queue, encrypt and decrypt under a subscription context; no S3 at all', () => {
+    expect(permissionsOf(roleId(stack.api))).toEqual(
       [
         ...logWrites(stack.api),
-        ...['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'ConditionCheckItem'].map(
-          (action) => `dynamodb:${action} ${table()}`,
-        ),
-        `s3:ListBucket ${lake()}`,
-        `s3:GetObject ${lake()}/quarantine/*`,
-        `s3:GetObject ${lake()}/webhooks/*`,
-        `s3:PutObject ${lake()}/events/*`,
-        `sqs:SendMessage <${id(stack.outbound.queue)}.Arn>`,
-        `kms:Encrypt <${id(stack.outbound.secretsKey)}.Arn>`,
-        `kms:Decrypt <${id(stack.outbound.secretsKey)}.Arn>`,
+        ...['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'].map((action) => `dynamodb:${action} ${table()}`),
+        `sqs:SendMessage ${eventsQueue()}`,
+        `kms:Encrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
+        `kms:Decrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
       ].sort(),
     );
-    expect(permissions.some((p) => p.startsWith('s3:Delete') || p.includes(queue()) || p.includes('/claims/'))).toBe(false);
+  });
+
+  it('fanout: consume and re-enqueue on the events queue, read and put table items, decrypt under a subscription context; no S3 at all', () => {
+    expect(permissionsOf(roleId(stack.fanout))).toEqual(
+      [
+        ...logWrites(stack.fanout),
+        ...consume(eventsQueue()),
+        `sqs:SendMessage ${eventsQueue()}`,
+        ...['GetItem', 'BatchGetItem', 'Query', 'PutItem'].map((action) => `dynamodb:${action} ${table()}`),
+        `kms:Decrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
+      ].sort(),
+    );
+  });
+
+  it("the processor's key conditions cover exactly the partitions its adapters read and write", () => {
+    // Reads: dynamoCredentialDirectory (TOKEN, PIPELINE) and the subscription list (SUB).
+    expect([...PROCESSOR_READ_PARTITIONS].sort()).toEqual(
+      [tokenKey('k').pk.S, pipelineKey(1).pk.S, subscriptionKey('sub_x').pk.S].sort(),
+    );
+    // Writes: dynamoRejectionCounter's items, whatever the pipeline.
+    const pattern = likePattern(PROCESSOR_WRITE_PARTITIONS);
+    for (const pipelineId of [1, 42, 123_456_789]) expect(rejectionCountsKey(pipelineId, '2026-11-20').pk.S).toMatch(pattern);
+    expect(TOKEN_PK).not.toMatch(pattern);
+  });
+
+  it("the KMS condition's pattern matches every subscription id the API accepts", () => {
+    const pattern = likePattern(SUBSCRIPTION_ID_PATTERN);
+    for (const id of ['sub_0123456789abcdef0123', 'sub_ABCdef12']) {
+      expect(id).toMatch(SUBSCRIPTION_ID);
+      expect(id).toMatch(pattern);
+    }
+    expect(SUBSCRIPTION_ID.source.startsWith('^sub_')).toBe(true);
   });
 
   it('no policy anywhere has a wildcard action or Resource "*", and no role has managed policies', () => {
@@ -469,5 +535,67 @@ describe('configuration', () => {
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'quarantine/', ExpirationInDays: 3 })]) },
     });
     t.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'hooklake_test' } });
+  });
+  it('cdk.json carries the throttle and concurrency defaults under their context keys', () => {
+    const context = cdkJsonContext();
+    const knobs = [
+      'ingestThrottleRateLimit',
+      'ingestThrottleBurstLimit',
+      'managementThrottleRateLimit',
+      'managementThrottleBurstLimit',
+      'apiReservedConcurrency',
+      'processorMaxConcurrency',
+    ] as const;
+    expect(Object.fromEntries(knobs.map((knob) => [CONTEXT_KEYS[knob], context[CONTEXT_KEYS[knob]]]))).toEqual({
+      'hooklake:ingestThrottleRateLimit': 500,
+      'hooklake:ingestThrottleBurstLimit': 1000,
+      'hooklake:managementThrottleRateLimit': 50,
+      'hooklake:managementThrottleBurstLimit': 100,
+      'hooklake:apiReservedConcurrency': 10,
+      'hooklake:processorMaxConcurrency': 10,
+    });
+    for (const knob of knobs) expect(context[CONTEXT_KEYS[knob]], knob).toBe(DEFAULTS[knob]);
+  });
+
+  it('applies throttle and concurrency context values, and 0 reserves no concurrency for the api', () => {
+    const other = new App({
+      context: {
+        ...cdkJsonContext(),
+        'aws:cdk:bundling-stacks': [],
+        'hooklake:ingestThrottleRateLimit': '2000',
+        'hooklake:ingestThrottleBurstLimit': '4000',
+        'hooklake:managementThrottleRateLimit': '5',
+        'hooklake:managementThrottleBurstLimit': '10',
+        'hooklake:apiReservedConcurrency': '0',
+        'hooklake:processorMaxConcurrency': '50',
+      },
+    });
+    const custom = new HooklakeStack(other, 'Custom', propsFromContext(other.node));
+    const t = Template.fromStack(custom).toJSON().Resources;
+    const logicalId = (construct: IConstruct) => custom.getLogicalId(construct.node.defaultChild as CfnElement);
+    const [stage] = Object.values(t).filter((r: Json) => r.Type === 'AWS::ApiGatewayV2::Stage') as Json[];
+    expect(stage.Properties.RouteSettings).toEqual({
+      'ANY /': { ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 },
+      'ANY /v4/{proxy+}': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+    expect(t[logicalId(custom.api.fn)].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const processorSource = Object.values(t).find(
+      (r: Json) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === logicalId(custom.processor.fn),
+    ) as Json;
+    expect(processorSource.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
+  });
+
+  it('refuses throttle and concurrency values AWS would reject, and the renamed throttle keys', () => {
+    const build = (props: object) => () => new HooklakeStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
+    expect(build({ processorMaxConcurrency: 1 })).toThrow(/processorMaxConcurrency/);
+    expect(build({ processorMaxConcurrency: 1001 })).toThrow(/processorMaxConcurrency/);
+    expect(build({ apiReservedConcurrency: -1 })).toThrow(/apiReservedConcurrency/);
+    expect(build({ managementThrottleRateLimit: 0 })).toThrow(/managementThrottleRateLimit/);
+    expect(() => propsFromContext(new App({ context: { 'hooklake:processorMaxConcurrency': 'many' } }).node)).toThrow(
+      /processorMaxConcurrency/,
+    );
+    expect(() => propsFromContext(new App({ context: { 'hooklake:throttleRateLimit': 100 } }).node)).toThrow(
+      /renamed to hooklake:ingestThrottleRateLimit/,
+    );
   });
 });

@@ -1,5 +1,6 @@
-// Outages between the processor and S3 / DynamoDB, and a poison message: nothing valid is lost,
-// nothing is duplicated in the deduplicated view, and the poison message ends in the DLQ.
+// Outages between the processor and S3 / DynamoDB, and a poison message: nothing valid is lost
+// (every request is in webhooks_raw at least once: SQS and the retries are at-least-once), the
+// deduplicated view holds each exactly once, and the poison message ends in the DLQ.
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators } from '../../infra/local/emulators.ts';
@@ -14,11 +15,13 @@ let sqs: SQSClient;
 beforeAll(async () => {
   // Proxies need the emulator ports before the stack starts, so reserve them via a probe start.
   const probe = await startEmulators();
-  const { sqs: sqsEndpoint, dynamodb } = probe.endpoints;
+  const { sqs: sqsEndpoint, s3: s3Endpoint, dynamodb } = probe.endpoints;
   await probe.stop();
+  // fauxqs serves SQS and S3 on one port: reserving the SQS port places the stack's S3 there too.
   const sqsPort = Number(new URL(sqsEndpoint).port);
+  expect(Number(new URL(s3Endpoint).port)).toBe(sqsPort);
   const dynamodbPort = Number(new URL(dynamodb).port);
-  s3Proxy = await startToggleProxy(sqsEndpoint);
+  s3Proxy = await startToggleProxy(s3Endpoint);
   dynamoProxy = await startToggleProxy(dynamodb);
   stack = await startTestStack({
     sqsPort,
@@ -45,7 +48,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('faults', () => {
-  it('S3 down, DynamoDB down and a poison message: every valid request lands exactly once', async () => {
+  it('S3 down, DynamoDB down and a poison message: every valid request lands at least once, once in the deduplicated view; the poison message reaches the DLQ', async () => {
     const pipelineId = await stack.createPipeline('faults');
     const { key, token } = await stack.createToken();
     const url = stack.webhookUrl(pipelineId, key, token);
@@ -90,6 +93,9 @@ describe('faults', () => {
     const ids = landed.map((row) => row.id as string);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.sort()).toEqual([...sentIds].sort());
+    // Every stored row is one of the requests sent (a retry may have stored one twice).
+    const raw = await stack.query(`select distinct __kdd_request_id as id from webhooks_raw where pipeline_id = ${pipelineId}`);
+    expect(raw.map((row) => row.id as string).sort()).toEqual([...sentIds].sort());
 
     // The poison message needs maxReceiveCount receives; with a 1 s visibility timeout that is ~8 s.
     const dead = await eventually(

@@ -101,7 +101,7 @@ describe('formats', () => {
 });
 
 describe('built-in events from the processor', () => {
-  it('webhook_received carries the body that landed in the lake; batch_landed names the object', async () => {
+  it('webhook_received carries the body that landed in the lake as its JSON value; batch_landed names the object', async () => {
     const pipelineId = await stack.createPipeline('outbound');
     const { key, token } = await stack.createToken();
     const { secret } = await outbound.createSubscription({
@@ -121,8 +121,9 @@ describe('built-in events from the processor', () => {
     expect(received.id).toBe(`evt_recv_${requestId}`);
     expect(received.data).toMatchObject({ pipelineId, requestId, requesterKey: key, format: 'json' });
     const [row] = await stack.query(`select __kdd_request_body as body from webhooks where __kdd_request_id = '${requestId}'`);
-    expect(received.data.body).toBe(row!.body);
-    expect(received.data.body).toBe(body);
+    expect(row!.body).toBe(body);
+    expect(received.data.body).toEqual(JSON.parse(body));
+    expect(got.find((r) => r.body.includes('"type":"webhook_received"'))!.body).toContain(`"body":${body},`);
     expect(landed.data).toMatchObject({ pipelineId, objectKey: received.data.objectKey, rows: 1 });
     expect(JSON.stringify(envelopes)).not.toContain(token);
   });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BracketDecodeError, decodeBracketParams, splitBracketName } from '../../shared/domain/bracket-params.ts';
+import {
+  BracketDecodeError,
+  DEFAULT_BRACKET_LIMITS,
+  decodeBracketParams,
+  formPairs,
+  splitBracketName,
+} from '../../shared/domain/bracket-params.ts';
 
 describe('splitBracketName', () => {
   it.each([
@@ -69,5 +75,45 @@ describe('decodeBracketParams', () => {
         for (const name of names) expect(decoded[name]).toBe(value);
       }),
     );
+  });
+});
+
+describe('formPairs', () => {
+  it.each([
+    'a=1&b=2',
+    'a&a&&a=',
+    '?a=1&?b=2',
+    '&&',
+    'x=%zz&y=%E2%9C%93&z=%FF+%20+',
+    'a+b=c+d&%3D=%26',
+    '=v&k==v=',
+  ])('parses %j exactly as URLSearchParams does', (text) => {
+    expect([...formPairs(text)]).toEqual([...new URLSearchParams(text)]);
+  });
+
+  it('property: the same pairs as URLSearchParams for any text', () => {
+    const piece = fc.constantFrom('a', '=', '&', '+', '%', '%2', '%41', '%E2%9C%93', '%FF', '?', ' ', 'é', '😀', '\uFFFD');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.array(piece).map((parts) => parts.join(''))), (text) => {
+        expect([...formPairs(text)]).toEqual([...new URLSearchParams(text)]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a 6 MB flood of a&a&a… is refused after the limit + 1 pairs, in well under 100 ms', () => {
+    const flood = 'a&'.repeat(3_000_000);
+    let touched = 0;
+    function* counted(pairs: Iterable<[string, string]>) {
+      for (const pair of pairs) {
+        touched++;
+        yield pair;
+      }
+    }
+    const started = performance.now();
+    expect(() => decodeBracketParams(counted(formPairs(flood)))).toThrow(BracketDecodeError);
+    const elapsedMs = performance.now() - started;
+    expect(touched).toBe(DEFAULT_BRACKET_LIMITS.maxParameters + 1);
+    expect(elapsedMs).toBeLessThan(100);
   });
 });

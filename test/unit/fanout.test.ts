@@ -181,7 +181,7 @@ describe('fan-out of one event', () => {
       { messageId: 'bad-job-id', body: '{"v":1,"kind":"delivery","deliveryId":"x","subscriptionId":"sub_a","eventId":"e","dueAt":0,"seq":0}' },
     ];
     // An event no subscription lists is well-formed: acknowledged, no attempt.
-    const unmatched = { messageId: 'unmatched', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, data: {} } }) };
+    const unmatched = { messageId: 'unmatched', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, dataJson: '{}' } }) };
     const first = await t.fanout.handleBatch([...malformed, unmatched, { messageId: 'good', body: good.body }].map((m) => ({ ...m, receiveCount: 1 })));
     expect(first.failedMessageIds.sort()).toEqual(['bad-job-id', 'bad-json', 'bad-shape']);
     expect(t.sent).toHaveLength(1);

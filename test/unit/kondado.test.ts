@@ -168,6 +168,28 @@ describe('interpretInbound: bodies', () => {
     expect(errorOf(post(valid, 'a=1&a[b]=2', 'application/x-www-form-urlencoded'))).toBe('INVALID_BODY');
   });
 
+  it('a 6 MB form flood (a&a&a…) is INVALID_BODY in well under 100 ms', () => {
+    // (Decoding 6 MB of UTF-8 alone takes ~20 ms here; materialising every pair took ~2 s.)
+    const request = post(valid, 'a&'.repeat(2_999_000), 'application/x-www-form-urlencoded');
+    expect(request.body!.byteLength).toBeGreaterThan(5_990_000);
+    const started = performance.now();
+    expect(interpretInbound(request, 6_000_000)).toEqual({ ok: false, error: 'INVALID_BODY' });
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it('a form of exactly 1,000 parameters is stored; 1,001 is INVALID_BODY', () => {
+    const form = (count: number) => Array.from({ length: count }, (_, i) => `p${i}=v`).join('&');
+    const decision = interpretInbound(post(valid, form(1000), 'application/x-www-form-urlencoded'), LIMIT);
+    expect(decision.ok && Object.keys(JSON.parse(decision.request.body))).toHaveLength(1000);
+    expect(errorOf(post(valid, form(1001), 'application/x-www-form-urlencoded'))).toBe('INVALID_BODY');
+  });
+
+  it('GET: more than 1,000 data parameters is INVALID_BODY, even with the token after them', () => {
+    const data = Array.from({ length: 1001 }, (_, i) => `p${i}=v`).join('&');
+    expect(errorOf({ method: 'GET', rawQueryString: `pipeline_id=835212&key=${KEY}&${data}&token=${TOKEN}` })).toBe('INVALID_BODY');
+    expect(errorOf({ method: 'GET', rawQueryString: `pipeline_id=835212&key=${KEY}&${data}` })).toBe('MISSING_PARAMETER: token');
+  });
+
   it('Kudosity GET: the extra query parameters become the stored JSON object', () => {
     const query =
       `${valid}&type=add&list_id=6945740&mobile=61438333061&firstname=Brad&datetime_entry=2022-11-30%2022%3A53%3A19` +

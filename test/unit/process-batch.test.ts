@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
 import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
 import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
-import type { CredentialDirectory, LakeObject } from '../../shared/ports/ingest.ts';
+import type { BodyRef } from '../../shared/domain/ingest-message.ts';
+import type { ClaimReader, CredentialDirectory, LakeObject } from '../../shared/ports/ingest.ts';
 import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
 import type { OutboundEvent } from '../../shared/domain/outbound/queue-messages.ts';
 import type { EventSink } from '../../shared/services/outbound-events.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
+import { memoryRejections } from '../support/memory-rejections.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';
 const token: TokenRecord = { key: KEY, name: 't', tokenSha256: sha256Hex('good'), createdAt: '' };
@@ -23,9 +25,31 @@ function message(overrides: Partial<IngestMessage> = {}): { messageId: string; b
   return { messageId: `m${counter}`, body: serializeIngestMessage(m) };
 }
 
-function fakeDeps() {
+/** Claim-checked bodies by key, with every read recorded. */
+function fakeClaims(bodies: Record<string, string> = {}) {
+  const reads: string[] = [];
+  const body = (ref: BodyRef) => bodies[ref.key] ?? '{"claimed":true}';
+  const claims: ClaimReader = {
+    async get(ref) {
+      reads.push(`get ${ref.key}`);
+      return body(ref);
+    },
+    async size(ref) {
+      reads.push(`size ${ref.key}`);
+      return Buffer.byteLength(body(ref));
+    },
+    async head(ref, maxBytes) {
+      reads.push(`head ${ref.key}`);
+      const bytes = Buffer.from(body(ref));
+      return { prefix: new Uint8Array(bytes.subarray(0, maxBytes)), bytes: bytes.length };
+    },
+  };
+  return { claims, reads };
+}
+
+function fakeDeps(bodies: Record<string, string> = {}) {
   const objects = new Map<string, LakeObject>();
-  const counts: { pipelineId: number; dt: string; counts: object }[] = [];
+  const rejections = memoryRejections();
   let lookups = 0;
   const directory: CredentialDirectory = {
     async lookup(keys, ids) {
@@ -36,18 +60,23 @@ function fakeDeps() {
       };
     },
   };
+  const { claims, reads } = fakeClaims(bodies);
   const deps: ProcessDeps = {
     directory,
     lake: { put: async (object) => void objects.set(object.key, object) },
-    claims: { put: async () => undefined, get: async () => '{"claimed":true}' },
-    rejections: { add: async (pipelineId, dt, c) => void counts.push({ pipelineId, dt, counts: c }) },
+    claims,
+    rejections,
   };
-  return { deps, objects, counts, lookups: () => lookups };
+  return { deps, objects, rejections, reads, lookups: () => lookups };
 }
 
+const claim = (key: string): Partial<IngestMessage> => ({ body: undefined, bodyRef: { bucket: 'b', key } });
+const quarantineLines = (object: LakeObject) =>
+  Buffer.from(object.body).toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
 describe('processIngestBatch', () => {
-  it('writes one object per pipeline and day, quarantines and counts rejections', async () => {
-    const { deps, objects, counts, lookups } = fakeDeps();
+  it('writes one object per pipeline and day, quarantines and counts rejections (unknown pipelines in one bucket)', async () => {
+    const { deps, objects, rejections, lookups } = fakeDeps();
     const records = [
       message(),
       message(),
@@ -67,16 +96,27 @@ describe('processIngestBatch', () => {
       'pipeline_id=2/dt=2025-11-24',
     ]);
     const quarantined = keys.filter((k) => k.startsWith('quarantine/'));
-    expect(quarantined).toHaveLength(2);
-    expect(counts).toEqual(
-      expect.arrayContaining([
-        { pipelineId: 1, dt: '2025-11-24', counts: { wrong_token: 1, unknown_key: 1 } },
-        { pipelineId: 3, dt: '2025-11-24', counts: { unknown_pipeline: 1 } },
-      ]),
-    );
+    expect(quarantined.map((k) => k.split('/').slice(1, 3).join('/'))).toEqual(['pipeline_id=1/dt=2025-11-24', 'pipeline_id=unknown/dt=2025-11-24']);
+    expect(Object.fromEntries(rejections.daily)).toEqual({
+      '1/2025-11-24': { wrong_token: 1, unknown_key: 1 },
+      'unknown/2025-11-24': { unknown_pipeline: 1 },
+    });
     const quarantine = Buffer.from(objects.get(quarantined.find((k) => k.includes('pipeline_id=1'))!)!.body).toString();
     expect(quarantine).not.toContain(sha256Hex('bad'));
     expect(quarantine.trim().split('\n').map((line) => JSON.parse(line).reason).sort()).toEqual(['unknown_key', 'wrong_token']);
+  });
+
+  it('junk to 100 random pipeline ids writes one quarantine object and one counter, under unknown', async () => {
+    const { deps, objects, rejections } = fakeDeps();
+    const records = Array.from({ length: 100 }, (_, i) => message({ pipelineId: 1000 + i, key: '99999999-2222-4333-8444-555555555555' }));
+    const outcome = await processIngestBatch(records, deps);
+    expect(outcome.rejected).toBe(100);
+    expect([...objects.keys()]).toHaveLength(1);
+    expect([...objects.keys()][0]).toMatch(/^quarantine\/pipeline_id=unknown\/dt=2025-11-24\/[0-9a-f]{32}\.jsonl$/);
+    expect(Object.fromEntries(rejections.daily)).toEqual({ 'unknown/2025-11-24': { unknown_key: 100 } });
+    expect(rejections.calls).toEqual(['addDaily unknown 2025-11-24']);
+    // Each line still names the pipeline id the sender used.
+    expect(quarantineLines([...objects.values()][0]!).map((line) => line.pipelineId)).toEqual(records.map((_, i) => 1000 + i));
   });
 
   it('reports malformed messages and only the group whose write failed', async () => {
@@ -104,8 +144,109 @@ describe('processIngestBatch', () => {
 
   it('fetches claim-checked bodies', async () => {
     const { deps, objects } = fakeDeps();
-    await processIngestBatch([message({ body: undefined, bodyRef: { bucket: 'b', key: 'claims/x.json' } })], deps);
+    await processIngestBatch([message(claim('claims/x.json'))], deps);
     expect(objects.size).toBe(1);
+  });
+});
+
+describe('processIngestBatch: rejected bodies are never fetched whole', () => {
+  const big = `{"blob":"${'é'.repeat(1_000_000)}"}`;
+
+  it('authenticates first: a rejected claim-checked body is read only for its first bytes; an accepted one whole', async () => {
+    const { deps, reads, objects } = fakeDeps({ 'claims/junk.json': big, 'claims/good.json': big });
+    const junk = message({ ...claim('claims/junk.json'), key: '99999999-2222-4333-8444-555555555555', pipelineId: 77 });
+    const good = message(claim('claims/good.json'));
+    const outcome = await processIngestBatch([junk, good], deps);
+    expect(outcome).toMatchObject({ failedMessageIds: [], landed: 1, rejected: 1 });
+    expect(reads.sort()).toEqual(['get claims/good.json', 'head claims/junk.json', 'size claims/good.json']);
+    const [line] = quarantineLines([...objects.entries()].find(([key]) => key.startsWith('quarantine/'))![1]);
+    expect(line).toEqual({
+      id: JSON.parse(junk.body).id,
+      ts: 1764000000.5,
+      key: '99999999-2222-4333-8444-555555555555',
+      pipelineId: 77,
+      reason: 'unknown_key',
+      format: 'json',
+      bodyBytes: Buffer.byteLength(big),
+      // `{"blob":"` is 9 bytes, each é 2: 2043 of them fit 4096 bytes, the 2044th would be split.
+      bodyPrefix: big.slice(0, 9 + 2043),
+      bodyRef: { bucket: 'b', key: 'claims/junk.json' },
+    });
+    expect(Buffer.byteLength(line!.bodyPrefix as string)).toBeLessThanOrEqual(4096);
+  });
+
+  it('keeps 4 KiB of an inline rejected body, cut before a split character, and its size', async () => {
+    const { deps, objects } = fakeDeps();
+    // 4095 ASCII bytes then a 4-byte character: the 4 KiB cut would split it.
+    const body = `"${'a'.repeat(4094)}😀${'b'.repeat(10_000)}"`;
+    await processIngestBatch([message({ body, tokenSha256: sha256Hex('bad') })], deps);
+    const [line] = quarantineLines([...objects.values()][0]!);
+    expect(line).toMatchObject({ bodyBytes: Buffer.byteLength(body), bodyPrefix: `"${'a'.repeat(4094)}` });
+    expect(line).not.toHaveProperty('bodyRef');
+    expect(line).not.toHaveProperty('body');
+  });
+});
+
+describe('processIngestBatch: body budget', () => {
+  const MB = 1_000_000;
+  const bodyOf = (n: number, bytes: number) => `{"n":${n},"pad":"${'x'.repeat(bytes - 20)}"}`.padEnd(bytes, ' ');
+
+  /** Tracks the bytes of fetched bodies not yet landed. */
+  function tracked(sizes: number[]) {
+    const bodies = Object.fromEntries(sizes.map((bytes, i) => [`claims/${i}.json`, bodyOf(i, bytes)]));
+    const t = fakeDeps(bodies);
+    let held = 0;
+    let peak = 0;
+    let webhookObjects = 0;
+    const inner = t.deps.claims;
+    t.deps.claims = {
+      ...inner,
+      async get(ref) {
+        const body = await inner.get(ref);
+        held += Buffer.byteLength(body);
+        peak = Math.max(peak, held);
+        return body;
+      },
+    };
+    t.deps.lake = {
+      async put(object) {
+        // Every message here has the same pipeline and day: one object per round, which lets its bodies go.
+        if (object.key.startsWith('webhooks/')) webhookObjects++;
+        held = 0;
+      },
+    };
+    return { ...t, peak: () => peak, objects: () => webhookObjects };
+  }
+
+  it('fetches claim-checked bodies in rounds within the budget, landing each round before the next', async () => {
+    const t = tracked([3 * MB, 3 * MB, 3 * MB, 3 * MB, 3 * MB]);
+    const records = [0, 1, 2, 3, 4].map((i) => message(claim(`claims/${i}.json`)));
+    const outcome = await processIngestBatch(records, { ...t.deps, bodyBudgetBytes: 7 * MB });
+    expect(outcome).toMatchObject({ failedMessageIds: [], landed: 5 });
+    expect(t.peak()).toBeLessThanOrEqual(7 * MB);
+    expect(t.objects()).toBe(3); // 2 + 2 + 1
+  });
+
+  it('a body larger than the budget still lands, alone', async () => {
+    const t = tracked([1 * MB, 9 * MB, 1 * MB]);
+    const records = [0, 1, 2].map((i) => message(claim(`claims/${i}.json`)));
+    const outcome = await processIngestBatch(records, { ...t.deps, bodyBudgetBytes: 5 * MB });
+    expect(outcome).toMatchObject({ failedMessageIds: [], landed: 3 });
+    expect(t.peak()).toBe(9 * MB);
+    expect(t.objects()).toBe(3);
+  });
+
+  it('out of time, hands the rest back; those received most often are fetched first', async () => {
+    const t = tracked([2 * MB, 2 * MB, 2 * MB, 2 * MB]);
+    const records = [0, 1, 2, 3].map((i) => ({ ...message(claim(`claims/${i}.json`)), receiveCount: i === 3 ? 3 : 1 }));
+    let remaining = 60_000;
+    const lake = t.deps.lake;
+    t.deps.lake = { put: async (object) => ((remaining -= 25_000), lake.put(object)) };
+    const outcome = await processIngestBatch(records, { ...t.deps, bodyBudgetBytes: 2 * MB }, { remainingTimeMs: () => remaining });
+    // Round 1 (the message received 3 times) and round 2 ran; then 10 s were left, under the 20 s reserve.
+    expect(outcome.landed).toBe(2);
+    expect(outcome.failedMessageIds.sort()).toEqual([records[1]!.messageId, records[2]!.messageId].sort());
+    expect(t.reads.filter((read) => read.startsWith('get'))).toEqual(['get claims/3.json', 'get claims/0.json']);
   });
 });
 
@@ -118,16 +259,51 @@ describe('cachedCredentialDirectory', () => {
         return { tokens: new Map(keys.filter((k) => k === KEY).map((k) => [k, token])), pipelines: new Map() };
       },
     };
-    let now = 0;
+    let now = 1_764_000_000_000;
     const cache = cachedCredentialDirectory(inner, 30, { nowMs: () => now });
     const first = await cache.lookup([KEY, KEY, 'unknown'], [1]);
     expect(first.tokens.get(KEY)).toEqual(token);
     await cache.lookup([KEY, 'unknown'], [1]);
     expect(asked).toEqual([[[KEY, 'unknown'], [1]]]);
-    now = 30_001;
+    now += 30_001;
     await cache.lookup([KEY], []);
     expect(asked).toHaveLength(2);
     expect(asked[1]).toEqual([[KEY], []]);
+  });
+
+  it('holds at most maxEntries per kind: a flood of random keys and pipeline ids evicts the oldest, not grows', async () => {
+    const asked: [string[], number[]][] = [];
+    const inner: CredentialDirectory = {
+      async lookup(keys, ids) {
+        asked.push([keys, ids]);
+        return { tokens: new Map(keys.filter((k) => k === KEY).map((k) => [k, token])), pipelines: new Map() };
+      },
+    };
+    const cache = cachedCredentialDirectory(inner, 30, { nowMs: () => 1_764_000_000_000 }, 100);
+    await cache.lookup([KEY], [1]);
+    for (let batch = 0; batch < 50; batch++) {
+      const keys = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(batch * 100 + i).padStart(12, '0')}`);
+      const result = await cache.lookup(keys, keys.map((_, i) => 10_000 + batch * 100 + i));
+      expect(result.tokens.size).toBe(0);
+    }
+    asked.length = 0;
+    // The first key and pipeline were pushed out by 5,000 newer ones; the latest 100 are still there.
+    await cache.lookup([KEY, '00000000-0000-4000-8000-000000004999'], [1, 14_999]);
+    expect(asked).toEqual([[[KEY], [1]]]);
+  });
+
+  it('with a TTL of 0 caches nothing', async () => {
+    let lookups = 0;
+    const inner: CredentialDirectory = {
+      async lookup() {
+        lookups++;
+        return { tokens: new Map(), pipelines: new Map() };
+      },
+    };
+    const cache = cachedCredentialDirectory(inner, 0, { nowMs: () => 1_764_000_000_000 });
+    await cache.lookup([KEY], [1]);
+    await cache.lookup([KEY], [1]);
+    expect(lookups).toBe(2);
   });
 });
 
@@ -147,18 +323,22 @@ describe('processIngestBatch: outbound events are not lost', () => {
           published.push(...events);
           return events.length;
         },
+        scheduleRejectionSummary: async () => undefined,
       },
     };
   }
 
-  it('publishes webhook_received with the landed body, after the lake write', async () => {
+  it('publishes webhook_received with the landed body text as data.body, after the lake write', async () => {
     const { deps, objects } = fakeDeps();
     const { sink: events, published } = sink({});
-    const wanted = message({ body: '{"exact":"body ✓"}' });
+    const body = '{"exact":"body ✓ 😀","big":12345678901234567890123}';
+    const wanted = message({ body });
     const outcome = await processIngestBatch([wanted, message({ pipelineId: 2 })], { ...deps, events });
     expect(outcome.failedMessageIds).toEqual([]);
     expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({ type: 'webhook_received', pipelineId: 1, data: { body: '{"exact":"body ✓"}' } });
+    expect(published[0]).toMatchObject({ type: 'webhook_received', pipelineId: 1 });
+    expect(published[0]!.dataJson).toContain(`"body":${body},`);
+    expect(JSON.parse(published[0]!.dataJson).body).toEqual(JSON.parse(body));
     expect(objects.size).toBe(2);
   });
 
@@ -179,10 +359,10 @@ describe('processIngestBatch: outbound events are not lost', () => {
     expect(outcome.failedMessageIds).toEqual([earlier.messageId]);
   });
 
-  it('retries every message when it cannot tell who listens', async () => {
+  it('retries every landed message when it cannot tell who listens; rejected ones are not counted twice', async () => {
     const { deps } = fakeDeps();
     const records = [message(), message({ pipelineId: 2 }), message({ tokenSha256: sha256Hex('bad') })];
     const outcome = await processIngestBatch(records, { ...deps, events: sink({ wantedFails: true }).sink });
-    expect(outcome.failedMessageIds.sort()).toEqual(records.map((r) => r.messageId).sort());
+    expect(outcome.failedMessageIds.sort()).toEqual([records[0]!.messageId, records[1]!.messageId].sort());
   });
 });

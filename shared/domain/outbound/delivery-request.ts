@@ -1,12 +1,13 @@
 // The HTTP request of one delivery attempt, from the subscription's method and format:
 //
-// - POST json (default): body = the envelope `{"type","id","timestamp","data"}` as JSON,
-//   `Content-Type: application/json`;
+// - POST json (default): body = the envelope `{"type","id","timestamp","data"}` as JSON, the
+//   event's data text spliced in as it is (`envelopeJson`), `Content-Type: application/json`;
 // - POST form: body = `encodeBracketForm(envelope)` (`type=...&id=...&timestamp=...&data[key]=...`),
 //   `Content-Type: application/x-www-form-urlencoded`;
 // - GET: the envelope flattened into query parameters (`flattenForQuery`: `type`, `id`,
 //   `timestamp`, `data_<path>`) appended to the URL's own query; a URL over 8 KiB throws
 //   `UrlTooLongError` (the delivery fails as `url_too_long`, never truncated).
+// GET and form parse the data keeping each number's source text (`envelopeForEncoding`).
 //
 // Every request carries the Standard Webhooks headers (signature.ts): POST signs the body, GET
 // the query string as sent. Subscription headers go first, lowercased, without the names
@@ -14,7 +15,7 @@
 import { sendableHeaders } from './header-policy.ts';
 import { buildGetUrl, encodeBracketForm, flattenForQuery } from './payload-encoding.ts';
 import { signatureHeaders, signatureHeadersForGet } from './signature.ts';
-import type { DeliveryEnvelope } from './events.ts';
+import { envelopeForEncoding, envelopeJson, type DeliveryEnvelope } from './events.ts';
 
 export const USER_AGENT = 'Hooklake-Webhooks/1';
 
@@ -46,14 +47,14 @@ export function buildDeliveryRequest(input: {
   const headers = sendableHeaders(target.headers);
   headers['user-agent'] = USER_AGENT;
   if (target.webhookHttpMethod === 'GET') {
-    const url = buildGetUrl(target.webhookUrl, flattenForQuery(envelope), {
+    const url = buildGetUrl(target.webhookUrl, flattenForQuery(envelopeForEncoding(envelope)), {
       ...(input.maxUrlLength === undefined ? {} : { maxUrlLength: input.maxUrlLength }),
     });
     Object.assign(headers, signatureHeadersForGet({ secret, msgId: webhookId, timestamp, url }));
     return { method: 'GET', url, headers };
   }
   const form = target.format === 'form';
-  const body = form ? encodeBracketForm(envelope) : JSON.stringify(envelope);
+  const body = form ? encodeBracketForm(envelopeForEncoding(envelope)) : envelopeJson(envelope);
   headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
   Object.assign(headers, signatureHeaders({ secret, msgId: webhookId, timestamp, payload: body }));
   const url = new URL(target.webhookUrl);

@@ -1,7 +1,7 @@
 // The outbound event catalogue (what the events endpoint lists, Kadoa-style), the rule for custom
 // event type names, the delivery envelope, and which subscriptions an event goes to.
 import { createHash } from 'node:crypto';
-import type { JsonValue } from './payload-encoding.ts';
+import { parseJsonKeepingNumberText, type JsonValue } from './payload-encoding.ts';
 
 export type BuiltInEventType = 'webhook_received' | 'batch_landed' | 'webhook_rejected' | 'ping';
 
@@ -26,7 +26,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
       requestUnixTimestamp: 1577015690.311863,
       requesterKey: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
       format: 'json',
-      body: '{"order_id":1234,"status":"paid"}',
+      body: { order_id: 1234, status: 'paid' },
+      objectKey: 'webhooks/pipeline_id=835212/dt=2019-12-22/5d41402abc4b2a76b9719d911017c592.parquet',
     },
   },
   {
@@ -45,15 +46,17 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   {
     type: 'webhook_rejected',
     description:
-      'An inbound webhook failed the later authentication check and was quarantined ' +
-      '(reason: unknown_key, wrong_token, revoked_token, pipeline_not_allowed or unknown_pipeline).',
+      'Inbound webhooks to an existing pipeline failed the later authentication check and were quarantined: ' +
+      'at most one event per pipeline per minute, with counts per reason (unknown_key, wrong_token, ' +
+      'revoked_token, pipeline_not_allowed) and up to 5 sample request ids.',
     subscribable: true,
     exampleData: {
       pipelineId: 835212,
-      requestId: 'zlkjhgfdsapoiuytrewq',
-      requestUnixTimestamp: 1577015702.120001,
-      requesterKey: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-      reason: 'wrong_token',
+      windowStart: '2019-12-22T11:54:00.000Z',
+      windowEnd: '2019-12-22T11:55:00.000Z',
+      total: 3,
+      byReason: { wrong_token: 2, unknown_key: 1 },
+      sampleRequestIds: ['zlkjhgfdsapoiuytrewq', 'mnbvcxzlkjhgfdsapoiu', 'qazwsxedcrfvtgbyhnuj'],
     },
   },
   {
@@ -98,11 +101,24 @@ export function subscriptionEventProblem(type: string): EventTypeProblem | undef
   return customEventTypeProblem(type);
 }
 
-/** The stable JSON shape of every delivery body; keys always in this order. */
+/**
+ * One event as every subscriber receives it: `{type, id, timestamp, data}`, keys always in this
+ * order. `data` stays JSON text (`dataJson`) and is spliced into the body as it is, so a webhook
+ * body inside it keeps its exact text (big integers, key order, escapes).
+ */
 export interface DeliveryEnvelope {
   type: string;
   id: string;
   /** ISO 8601 UTC with milliseconds, e.g. `2019-12-22T11:54:50.311Z`. */
+  timestamp: string;
+  /** The envelope's `data` as JSON text. */
+  dataJson: string;
+}
+
+/** An envelope as a JSON value (what the events endpoint shows as an example). */
+export interface EnvelopeValue {
+  type: string;
+  id: string;
   timestamp: string;
   data: JsonValue;
 }
@@ -110,27 +126,45 @@ export interface DeliveryEnvelope {
 const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * The delivery envelope `{type, id, timestamp, data}`. `timestamp` is the event time from the
- * injected clock (epoch ms or a Date); `id` is the event's id, the same for every subscriber.
+ * The delivery envelope. `timestamp` is the event time from the injected clock (epoch ms or a
+ * Date); `id` is the event's id, the same for every subscriber; `dataJson` must be JSON text.
  */
-export function buildEnvelope(input: { type: string; id: string; timestamp: number | Date; data: JsonValue }): DeliveryEnvelope {
+export function buildEnvelope(input: { type: string; id: string; timestamp: number | Date; dataJson: string }): DeliveryEnvelope {
   if (!isBuiltInEventType(input.type) && customEventTypeProblem(input.type) !== undefined) {
     throw new RangeError(`'${input.type}' is neither a built-in event nor a valid custom event type`);
   }
   if (!EVENT_ID.test(input.id)) throw new RangeError('an event id is 1 to 255 printable ASCII characters without spaces');
   const time = input.timestamp instanceof Date ? input.timestamp : new Date(input.timestamp);
   if (Number.isNaN(time.getTime())) throw new RangeError('the event timestamp is not a valid time');
-  return { type: input.type, id: input.id, timestamp: time.toISOString(), data: input.data };
+  return { type: input.type, id: input.id, timestamp: time.toISOString(), dataJson: input.dataJson };
+}
+
+/** The JSON body of a POST `json` delivery: the data text spliced in, never re-serialised. */
+export function envelopeJson(envelope: DeliveryEnvelope): string {
+  return (
+    `{"type":${JSON.stringify(envelope.type)},"id":${JSON.stringify(envelope.id)},` +
+    `"timestamp":${JSON.stringify(envelope.timestamp)},"data":${envelope.dataJson}}`
+  );
+}
+
+/**
+ * The envelope as a value for the GET and form encodings, its numbers kept as their source text
+ * (`parseJsonKeepingNumberText`), so `data_body_order_id=987` and big integers keep their digits.
+ * Throws PayloadEncodingError when the data nests too deep.
+ */
+export function envelopeForEncoding(envelope: DeliveryEnvelope): { type: string; id: string; timestamp: string; data: unknown } {
+  return { type: envelope.type, id: envelope.id, timestamp: envelope.timestamp, data: parseJsonKeepingNumberText(envelope.dataJson) };
 }
 
 /** An example envelope per built-in event, for the events endpoint and the docs. */
-export function exampleEnvelope(definition: EventDefinition): DeliveryEnvelope {
-  return buildEnvelope({
+export function exampleEnvelope(definition: EventDefinition): EnvelopeValue {
+  const envelope = buildEnvelope({
     type: definition.type,
     id: 'evt_01hzx3k9q7m2b8c4d6f0g1h2j3',
     timestamp: Date.UTC(2019, 11, 22, 11, 54, 50, 311),
-    data: definition.exampleData,
+    dataJson: JSON.stringify(definition.exampleData),
   });
+  return { type: envelope.type, id: envelope.id, timestamp: envelope.timestamp, data: definition.exampleData };
 }
 
 export interface SubscriptionFilter {

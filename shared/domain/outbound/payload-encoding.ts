@@ -45,6 +45,53 @@ export class UrlTooLongError extends PayloadEncodingError {
 /** Deeper JSON is refused instead of recursing without bound. */
 export const MAX_NESTING_DEPTH = 64;
 
+/** A JSON number kept as its source text (`JSON.rawJSON`, Node 22+): big integers keep every digit. */
+interface RawJsonNumber {
+  readonly rawJSON: string;
+}
+type ReviverWithSource = (this: unknown, key: string, value: unknown, context: { source?: string }) => unknown;
+const JsonWithSource = JSON as JSON & {
+  rawJSON(text: string): RawJsonNumber;
+  isRawJSON(value: unknown): value is RawJsonNumber;
+};
+const parseWithSource = JSON.parse as (text: string, reviver: ReviverWithSource) => unknown;
+
+/**
+ * Parses JSON text for `flattenForQuery` and `encodeBracketForm`, keeping each number's source
+ * text (`12345678901234567890123` stays those digits, `1.0` stays `1.0`) where a plain parse
+ * would round it to a double. Nesting deeper than MAX_NESTING_DEPTH is refused before parsing
+ * (the reviver recurses). Throws SyntaxError on text that is not JSON.
+ */
+export function parseJsonKeepingNumberText(text: string): unknown {
+  if (nestingDepth(text) > MAX_NESTING_DEPTH) {
+    throw new PayloadEncodingError('too_deep', `the payload nests deeper than ${MAX_NESTING_DEPTH} levels`);
+  }
+  return parseWithSource(text, (_key, value, context) =>
+    typeof value === 'number' && context.source !== undefined ? JsonWithSource.rawJSON(context.source) : value,
+  );
+}
+
+/** Deepest nesting of arrays and objects in JSON text, by one pass that skips strings. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      deepest = Math.max(deepest, ++depth);
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
 /** Default longest GET URL: 8 KiB is what common servers and proxies accept (nginx, ALB, CloudFront). */
 export const DEFAULT_MAX_URL_LENGTH = 8192;
 
@@ -55,7 +102,8 @@ export const DEFAULT_MAX_URL_LENGTH = 8192;
  * - names: the path of object keys, joined with `_`, exactly as valmi does (no escaping of `_`
  *   already inside keys);
  * - arrays: the element's index is a path segment like a key: `{"items":[{"id":7}]}` → `items_0_id=7`;
- * - strings as they are; numbers as JSON writes them (`1.5`, `1e+21`); booleans `true` / `false`;
+ * - strings as they are; numbers as JSON writes them (`1.5`, `1e+21`), or as their source text
+ *   when parsed with `parseJsonKeepingNumberText`; booleans `true` / `false`;
  * - `null`, `{}` and `[]` give the name with an empty value (`a=`), so the field stays visible;
  *   the receiver cannot tell them apart from `""` — a query string has no types;
  * - properties whose value is `undefined` are skipped, as `JSON.stringify` skips them;
@@ -154,6 +202,10 @@ function walk(value: unknown, path: readonly string[], emit: Emit): void {
   if (path.length > MAX_NESTING_DEPTH) {
     throw new PayloadEncodingError('too_deep', `the payload nests deeper than ${MAX_NESTING_DEPTH} levels`);
   }
+  if (JsonWithSource.isRawJSON(value)) {
+    emit(path, value.rawJSON);
+    return;
+  }
   if (Array.isArray(value)) {
     if (value.length === 0 && path.length > 0) emit(path, '');
     for (let index = 0; index < value.length; index++) {
@@ -193,13 +245,14 @@ function isContainer(value: unknown): boolean {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || JsonWithSource.isRawJSON(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (JsonWithSource.isRawJSON(value)) return 'a number';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? `a ${value.constructor?.name ?? 'non-plain'} object` : `a ${typeof value}`;
 }

@@ -1,9 +1,16 @@
-// The events queue (publishers → fan-out) carries two kinds of message, JSON, version 1:
+// The events queue (publishers → fan-out) carries three kinds of message, JSON, version 1:
 //
-//   {"v":1,"kind":"event","event":{"id","type","timestamp":<epoch ms>,"pipelineId"?,"data"}}
-//       a new event to fan out to every matching subscription;
+//   {"v":1,"kind":"event","event":{"id","type","timestamp":<epoch ms>,"pipelineId"?,"dataJson":"<JSON text>"}}
+//       a new event to fan out to every matching subscription. Its data travels as JSON TEXT (a
+//       string holding JSON), never re-serialised on the way, so a webhook body spliced into it
+//       reaches subscribers verbatim (big integers, key order, escapes). Messages of the earlier
+//       shape, with `data` as a JSON value, are still read (JSON.stringify of that value);
 //   {"v":1,"kind":"delivery","deliveryId","subscriptionId","eventId","dueAt":<epoch ms>,"seq","manual"?}
 //       one more attempt of an existing delivery: a scheduled retry, or a redelivery on demand.
+//
+//   {"v":1,"kind":"rejection_summary","pipelineId","windowStart","windowEnd"}
+//       read a pipeline's rejection summary window and fan it out as one `webhook_rejected`
+//       (queued by the processor, delayed until the window is complete).
 //
 // `seq` is the number of attempts the delivery had when the job was queued; the fan-out runs a
 // job only while the stored delivery still has exactly that many (a duplicate or stale job is
@@ -12,9 +19,13 @@
 // data cap.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import type { JsonValue } from './payload-encoding.ts';
+import { queueSafeJson } from '../queue-safe-json.ts';
 
-/** Largest serialized `data` of one event (custom or built-in): fits an SQS message and a DynamoDB item. */
+/**
+ * Largest `dataJson` of one event (custom or built-in), in UTF-8 bytes: fits a DynamoDB item, and
+ * an SQS message even when every character is escaped (at most 3x: a 4-byte character becomes
+ * a 12-byte surrogate pair escape).
+ */
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 
 export interface OutboundEvent {
@@ -23,7 +34,8 @@ export interface OutboundEvent {
   /** Epoch ms: the event's time (the envelope's `timestamp`). */
   timestamp: number;
   pipelineId?: number | undefined;
-  data: JsonValue;
+  /** The envelope's `data` as JSON text, spliced into deliveries as it is. */
+  dataJson: string;
 }
 
 export interface EventMessage {
@@ -64,21 +76,44 @@ export function deliveryJob(
   };
 }
 
-export type QueueMessage = EventMessage | DeliveryJob;
+/** One pipeline's rejections of one summary window, to be read and sent as one `webhook_rejected`. */
+export interface RejectionSummaryJob {
+  v: 1;
+  kind: 'rejection_summary';
+  pipelineId: number;
+  /** ISO 8601 UTC with milliseconds: the window the summary item covers. */
+  windowStart: string;
+  windowEnd: string;
+}
+
+export type QueueMessage = EventMessage | DeliveryJob | RejectionSummaryJob;
 
 const PRINTABLE_ID = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,255}$/));
 const EPOCH_MS = v.pipe(v.number(), v.finite(), v.minValue(0));
 
+/** JSON text within the cap that parses; a message whose data is not is poison. */
+const DATA_JSON = v.pipe(
+  v.string(),
+  v.check((text) => eventDataBytes(text) <= MAX_EVENT_DATA_BYTES, `dataJson is over ${MAX_EVENT_DATA_BYTES} bytes`),
+  v.check(isJsonText, 'dataJson is not JSON text'),
+);
+
 const EventMessageSchema = v.object({
   v: v.literal(1),
   kind: v.literal('event'),
-  event: v.object({
-    id: PRINTABLE_ID,
-    type: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-    timestamp: EPOCH_MS,
-    pipelineId: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
-    data: v.custom<JsonValue>((value) => value !== undefined, 'data is required'),
-  }),
+  event: v.pipe(
+    v.object({
+      id: PRINTABLE_ID,
+      type: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+      timestamp: EPOCH_MS,
+      pipelineId: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+      dataJson: v.optional(DATA_JSON),
+      /** The earlier shape: data as a JSON value. */
+      data: v.optional(v.unknown()),
+    }),
+    v.check((event) => (event.dataJson === undefined) !== (event.data === undefined), 'needs dataJson (or data), not both'),
+    v.transform(({ data, dataJson, ...event }): OutboundEvent => ({ ...event, dataJson: dataJson ?? JSON.stringify(data) })),
+  ),
 });
 
 const DeliveryJobSchema = v.object({
@@ -92,7 +127,17 @@ const DeliveryJobSchema = v.object({
   manual: v.optional(v.boolean()),
 });
 
-const QueueMessageSchema = v.variant('kind', [EventMessageSchema, DeliveryJobSchema]);
+const ISO_MS = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/));
+
+const RejectionSummaryJobSchema = v.object({
+  v: v.literal(1),
+  kind: v.literal('rejection_summary'),
+  pipelineId: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  windowStart: ISO_MS,
+  windowEnd: ISO_MS,
+});
+
+const QueueMessageSchema = v.variant('kind', [EventMessageSchema, DeliveryJobSchema, RejectionSummaryJobSchema]);
 
 export class MalformedQueueMessageError extends Error {
   override name = 'MalformedQueueMessageError';
@@ -113,13 +158,23 @@ export function parseQueueMessage(text: string): QueueMessage {
   return result.output as QueueMessage;
 }
 
+/** The final, queue-safe text of a message (queue-safe-json.ts); parseQueueMessage gives the message back. */
 export function serializeQueueMessage(message: QueueMessage): string {
-  return JSON.stringify(message);
+  return queueSafeJson(JSON.stringify(message));
 }
 
-/** Bytes of the event's data as it travels (UTF-8 JSON). */
-export function eventDataBytes(data: JsonValue): number {
-  return Buffer.byteLength(JSON.stringify(data), 'utf8');
+/** Bytes of an event's data as JSON text (UTF-8): what MAX_EVENT_DATA_BYTES caps. */
+export function eventDataBytes(dataJson: string): number {
+  return Buffer.byteLength(dataJson, 'utf8');
+}
+
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { buildEnvelope } from '../../../shared/domain/outbound/events.ts';
 import { headerNameProblem, headersProblem, reservedHeaderReason, sendableHeaders } from '../../../shared/domain/outbound/header-policy.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const envelope = buildEnvelope({ type: 'order.paid', id: 'evt_1', timestamp: Date.now(), data: { id: 1 } });
+const envelope = buildEnvelope({ type: 'order.paid', id: 'evt_1', timestamp: Date.now(), dataJson: '{"id":1}' });
 
 /** Every header a hostile stored item could try, in mixed case, beside two ordinary ones. */
 const HOSTILE_HEADERS: Record<string, string> = {

@@ -3,6 +3,8 @@ import {
   EVENT_CATALOGUE,
   buildEnvelope,
   customEventTypeProblem,
+  envelopeForEncoding,
+  envelopeJson,
   deliveryMessageId,
   exampleEnvelope,
   isBuiltInEventType,
@@ -11,6 +13,9 @@ import {
   type SubscriptionFilter,
 } from '../../../shared/domain/outbound/events.ts';
 import { signPayload } from '../../../shared/domain/outbound/signature.ts';
+import { rejectionSummaryEvent } from '../../../shared/domain/outbound/built-in-events.ts';
+import { REJECTION_REASONS } from '../../../shared/domain/records.ts';
+import type { RejectionSummary } from '../../../shared/domain/rejections.ts';
 
 describe('event catalogue', () => {
   it('lists the built-in events, ping not subscribable', () => {
@@ -38,11 +43,19 @@ describe('event catalogue', () => {
     }
   });
 
-  it('uses the rejection reasons of the inbound side in its example', () => {
+  it('shows webhook_received with its body as a JSON object, not a string', () => {
+    const received = EVENT_CATALOGUE.find((e) => e.type === 'webhook_received')!;
+    expect((received.exampleData as { body: unknown }).body).toEqual({ order_id: 1234, status: 'paid' });
+  });
+
+  it('uses the rejection reasons of the inbound side in its example, which is what rejectionSummaryEvent builds', () => {
     const rejected = EVENT_CATALOGUE.find((e) => e.type === 'webhook_rejected')!;
-    expect(['unknown_key', 'wrong_token', 'revoked_token', 'pipeline_not_allowed', 'unknown_pipeline']).toContain(
-      (rejected.exampleData as { reason: string }).reason,
-    );
+    const example = rejected.exampleData as { byReason: Record<string, number> };
+    for (const reason of Object.keys(example.byReason)) expect(REJECTION_REASONS).toContain(reason);
+    const built = rejectionSummaryEvent(example as unknown as RejectionSummary);
+    const builtData = JSON.parse(built.dataJson) as object;
+    expect(builtData).toEqual(rejected.exampleData);
+    expect(Object.keys(builtData)).toEqual(Object.keys(rejected.exampleData as object));
   });
 });
 
@@ -76,17 +89,33 @@ describe('custom event type names', () => {
 });
 
 describe('buildEnvelope', () => {
-  it('builds {type, id, timestamp (ISO), data} from an injected time', () => {
-    const envelope = buildEnvelope({ type: 'batch_landed', id: 'evt_1', timestamp: 1577015690311, data: { rows: 3 } });
-    expect(JSON.stringify(envelope)).toBe('{"type":"batch_landed","id":"evt_1","timestamp":"2019-12-22T11:54:50.311Z","data":{"rows":3}}');
-    expect(buildEnvelope({ type: 'order.paid', id: 'e', timestamp: new Date(0), data: null }).timestamp).toBe('1970-01-01T00:00:00.000Z');
+  it('builds {type, id, timestamp (ISO), data} from an injected time, the data text spliced in as it is', () => {
+    const envelope = buildEnvelope({ type: 'batch_landed', id: 'evt_1', timestamp: 1577015690311, dataJson: '{"rows":3}' });
+    expect(envelopeJson(envelope)).toBe('{"type":"batch_landed","id":"evt_1","timestamp":"2019-12-22T11:54:50.311Z","data":{"rows":3}}');
+    expect(buildEnvelope({ type: 'order.paid', id: 'e', timestamp: new Date(0), dataJson: 'null' }).timestamp).toBe('1970-01-01T00:00:00.000Z');
+  });
+
+  it('keeps the data text verbatim in the JSON body: big integers, key order, escapes, raw non-ASCII', () => {
+    const dataJson = '{"z":12345678901234567890123,"10":1.0,"a":"\\u00e9 \\ud800 é 😀"}';
+    const body = envelopeJson(buildEnvelope({ type: 'order.paid', id: 'e', timestamp: 0, dataJson }));
+    expect(body).toBe(`{"type":"order.paid","id":"e","timestamp":"1970-01-01T00:00:00.000Z","data":${dataJson}}`);
+    expect(JSON.stringify(JSON.parse(body).data)).not.toBe(dataJson); // what a parse-and-stringify round trip would have lost
+  });
+
+  it('gives GET and form encodings the data as a value whose numbers keep their source text', () => {
+    const value = envelopeForEncoding(
+      buildEnvelope({ type: 'order.paid', id: 'e', timestamp: 0, dataJson: '{"body":{"order":{"id":987,"big":12345678901234567890123}}}' }),
+    );
+    expect(JSON.stringify(value)).toBe(
+      '{"type":"order.paid","id":"e","timestamp":"1970-01-01T00:00:00.000Z","data":{"body":{"order":{"id":987,"big":12345678901234567890123}}}}',
+    );
   });
 
   it('refuses unknown-format types, unusable ids and invalid times', () => {
-    expect(() => buildEnvelope({ type: 'Not Valid', id: 'e', timestamp: 0, data: null })).toThrow(RangeError);
-    expect(() => buildEnvelope({ type: 'ping', id: '', timestamp: 0, data: null })).toThrow(RangeError);
-    expect(() => buildEnvelope({ type: 'ping', id: 'has space', timestamp: 0, data: null })).toThrow(RangeError);
-    expect(() => buildEnvelope({ type: 'ping', id: 'e', timestamp: Number.NaN, data: null })).toThrow(RangeError);
+    expect(() => buildEnvelope({ type: 'Not Valid', id: 'e', timestamp: 0, dataJson: 'null' })).toThrow(RangeError);
+    expect(() => buildEnvelope({ type: 'ping', id: '', timestamp: 0, dataJson: 'null' })).toThrow(RangeError);
+    expect(() => buildEnvelope({ type: 'ping', id: 'has space', timestamp: 0, dataJson: 'null' })).toThrow(RangeError);
+    expect(() => buildEnvelope({ type: 'ping', id: 'e', timestamp: Number.NaN, dataJson: 'null' })).toThrow(RangeError);
   });
 });
 

@@ -126,11 +126,11 @@ describe('GET signing', () => {
     const secret = newSigningSecret();
     const url = buildGetUrl(
       'https://receiver.example/hook?token=abc#ignored',
-      flattenForQuery({ type: 'webhook_received', data: { body: 'a b&c', who: 'José' } }),
+      flattenForQuery({ type: 'webhook_received', data: { body: { note: 'a b&c' }, who: 'José' } }),
     );
     const headers = signatureHeadersForGet({ secret, msgId: 'msg_get', timestamp: nowSeconds(), url });
     const raw = rawQueryOf(url);
-    expect(raw).toBe('token=abc&type=webhook_received&data_body=a%20b%26c&data_who=Jos%C3%A9');
+    expect(raw).toBe('token=abc&type=webhook_received&data_body_note=a%20b%26c&data_who=Jos%C3%A9');
     expect(signedContentForGet(url)).toBe(raw);
     expect(() => new Webhook(secret).verify(raw, { ...headers }, { jsonParse: false })).not.toThrow();
     // A changed parameter, a dropped one or a re-encoding the receiver did not get all fail.

@@ -1,0 +1,225 @@
+// The aggregated webhook_rejected, over in-memory ports: the processor counts a subscribed pipeline's
+// rejections into its window and the first claimer queues one delayed summary message; the fan-out
+// reads the window and delivers one event with the summed counts. Nothing for unknown pipelines,
+// nothing when nobody subscribes.
+import { describe, expect, it } from 'vitest';
+import {
+  memoryDeliveryStore,
+  memoryEventStore,
+  memoryEventsQueue,
+  memorySecretCipher,
+  memorySubscriptionStore,
+  memorySuspensionStore,
+} from '../../shared/adapters/outbound-memory.ts';
+import { sha256Hex } from '../../shared/domain/credentials.ts';
+import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import type { DeliveryRequest } from '../../shared/domain/outbound/delivery-request.ts';
+import { parseQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
+import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
+import type { CredentialDirectory } from '../../shared/ports/ingest.ts';
+import { createFanout } from '../../shared/services/fanout.ts';
+import { eventSink } from '../../shared/services/outbound-events.ts';
+import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
+import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
+import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
+import { rememberSummaryClaims } from '../../shared/services/rejection-summary-claims.ts';
+import { memoryRejections } from '../support/memory-rejections.ts';
+
+const KEY = '11111111-2222-4333-8444-555555555555';
+const OTHER_KEY = '99999999-2222-4333-8444-555555555555';
+const token: TokenRecord = { key: KEY, name: 't', tokenSha256: sha256Hex('good'), createdAt: '' };
+const pipelines = new Map<number, PipelineRecord>([
+  [1, { id: 1, name: 'one', createdAt: '' }],
+  [2, { id: 2, name: 'two', createdAt: '' }],
+]);
+const T = Date.parse('2026-11-20T10:15:30.000Z');
+
+let counter = 0;
+function message(overrides: Partial<IngestMessage>): { messageId: string; body: string; id: string } {
+  counter++;
+  const id = String.fromCharCode(...Array.from({ length: 20 }, (_, i) => 97 + ((counter * 11 + i) % 26)));
+  const m: IngestMessage = { v: 1, id, ts: T / 1000, pipelineId: 1, key: KEY, tokenSha256: sha256Hex('good'), format: 'json', body: '{}', ...overrides };
+  return { messageId: `m${counter}`, body: serializeIngestMessage(m), id };
+}
+const wrongToken = (pipelineId = 1) => message({ pipelineId, tokenSha256: sha256Hex('bad') });
+const unknownKey = (pipelineId = 1) => message({ pipelineId, key: OTHER_KEY });
+
+async function setup(options: { subscribe?: boolean; queueFails?: () => boolean } = {}) {
+  let now = T;
+  const clock = { nowMs: () => now };
+  const rejections = memoryRejections();
+  const subscriptions = memorySubscriptionStore();
+  const cipher = memorySecretCipher();
+  const queue = memoryEventsQueue(() => now);
+  const sent: DeliveryRequest[] = [];
+  const sender = {
+    async send(request: DeliveryRequest) {
+      sent.push(request);
+      return { outcome: { status: 200 }, statusCode: 200, latencyMs: 1, responseSnippet: 'ok' } as const;
+    },
+  };
+  const directory = subscriptionDirectory(subscriptions, { ttlMs: 0, cipher });
+  const service = createOutboundServiceWithDeps({
+    subscriptions,
+    deliveries: memoryDeliveryStore(),
+    queue,
+    cipher,
+    sender,
+    resolve: async () => ['93.184.216.34'],
+    clock,
+    allowPrivateTargets: true,
+  });
+  if (options.subscribe !== false) {
+    await service.createSubscription({ webhookUrl: 'https://a.example/hook', webhookHttpMethod: 'POST', events: ['webhook_rejected'], pipelineId: 1 });
+  }
+  const lookupDirectory: CredentialDirectory = {
+    async lookup(keys, ids) {
+      return {
+        tokens: new Map(keys.filter((k) => k === KEY).map((k) => [k, token])),
+        pipelines: new Map(ids.filter((id) => pipelines.has(id)).map((id) => [id, pipelines.get(id)!])),
+      };
+    },
+  };
+  const sink = eventSink({ directory, queue });
+  const deps: ProcessDeps = {
+    directory: lookupDirectory,
+    lake: { put: async () => undefined },
+    claims: { get: async () => '{}', size: async () => 2, head: async () => ({ prefix: new Uint8Array(), bytes: 0 }) },
+    rejections,
+    events: {
+      ...sink,
+      async scheduleRejectionSummary(pipelineId, window, delaySeconds) {
+        if (options.queueFails?.() === true) throw new Error('events queue unreachable');
+        await sink.scheduleRejectionSummary(pipelineId, window, delaySeconds);
+      },
+    },
+    clock,
+  };
+  const fanout = createFanout({
+    directory,
+    events: memoryEventStore(),
+    deliveries: memoryDeliveryStore(),
+    suspension: suspensionTracker(memorySuspensionStore(), { cacheMs: 0, now: () => now }),
+    queue,
+    sender,
+    clock,
+    random: () => 0.5,
+    concurrency: 4,
+    retentionDays: 30,
+    rejectionSummaries: rejections,
+  });
+  queue.drain(); // the subscription's own messages, if any
+  return {
+    deps,
+    rejections,
+    queue,
+    fanout,
+    sent,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe('aggregated webhook_rejected', () => {
+  it('one summary per pipeline and minute: counts of every batch, the first samples, one delivery', async () => {
+    const t = await setup();
+    const first = [wrongToken(), wrongToken(), unknownKey(), unknownKey(999), wrongToken(2)];
+    expect((await processIngestBatch(first, t.deps)).failedMessageIds).toEqual([]);
+    t.advance(10_000);
+    const second = [wrongToken(), unknownKey()];
+    expect((await processIngestBatch(second, t.deps)).failedMessageIds).toEqual([]);
+
+    const queued = t.queue.drain();
+    expect(queued).toHaveLength(1);
+    expect(JSON.parse(queued[0]!.body)).toEqual({
+      v: 1,
+      kind: 'rejection_summary',
+      pipelineId: 1,
+      windowStart: '2026-11-20T10:15:00.000Z',
+      windowEnd: '2026-11-20T10:16:00.000Z',
+    });
+    // Read 15 s after the window ends: 10:16:15 - 10:15:30.
+    expect(queued[0]!.delaySeconds).toBe(45);
+    // No summary item for pipeline 2 (nobody subscribes) or 999 (does not exist).
+    expect([...t.rejections.windows.keys()]).toEqual(['1/2026-11-20T10:15:00.000Z']);
+
+    const received = { messageId: 'q1', body: queued[0]!.body, receiveCount: 1 };
+    expect((await t.fanout.handleBatch([received])).failedMessageIds).toEqual([]);
+    expect(t.sent).toHaveLength(1);
+    const envelope = JSON.parse(t.sent[0]!.body!) as { type: string; id: string; timestamp: string; data: unknown };
+    expect(envelope).toEqual({
+      type: 'webhook_rejected',
+      id: 'evt_rej_1_20261120T101500Z',
+      timestamp: '2026-11-20T10:16:00.000Z',
+      data: {
+        pipelineId: 1,
+        windowStart: '2026-11-20T10:15:00.000Z',
+        windowEnd: '2026-11-20T10:16:00.000Z',
+        total: 5,
+        byReason: { wrong_token: 3, unknown_key: 2 },
+        sampleRequestIds: first.slice(0, 3).map((m) => m.id),
+      },
+    });
+    // The same summary message again (SQS at-least-once): no second delivery.
+    await t.fanout.handleBatch([{ ...received, messageId: 'q2', receiveCount: 2 }]);
+    expect(t.sent).toHaveLength(1);
+  });
+
+  it('at most 5 sample request ids, whatever the batch holds', async () => {
+    const t = await setup();
+    await processIngestBatch(Array.from({ length: 40 }, () => wrongToken()), t.deps);
+    const [summary] = [...t.rejections.windows.values()];
+    expect(summary!.samples).toHaveLength(5);
+    expect(summary!.counts).toEqual({ wrong_token: 40 });
+  });
+
+  it('a new minute gets its own summary', async () => {
+    const t = await setup();
+    await processIngestBatch([wrongToken()], t.deps);
+    t.advance(60_000);
+    await processIngestBatch([wrongToken()], t.deps);
+    expect(t.queue.drain().map((entry) => (parseQueueMessage(entry.body) as { windowStart: string }).windowStart)).toEqual([
+      '2026-11-20T10:15:00.000Z',
+      '2026-11-20T10:16:00.000Z',
+    ]);
+  });
+
+  it('nobody subscribed: no summary claim, item or message, only the daily counter', async () => {
+    const t = await setup({ subscribe: false });
+    await processIngestBatch([wrongToken(), unknownKey(999)], t.deps);
+    expect(t.rejections.calls.sort()).toEqual(['addDaily 1 2026-11-20', 'addDaily unknown 2026-11-20']);
+    expect(t.queue.drain()).toEqual([]);
+  });
+
+  it('a summary message that cannot be queued gives its claim back; the next batch queues it; nothing is retried', async () => {
+    let fail = true;
+    const t = await setup({ queueFails: () => fail });
+    const outcome = await processIngestBatch([wrongToken()], t.deps);
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(t.queue.drain()).toEqual([]);
+    fail = false;
+    await processIngestBatch([wrongToken()], t.deps);
+    expect(t.queue.drain()).toHaveLength(1);
+    // The first batch's rejection was still counted into the window.
+    expect([...t.rejections.windows.values()][0]!.counts).toEqual({ wrong_token: 2 });
+  });
+});
+
+describe('rememberSummaryClaims', () => {
+  it('asks the store once per pipeline and window, and again after a release or in a new window', async () => {
+    const inner = memoryRejections();
+    const claims = rememberSummaryClaims(inner);
+    const window = (start: number) => ({ start: new Date(start).toISOString(), end: new Date(start + 60_000).toISOString(), startMs: start, endMs: start + 60_000 });
+    const w1 = window(T);
+    expect(await claims.claimSummary(1, w1)).toBe(true);
+    expect(await claims.claimSummary(1, w1)).toBe(false);
+    expect(await claims.claimSummary(2, w1)).toBe(true);
+    expect(inner.calls).toEqual(['claimSummary 1', 'claimSummary 2']);
+    await claims.releaseSummary(1, w1);
+    expect(await claims.claimSummary(1, w1)).toBe(true);
+    expect(await claims.claimSummary(1, window(T + 60_000))).toBe(true);
+    expect(inner.calls.filter((call) => call.startsWith('claimSummary 1'))).toHaveLength(3);
+  });
+});
