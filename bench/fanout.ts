@@ -43,7 +43,8 @@ async function world(receiverUrl: string, storeLatencyMs: number, concurrency: n
   const deliveries = memoryDeliveryStore(latency);
   const queue = memoryEventsQueue();
   const cipher = memorySecretCipher();
-  const sender = createHttpSender({ allowPrivateTargets: true, timeoutMs: 5000 });
+  // The receiver runs on this machine: loopback, as the local stack allows it.
+  const sender = createHttpSender({ allowPrivateTargets: true, allowLoopbackTargets: true, timeoutMs: 5000 });
   const directory = subscriptionDirectory(subscriptions, { ttlMs: 10_000, cipher });
   const fanout: Fanout = createFanout({
     directory,
@@ -66,6 +67,7 @@ async function world(receiverUrl: string, storeLatencyMs: number, concurrency: n
     resolve: async () => ['127.0.0.1'],
     clock: systemClock,
     allowPrivateTargets: true,
+    allowLoopbackTargets: true,
   });
   let n = 0;
   const subscribe = async (type: string, count: number) => {

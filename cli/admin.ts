@@ -1,11 +1,22 @@
-// hooklake admin create: bootstraps an admin credential by writing the hashed ADMIN item straight
-// to DynamoDB with the caller's AWS credentials (a fresh deployment has no admin to call the API with).
-import type { Command } from 'commander';
+// hooklake admin create|list|revoke. `create` bootstraps an admin credential by writing the hashed
+// ADMIN item straight to DynamoDB with the caller's AWS credentials (a fresh deployment has no
+// admin to call the API with); `list` and `revoke` go through the management API.
+import { InvalidArgumentError, type Command } from 'commander';
 import { createDynamoDbClient, dynamoManagementStore } from '../shared/adapters/management-store.ts';
+import type { AdminJson } from '../shared/domain/management-api.ts';
+import { apiClient } from './api-client.ts';
 import { nonEmpty } from './args.ts';
-import { CliError, emit, type CliIo } from './context.ts';
-import { keyValues } from './output.ts';
-import { readStackFile } from './target.ts';
+import { CliError, emit, globals, type CliIo } from './context.ts';
+import { keyValues, table } from './output.ts';
+import { readStackFile, resolveApiTarget } from './target.ts';
+
+function adminId(value: string): string {
+  const id = value.toLowerCase();
+  if (!/^[0-9a-f]{16}$/.test(id)) throw new InvalidArgumentError('expected an admin id (16 hex characters, as `admin list` shows).');
+  return id;
+}
+
+const adminStatus = (admin: AdminJson) => (admin.revoked_at === null ? 'active' : 'revoked');
 
 interface AdminCreateOptions {
   name: string;
@@ -83,6 +94,30 @@ export function registerAdmin(program: Command, io: CliIo): void {
       } finally {
         client.destroy();
       }
+    });
+
+  const client = (command: Command) => apiClient(resolveApiTarget(io, globals(command)));
+
+  admin
+    .command('list')
+    .description('list admin credentials (never the credentials themselves)')
+    .action(async (_options: unknown, command: Command) => {
+      const { admins } = await client(command).request<{ admins: AdminJson[] }>('GET', '/v4/admins');
+      emit(io, command, admins, () =>
+        table(
+          ['id', 'name', 'status', 'created_at', 'revoked_at'],
+          admins.map((a) => [a.id, a.name, adminStatus(a), a.created_at, a.revoked_at ?? '']),
+        ),
+      );
+    });
+
+  admin
+    .command('revoke')
+    .description('revoke an admin credential (idempotent; not the one this command runs with)')
+    .argument('<id>', 'admin id (16 hex characters)', adminId)
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const revoked = await client(command).request<AdminJson>('DELETE', `/v4/admins/${id}`);
+      emit(io, command, revoked, () => `Revoked admin credential ${revoked.id} (${revoked.name}) at ${revoked.revoked_at ?? '?'}`);
     });
 }
 

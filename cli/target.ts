@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
+import { classifyAddress } from '../shared/domain/outbound/ssrf.ts';
 import { CliError, type CliIo, type GlobalOptions } from './context.ts';
 
 /** The parts of `$HOOKLAKE_DATA_DIR/stack.json` (docs/design.md) the CLI reads. */
@@ -54,6 +55,11 @@ export function requireStackFile(io: CliIo, hint: string): StackFile {
   return stack;
 }
 
+/** 127.0.0.0/8, ::1 or `localhost` (the URL parser has normalised the host already). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === 'localhost.' || classifyAddress(hostname) === 'loopback';
+}
+
 export interface ApiTarget {
   baseUrl: string;
   credential: string;
@@ -71,6 +77,11 @@ export function resolveApiTarget(io: CliIo, options: GlobalOptions): ApiTarget {
       throw new CliError(`--api must be a URL, got ${JSON.stringify(options.api)}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('--api must be an http(s) URL');
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+      throw new CliError(
+        `--api ${url.origin} would send the admin credential unencrypted: use https:// (http:// only for 127.0.0.0/8, ::1 or localhost)`,
+      );
+    }
     if (explicitToken === undefined) {
       throw new CliError('--api needs an admin credential: pass --admin-token or set HOOKLAKE_ADMIN_TOKEN');
     }

@@ -154,6 +154,8 @@ export interface ApiConfig extends OutboundSettings {
   tableName: string;
   lakeBucket: string;
   allowPrivateTargets: boolean;
+  /** Loopback targets: set only by the local stack (infra/local/stack.ts), never from the environment. */
+  allowLoopbackTargets?: boolean | undefined;
 }
 
 const SecretsSchema = {
@@ -202,6 +204,8 @@ export interface FanoutConfig {
   eventsQueueUrl: string;
   secrets: SecretsConfig;
   allowPrivateTargets: boolean;
+  /** Loopback targets: set only by the local stack (infra/local/stack.ts), never from the environment. */
+  allowLoopbackTargets?: boolean | undefined;
   /** One attempt's limit (DNS, connect, answer), default 5000. */
   deliveryTimeoutMs: number;
   /** Deliveries and events are kept this long (DynamoDB TTL; checked on read), default 30. */

@@ -39,6 +39,7 @@ export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}
   });
   const sender = createHttpSender({
     allowPrivateTargets: config.allowPrivateTargets,
+    allowLoopbackTargets: config.allowLoopbackTargets,
     timeoutMs: config.deliveryTimeoutMs,
     ...(overrides.lookupAll === undefined ? {} : { lookupAll: overrides.lookupAll }),
   });

@@ -26,7 +26,10 @@ export interface LocalStackOptions {
   host?: string;
   sqsPort?: number;
   dynamodbPort?: number;
-  /** Default: on for a loopback host, off otherwise (network.ts, privateTargetsPolicy). */
+  /**
+   * Outbound targets on private and loopback addresses (link-local and metadata stay refused).
+   * Default: on for a loopback host, off otherwise (network.ts, privateTargetsPolicy).
+   */
   allowPrivateTargets?: boolean;
   /** Processor batching, as the event-source mapping's BatchSize / MaximumBatchingWindow. */
   batchSize?: number;
@@ -147,6 +150,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: resources.tableName,
       lakeBucket: resources.lakeBucket,
       allowPrivateTargets,
+      // Only the local stack admits loopback targets (a receiver on this machine); never a deployment.
+      allowLoopbackTargets: allowPrivateTargets,
       ...outbound,
     };
     const api = createApiHandler(apiConfig) as unknown as HttpHandler;
@@ -169,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsQueueUrl: resources.eventsQueueUrl,
         secrets: { localKey: localSecretKey },
         allowPrivateTargets: options.fanoutAllowPrivateTargets ?? allowPrivateTargets,
+        allowLoopbackTargets: options.fanoutAllowPrivateTargets ?? allowPrivateTargets,
         deliveryTimeoutMs: outbound.deliveryTimeoutMs!,
         deliveryRetentionDays: outbound.deliveryRetentionDays!,
         concurrency: options.fanoutConcurrency ?? 16,
@@ -231,13 +237,14 @@ function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
 }
 
 
-/** Reuses the credential from a previous run when its hashed item is still in the table. */
+/** Reuses the credential from a previous run when its hashed item is still in the table, not revoked. */
 async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {
   const dynamodb = createDynamoDbClient(aws);
   try {
     const store = dynamoManagementStore(dynamodb, tableName);
     const previousId = previous === undefined ? undefined : adminCredentialId(previous);
-    if (previous !== undefined && previousId !== undefined && (await store.findAdmin(previousId)) !== undefined) return previous;
+    const found = previousId === undefined ? undefined : await store.findAdmin(previousId);
+    if (previous !== undefined && found !== undefined && found.revokedAt === undefined) return previous;
     return (await store.createAdmin({ name: 'local', createdAt: new Date().toISOString() })).credential;
   } finally {
     dynamodb.destroy();

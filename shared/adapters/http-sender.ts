@@ -16,7 +16,7 @@ import { Agent, buildConnector } from 'undici';
 import { SNIPPET_BYTES, snippetOf } from '../domain/outbound/delivery-log.ts';
 import type { DeliveryRequest } from '../domain/outbound/delivery-request.ts';
 import type { AttemptOutcome } from '../domain/outbound/retry-policy.ts';
-import { checkResolvedAddresses, checkTargetUrl, classifyAddress, isAllowedAddress } from '../domain/outbound/ssrf.ts';
+import { checkResolvedAddresses, checkTargetUrl, classifyAddress, isAllowedAddress, type TargetPolicy } from '../domain/outbound/ssrf.ts';
 import type { HttpSender, Resolve, SendResult } from '../services/outbound-ports.ts';
 
 /** Response bytes read past the snippet to keep the connection reusable; beyond it the socket is dropped. */
@@ -47,6 +47,8 @@ export function resolverFrom(lookupAll: LookupAll = systemLookupAll): Resolve {
 
 export interface HttpSenderOptions {
   allowPrivateTargets: boolean;
+  /** Local stack only (ssrf.ts TargetPolicy). */
+  allowLoopbackTargets?: boolean | undefined;
   timeoutMs: number;
   /** Injected DNS (tests simulate rebinding with it). */
   lookupAll?: LookupAll;
@@ -59,7 +61,7 @@ export interface ClosableHttpSender extends HttpSender {
 }
 
 export function createHttpSender(options: HttpSenderOptions): ClosableHttpSender {
-  const allowPrivate = options.allowPrivateTargets;
+  const policy: TargetPolicy = { allowPrivate: options.allowPrivateTargets, allowLoopback: options.allowLoopbackTargets === true };
   const lookupAll = options.lookupAll ?? systemLookupAll;
 
   const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
@@ -67,7 +69,7 @@ export function createHttpSender(options: HttpSenderOptions): ClosableHttpSender
       (answers) => {
         const check = checkResolvedAddresses(
           answers.map((answer) => answer.address),
-          { allowPrivate },
+          policy,
         );
         if (check.verdict === 'refused') {
           const detail = check.reason === 'no_address' ? 'resolves to no address' : `resolves to ${check.address} (${check.addressClass})`;
@@ -95,7 +97,7 @@ export function createHttpSender(options: HttpSenderOptions): ClosableHttpSender
     ...(options.connectionsPerOrigin === undefined ? {} : { connections: options.connectionsPerOrigin }),
     connect(connectOptions, callback) {
       const host = connectOptions.hostname.replace(/^\[|\]$/g, '');
-      if (isIP(host) !== 0 && !isAllowedAddress(classifyAddress(host), allowPrivate)) {
+      if (isIP(host) !== 0 && !isAllowedAddress(classifyAddress(host), policy)) {
         callback(new BlockedAddressError(`${host} is a ${classifyAddress(host)} address`), null);
         return;
       }
@@ -107,7 +109,7 @@ export function createHttpSender(options: HttpSenderOptions): ClosableHttpSender
     async send(request) {
       const started = performance.now();
       const elapsed = () => performance.now() - started;
-      const check = checkTargetUrl(request.url, { allowPrivate });
+      const check = checkTargetUrl(request.url, policy);
       if (check.verdict === 'refused') {
         return { outcome: { error: check.reason === 'blocked_address' ? 'blocked_target' : 'connection' }, latencyMs: 0 };
       }

@@ -215,6 +215,25 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
       return item === undefined ? undefined : itemToAdmin(item);
     },
 
+    async revokeAdmin(id, revokedAt) {
+      try {
+        const { Attributes } = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: adminKey(id),
+            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': { S: revokedAt } },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes === undefined ? undefined : itemToAdmin(Attributes);
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+
     async rejectionCounts(pipelineId, sinceDt) {
       // Days only (the partition also holds the processor's summary windows, which sort after
       // them); expired counters are left out (dynalite has no TTL).

@@ -35,6 +35,14 @@ export function memorySubscriptionStore(options: MemoryOptions = {}): Subscripti
       items.set(subscription.id, clone(subscription));
       return true;
     },
+    async replace(subscription, expectedVersion) {
+      await pause(options);
+      const current = items.get(subscription.id);
+      if (current === undefined) return 'missing';
+      if (current.version !== expectedVersion) return 'conflict';
+      items.set(subscription.id, clone(subscription));
+      return 'replaced';
+    },
     async get(id) {
       await pause(options);
       const found = items.get(id);
@@ -107,6 +115,7 @@ export function memoryDeliveryStore(options: MemoryOptions = {}): DeliveryStore 
         .filter((r) => r.subscriptionId === subscriptionId && r.id >= from && r.id <= to)
         .filter((r) => query.status === undefined || r.status === query.status)
         .filter((r) => r.expiresAt * 1000 > query.now)
+        .filter((r) => query.afterId === undefined || (query.descending ? r.id < query.afterId : r.id > query.afterId))
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       if (query.descending) found.reverse();
       return found.slice(0, query.limit).map(clone);

@@ -3,7 +3,7 @@
 //   subscription   pk SUB                  sk <subscription id>
 //   event          pk EVENT#<event id>     sk EVENT
 //   delivery       pk DELIVERY#<sub id>    sk <delivery id>  (ids sort by event time)
-//   suspension     pk ADDRESS#<host:port>  sk SUSPENSION
+//   suspension     pk ADDRESS#<address>    sk SUSPENSION   (address: SHA-256 of the subscription URL)
 //
 // dynalite has no TTL: every read drops items whose `expiresAt` (epoch seconds) has passed.
 import {
@@ -59,18 +59,26 @@ export function subscriptionToItem(subscription: StoredSubscription): Item {
     events: { L: subscription.events.map((event) => ({ S: event })) },
     ...optN('pipelineId', subscription.pipelineId),
     ...optS('description', subscription.description),
-    headers: { S: JSON.stringify(subscription.headers) },
+    // Names only in the clear; values are encrypted (never the legacy plaintext `headers`).
+    headerNames: { L: subscription.headerNames.map((name) => ({ S: name })) },
+    ...optS('headersCiphertext', subscription.headersCiphertext),
     format: { S: subscription.format },
     enabled: { BOOL: subscription.enabled },
     createdAt: { S: subscription.createdAt },
     updatedAt: { S: subscription.updatedAt },
     secretCiphertext: { S: subscription.secretCiphertext },
+    version: { N: String(subscription.version) },
   };
 }
 
 export function itemToSubscription(item: Item): StoredSubscription {
   const pipelineId = n(item, 'pipelineId');
   const description = s(item, 'description');
+  const headersCiphertext = s(item, 'headersCiphertext');
+  // Items written before header values were encrypted keep them in plaintext `headers` (JSON).
+  const legacy = s(item, 'headers');
+  const plaintextHeaders = headersCiphertext === undefined && legacy !== undefined ? (JSON.parse(legacy) as Record<string, string>) : undefined;
+  const headerNames = item.headerNames?.L?.map((value) => value.S ?? '') ?? Object.keys(plaintextHeaders ?? {});
   return {
     id: s(item, 'id')!,
     webhookUrl: s(item, 'webhookUrl')!,
@@ -78,12 +86,15 @@ export function itemToSubscription(item: Item): StoredSubscription {
     events: (item.events?.L ?? []).map((value) => value.S ?? ''),
     ...(pipelineId === undefined ? {} : { pipelineId }),
     ...(description === undefined ? {} : { description }),
-    headers: JSON.parse(s(item, 'headers') ?? '{}') as Record<string, string>,
+    headerNames,
+    ...(headersCiphertext === undefined ? {} : { headersCiphertext }),
+    ...(plaintextHeaders === undefined || Object.keys(plaintextHeaders).length === 0 ? {} : { plaintextHeaders }),
     format: s(item, 'format') === 'form' ? 'form' : 'json',
     enabled: item.enabled?.BOOL ?? true,
     createdAt: s(item, 'createdAt') ?? '',
     updatedAt: s(item, 'updatedAt') ?? '',
     secretCiphertext: s(item, 'secretCiphertext') ?? '',
+    version: n(item, 'version') ?? 0,
   };
 }
 
@@ -102,6 +113,29 @@ export function dynamoSubscriptionStore(client: DynamoDBClient, tableName: strin
       } catch (error) {
         if (isConditionFailure(error)) return false;
         throw error;
+      }
+    },
+    async replace(subscription, expectedVersion) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: subscriptionToItem(subscription),
+            // Items from before `version` existed count as version 0.
+            ConditionExpression:
+              expectedVersion === 0
+                ? 'attribute_exists(pk) AND (attribute_not_exists(version) OR version = :expected)'
+                : 'attribute_exists(pk) AND version = :expected',
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          }),
+        );
+        return 'replaced';
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const { Item } = await client.send(
+          new GetItemCommand({ TableName: tableName, Key: subscriptionKey(subscription.id), ConsistentRead: true, ProjectionExpression: 'pk' }),
+        );
+        return Item === undefined ? 'missing' : 'conflict';
       }
     },
     async get(id) {
@@ -277,7 +311,7 @@ export function dynamoDeliveryStore(client: DynamoDBClient, tableName: string): 
         values[':status'] = { S: query.status };
       }
       const out: DeliveryRecord[] = [];
-      let start: Item | undefined;
+      let start: Item | undefined = query.afterId === undefined ? undefined : deliveryKey(subscriptionId, query.afterId);
       do {
         const page = await client.send(
           new QueryCommand({

@@ -84,15 +84,18 @@ export function adminToItem(record: AdminRecord): Item {
     name: { S: record.name },
     tokenSha256: { S: record.tokenSha256 },
     createdAt: { S: record.createdAt },
+    ...(record.revokedAt === undefined ? {} : { revokedAt: { S: record.revokedAt } }),
   };
 }
 
 export function itemToAdmin(item: Item): AdminRecord {
+  const revokedAt = str(item, 'revokedAt');
   return {
     id: str(item, 'id')!,
     name: str(item, 'name') ?? '',
     tokenSha256: str(item, 'tokenSha256') ?? '',
     createdAt: str(item, 'createdAt') ?? '',
+    ...(revokedAt === undefined ? {} : { revokedAt }),
   };
 }
 

@@ -1,8 +1,9 @@
-// The management API under /v4/: pipelines and ingest tokens (the outbound routes, in
+// The management API under /v4/: pipelines, ingest tokens and admin credentials (the outbound routes, in
 // outbound-api.ts, join them). Route table, request schemas, admin authentication and the JSON
 // shapes; storage comes in through the ManagementStore port, outbound through OutboundService.
 import * as v from 'valibot';
 import type { ManagementStore, TokenInfo } from '../ports/management.ts';
+import type { AdminRecord } from './records.ts';
 import { UnknownPipelinesError } from '../ports/management.ts';
 import type { OutboundService } from '../ports/outbound.ts';
 import { ApiError, handleApiRequest, routeFor, type ApiRequest, type ApiResponse, type Route } from './api-router.ts';
@@ -65,6 +66,11 @@ export const TokenKeyParams = v.object({
   key: v.pipe(v.string(), v.uuid('the token key must be a UUID'), v.toLowerCase()),
 });
 
+/** The id inside `hla_<id>_<secret>`: 16 hex characters. */
+export const AdminIdParams = v.object({
+  id: v.pipe(v.string(), v.toLowerCase(), v.regex(/^[0-9a-f]{16}$/, 'the admin id must be 16 hex characters (the part after hla_)')),
+});
+
 // ---- response shapes (snake_case, as the CLI and outside tools read them) ----
 
 export interface PipelineJson {
@@ -96,6 +102,19 @@ export interface TokenJson {
 export interface CreatedTokenJson extends TokenJson {
   /** Shown once. */
   token: string;
+}
+
+/** An admin credential as listed: never the credential or its hash. */
+export interface AdminJson {
+  id: string;
+  name: string;
+  created_at: string;
+  /** null: active. */
+  revoked_at: string | null;
+}
+
+export function adminJson(record: AdminRecord): AdminJson {
+  return { id: record.id, name: record.name, created_at: record.createdAt, revoked_at: record.revokedAt ?? null };
 }
 
 export function pipelineJson(record: PipelineRecord): PipelineJson {
@@ -198,6 +217,20 @@ export const managementRoutes: Route<ManagementDeps>[] = [
     return ok(tokenJson(token));
   }),
 
+  route('GET', '/v4/admins', {}, async ({ deps }) => {
+    const admins = (await deps.store.listAdmins()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return ok({ admins: admins.map(adminJson) });
+  }),
+  route('DELETE', '/v4/admins/{id}', { params: AdminIdParams }, async ({ params, request, deps }) => {
+    // The caller's own credential stays: so there is always one left to call the API with.
+    if (params.id === callerAdminId(request)) {
+      throw new ApiError('CONFLICT', 'this request is made with that admin credential: revoke it with another one');
+    }
+    const admin = await deps.store.revokeAdmin(params.id, isoNow(deps.clock));
+    if (admin === undefined) throw notFound('admin', params.id);
+    return ok(adminJson(admin));
+  }),
+
   ...outboundRoutes,
 ];
 
@@ -213,10 +246,16 @@ export function bearerCredential(header: string | undefined): string | undefined
   return match?.[1];
 }
 
+/** The admin id of the request's credential (authentication has checked it by then). */
+function callerAdminId(request: ApiRequest): string | undefined {
+  const credential = bearerCredential(request.headers.authorization);
+  return credential === undefined ? undefined : adminCredentialId(credential);
+}
+
 /** Compared with when no admin matches, so a miss costs the same hash and compare as a hit. */
 const DUMMY_DIGEST = sha256Hex('hooklake: no such admin');
 
-/** True when the request carries a credential whose SHA-256 matches the stored ADMIN item. */
+/** True when the request carries a credential whose SHA-256 matches a stored ADMIN item that is not revoked. */
 export async function isAdminRequest(
   request: ApiRequest,
   findAdmin: ManagementStore['findAdmin'],
@@ -227,7 +266,7 @@ export async function isAdminRequest(
   const admin = id === undefined ? undefined : await findAdmin(id);
   const presented = sha256Hex(credential);
   const matches = digestsEqual(presented, admin?.tokenSha256 ?? DUMMY_DIGEST);
-  return admin !== undefined && matches;
+  return admin !== undefined && matches && admin.revokedAt === undefined;
 }
 
 export interface ManagementApiOptions<D extends ManagementDeps> {

@@ -16,6 +16,7 @@ import {
 import { ApiError, routeFor, type ApiErrorCode, type ApiResponse, type Route } from './api-router.ts';
 import { customEventTypeProblem, subscriptionEventProblem, type EventTypeProblem } from './outbound/events.ts';
 import type { JsonValue } from './outbound/payload-encoding.ts';
+import { REDACTED_HEADER_VALUE, headersProblem } from './outbound/header-policy.ts';
 import { checkTargetUrl } from './outbound/ssrf.ts';
 
 /** What the outbound routes need; ManagementDeps provides it. */
@@ -34,69 +35,12 @@ export const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const MAX_URL_LENGTH = 2048;
 export const MAX_EVENTS_PER_SUBSCRIPTION = 50;
 export const MAX_DESCRIPTION_LENGTH = 500;
-export const MAX_CUSTOM_HEADERS = 20;
-export const MAX_HEADER_NAME_LENGTH = 64;
-export const MAX_HEADER_VALUE_LENGTH = 2048;
-/** Sum over the custom headers of `name: value\r\n`. */
-export const MAX_HEADERS_BYTES = 8 * 1024;
 /** `data` of a published custom event, as serialized JSON. */
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 /** Body limit of POST /v4/events: the data plus room for `type` and `pipelineId`. */
 export const MAX_EVENT_BODY_BYTES = MAX_EVENT_DATA_BYTES + 4 * 1024;
 export const DEFAULT_DELIVERY_LIMIT = 100;
 export const MAX_DELIVERY_LIMIT = 1000;
-
-/**
- * Headers a subscription may not set: hop-by-hop and framing headers (the HTTP client owns them),
- * the body's content headers (set by the delivery format) and the Standard Webhooks signature headers.
- */
-export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-  'host',
-  'content-length',
-  'content-type',
-  'content-encoding',
-  'expect',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-]);
-
-/** RFC 9110 token. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Printable ASCII, space and tab: what every HTTP client sends unchanged. */
-const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
-
-/** Why a set of custom headers is refused, or undefined when it is fine. */
-export function headersProblem(headers: Record<string, string>): string | undefined {
-  const entries = Object.entries(headers);
-  if (entries.length > MAX_CUSTOM_HEADERS) return `at most ${MAX_CUSTOM_HEADERS} custom headers`;
-  const seen = new Set<string>();
-  let bytes = 0;
-  for (const [name, value] of entries) {
-    const lower = name.toLowerCase();
-    if (name.length === 0 || name.length > MAX_HEADER_NAME_LENGTH || !HEADER_NAME.test(name) || lower === '__proto__') {
-      return `${JSON.stringify(name.slice(0, MAX_HEADER_NAME_LENGTH))} is not a valid header name (1 to ${MAX_HEADER_NAME_LENGTH} token characters)`;
-    }
-    if (FORBIDDEN_HEADERS.has(lower)) return `${name} is set by Hooklake and cannot be overridden`;
-    if (seen.has(lower)) return `${name} is given twice (header names are case-insensitive)`;
-    seen.add(lower);
-    if (value.length > MAX_HEADER_VALUE_LENGTH) return `the value of ${name} exceeds ${MAX_HEADER_VALUE_LENGTH} characters`;
-    if (!HEADER_VALUE.test(value)) return `the value of ${name} must be printable ASCII without line breaks`;
-    bytes += name.length + value.length + 4;
-  }
-  if (bytes > MAX_HEADERS_BYTES) return `the custom headers exceed ${MAX_HEADERS_BYTES} bytes`;
-  return undefined;
-}
 
 // ---- request schemas ----
 
@@ -245,6 +189,7 @@ export interface SubscriptionJson {
   /** null: events of every pipeline (and events without one). */
   pipelineId: number | null;
   description: string | null;
+  /** Custom header names, each with the value `***`: values are never shown after they are set. */
   headers: Record<string, string>;
   format: 'json' | 'form';
   enabled: boolean;
@@ -310,7 +255,8 @@ export function subscriptionJson(s: Subscription): SubscriptionJson {
     events: [...s.events],
     pipelineId: s.pipelineId ?? null,
     description: s.description ?? null,
-    headers: { ...s.headers },
+    // Header values are write-only (usually a target's credential): names with a mask.
+    headers: Object.fromEntries(s.headerNames.map((name) => [name, REDACTED_HEADER_VALUE])),
     format: s.format,
     enabled: s.enabled,
     createdAt: s.createdAt,
@@ -376,9 +322,9 @@ function checkSubscriptionEvents(events: readonly string[]): void {
   }
 }
 
-/** Scheme, credentials and cloud-metadata literals; the engine adds DNS and the private-address rule. */
+/** Scheme, credentials and literals refused whatever the settings (metadata, link-local, ...); the engine adds DNS and the private and loopback rules. */
 function checkWebhookUrl(url: string): void {
-  const check = checkTargetUrl(url, { allowPrivate: true });
+  const check = checkTargetUrl(url, { allowPrivate: true, allowLoopback: true });
   if (check.verdict === 'refused') throw new ApiError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
 }
 
@@ -397,6 +343,7 @@ async function checkPipeline(deps: OutboundApiDeps, pipelineId: number | null | 
 
 const OUTBOUND_ERROR_CODES: Record<OutboundError['code'], ApiErrorCode> = {
   NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
   INVALID_TARGET: 'INVALID_TARGET',
   INVALID_EVENT_TYPE: 'INVALID_EVENT_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

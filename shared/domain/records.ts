@@ -21,6 +21,8 @@ export interface AdminRecord {
   name: string;
   tokenSha256: string;
   createdAt: string;
+  /** When it was revoked; a revoked credential no longer authenticates. Absent = active. */
+  revokedAt?: string | undefined;
 }
 
 export const REJECTION_REASONS = [

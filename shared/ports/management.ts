@@ -45,8 +45,11 @@ export interface ManagementStore {
   revokeToken(key: string, revokedAt: string): Promise<TokenInfo | undefined>;
 
   createAdmin(input: { name: string; createdAt: string }): Promise<CreatedAdmin>;
+  /** In id order, revoked ones included. */
   listAdmins(): Promise<AdminRecord[]>;
   findAdmin(id: string): Promise<AdminRecord | undefined>;
+  /** Sets revokedAt once (idempotent, as revokeToken); undefined when there is no such admin. */
+  revokeAdmin(id: string, revokedAt: string): Promise<AdminRecord | undefined>;
 
   /** Rejection counts of a pipeline for the days `sinceDt` (YYYY-MM-DD) and later, most recent first. */
   rejectionCounts(pipelineId: number, sinceDt: string): Promise<RejectionCounts[]>;

@@ -14,7 +14,7 @@ export interface SubscriptionInput {
   /** Only events of this pipeline; absent = every pipeline (and events without one). */
   pipelineId?: number | undefined;
   description?: string | undefined;
-  /** Extra request headers (not hop-by-hop, not the signature headers). */
+  /** Extra request headers (header-policy.ts decides which names); values are encrypted at rest. */
   headers?: Record<string, string> | undefined;
   /** POST body format; ignored for GET. Default json. */
   format?: BodyFormat | undefined;
@@ -22,7 +22,7 @@ export interface SubscriptionInput {
   enabled?: boolean | undefined;
 }
 
-/** A subscription as the API shows it: never the secret. */
+/** A subscription as the API shows it: never the secret, never a custom header's value. */
 export interface Subscription {
   id: string;
   webhookUrl: string;
@@ -30,7 +30,8 @@ export interface Subscription {
   events: string[];
   pipelineId?: number | undefined;
   description?: string | undefined;
-  headers: Record<string, string>;
+  /** Names of the custom headers, as given; their values are write-only (usually a credential). */
+  headerNames: string[];
   format: BodyFormat;
   enabled: boolean;
   createdAt: string;
@@ -93,6 +94,7 @@ export class OutboundError extends Error {
   override name = 'OutboundError';
   readonly code:
     | 'NOT_FOUND'
+    | 'CONFLICT' // changed by a concurrent update since it was read: read it again and retry
     | 'INVALID_TARGET' // URL refused: scheme, credentials, private/loopback/metadata address (SSRF)
     | 'INVALID_EVENT_TYPE'
     | 'PAYLOAD_TOO_LARGE';

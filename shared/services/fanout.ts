@@ -137,6 +137,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
   ): Promise<void> {
     const record = { ...initial, address: addressOf(subscription.webhookUrl) };
     const secret = await deps.directory.secretOf(subscription);
+    const headers = await deps.directory.headersOf(subscription);
     // Timed and signed once a slot is free: the attempt's time (log, retry schedule, suspension
     // count) and its `webhook-timestamp` are when it is sent, however long it waited for the slot.
     const result = await limit(async (): Promise<AttemptResult> => {
@@ -144,7 +145,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       let request: DeliveryRequest;
       try {
         request = buildDeliveryRequest({
-          target: subscription,
+          target: { ...subscription, headers },
           envelope,
           webhookId: record.webhookId,
           secret,

@@ -8,15 +8,28 @@ import type { AttemptOutcome } from '../domain/outbound/retry-policy.ts';
 import type { SuspensionState } from '../domain/outbound/suspension.ts';
 import type { Subscription } from '../ports/outbound.ts';
 
-/** A subscription as stored: the API's view plus its encrypted signing secret. */
+/** A subscription as stored: the API's view plus its encrypted signing secret and header values. */
 export interface StoredSubscription extends Subscription {
   /** SecretCipher output (`aesgcm:v1:...` or `kms:v1:...`); never the secret itself. */
   secretCiphertext: string;
+  /** SecretCipher output of the custom headers as a JSON object; absent when there are none. */
+  headersCiphertext?: string | undefined;
+  /** Custom headers of an item written before they were encrypted: read, never written again (the next update encrypts them). */
+  plaintextHeaders?: Record<string, string> | undefined;
+  /** Incremented by every update: the condition of `SubscriptionStore.replace`. 0 for items written before it existed. */
+  version: number;
 }
+
+export type ReplaceOutcome = 'replaced' | 'missing' | 'conflict';
 
 export interface SubscriptionStore {
   /** `ifAbsent`: refuse (return false) when the id exists. */
   put(subscription: StoredSubscription, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  /**
+   * Writes an update only while the stored item still has `expectedVersion`: `missing` when it
+   * was deleted meanwhile (an update never brings it back), `conflict` when another update won.
+   */
+  replace(subscription: StoredSubscription, expectedVersion: number): Promise<ReplaceOutcome>;
   get(id: string): Promise<StoredSubscription | undefined>;
   /** Every subscription, in id order. */
   list(): Promise<StoredSubscription[]>;
@@ -40,7 +53,10 @@ export interface DeliveryListQuery {
   fromId?: string | undefined;
   toId?: string | undefined;
   status?: DeliveryStatus | undefined;
+  /** At most this many records (a page). */
   limit: number;
+  /** Exclusive start: only deliveries after this id in the listing order (the last id of the previous page). */
+  afterId?: string | undefined;
   /** Newest first when true. */
   descending: boolean;
   /** Epoch ms: records expired at this time are left out. */
@@ -55,6 +71,7 @@ export interface DeliveryStore {
   getMany(keys: ReadonlyArray<{ subscriptionId: string; deliveryId: string }>): Promise<DeliveryRecord[]>;
   /** Conditional on the stored attemptCount; false when another writer got there first. */
   replace(record: DeliveryRecord, expectedAttemptCount: number): Promise<boolean>;
+  /** Up to `query.limit` records in id order (fewer only at the end); page on with `afterId`. */
   list(subscriptionId: string, query: DeliveryListQuery): Promise<DeliveryRecord[]>;
 }
 
@@ -87,7 +104,7 @@ export interface HttpSender {
   send(request: DeliveryRequest): Promise<SendResult>;
 }
 
-/** Encrypts signing secrets at rest; `subscriptionId` is bound to the ciphertext (AAD / EncryptionContext). */
+/** Encrypts signing secrets and custom header values at rest; `subscriptionId` is bound to the ciphertext (AAD / EncryptionContext). */
 export interface SecretCipher {
   encrypt(secret: string, subscriptionId: string): Promise<string>;
   decrypt(ciphertext: string, subscriptionId: string): Promise<string>;

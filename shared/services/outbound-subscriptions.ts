@@ -1,6 +1,7 @@
 // The subscription list as the fan-out and the processor see it: cached for a short TTL across
 // warm invocations (one Query per TTL however many events flow), with decrypted signing secrets
-// cached beside it (one KMS Decrypt per subscription per cold start). Writers in the same process
+// and custom header values cached beside it (one KMS Decrypt of each per subscription per cold
+// start, and only once a delivery needs it). Writers in the same process
 // (the local stack runs API, processor and fan-out together, possibly on worker threads)
 // invalidate the cache at once through `notifySubscriptionsChanged`; across Lambda instances a
 // change shows within the TTL.
@@ -39,6 +40,8 @@ export interface SubscriptionDirectory {
   get(id: string): Promise<StoredSubscription | undefined>;
   /** The decrypted signing secret; never logged. */
   secretOf(subscription: StoredSubscription): Promise<string>;
+  /** The decrypted custom headers (name → value); never logged. */
+  headersOf(subscription: StoredSubscription): Promise<Record<string, string>>;
   invalidate(): void;
   /** Stops listening for invalidations. */
   close(): void;
@@ -59,6 +62,7 @@ export function subscriptionDirectory(store: SubscriptionStore, options: Directo
   let loading: Promise<StoredSubscription[]> | undefined;
   let generation = 0;
   const secrets = new Map<string, { ciphertext: string; secret: Promise<string> }>();
+  const headerValues = new Map<string, { ciphertext: string; headers: Promise<Record<string, string>> }>();
 
   const invalidate = () => {
     cached = undefined;
@@ -108,11 +112,47 @@ export function subscriptionDirectory(store: SubscriptionStore, options: Directo
       secret.catch(() => secrets.delete(subscription.id));
       return secret;
     },
+    headersOf(subscription) {
+      const ciphertext = subscription.headersCiphertext;
+      if (ciphertext === undefined) return Promise.resolve({ ...subscription.plaintextHeaders });
+      const known = headerValues.get(subscription.id);
+      if (known !== undefined && known.ciphertext === ciphertext) return known.headers;
+      if (options.cipher === undefined) return Promise.reject(new Error('no secret cipher configured'));
+      const headers = openSubscriptionHeaders(subscription, options.cipher);
+      headerValues.set(subscription.id, { ciphertext, headers });
+      headers.catch(() => headerValues.delete(subscription.id));
+      return headers;
+    },
     invalidate,
     close() {
       scopeListeners?.delete(invalidate);
     },
   };
+}
+
+/**
+ * Encrypts custom headers for storage (one ciphertext per subscription, bound to its id like the
+ * signing secret): the names stay readable, the values only through `openSubscriptionHeaders`.
+ */
+export async function sealSubscriptionHeaders(
+  headers: Readonly<Record<string, string>>,
+  subscriptionId: string,
+  cipher: SecretCipher,
+): Promise<Pick<StoredSubscription, 'headerNames' | 'headersCiphertext'>> {
+  const headerNames = Object.keys(headers);
+  if (headerNames.length === 0) return { headerNames };
+  return { headerNames, headersCiphertext: await cipher.encrypt(JSON.stringify(headers), subscriptionId) };
+}
+
+/** The custom headers of a stored subscription: decrypted, or an old item's plaintext ones. */
+export async function openSubscriptionHeaders(subscription: StoredSubscription, cipher: SecretCipher | undefined): Promise<Record<string, string>> {
+  if (subscription.headersCiphertext === undefined) return { ...subscription.plaintextHeaders };
+  if (cipher === undefined) throw new Error('no secret cipher configured');
+  const parsed: unknown = JSON.parse(await cipher.decrypt(subscription.headersCiphertext, subscription.id));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((value) => typeof value === 'string')) {
+    throw new Error(`the headers of ${subscription.id} do not decrypt to an object of strings`);
+  }
+  return parsed as Record<string, string>;
 }
 
 /** The invalidation scope of a table (outbound-subscriptions.ts): endpoint + table name. */

@@ -1,5 +1,6 @@
-// Kommo's per-address suspension state, shared by every fan-out instance through one DynamoDB item
-// per address (suspension.ts explains the shape). Invalid responses recorded in the same turn of
+// Kommo's per-address suspension state (an address is a subscription URL, queue-messages.ts
+// `addressOf`), shared by every fan-out instance through one DynamoDB item per address
+// (suspension.ts explains the shape). Invalid responses recorded in the same turn of
 // the event loop, or while a write for the address is in flight, are applied together in ONE
 // conditional write (`version` = the version read); on a conflict the item is read again and the
 // batch re-applied, so concurrent instances never lose a count.

@@ -52,7 +52,7 @@ import {
 } from '../domain/outbound/queue-messages.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
 import { newSigningSecret } from '../domain/outbound/signature.ts';
-import { checkResolvedAddresses, checkTargetUrl } from '../domain/outbound/ssrf.ts';
+import { checkResolvedAddresses, checkTargetUrl, type TargetPolicy } from '../domain/outbound/ssrf.ts';
 import { scaledClock } from '../domain/outbound/time-scale.ts';
 import {
   OutboundError,
@@ -66,7 +66,7 @@ import {
   type SubscriptionInput,
 } from '../ports/outbound.ts';
 import type { DeliveryStore, EventsQueue, HttpSender, Resolve, SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
-import { notifySubscriptionsChanged, subscriptionScope } from './outbound-subscriptions.ts';
+import { notifySubscriptionsChanged, openSubscriptionHeaders, sealSubscriptionHeaders, subscriptionScope } from './outbound-subscriptions.ts';
 
 export interface OutboundDeps {
   subscriptions: SubscriptionStore;
@@ -80,12 +80,18 @@ export interface OutboundDeps {
   resolve: Resolve;
   clock: Clock;
   allowPrivateTargets: boolean;
+  /** Local stack only (ssrf.ts TargetPolicy). */
+  allowLoopbackTargets?: boolean | undefined;
   /** Told after every subscription change (same-process caches). */
   onSubscriptionsChanged?: () => void;
 }
 
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
+/** Bulk redelivery reads the failed deliveries this many at a time... */
+export const REDELIVERY_PAGE_SIZE = 100;
+/** ...and queues at most this many at once (SQS send + DynamoDB write each). */
+export const REDELIVERY_CONCURRENCY = 8;
 
 export class OutboundNotConfiguredError extends Error {
   override name = 'OutboundNotConfiguredError';
@@ -108,10 +114,15 @@ export function createOutboundService(config: ApiConfig, overrides: Partial<Outb
         ? undefined
         : sqsEventsQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.eventsQueueUrl),
     cipher: secretCipherFromConfig(config.aws, config.secrets),
-    sender: createHttpSender({ allowPrivateTargets: config.allowPrivateTargets, timeoutMs: config.deliveryTimeoutMs ?? 5000 }),
+    sender: createHttpSender({
+      allowPrivateTargets: config.allowPrivateTargets,
+      allowLoopbackTargets: config.allowLoopbackTargets,
+      timeoutMs: config.deliveryTimeoutMs ?? 5000,
+    }),
     resolve: resolverFrom(),
     clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),
     allowPrivateTargets: config.allowPrivateTargets,
+    allowLoopbackTargets: config.allowLoopbackTargets,
     onSubscriptionsChanged: () => notifySubscriptionsChanged(scope),
     ...overrides,
   });
@@ -132,8 +143,10 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     return deps.queue;
   }
 
+  const targetPolicy: TargetPolicy = { allowPrivate: deps.allowPrivateTargets, allowLoopback: deps.allowLoopbackTargets === true };
+
   async function checkUrl(url: string): Promise<string> {
-    const check = checkTargetUrl(url, { allowPrivate: deps.allowPrivateTargets });
+    const check = checkTargetUrl(url, targetPolicy);
     if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
     if (check.verdict === 'allowed') return check.url;
     let addresses: string[];
@@ -142,7 +155,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     } catch {
       throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.hostname} does not resolve`);
     }
-    const resolved = checkResolvedAddresses(addresses, { allowPrivate: deps.allowPrivateTargets });
+    const resolved = checkResolvedAddresses(addresses, targetPolicy);
     if (resolved.verdict === 'refused') {
       throw new OutboundError(
         'INVALID_TARGET',
@@ -195,14 +208,15 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
         events,
         ...(input.pipelineId === undefined ? {} : { pipelineId: input.pipelineId }),
         ...(input.description === undefined ? {} : { description: input.description }),
-        headers: { ...(input.headers ?? {}) },
+        headerNames: Object.keys(input.headers ?? {}),
         format: input.webhookHttpMethod === 'GET' ? 'json' : (input.format ?? 'json'),
         enabled: input.enabled ?? true,
         createdAt: at,
         updatedAt: at,
       };
       const secretCiphertext = await cipher.encrypt(secret, id);
-      await deps.subscriptions.put({ ...subscription, secretCiphertext }, { ifAbsent: true });
+      const sealed = await sealSubscriptionHeaders(input.headers ?? {}, id, cipher);
+      await deps.subscriptions.put({ ...subscription, ...sealed, secretCiphertext, version: 1 }, { ifAbsent: true });
       changed();
       return { subscription, secret };
     },
@@ -219,15 +233,25 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async updateSubscription(id, changes) {
       const current = await requireSubscription(id);
       const method = changes.webhookHttpMethod ?? current.webhookHttpMethod;
+      // New headers are sealed; an old item's plaintext ones are sealed now (migration on write).
+      const headers =
+        changes.headers !== undefined
+          ? await sealSubscriptionHeaders(changes.headers, id, needCipher())
+          : current.plaintextHeaders !== undefined
+            ? await sealSubscriptionHeaders(current.plaintextHeaders, id, needCipher())
+            : { headerNames: current.headerNames, headersCiphertext: current.headersCiphertext };
+      const { plaintextHeaders: _plaintext, headersCiphertext: _ciphertext, ...kept } = current;
       const next: StoredSubscription = {
-        ...current,
+        ...kept,
         webhookUrl: changes.webhookUrl === undefined ? current.webhookUrl : await checkUrl(changes.webhookUrl),
         webhookHttpMethod: method,
         events: changes.events === undefined ? current.events : checkEvents(changes.events),
-        headers: changes.headers === undefined ? current.headers : { ...changes.headers },
+        headerNames: headers.headerNames,
+        ...(headers.headersCiphertext === undefined ? {} : { headersCiphertext: headers.headersCiphertext }),
         format: method === 'GET' ? 'json' : (changes.format ?? current.format),
         enabled: changes.enabled ?? current.enabled,
         updatedAt: nowIso(),
+        version: current.version + 1,
       };
       if ('pipelineId' in changes) {
         if (changes.pipelineId === undefined) delete next.pipelineId;
@@ -237,7 +261,13 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
         if (changes.description === undefined) delete next.description;
         else next.description = changes.description;
       }
-      await deps.subscriptions.put(next);
+      // Conditional on the version read: a subscription deleted meanwhile stays deleted, and a
+      // concurrent update is not silently overwritten.
+      const outcome = await deps.subscriptions.replace(next, current.version);
+      if (outcome === 'missing') throw new OutboundError('NOT_FOUND', `no subscription ${id}`);
+      if (outcome === 'conflict') {
+        throw new OutboundError('CONFLICT', `subscription ${id} was changed by another request meanwhile: read it again and retry`);
+      }
       changed();
       return toSubscription(next);
     },
@@ -251,6 +281,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async testSubscription(id) {
       const subscription = await requireSubscription(id);
       const secret = await needCipher().decrypt(subscription.secretCiphertext, subscription.id);
+      const headers = await openSubscriptionHeaders(subscription, deps.cipher);
       const now = deps.clock.nowMs();
       const eventId = `evt_ping_${randomUUID().replaceAll('-', '')}`;
       const envelope = buildEnvelope({
@@ -262,7 +293,7 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
       let request;
       try {
         request = buildDeliveryRequest({
-          target: subscription,
+          target: { ...subscription, headers },
           envelope,
           webhookId: deliveryMessageId(eventId, subscription.id),
           secret,
@@ -345,17 +376,37 @@ export function createOutboundServiceWithDeps(deps: OutboundDeps): OutboundServi
     async redeliverFailed(subscriptionId, range) {
       await requireSubscription(subscriptionId);
       needQueue();
-      const failed = await deps.deliveries.list(subscriptionId, {
-        ...rangeOf(range.from, range.to),
-        status: 'failed',
-        limit: Number.MAX_SAFE_INTEGER,
-        descending: false,
-        now: deps.clock.nowMs(),
-      });
-      await Promise.all(failed.map((record) => queueRedelivery(record)));
-      return { queued: failed.length };
+      // Page by page (memory bounded by one page, however many failed), a few in flight at once.
+      const bounds = rangeOf(range.from, range.to);
+      let queued = 0;
+      let afterId: string | undefined;
+      for (;;) {
+        const page = await deps.deliveries.list(subscriptionId, {
+          ...bounds,
+          status: 'failed',
+          limit: REDELIVERY_PAGE_SIZE,
+          afterId,
+          descending: false,
+          now: deps.clock.nowMs(),
+        });
+        await forEachBounded(page, REDELIVERY_CONCURRENCY, async (record) => {
+          await queueRedelivery(record);
+          queued++;
+        });
+        if (page.length < REDELIVERY_PAGE_SIZE) return { queued };
+        afterId = page.at(-1)!.id;
+      }
     },
   };
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight; rejects with the first failure. */
+async function forEachBounded<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 function rangeOf(from: string | undefined, to: string | undefined): { fromId?: string; toId?: string } {
@@ -372,7 +423,7 @@ function rangeOf(from: string | undefined, to: string | undefined): { fromId?: s
 }
 
 function toSubscription(stored: StoredSubscription): Subscription {
-  const { secretCiphertext: _secret, ...subscription } = stored;
+  const { secretCiphertext: _secret, headersCiphertext: _headers, plaintextHeaders: _plaintext, version: _version, ...subscription } = stored;
   return subscription;
 }
 

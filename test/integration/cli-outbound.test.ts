@@ -72,13 +72,16 @@ describe('hooklake subscriptions', () => {
       events: ['webhook_received', 'batch_landed'],
       pipelineId: pipeline.id,
       description: 'CRM',
-      headers: { Authorization: 'Bearer abc:def', 'X-Team': 'data' },
+      headers: { Authorization: '***', 'X-Team': '***' },
       format: 'form',
       enabled: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
     expect(outbound.secrets.get(run.json.id)).toBe(run.json.secret);
+    // The values went to the API as given.
+    const [created] = outbound.calls.filter((call) => call.method === 'createSubscription').map((call) => call.args[0]);
+    expect(created).toMatchObject({ headers: { Authorization: 'Bearer abc:def', 'X-Team': 'data' } });
   });
 
   it('create prints the secret once with a verification hint; list and get never show it', async () => {
@@ -106,12 +109,14 @@ describe('hooklake subscriptions', () => {
     for (const output of [list.stdout, listJson.stdout, got.stdout]) expect(output).not.toContain(secret);
   });
 
-  it('shows header names but not their values in human output', async () => {
+  it('shows header names but never their values, in human output or JSON', async () => {
     const { id } = await createSubscription(['--header', 'Authorization: Bearer s3cret']);
     const got = await cli(['subscriptions', 'get', id]);
     expect(got.stdout).toMatch(/^headers\s+Authorization$/m);
     expect(got.stdout).not.toContain('s3cret');
-    expect((await cli(['subscriptions', 'get', id, '--json'])).json.headers).toEqual({ Authorization: 'Bearer s3cret' });
+    const json = await cli(['subscriptions', 'get', id, '--json']);
+    expect(json.json.headers).toEqual({ Authorization: '***' });
+    expect(json.stdout).not.toContain('s3cret');
   });
 
   it('enable, disable and delete', async () => {

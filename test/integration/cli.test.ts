@@ -116,6 +116,43 @@ describe('hooklake against --api', () => {
     expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('refuses --api over plain http to anything but loopback, in one line, before sending the credential', async () => {
+    for (const api of ['http://hooks.example.com', 'http://10.0.0.5:3000', 'http://[::ffff:127.0.0.1]:3000', 'http://0.0.0.0:3000']) {
+      const run = await cli(['pipelines', 'list', '--api', api, '--admin-token', credential]);
+      expect({ api, code: run.code }).toEqual({ api, code: 1 });
+      expect(run.stderr).toMatch(/^error: --api .* would send the admin credential unencrypted: use https:\/\/ .*\n$/);
+    }
+    // Loopback over http, and any https URL, pass the check (these fail later: nothing listens there).
+    for (const api of ['http://127.0.0.2:9', 'http://localhost:9', 'http://[::1]:9', 'https://hooks.example.invalid']) {
+      const run = await cli(['pipelines', 'list', '--api', api, '--admin-token', credential]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^error: cannot reach /);
+    }
+  });
+
+  it('admin list shows credentials without secrets; admin revoke revokes another one, never its own', async () => {
+    const store = dynamoManagementStore(createDynamoDbClient({ region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } }), resources.tableName);
+    const other = await store.createAdmin({ name: 'to-revoke', createdAt: new Date().toISOString() });
+    const list = await cli(['admin', 'list', '--json', ...remote()]);
+    expect(list.code).toBe(0);
+    expect(list.json).toContainEqual({ id: other.id, name: 'to-revoke', created_at: other.createdAt, revoked_at: null });
+    expect(list.stdout).not.toContain(other.credential);
+    expect(list.stdout).not.toContain(other.tokenSha256);
+    const human = await cli(['admin', 'list', ...remote()]);
+    expect(human.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED_AT\s+REVOKED_AT$/);
+
+    const revoked = await cli(['admin', 'revoke', other.id, ...remote()]);
+    expect(revoked).toMatchObject({ code: 0, stderr: '' });
+    expect(revoked.stdout).toMatch(new RegExp(`^Revoked admin credential ${other.id} \\(to-revoke\\) at `));
+    expect((await cli(['pipelines', 'list', '--api', apiUrl, '--admin-token', other.credential])).stderr).toContain('UNAUTHORIZED');
+
+    const own = /^hla_([0-9a-f]{16})_/.exec(credential)![1]!;
+    const refused = await cli(['admin', 'revoke', own, ...remote()]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: .*\(CONFLICT, HTTP 409\)\n$/);
+    expect((await cli(['admin', 'revoke', 'not-hex', ...remote()])).code).toBe(2);
+  });
+
   it('exits 2 for usage errors', async () => {
     for (const args of [
       ['pipelines', 'create'],

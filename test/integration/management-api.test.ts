@@ -128,6 +128,26 @@ describe('pipelines', () => {
   });
 });
 
+describe('admin credentials', () => {
+  it('lists them (never the hash) and revokes another one, which then gets 401; never the caller\'s own', async () => {
+    const other = await store.createAdmin({ name: 'ci', createdAt: new Date().toISOString() });
+    const list = await call('GET', '/v4/admins');
+    expect(list.status).toBe(200);
+    expect(list.body.admins.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['it', 'ci']));
+    expect(JSON.stringify(list.body)).not.toContain(other.tokenSha256);
+    expect((await call('GET', '/v4/pipelines', undefined, { auth: `Bearer ${other.credential}` })).status).toBe(200);
+
+    const revoked = await call('DELETE', `/v4/admins/${other.id}`);
+    expect(revoked).toMatchObject({ status: 200, body: { id: other.id, name: 'ci', revoked_at: expect.any(String) } });
+    expect((await call('GET', '/v4/pipelines', undefined, { auth: `Bearer ${other.credential}` })).status).toBe(401);
+    expect((await store.findAdmin(other.id))?.revokedAt).toBe(revoked.body.revoked_at);
+
+    const self = (await store.listAdmins()).find((a) => a.name === 'it')!;
+    expect(await call('DELETE', `/v4/admins/${self.id}`)).toMatchObject({ status: 409, body: { error: 'CONFLICT' } });
+    expect(await call('DELETE', '/v4/admins/00000000000000ff')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+  });
+});
+
 describe('tokens', () => {
   it('creates (token shown once, only its hash stored), lists, gets and revokes idempotently', async () => {
     const pipeline = (await call('POST', '/v4/pipelines', { name: 'scoped' })).body.pipeline_id;

@@ -1,7 +1,9 @@
 // SSRF through the local stack with private targets refused: creation refuses loopback, private,
-// link-local, metadata and mapped addresses and a hostname resolving to loopback; delivery refuses
-// them too at connect time — for a subscription created while they were allowed, and for a
-// hostname that resolved to a public address at creation and to loopback at delivery (rebinding).
+// link-local, unspecified, metadata and mapped addresses; with private targets allowed (as a
+// deployment can be) it still refuses loopback, link-local and unspecified. Delivery refuses them
+// too at connect time — for a subscription created while they were allowed (or written straight
+// into the table), and for a hostname that resolved to a public address at creation and to
+// loopback at delivery (rebinding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
 import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
@@ -10,7 +12,11 @@ import { createOutboundService } from '../../shared/services/outbound.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
-const BLOCKED = ['127.0.0.1', '[::1]', '10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254', '[::ffff:127.0.0.1]', 'localhost'];
+/** Refused by a deployment, admitted by the local stack's permissive settings. */
+const REFUSED_BY_DEFAULT = ['127.0.0.1', '[::1]', '10.0.0.1', '172.16.0.1', '192.168.1.1', 'localhost'];
+/** Refused whatever the settings: metadata, link-local, unspecified, a mapped loopback. */
+const ALWAYS_REFUSED = ['169.254.169.254', '169.254.10.1', '0.0.0.0', '[::]', '[::ffff:127.0.0.1]'];
+const BLOCKED = [...REFUSED_BY_DEFAULT, ...ALWAYS_REFUSED];
 
 let stack: TestStack;
 let receiver: Receiver;
@@ -24,11 +30,14 @@ beforeAll(async () => {
     allowPrivateTargets: true,
     fanoutAllowPrivateTargets: false,
     deliveryTimeoutMs: 1000,
-    // The fan-out's DNS: `rebind.test` now answers loopback.
-    fanoutLookupAll: async (hostname) =>
-      hostname === 'rebind.test' ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '127.0.0.1', family: 4 }],
+    // The fan-out's DNS: `rebind.test` now answers loopback; any other name is unknown, so a
+    // delivery that looked one up would fail as a connection error, not as blocked_target.
+    fanoutLookupAll: async (hostname) => {
+      if (hostname === 'rebind.test') return [{ address: '127.0.0.1', family: 4 }];
+      throw Object.assign(new Error(`${hostname} is not in the test's DNS`), { code: 'ENOTFOUND' });
+    },
   });
-  refusing = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: false });
+  refusing = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false });
   // At creation, `rebind.test` resolved to a public address.
   permissive = createOutboundService(stack.apiConfig, { resolve: async () => ['93.184.216.34'] });
 });
@@ -48,21 +57,37 @@ describe('SSRF guard', () => {
     }
   });
 
+  it('with private targets allowed, creation still refuses loopback, link-local and unspecified targets', async () => {
+    const privateOnly = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: true, allowLoopbackTargets: false });
+    for (const host of ['127.0.0.1', '[::1]', 'localhost', ...ALWAYS_REFUSED]) {
+      await expect(
+        privateOnly.createSubscription({ webhookUrl: `http://${host}:${receiver.port}/x`, webhookHttpMethod: 'POST', events: ['ssrf.never'] }),
+        host,
+      ).rejects.toMatchObject({ code: 'INVALID_TARGET' });
+    }
+    const { subscription } = await privateOnly.createSubscription({
+      webhookUrl: `http://10.0.0.1:${receiver.port}/x`,
+      webhookHttpMethod: 'POST',
+      events: ['ssrf.never'],
+    });
+    expect(await privateOnly.deleteSubscription(subscription.id)).toBe(true);
+  });
+
   it('delivery refuses them at connect time, including a hostname rebound to loopback', async () => {
     const ids: string[] = [];
     const dynamodb = createDynamoDbClient(stack.apiConfig.aws);
     const store = dynamoSubscriptionStore(dynamodb, stack.apiConfig.tableName);
     for (const host of [...BLOCKED, 'rebind.test']) {
       const webhookUrl = `http://${host}:${receiver.port}/ssrf`;
-      // Metadata addresses are refused even where private targets are allowed: write that one
-      // straight into the table, as if it had got in some other way.
-      const metadata = host === '169.254.169.254';
+      // Some addresses are refused even where private targets are allowed: write those straight
+      // into the table, as if they had got in some other way.
+      const alwaysRefused = ALWAYS_REFUSED.includes(host);
       const { subscription } = await permissive.createSubscription({
-        webhookUrl: metadata ? `http://meta.test:${receiver.port}/ssrf` : webhookUrl,
+        webhookUrl: alwaysRefused ? `http://meta.test:${receiver.port}/ssrf` : webhookUrl,
         webhookHttpMethod: 'POST',
         events: ['ssrf.test'],
       });
-      if (metadata) await store.put({ ...(await store.get(subscription.id))!, webhookUrl });
+      if (alwaysRefused) await store.put({ ...(await store.get(subscription.id))!, webhookUrl });
       ids.push(subscription.id);
     }
     dynamodb.destroy();

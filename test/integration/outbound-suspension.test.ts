@@ -1,16 +1,21 @@
-// Kommo's throttling rule through the local stack in simulated time (timeScale 120: 5 minutes
-// are 2.5 s): 150 invalid responses from one address suspend its retries for 5 minutes; retries
-// that fall due meanwhile wait for the end and then all succeed — nothing is lost.
+// Kommo's throttling rule through the local stack in simulated time (timeScale 30: 5 minutes
+// are 10 s): 150 invalid responses from one address (a subscription URL; 150 subscriptions share
+// it here) suspend its retries for 5 minutes; retries that fall due meanwhile wait for the end and
+// then all succeed — nothing is lost. A subscription on the same host and port with another path
+// is another address: its retry runs when due, during that suspension.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoSuspensionStore } from '../../shared/adapters/outbound-store.ts';
 import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
+import { addressOf } from '../../shared/domain/outbound/queue-messages.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
 import { createOutboundService } from '../../shared/services/outbound.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
-const SCALE = 120;
+// The first wave (150 attempts) must be counted before the earliest retry falls due (1 simulated
+// minute ± 20%): at 30× that is at least 1.6 s of real time, which a loaded machine still meets.
+const SCALE = 30;
 let stack: TestStack;
 let outbound: OutboundService;
 let busy: Receiver;
@@ -25,26 +30,62 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
-describe('suspension per address', () => {
-  it('150 invalid responses within 5 minutes hold retries for 5 minutes, then they resume; nothing lost', async () => {
+describe('suspension per address (subscription URL)', () => {
+  it('150 invalid responses within 5 minutes hold retries for 5 minutes, then they resume; nothing lost; another path is not held', async () => {
     let up = false;
-    busy = await startReceiver(() => (up ? { status: 200 } : { status: 500, body: 'overloaded' }));
+    let neighbourAnswers = 0;
+    busy = await startReceiver((request) =>
+      request.url === '/other'
+        ? neighbourAnswers++ === 0
+          ? { status: 500, body: 'once' }
+          : { status: 200 }
+        : up
+          ? { status: 200 }
+          : { status: 500, body: 'overloaded' },
+    );
     const subscriptions: Array<{ id: string }> = [];
-    for (let i = 0; i < 150; i++) {
-      subscriptions.push(
-        (await outbound.createSubscription({ webhookUrl: `${busy.url}/hook/${i}`, webhookHttpMethod: 'POST', events: ['load.burst'] }))
-          .subscription,
+    for (let i = 0; i < 150; i += 10) {
+      const created = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          outbound.createSubscription({ webhookUrl: `${busy.url}/hook`, webhookHttpMethod: 'POST', events: ['load.burst'] }),
+        ),
       );
+      subscriptions.push(...created.map((c) => c.subscription));
     }
+    const neighbour = (
+      await outbound.createSubscription({ webhookUrl: `${busy.url}/other`, webhookHttpMethod: 'POST', events: ['load.burst'] })
+    ).subscription;
     await outbound.publishEvent('load.burst', { n: 1 });
-    await eventually(async () => (busy.requests.length >= 150 ? true : undefined), 20_000, '150 first attempts');
+    await eventually(async () => (busy.at('/hook').length >= 150 ? true : undefined), 20_000, '150 first attempts');
     const firstWaveEnd = Date.now();
     up = true;
 
     const dynamodb = createDynamoDbClient(stack.apiConfig.aws);
-    const state = await dynamoSuspensionStore(dynamodb, stack.apiConfig.tableName).get(`127.0.0.1:${busy.port}`);
+    const suspensions = dynamoSuspensionStore(dynamodb, stack.apiConfig.tableName);
+    const state = await eventually(
+      async () => {
+        const current = await suspensions.get(addressOf(`${busy.url}/hook`));
+        return current.suspendedUntil === undefined ? undefined : current;
+      },
+      10_000,
+      'the address to be suspended',
+    );
+    const neighbourState = await suspensions.get(addressOf(`${busy.url}/other`));
     dynamodb.destroy();
     expect(state.suspendedUntil).toBeDefined();
+    expect(neighbourState.suspendedUntil).toBeUndefined();
+    // The neighbour's retry (due ~1 simulated minute after its first attempt) ran during the
+    // suspension of the other path, not after it.
+    const neighbourDelivery = await eventually(
+      async () => {
+        const [delivery] = await outbound.listDeliveries(neighbour.id);
+        return delivery?.status === 'succeeded' ? delivery : undefined;
+      },
+      20_000,
+      'the neighbour delivery to succeed',
+    );
+    expect(neighbourDelivery.attempts.map((a) => a.ok)).toEqual([false, true]);
+    expect(Date.parse(neighbourDelivery.attempts[1]!.at)).toBeLessThan(state.suspendedUntil!);
     const suspensionStart = state.suspendedUntil! - SUSPENSION_RULE.suspensionMs;
     // Simulated → wall clock, as the stack's clock runs.
     const origin = stack.apiConfig.timeOriginMs!;
@@ -68,7 +109,7 @@ describe('suspension per address', () => {
     expect(firstTimes.at(-1)! - firstTimes[0]!).toBeLessThan(SUSPENSION_RULE.windowMs);
     expect(suspensionStart).toBe(firstTimes[SUSPENSION_RULE.threshold]);
     // The receiver saw nothing between the first wave and the end of the suspension.
-    const retries = busy.requests.slice(150);
+    const retries = busy.at('/hook').slice(150);
     expect(retries).toHaveLength(150);
     expect(Math.min(...retries.map((r) => r.at))).toBeGreaterThanOrEqual(Math.floor(wall(state.suspendedUntil!)) - 5);
     expect(firstWaveEnd).toBeLessThan(wall(state.suspendedUntil!));

@@ -104,7 +104,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
 
     async createSubscription(input: SubscriptionInput) {
       record('createSubscription', [input]);
-      const check = checkTargetUrl(input.webhookUrl, { allowPrivate });
+      const check = checkTargetUrl(input.webhookUrl, { allowPrivate, allowLoopback: allowPrivate });
       if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
       checkEvents(input.events);
       const at = iso();
@@ -115,7 +115,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
         events: [...input.events],
         pipelineId: input.pipelineId,
         description: input.description,
-        headers: { ...input.headers },
+        headerNames: Object.keys(input.headers ?? {}),
         format: input.webhookHttpMethod === 'GET' ? 'json' : (input.format ?? 'json'),
         enabled: input.enabled ?? true,
         createdAt: at,
@@ -140,7 +140,10 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
       const subscription = requireSubscription(id);
       if (changes.events !== undefined) checkEvents(changes.events);
       const updated: Subscription = { ...subscription, updatedAt: iso() };
-      for (const [key, value] of Object.entries(changes)) (updated as unknown as Record<string, unknown>)[key] = value;
+      for (const [key, value] of Object.entries(changes)) {
+        if (key === 'headers') updated.headerNames = Object.keys(value as Record<string, string>);
+        else (updated as unknown as Record<string, unknown>)[key] = value;
+      }
       subscriptions.set(id, updated);
       return structuredClone(updated);
     },

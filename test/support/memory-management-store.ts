@@ -75,6 +75,12 @@ export function memoryManagementStore(): MemoryManagementStore {
     async findAdmin(id) {
       return admins.get(id);
     },
+    async revokeAdmin(id, revokedAt) {
+      const record = admins.get(id);
+      if (record === undefined) return undefined;
+      record.revokedAt ??= revokedAt;
+      return { ...record };
+    },
     async rejectionCounts(pipelineId, sinceDt) {
       return rejections
         .filter((r) => r.pipelineId === pipelineId && r.dt >= sinceDt)

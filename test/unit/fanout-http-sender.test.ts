@@ -43,7 +43,7 @@ const post = (url: string) => ({ method: 'POST' as const, url, headers: { 'conte
 
 describe('http sender', () => {
   it('does not follow a redirect: a 3xx is an invalid answer', async () => {
-    const sender = createHttpSender({ allowPrivateTargets: true, timeoutMs: 2000 });
+    const sender = createHttpSender({ allowPrivateTargets: false, allowLoopbackTargets: true, timeoutMs: 2000 });
     const before = hits;
     const result = await sender.send(post(`${base}/redirect`));
     expect(result.statusCode).toBe(302);
@@ -53,7 +53,7 @@ describe('http sender', () => {
   });
 
   it('times out a slow endpoint', async () => {
-    const sender = createHttpSender({ allowPrivateTargets: true, timeoutMs: 200 });
+    const sender = createHttpSender({ allowPrivateTargets: false, allowLoopbackTargets: true, timeoutMs: 200 });
     const result = await sender.send(post(`${base}/slow`));
     expect(result.outcome).toEqual({ timedOut: true });
     expect(result.latencyMs).toBeGreaterThanOrEqual(150);
@@ -62,7 +62,7 @@ describe('http sender', () => {
   });
 
   it('keeps at most 1 KB of the response, cut on a character boundary', async () => {
-    const sender = createHttpSender({ allowPrivateTargets: true, timeoutMs: 2000 });
+    const sender = createHttpSender({ allowPrivateTargets: false, allowLoopbackTargets: true, timeoutMs: 2000 });
     const result = await sender.send(post(`${base}/big`));
     expect(result.statusCode).toBe(500);
     expect(Buffer.byteLength(result.responseSnippet!)).toBeLessThanOrEqual(1024);
@@ -71,7 +71,7 @@ describe('http sender', () => {
   });
 
   it('reuses keep-alive connections for sequential attempts', async () => {
-    const sender = createHttpSender({ allowPrivateTargets: true, timeoutMs: 2000 });
+    const sender = createHttpSender({ allowPrivateTargets: false, allowLoopbackTargets: true, timeoutMs: 2000 });
     const before = sockets.size;
     for (let i = 0; i < 20; i++) expect((await sender.send(post(`${base}/ok`))).statusCode).toBe(200);
     // undici hands the socket back to its pool a tick after the body ends, so a request sent at
@@ -95,10 +95,30 @@ describe('http sender', () => {
     expect((await sender.send(post(`http://rebind.test:${port}/ok`))).outcome).toEqual({ error: 'blocked_target' });
     expect(hits).toBe(before);
     await sender.close();
-    // The same DNS answer with private targets allowed reaches the server.
-    const allowed = createHttpSender({ allowPrivateTargets: true, timeoutMs: 500, lookupAll: async () => [{ address: '127.0.0.1', family: 4 }] });
+    // The same DNS answer with loopback allowed (the local stack) reaches the server.
+    const allowed = createHttpSender({
+      allowPrivateTargets: true,
+      allowLoopbackTargets: true,
+      timeoutMs: 500,
+      lookupAll: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
     expect((await allowed.send(post(`http://rebind.test:${port}/ok`))).statusCode).toBe(200);
     await allowed.close();
+  });
+
+  it('with private targets allowed (as a deployment can be), still refuses loopback, link-local and unspecified at connect time', async () => {
+    let answer = '127.0.0.1';
+    const sender = createHttpSender({ allowPrivateTargets: true, timeoutMs: 500, lookupAll: async () => [{ address: answer, family: 4 }] });
+    const before = hits;
+    for (const host of ['127.0.0.1', '[::1]', 'localhost', '0.0.0.0', '[::]', '169.254.10.1', '[fe80::1]', '[::ffff:127.0.0.1]']) {
+      expect((await sender.send(post(`http://${host}:${port}/ok`))).outcome, host).toEqual({ error: 'blocked_target' });
+    }
+    for (const resolved of ['127.0.0.1', '0.0.0.0', '169.254.1.1']) {
+      answer = resolved;
+      expect((await sender.send(post(`http://rebind.test:${port}/ok`))).outcome, resolved).toEqual({ error: 'blocked_target' });
+    }
+    expect(hits).toBe(before);
+    await sender.close();
   });
 });
 

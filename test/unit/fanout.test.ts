@@ -12,12 +12,13 @@ import {
   memorySuspensionStore,
 } from '../../shared/adapters/outbound-memory.ts';
 import type { DeliveryRequest } from '../../shared/domain/outbound/delivery-request.ts';
-import { parseQueueMessage, serializeQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
+import { newDeliveryRecord, type DeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
+import { addressOf, deliveryIdFor, parseQueueMessage, serializeQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
 import { createFanout, EVENT_CACHE_BYTES, semaphore } from '../../shared/services/fanout.ts';
-import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
+import { createOutboundServiceWithDeps, REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound.ts';
 import type { HttpSender, SendResult } from '../../shared/services/outbound-ports.ts';
 import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
@@ -92,6 +93,7 @@ function setup(options: { answer?: (request: DeliveryRequest, index: number) => 
     events,
     deliveries,
     suspensionStore,
+    subscriptions,
     sent,
     run,
     pending,
@@ -168,18 +170,26 @@ describe('fan-out of one event', () => {
     for (const { signed, sentAt } of stamps) expect(signed).toBe(sentAt);
   });
 
-  it('sends malformed messages to the DLQ path (reported as failed) without blocking the rest', async () => {
+  it('reports malformed messages failed on every receive, their last included, so the redrive policy moves them to the DLQ; the rest of the batch is delivered', async () => {
     const t = setup();
     await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
     await t.service.publishEvent('x.y', { n: 1 });
     const good = t.queue.drain()[0]!;
-    const result = await t.fanout.handleBatch([
-      { messageId: 'bad-json', body: '{', receiveCount: 1 },
-      { messageId: 'bad-shape', body: '{"v":1,"kind":"delivery"}', receiveCount: 1 },
-      { messageId: 'bad-type', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, dataJson: '{}' } }), receiveCount: 1 },
-      { messageId: 'good', body: good.body, receiveCount: 1 },
-    ]);
-    expect(result.failedMessageIds.sort()).toEqual(['bad-json', 'bad-shape']);
+    const malformed = [
+      { messageId: 'bad-json', body: '{' },
+      { messageId: 'bad-shape', body: '{"v":1,"kind":"delivery"}' },
+      { messageId: 'bad-job-id', body: '{"v":1,"kind":"delivery","deliveryId":"x","subscriptionId":"sub_a","eventId":"e","dueAt":0,"seq":0}' },
+    ];
+    // An event no subscription lists is well-formed: acknowledged, no attempt.
+    const unmatched = { messageId: 'unmatched', body: serializeQueueMessage({ v: 1, kind: 'event', event: { id: 'e1', type: 'Not Valid', timestamp: T0, dataJson: '{}' } }) };
+    const first = await t.fanout.handleBatch([...malformed, unmatched, { messageId: 'good', body: good.body }].map((m) => ({ ...m, receiveCount: 1 })));
+    expect(first.failedMessageIds.sort()).toEqual(['bad-job-id', 'bad-json', 'bad-shape']);
+    expect(t.sent).toHaveLength(1);
+    expect(first.stats).toMatchObject({ events: 2, attempts: 1, succeeded: 1 });
+    // On the receive the queue's maxReceiveCount (5) allows last, they still fail (unlike a
+    // delivery job, which ends its delivery `failed` then): SQS moves them to the DLQ.
+    const last = await t.fanout.handleBatch(malformed.map((m) => ({ ...m, receiveCount: 5 })));
+    expect(last.failedMessageIds.sort()).toEqual(['bad-job-id', 'bad-json', 'bad-shape']);
     expect(t.sent).toHaveLength(1);
   });
 });
@@ -328,6 +338,83 @@ describe("Kommo's retry budget", () => {
   });
 });
 
+describe('bounded admin operations', () => {
+  it('bulk redelivery pages through the failed deliveries and queues at most 8 at once', async () => {
+    const t = setup();
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    // 250 failed deliveries in range, one failed before it and one succeeded in it.
+    const record = (n: number, status: 'failed' | 'succeeded') => {
+      const at = T0 + n * 1000;
+      const id = deliveryIdFor(`evt_${n}`, subscription.id, at);
+      const delivery: DeliveryRecord = {
+        ...newDeliveryRecord({ id, subscriptionId: subscription.id, eventId: `evt_${n}`, eventType: 'x.y', webhookId: `msg_${n}`, address: 'a', eventTimestampMs: at, now: at, retentionDays: 30 }),
+        status,
+        attemptCount: 5,
+      };
+      t.deliveries.items.set(`${subscription.id}\n${id}`, delivery);
+    };
+    for (let n = 1; n <= 250; n++) record(n, 'failed');
+    record(-5, 'failed');
+    record(100.5, 'succeeded');
+    const pageSizes: number[] = [];
+    const list = t.deliveries.list.bind(t.deliveries);
+    t.deliveries.list = async (id, query) => {
+      const page = await list(id, query);
+      pageSizes.push(page.length);
+      expect(query.limit).toBe(REDELIVERY_PAGE_SIZE);
+      return page;
+    };
+    let inFlight = 0;
+    let peak = 0;
+    const replace = t.deliveries.replace.bind(t.deliveries);
+    t.deliveries.replace = async (delivery, expected) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight--;
+      return replace(delivery, expected);
+    };
+    const { queued } = await t.service.redeliverFailed(subscription.id, {
+      from: new Date(T0).toISOString(),
+      to: new Date(T0 + 300_000).toISOString(),
+    });
+    expect(queued).toBe(250);
+    expect(pageSizes).toEqual([100, 100, 50]);
+    expect(peak).toBe(REDELIVERY_CONCURRENCY);
+    const all = [...t.deliveries.items.values()];
+    expect(all.filter((d) => d.status === 'pending')).toHaveLength(250);
+    expect(all.filter((d) => d.status === 'failed').map((d) => d.eventId)).toEqual(['evt_-5']);
+    expect(t.queue.drain()).toHaveLength(250);
+  });
+
+  it('an update never brings back a subscription deleted meanwhile (NOT_FOUND), nor overwrites a concurrent one (CONFLICT)', async () => {
+    const t = setup();
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://a.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
+    const store = t.subscriptions;
+    // The update reads the subscription, then another request deletes it before the write.
+    const get = store.get.bind(store);
+    let between: (() => Promise<unknown>) | undefined;
+    store.get = async (id) => {
+      const found = await get(id);
+      const run = between;
+      between = undefined;
+      await run?.();
+      return found;
+    };
+    between = () => t.service.deleteSubscription(subscription.id);
+    await expect(t.service.updateSubscription(subscription.id, { enabled: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(store.items.has(subscription.id)).toBe(false);
+
+    const other = (await t.service.createSubscription({ webhookUrl: 'https://b.example/', webhookHttpMethod: 'POST', events: ['x.y'] })).subscription;
+    between = () => t.service.updateSubscription(other.id, { description: 'first' });
+    await expect(t.service.updateSubscription(other.id, { enabled: false })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await t.service.getSubscription(other.id)).toMatchObject({ description: 'first', enabled: true });
+    // Without a concurrent change, updates go through one after another.
+    expect(await t.service.updateSubscription(other.id, { enabled: false })).toMatchObject({ description: 'first', enabled: false });
+    expect(await t.service.updateSubscription(other.id, { enabled: true })).toMatchObject({ enabled: true });
+  });
+});
+
 describe('event cache', () => {
   it('keeps a bounded amount of event data across batches: an old large event is read from the store again', async () => {
     const t = setup();
@@ -353,27 +440,46 @@ describe('event cache', () => {
   });
 });
 
-describe('suspension of an address', () => {
-  it('holds retries due during a suspension until it ends, then resumes; nothing is lost', async () => {
+describe('suspension of an address (one subscription URL)', () => {
+  const ok = (): SendResult => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 1 });
+
+  it('holds retries to a URL with over 100 invalid responses until the suspension ends, then resumes; nothing is lost', async () => {
     let up = false;
-    const t = setup({ answer: () => (up ? { outcome: { status: 200 }, statusCode: 200, latencyMs: 1 } : failing()()) });
-    const subs = await Promise.all(
-      Array.from({ length: 150 }, (_, i) =>
-        t.service.createSubscription({ webhookUrl: `https://busy.example/hook/${i}`, webhookHttpMethod: 'POST', events: ['x.y'] }),
-      ),
-    );
-    await t.service.publishEvent('x.y', { n: 1 });
+    const t = setup({ answer: () => (up ? ok() : failing()()) });
+    const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://busy.example/hook', webhookHttpMethod: 'POST', events: ['x.y'] });
+    for (let n = 0; n < 150; n++) await t.service.publishEvent('x.y', { n });
     await t.run(T0); // the 150 first attempts, all invalid
-    const state = t.suspensionStore.items.get('busy.example:443')!;
+    const state = t.suspensionStore.items.get(addressOf('https://busy.example/hook'))!;
     expect(state.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
     up = true;
     await t.run();
-    for (const { subscription } of subs) {
-      const [delivery] = await t.service.listDeliveries(subscription.id);
-      expect(delivery!.status).toBe('succeeded');
-      expect(delivery!.attempts).toHaveLength(2);
-      expect(Date.parse(delivery!.attempts[1]!.at)).toBeGreaterThanOrEqual(state.suspendedUntil!);
+    const deliveries = await t.service.listDeliveries(subscription.id, { limit: 1000 });
+    expect(deliveries).toHaveLength(150);
+    for (const delivery of deliveries) {
+      expect(delivery.status).toBe('succeeded');
+      expect(delivery.attempts).toHaveLength(2);
+      expect(Date.parse(delivery.attempts[1]!.at)).toBeGreaterThanOrEqual(state.suspendedUntil!);
     }
+  });
+
+  it('does not hold the retries of another subscription on the same host and port with another path', async () => {
+    let neighbourAnswers = 0;
+    const t = setup({
+      answer: (request) => (new URL(request.url).pathname === '/other' && neighbourAnswers++ > 0 ? ok() : failing()()),
+    });
+    await t.service.createSubscription({ webhookUrl: 'https://busy.example/hook', webhookHttpMethod: 'POST', events: ['x.y'] });
+    const neighbour = await t.service.createSubscription({ webhookUrl: 'https://busy.example/other', webhookHttpMethod: 'POST', events: ['n.y'] });
+    await t.service.publishEvent('n.y', { n: 0 });
+    for (let n = 0; n < 150; n++) await t.service.publishEvent('x.y', { n });
+    await t.run(T0);
+    const busy = t.suspensionStore.items.get(addressOf('https://busy.example/hook'))!;
+    expect(busy.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
+    expect(t.suspensionStore.items.get(addressOf('https://busy.example/other'))).toMatchObject({ recentInvalids: [T0] });
+    await t.run(busy.suspendedUntil! - 1);
+    const [delivery] = await t.service.listDeliveries(neighbour.subscription.id);
+    // Its retry ran when due (1 min, jitter 0.5 → exactly 1 min), inside the other URL's suspension.
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: [{ ok: false }, { ok: true }] });
+    expect(Date.parse(delivery!.attempts[1]!.at)).toBe(T0 + RETRY_SCHEDULE.baseDelaysMs[0]!);
   });
 });
 
@@ -416,12 +522,14 @@ describe('OutboundService checks', () => {
 });
 
 describe('suspension tracker', () => {
-  it('loses no count when two instances record 150 invalids concurrently', async () => {
-    const store = memorySuspensionStore();
+  it('loses no count when two instances record 150 invalids concurrently: their writes conflict and the loser re-applies', async () => {
+    // A store with latency, so both instances read version 0 before either writes.
+    const store = memorySuspensionStore({ latencyMs: 2 });
     const a = suspensionTracker(store, { cacheMs: 0 });
     const b = suspensionTracker(store, { cacheMs: 0 });
     await Promise.all(Array.from({ length: 150 }, (_, i) => (i % 2 === 0 ? a : b).recordInvalid('x:443', T0 + i)));
     const state = store.items.get('x:443')!;
+    expect(store.conflicts).toBeGreaterThanOrEqual(1);
     expect(state.version).toBe(150);
     expect(state.recentInvalids).toHaveLength(SUSPENSION_RULE.threshold + 1);
     // It started when the 101st count was written, whichever instance wrote it.

@@ -3,12 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../shared/domain/api-router.ts';
 import { managementApi } from '../../shared/domain/management-api.ts';
-import {
-  MAX_CUSTOM_HEADERS,
-  MAX_EVENT_DATA_BYTES,
-  SUBSCRIPTION_ID,
-  headersProblem,
-} from '../../shared/domain/outbound-api.ts';
+import { MAX_EVENT_DATA_BYTES, SUBSCRIPTION_ID } from '../../shared/domain/outbound-api.ts';
+import { MAX_CUSTOM_HEADERS, headersProblem } from '../../shared/domain/outbound/header-policy.ts';
 import { EVENT_CATALOGUE } from '../../shared/domain/outbound/events.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
@@ -202,6 +198,11 @@ describe('custom headers', () => {
     [{ 'Transfer-Encoding': 'chunked' }, /set by Hooklake/],
     [{ 'webhook-signature': 'v1,forged' }, /set by Hooklake/],
     [{ 'Webhook-Id': 'x' }, /set by Hooklake/],
+    [{ 'webhook-version': '2' }, /set by Hooklake/],
+    [{ 'User-Agent': 'mine' }, /User-Agent is set by Hooklake/],
+    [{ 'Content-Encoding': 'gzip' }, /set by Hooklake/],
+    [{ 'Proxy-Authorization': 'Basic x' }, /set by Hooklake/],
+    [{ 'Keep-Alive': 'timeout=5' }, /set by Hooklake/],
     [{ 'X-A': '1', 'x-a': '2' }, /given twice/],
     [{ 'Bad Name': 'x' }, /not a valid header name/],
     [{ '': 'x' }, /not a valid header name/],
@@ -227,10 +228,22 @@ describe('custom headers', () => {
       status: 400,
       body: { message: expect.stringContaining('headers: must be an object') },
     });
-    const headers = { Authorization: 'Bearer x', 'X-Api-Key': 'k', 'User-Agent': 'mine', Cookie: 'a=b', constructor: 'kept' };
+    const headers = { Authorization: 'Bearer x', 'X-Api-Key': 'k', 'X-Webhook-Source': 'mine', Cookie: 'a=b', constructor: 'kept' };
     expect(headersProblem(headers)).toBeUndefined();
     const created = await call('POST', '/v4/webhook-subscriptions', { webhookUrl: URL_OK, events: ['x'], headers });
-    expect(created).toMatchObject({ status: 201, body: { headers } });
+    // Names shown, values never (not even in the creation response).
+    const masked = Object.fromEntries(Object.keys(headers).map((name) => [name, '***']));
+    expect(created).toMatchObject({ status: 201, body: { headers: masked } });
+    expect(JSON.stringify(created.body)).not.toContain('Bearer x');
+    expect((await call('GET', `/v4/webhook-subscriptions/${created.body.id}`)).body.headers).toEqual(masked);
+    expect((await call('GET', '/v4/webhook-subscriptions')).body.subscriptions[0].headers).toEqual(masked);
+  });
+
+  it('refuses the mask *** as a value, so a read-modify-write cannot store it', async () => {
+    const { call, subscribe } = await setup();
+    const { id } = await subscribe();
+    const response = await call('PATCH', `/v4/webhook-subscriptions/${id}`, { headers: { Authorization: '***' } });
+    expect(response).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST', message: expect.stringContaining('send the real value') } });
   });
 });
 
@@ -247,7 +260,7 @@ describe('PATCH /v4/webhook-subscriptions/{id}', () => {
     });
     expect(patched).toMatchObject({
       status: 200,
-      body: { id, enabled: false, events: ['batch_landed'], headers: { 'X-New': '1' }, format: 'form', description: 'old', pipelineId: pipeline.id },
+      body: { id, enabled: false, events: ['batch_landed'], headers: { 'X-New': '***' }, format: 'form', description: 'old', pipelineId: pipeline.id },
     });
     expect(patched.body.secret).toBeUndefined();
 
@@ -528,6 +541,7 @@ describe('engine errors', () => {
     ['INVALID_TARGET', 400],
     ['INVALID_EVENT_TYPE', 400],
     ['PAYLOAD_TOO_LARGE', 413],
+    ['CONFLICT', 409],
   ] as const)('maps OutboundError %s to %i with the same code', async (code, status) => {
     const { call, outbound } = await setup();
     outbound.failNext('publishEvent', new OutboundError(code, `engine says ${code}`));

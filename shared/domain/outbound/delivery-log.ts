@@ -40,7 +40,7 @@ export interface DeliveryRecord {
   eventId: string;
   eventType: string;
   webhookId: string;
-  /** host:port of the target when the delivery was made (queue-messages.ts `addressOf`). */
+  /** The suspension address of the subscription URL when the delivery was made (queue-messages.ts `addressOf`). */
   address: string;
   status: DeliveryStatus;
   /** ISO: the event's time (deliveries are ordered and filtered by it). */

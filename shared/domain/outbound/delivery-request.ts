@@ -10,34 +10,14 @@
 // GET and form parse the data keeping each number's source text (`envelopeForEncoding`).
 //
 // Every request carries the Standard Webhooks headers (signature.ts): POST signs the body, GET
-// the query string as sent. Subscription headers go first and cannot replace ours.
+// the query string as sent. Subscription headers go first, lowercased, without the names
+// header-policy.ts reserves, so they can never replace or duplicate ours.
+import { sendableHeaders } from './header-policy.ts';
 import { buildGetUrl, encodeBracketForm, flattenForQuery } from './payload-encoding.ts';
 import { signatureHeaders, signatureHeadersForGet } from './signature.ts';
 import { envelopeForEncoding, envelopeJson, type DeliveryEnvelope } from './events.ts';
 
 export const USER_AGENT = 'Hooklake-Webhooks/1';
-
-/** Header names a subscription may not set: hop-by-hop, framing, and the signature headers. */
-const FORBIDDEN_HEADERS = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'proxy-authorization',
-  'proxy-connection',
-  'user-agent',
-]);
-
-export function isForbiddenHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return FORBIDDEN_HEADERS.has(lower) || lower.startsWith('webhook-') || lower.startsWith('proxy-');
-}
 
 export interface DeliveryTarget {
   webhookUrl: string;
@@ -64,10 +44,7 @@ export function buildDeliveryRequest(input: {
   maxUrlLength?: number | undefined;
 }): DeliveryRequest {
   const { target, envelope, webhookId, secret, timestamp } = input;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(target.headers)) {
-    if (!isForbiddenHeader(name)) headers[name.toLowerCase()] = value;
-  }
+  const headers = sendableHeaders(target.headers);
   headers['user-agent'] = USER_AGENT;
   if (target.webhookHttpMethod === 'GET') {
     const url = buildGetUrl(target.webhookUrl, flattenForQuery(envelopeForEncoding(envelope)), {

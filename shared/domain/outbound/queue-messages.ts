@@ -199,12 +199,16 @@ export function deliveryIdTime(deliveryId: string): number {
 }
 
 /**
- * The address the suspension rule counts per: the target URL's `host:port` (lowercase host as the
- * URL normalises it, IPv6 in brackets, the scheme's default port when none is given). Subscriptions
- * with different paths on one server share it; http and https on their default ports do not.
+ * The address the suspension rule counts per, as Kommo counts invalid responses "from that address"
+ * (the webhook URL a subscription is configured with): SHA-256 hex of the subscription's normalised
+ * URL (WHATWG: lowercase scheme and host, default port dropped, fragment removed). Subscriptions on
+ * one host with different paths or queries do not share it, so one failing subscription on a shared
+ * host (hooks.slack.com) cannot hold the others' retries; subscriptions with the same URL do. Hashed
+ * so the DynamoDB key stays short and the URL (whose path or query can be a credential) is not
+ * copied into more items.
  */
 export function addressOf(url: string): string {
   const parsed = new URL(url);
-  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'https:' ? '443' : '80';
-  return `${parsed.hostname}:${port}`;
+  parsed.hash = '';
+  return createHash('sha256').update(parsed.href, 'utf8').digest('hex');
 }

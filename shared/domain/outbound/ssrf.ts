@@ -1,5 +1,8 @@
-// SSRF guard for outbound targets: deliveries go to public addresses only, unless the local allow
-// setting (HOOKLAKE_ALLOW_PRIVATE_TARGETS) is on. The URL is checked here; a hostname is resolved
+// SSRF guard for outbound targets: deliveries go to public addresses only, unless a TargetPolicy
+// admits more: `allowPrivate` (HOOKLAKE_ALLOW_PRIVATE_TARGETS) the private ranges only, and
+// `allowLoopback` loopback, which only the local stack sets (through its config object, never the
+// environment), so a deployment can never reach its own host. Link-local, unspecified, metadata
+// and everything else non-public are refused whatever the policy. The URL is checked here; a hostname is resolved
 // by the caller and every address it resolves to goes through `checkResolvedAddresses` — and the
 // caller must then connect to one of those vetted addresses (pin it), or DNS rebinding between the
 // check and the connection would bypass the rule.
@@ -113,11 +116,26 @@ function classifyV6(address: ipaddr.IPv6): AddressClass {
   return parts[0] === 0x64 ? 'nat64_private' : 'ipv4_mapped_private';
 }
 
-/** Whether a delivery may go to an address of this class. Cloud metadata never, even when private targets are allowed. */
-export function isAllowedAddress(addressClass: AddressClass, allowPrivate: boolean): boolean {
+/** Which non-public targets a deployment (or the local stack) admits besides public addresses. */
+export interface TargetPolicy {
+  /** HOOKLAKE_ALLOW_PRIVATE_TARGETS: the private ranges of PRIVATE_ADDRESS_CLASSES, nothing else. */
+  allowPrivate: boolean;
+  /** Loopback (127/8, ::1, `localhost`): set only by the local stack, so people can test against a receiver on their machine. */
+  allowLoopback?: boolean | undefined;
+}
+
+/**
+ * What `allowPrivate` admits: RFC 1918 (10/8, 172.16/12, 192.168/16), shared address space
+ * (100.64/10, which AWS VPCs can use too) and unique-local IPv6 (fc00::/7). Never loopback,
+ * link-local, unspecified, metadata, multicast, reserved space, or a private IPv4 embedded in IPv6.
+ */
+export const PRIVATE_ADDRESS_CLASSES: ReadonlySet<AddressClass> = new Set<AddressClass>(['private', 'carrier_grade_nat', 'unique_local']);
+
+/** Whether a delivery may go to an address of this class under `policy`. */
+export function isAllowedAddress(addressClass: AddressClass, policy: TargetPolicy): boolean {
   if (addressClass === 'public') return true;
-  if (addressClass === 'cloud_metadata' || addressClass === 'invalid') return false;
-  return allowPrivate;
+  if (addressClass === 'loopback') return policy.allowLoopback === true;
+  return policy.allowPrivate && PRIVATE_ADDRESS_CLASSES.has(addressClass);
 }
 
 export type TargetRefusal = 'invalid_url' | 'unsupported_scheme' | 'credentials_in_url' | 'blocked_address';
@@ -133,7 +151,7 @@ export type TargetCheck =
  * `*.localhost` are loopback by definition (RFC 6761) and treated as 127.0.0.1. Any other hostname
  * gives `needs_dns`: resolve it, then `checkResolvedAddresses`. `url` is the normalised URL.
  */
-export function checkTargetUrl(url: string, options: { allowPrivate: boolean }): TargetCheck {
+export function checkTargetUrl(url: string, policy: TargetPolicy): TargetCheck {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -153,7 +171,7 @@ export function checkTargetUrl(url: string, options: { allowPrivate: boolean }):
   if (!isLocalhost && !ipaddr.isValid(literal)) return { verdict: 'needs_dns', url: parsed.href, hostname: host };
   const address = isLocalhost ? '127.0.0.1' : literal;
   const addressClass = classifyAddress(address);
-  if (!isAllowedAddress(addressClass, options.allowPrivate)) {
+  if (!isAllowedAddress(addressClass, policy)) {
     return { verdict: 'refused', reason: 'blocked_address', addressClass, detail: `${host} is a ${addressClass} address` };
   }
   return { verdict: 'allowed', url: parsed.href, address, addressClass };
@@ -167,11 +185,11 @@ export type ResolvedCheck =
  * After DNS: the hostname is refused when ANY address it resolves to is not allowed (an attacker
  * controlling the zone could otherwise mix a private address in), or when it resolves to nothing.
  */
-export function checkResolvedAddresses(addresses: readonly string[], options: { allowPrivate: boolean }): ResolvedCheck {
+export function checkResolvedAddresses(addresses: readonly string[], policy: TargetPolicy): ResolvedCheck {
   if (addresses.length === 0) return { verdict: 'refused', reason: 'no_address' };
   for (const address of addresses) {
     const addressClass = classifyAddress(address);
-    if (!isAllowedAddress(addressClass, options.allowPrivate)) {
+    if (!isAllowedAddress(addressClass, policy)) {
       return { verdict: 'refused', reason: 'blocked_address', address, addressClass };
     }
   }

@@ -1,4 +1,5 @@
-// Kommo's throttling rule, per target address (across every subscription that shares it): if more
+// Kommo's throttling rule, per target address — the webhook URL (queue-messages.ts `addressOf`),
+// shared only by subscriptions with the same URL: if more
 // than 100 invalid responses come from the address within the last 5 minutes, retries to it are
 // suspended for 5 minutes from the moment the threshold is reached (the 101st invalid response),
 // then resume by themselves. A retry that falls due during a suspension waits for its end.

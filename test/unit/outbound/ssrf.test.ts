@@ -3,7 +3,9 @@ import {
   checkResolvedAddresses,
   checkTargetUrl,
   classifyAddress,
+  isAllowedAddress,
   type AddressClass,
+  type TargetPolicy,
 } from '../../../shared/domain/outbound/ssrf.ts';
 
 describe('classifyAddress', () => {
@@ -108,32 +110,93 @@ describe('classifyAddress', () => {
   });
 });
 
-describe('checkTargetUrl', () => {
-  const strict = { allowPrivate: false };
-  const local = { allowPrivate: true };
+describe('isAllowedAddress: what each policy admits', () => {
+  const strict: TargetPolicy = { allowPrivate: false };
+  const awsPrivate: TargetPolicy = { allowPrivate: true };
+  const localStack: TargetPolicy = { allowPrivate: true, allowLoopback: true };
+  const ALL_CLASSES: AddressClass[] = [
+    'public',
+    'invalid',
+    'unspecified',
+    'loopback',
+    'private',
+    'carrier_grade_nat',
+    'link_local',
+    'cloud_metadata',
+    'unique_local',
+    'site_local',
+    'multicast',
+    'broadcast',
+    'reserved',
+    'ipv4_mapped_private',
+    'nat64_private',
+    '6to4_private',
+  ];
+  const admitted = (policy: TargetPolicy) => ALL_CLASSES.filter((addressClass) => isAllowedAddress(addressClass, policy));
 
-  it.each<[string, string, AddressClass?]>([
-    ['http://127.0.0.1:8080/hook', 'loopback'],
-    ['http://[::1]/', 'loopback'],
-    ['http://[::ffff:127.0.0.1]/', 'ipv4_mapped_private'],
-    ['http://[::ffff:7f00:1]/', 'ipv4_mapped_private'],
-    ['http://2130706433/', 'loopback'], // decimal IPv4, normalised by the URL parser
-    ['http://0x7f.1/', 'loopback'],
-    ['http://017700000001/', 'loopback'], // octal
+  it('a deployment admits public addresses only', () => {
+    expect(admitted(strict)).toEqual(['public']);
+  });
+
+  it('HOOKLAKE_ALLOW_PRIVATE_TARGETS=1 adds the private ranges only: never loopback, link-local or unspecified', () => {
+    expect(admitted(awsPrivate)).toEqual(['public', 'private', 'carrier_grade_nat', 'unique_local']);
+  });
+
+  it('the local stack adds loopback; link-local, unspecified and metadata stay refused everywhere', () => {
+    expect(admitted(localStack)).toEqual(['public', 'loopback', 'private', 'carrier_grade_nat', 'unique_local']);
+    for (const policy of [strict, awsPrivate, localStack, { allowPrivate: false, allowLoopback: true }]) {
+      for (const addressClass of ['link_local', 'unspecified', 'cloud_metadata', 'ipv4_mapped_private'] as const) {
+        expect(isAllowedAddress(addressClass, policy), `${addressClass} under ${JSON.stringify(policy)}`).toBe(false);
+      }
+    }
+  });
+});
+
+describe('checkTargetUrl', () => {
+  const strict: TargetPolicy = { allowPrivate: false };
+  const awsPrivate: TargetPolicy = { allowPrivate: true };
+  const local: TargetPolicy = { allowPrivate: true, allowLoopback: true };
+
+  it.each<[string, AddressClass]>([
     ['http://10.1.2.3/', 'private'],
     ['http://172.20.0.5/', 'private'],
     ['https://192.168.1.10/', 'private'],
     ['http://100.64.1.1/', 'carrier_grade_nat'],
-    ['http://0.0.0.0:3000/', 'unspecified'],
     ['http://[fd12:3456::1]/', 'unique_local'],
-    ['http://[fe80::1]/', 'link_local'],
-    ['http://[64:ff9b::10.0.0.1]/', 'nat64_private'],
+  ])('refuses the private address %s (%s) unless private targets are allowed', (url, addressClass) => {
+    expect(checkTargetUrl(url, strict)).toMatchObject({ verdict: 'refused', reason: 'blocked_address', addressClass });
+    expect(checkTargetUrl(url, awsPrivate)).toMatchObject({ verdict: 'allowed', addressClass });
+    expect(checkTargetUrl(url, local)).toMatchObject({ verdict: 'allowed', addressClass });
+  });
+
+  it.each<[string, AddressClass]>([
+    ['http://127.0.0.1:8080/hook', 'loopback'],
+    ['http://[::1]/', 'loopback'],
+    ['http://2130706433/', 'loopback'], // decimal IPv4, normalised by the URL parser
+    ['http://0x7f.1/', 'loopback'],
+    ['http://017700000001/', 'loopback'], // octal
     ['http://localhost:3000/', 'loopback'],
     ['http://LOCALHOST./', 'loopback'],
     ['http://api.localhost/', 'loopback'],
-  ])('refuses %s (%s) unless private targets are allowed', (url, addressClass) => {
+  ])('refuses the loopback address %s even with private targets allowed; only the local stack admits it', (url, addressClass) => {
     expect(checkTargetUrl(url, strict)).toMatchObject({ verdict: 'refused', reason: 'blocked_address', addressClass });
+    expect(checkTargetUrl(url, awsPrivate)).toMatchObject({ verdict: 'refused', reason: 'blocked_address', addressClass });
     expect(checkTargetUrl(url, local)).toMatchObject({ verdict: 'allowed', addressClass });
+  });
+
+  it.each<[string, AddressClass]>([
+    ['http://0.0.0.0:3000/', 'unspecified'],
+    ['http://[::]/', 'unspecified'],
+    ['http://169.254.10.1/', 'link_local'],
+    ['http://[fe80::1]/', 'link_local'],
+    ['http://[::ffff:127.0.0.1]/', 'ipv4_mapped_private'],
+    ['http://[::ffff:7f00:1]/', 'ipv4_mapped_private'],
+    ['http://[64:ff9b::10.0.0.1]/', 'nat64_private'],
+    ['http://224.0.0.1/', 'multicast'],
+  ])('refuses %s (%s) under every policy, the local stack included', (url, addressClass) => {
+    for (const policy of [strict, awsPrivate, local]) {
+      expect(checkTargetUrl(url, policy)).toMatchObject({ verdict: 'refused', reason: 'blocked_address', addressClass });
+    }
   });
 
   it.each([
@@ -142,8 +205,8 @@ describe('checkTargetUrl', () => {
     'http://[::ffff:169.254.169.254]/',
     'http://2852039166/', // 169.254.169.254 as a number
   ])('refuses the cloud metadata service %s even when private targets are allowed', (url) => {
-    for (const options of [strict, local]) {
-      expect(checkTargetUrl(url, options)).toMatchObject({ verdict: 'refused', reason: 'blocked_address', addressClass: 'cloud_metadata' });
+    for (const policy of [strict, awsPrivate, local]) {
+      expect(checkTargetUrl(url, policy)).toMatchObject({ verdict: 'refused', reason: 'blocked_address', addressClass: 'cloud_metadata' });
     }
   });
 
@@ -161,7 +224,7 @@ describe('checkTargetUrl', () => {
     ['http://', 'invalid_url'],
     ['http://[::1/', 'invalid_url'],
   ])('refuses %s as %s, whatever the allow setting', (url, reason) => {
-    for (const options of [strict, local]) expect(checkTargetUrl(url, options)).toMatchObject({ verdict: 'refused', reason });
+    for (const policy of [strict, awsPrivate, local]) expect(checkTargetUrl(url, policy)).toMatchObject({ verdict: 'refused', reason });
   });
 
   it('sends hostnames to DNS, normalised', () => {
@@ -203,11 +266,19 @@ describe('checkResolvedAddresses', () => {
     expect(checkResolvedAddresses([], { allowPrivate: true })).toEqual({ verdict: 'refused', reason: 'no_address' });
   });
 
-  it('lets private addresses through when allowed, but never metadata', () => {
-    expect(checkResolvedAddresses(['127.0.0.1', '10.0.0.1'], { allowPrivate: true })).toMatchObject({ verdict: 'allowed' });
-    expect(checkResolvedAddresses(['127.0.0.1', '169.254.169.254'], { allowPrivate: true })).toMatchObject({
+  it('lets private addresses through when allowed, loopback only in the local stack, never metadata or link-local', () => {
+    expect(checkResolvedAddresses(['10.0.0.1', 'fd00::7'], { allowPrivate: true })).toMatchObject({ verdict: 'allowed' });
+    expect(checkResolvedAddresses(['10.0.0.1', '127.0.0.1'], { allowPrivate: true })).toMatchObject({
       verdict: 'refused',
-      addressClass: 'cloud_metadata',
+      address: '127.0.0.1',
+      addressClass: 'loopback',
     });
+    expect(checkResolvedAddresses(['127.0.0.1', '10.0.0.1'], { allowPrivate: true, allowLoopback: true })).toMatchObject({ verdict: 'allowed' });
+    for (const address of ['169.254.169.254', '169.254.3.3', '0.0.0.0']) {
+      expect(checkResolvedAddresses(['127.0.0.1', address], { allowPrivate: true, allowLoopback: true }), address).toMatchObject({
+        verdict: 'refused',
+        address,
+      });
+    }
   });
 });
