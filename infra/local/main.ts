@@ -40,6 +40,28 @@ const stack = await startLocalStack({
   functionsInWorker: true,
 });
 
+// Handlers go in before "ready" is printed, so a stop asked for as soon as it shows is graceful.
+// Ctrl-C on `npm start` delivers SIGINT twice (the terminal's, and npm's forward of it): a second
+// signal within a second is the same press; a later one forces the exit.
+let stoppingSince: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince > 1000) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
+    console.log('\nstopping…');
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
+
 const { info } = stack;
 console.log(`Hooklake local stack is ready.
 
@@ -52,19 +74,3 @@ console.log(`Hooklake local stack is ready.
 Try:  npx hooklake pipelines create --name shop
       npx hooklake tokens create --name shop
 Stop with Ctrl-C.`);
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    console.log('\nstopping…');
-    stack.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  });
-}
