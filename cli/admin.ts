@@ -3,7 +3,7 @@
 // admin to call the API with); `list` and `revoke` go through the management API.
 import { InvalidArgumentError, type Command } from 'commander';
 import { createDynamoDbClient, dynamoManagementStore } from '../shared/adapters/management-store.ts';
-import type { AdminJson } from '../shared/domain/management-api.ts';
+import type { AdminJson } from '../shared/api/management-api.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';

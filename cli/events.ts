@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EventTypeJson, PublishedEventJson } from '../shared/domain/outbound-api.ts';
+import type { EventTypeJson, PublishedEventJson } from '../shared/api/outbound-api.ts';
 import { CUSTOM_EVENT_TYPE } from '../shared/domain/outbound/events.ts';
 import { apiClient } from './api-client.ts';
 import { positiveInt } from './args.ts';

@@ -1,6 +1,6 @@
 // hooklake pipelines create|list|get|delete
 import type { Command } from 'commander';
-import type { PipelineDetailJson, PipelineJson } from '../shared/domain/management-api.ts';
+import type { PipelineDetailJson, PipelineJson } from '../shared/api/management-api.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveInt } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';

@@ -6,7 +6,7 @@ import {
   type CreatedSubscriptionJson,
   type DeliveryJson,
   type SubscriptionJson,
-} from '../shared/domain/outbound-api.ts';
+} from '../shared/api/outbound-api.ts';
 import { apiClient } from './api-client.ts';
 import { commaList, nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';

@@ -3,9 +3,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
 import type { ApiConfig } from '../../shared/config.ts';
-import type { ApiRequest, ApiResponse } from '../../shared/domain/api-router.ts';
+import type { ApiRequest, ApiResponse } from '../../shared/api/router.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
-import { managementApi, type ManagementDeps } from '../../shared/domain/management-api.ts';
+import { managementApi, type ManagementDeps } from '../../shared/api/management-api.ts';
 import { createOutboundService } from '../../shared/services/outbound.ts';
 import { log } from '../../shared/logger.ts';
 

@@ -11,7 +11,7 @@ import {
   parseJsonObject,
   routeFor,
   type ApiRequest,
-} from '../../shared/domain/api-router.ts';
+} from '../../shared/api/router.ts';
 
 const route = routeFor<{ seen: string[] }>();
 const routes = [

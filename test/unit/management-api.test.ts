@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../shared/domain/api-router.ts';
+import type { ApiRequest } from '../../shared/api/router.ts';
 import {
   bearerCredential,
   managementApi,
   rejectedJson,
   windowStart,
   type ManagementDeps,
-} from '../../shared/domain/management-api.ts';
+} from '../../shared/api/management-api.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
 import { memoryManagementStore } from '../support/memory-management-store.ts';
 

@@ -1,9 +1,9 @@
 // The outbound routes (/v4/webhook-subscriptions, /v4/events) through the whole management API,
 // with an in-memory OutboundService: validation, error mapping, status codes, response shapes.
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../shared/domain/api-router.ts';
-import { managementApi } from '../../shared/domain/management-api.ts';
-import { MAX_EVENT_DATA_BYTES, SUBSCRIPTION_ID } from '../../shared/domain/outbound-api.ts';
+import type { ApiRequest } from '../../shared/api/router.ts';
+import { managementApi } from '../../shared/api/management-api.ts';
+import { MAX_EVENT_DATA_BYTES, SUBSCRIPTION_ID } from '../../shared/api/outbound-api.ts';
 import { MAX_CUSTOM_HEADERS, headersProblem } from '../../shared/domain/outbound/header-policy.ts';
 import { EVENT_CATALOGUE } from '../../shared/domain/outbound/events.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';

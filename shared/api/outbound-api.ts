@@ -13,11 +13,11 @@ import {
   type Subscription,
   type SubscriptionInput,
 } from '../ports/outbound.ts';
-import { ApiError, routeFor, type ApiErrorCode, type ApiResponse, type Route } from './api-router.ts';
-import { customEventTypeProblem, subscriptionEventProblem, type EventTypeProblem } from './outbound/events.ts';
-import type { JsonValue } from './outbound/payload-encoding.ts';
-import { REDACTED_HEADER_VALUE, headersProblem } from './outbound/header-policy.ts';
-import { checkTargetUrl } from './outbound/ssrf.ts';
+import { ApiError, routeFor, type ApiErrorCode, type ApiResponse, type Route } from './router.ts';
+import { customEventTypeProblem, subscriptionEventProblem, type EventTypeProblem } from '../domain/outbound/events.ts';
+import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
+import { REDACTED_HEADER_VALUE, headersProblem } from '../domain/outbound/header-policy.ts';
+import { checkTargetUrl } from '../domain/outbound/ssrf.ts';
 
 /** What the outbound routes need; ManagementDeps provides it. */
 export interface OutboundApiDeps {

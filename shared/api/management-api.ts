@@ -3,14 +3,14 @@
 // shapes; storage comes in through the ManagementStore port, outbound through OutboundService.
 import * as v from 'valibot';
 import type { ManagementStore, TokenInfo } from '../ports/management.ts';
-import type { AdminRecord } from './records.ts';
+import type { AdminRecord } from '../domain/records.ts';
 import { UnknownPipelinesError } from '../ports/management.ts';
 import type { OutboundService } from '../ports/outbound.ts';
-import { ApiError, handleApiRequest, routeFor, type ApiRequest, type ApiResponse, type Route } from './api-router.ts';
-import type { Clock } from './clock.ts';
-import { adminCredentialId, digestsEqual, sha256Hex } from './credentials.ts';
+import { ApiError, handleApiRequest, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
+import type { Clock } from '../domain/clock.ts';
+import { adminCredentialId, digestsEqual, sha256Hex } from '../domain/credentials.ts';
 import { outboundRoutes } from './outbound-api.ts';
-import { REJECTION_REASONS, type PipelineRecord, type RejectionCounts, type RejectionReason } from './records.ts';
+import { REJECTION_REASONS, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/records.ts';
 
 export interface ManagementDeps {
   store: ManagementStore;
