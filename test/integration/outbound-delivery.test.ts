@@ -2,7 +2,7 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';

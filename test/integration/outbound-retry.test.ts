@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import type { Delivery, OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 

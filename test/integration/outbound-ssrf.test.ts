@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
 import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 

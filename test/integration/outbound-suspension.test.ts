@@ -9,7 +9,7 @@ import { createDynamoDbClient } from '../../shared/adapters/management-store.ts'
 import { addressOf } from '../../shared/domain/outbound/queue-messages.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 

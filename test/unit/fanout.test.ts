@@ -17,8 +17,11 @@ import { addressOf, deliveryIdFor, parseQueueMessage, serializeQueueMessage } fr
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
-import { createFanout, EVENT_CACHE_BYTES, semaphore } from '../../shared/services/fanout.ts';
-import { createOutboundServiceWithDeps, REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound.ts';
+import { semaphore } from '../../shared/services/concurrency.ts';
+import { createFanout } from '../../shared/services/fanout.ts';
+import { EVENT_CACHE_BYTES } from '../../shared/services/fanout-event-cache.ts';
+import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
+import { REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound-delivery-service.ts';
 import type { HttpSender, SendResult } from '../../shared/services/outbound-ports.ts';
 import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
