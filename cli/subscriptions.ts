@@ -1,11 +1,11 @@
 // hooklake subscriptions create|list|get|delete|enable|disable|test|deliveries|redeliver
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  SUBSCRIPTION_ID,
-  type ConnectionTestJson,
-  type CreatedSubscriptionJson,
-  type DeliveryJson,
-  type SubscriptionJson,
+import { SUBSCRIPTION_ID } from '../shared/domain/outbound/subscription-id.ts';
+import type {
+  ConnectionTestJson,
+  CreatedSubscriptionJson,
+  DeliveryJson,
+  SubscriptionJson,
 } from '../shared/api/outbound-api.ts';
 import { apiClient } from './api-client.ts';
 import { commaList, nonEmpty, pointInTime, positiveInt } from './args.ts';

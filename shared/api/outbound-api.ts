@@ -14,10 +14,11 @@ import {
   type SubscriptionInput,
 } from '../ports/outbound.ts';
 import { ApiError, routeFor, type ApiErrorCode, type ApiResponse, type Route } from './router.ts';
-import { customEventTypeProblem, subscriptionEventProblem, type EventTypeProblem } from '../domain/outbound/events.ts';
-import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
+import type { JsonValue } from '../domain/json.ts';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
 import { REDACTED_HEADER_VALUE, headersProblem } from '../domain/outbound/header-policy.ts';
-import { checkTargetUrl } from '../domain/outbound/ssrf.ts';
+import { MAX_EVENT_DATA_BYTES } from '../domain/outbound/queue-messages.ts';
+import { SUBSCRIPTION_ID } from '../domain/outbound/subscription-id.ts';
 
 /** What the outbound routes need; ManagementDeps provides it. */
 export interface OutboundApiDeps {
@@ -28,19 +29,13 @@ export interface OutboundApiDeps {
 
 // ---- limits (documented in the README's API section) ----
 
-/** `sub_` + 8 to 40 letters/digits: the engine's ids, checked before any lookup. */
-export const SUBSCRIPTION_ID = /^sub_[A-Za-z0-9]{8,40}$/;
 /** Delivery ids are the engine's; only a permissive shape is checked. */
 export const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const MAX_URL_LENGTH = 2048;
 export const MAX_EVENTS_PER_SUBSCRIPTION = 50;
 export const MAX_DESCRIPTION_LENGTH = 500;
-/** `data` of a published custom event, as serialized JSON. */
-export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 /** Body limit of POST /v4/events: the data plus room for `type` and `pipelineId`. */
 export const MAX_EVENT_BODY_BYTES = MAX_EVENT_DATA_BYTES + 4 * 1024;
-export const DEFAULT_DELIVERY_LIMIT = 100;
-export const MAX_DELIVERY_LIMIT = 1000;
 
 // ---- request schemas ----
 
@@ -152,9 +147,9 @@ export const DeliveriesQuery = v.pipe(
     limit: v.optional(
       v.pipe(
         v.string(),
-        v.regex(/^[1-9][0-9]{0,5}$/, `must be an integer from 1 to ${MAX_DELIVERY_LIMIT}`),
+        v.regex(/^[1-9][0-9]{0,5}$/, `must be an integer from 1 to ${MAX_LIST_LIMIT}`),
         v.transform(Number),
-        v.maxValue(MAX_DELIVERY_LIMIT, `must be an integer from 1 to ${MAX_DELIVERY_LIMIT}`),
+        v.maxValue(MAX_LIST_LIMIT, `must be an integer from 1 to ${MAX_LIST_LIMIT}`),
       ),
     ),
   }),
@@ -307,27 +302,6 @@ export function eventTypeJson(e: EventTypeInfo): EventTypeJson {
 
 // ---- checks the API makes before calling the engine ----
 
-const EVENT_PROBLEMS: Record<EventTypeProblem, (type: string) => string> = {
-  bad_format: (type) =>
-    `${JSON.stringify(type)} is not a valid event type: a lowercase letter, then up to 63 of a-z 0-9 _ . -`,
-  built_in: (type) => `${type} is a built-in event: Hooklake publishes it itself; pick another name for a custom event`,
-  reserved_prefix: (type) => `${type}: event types starting with "hooklake." are reserved`,
-  not_subscribable: (type) => `${type} cannot be subscribed to: it is sent only by the connection test`,
-};
-
-function checkSubscriptionEvents(events: readonly string[]): void {
-  for (const type of events) {
-    const problem = subscriptionEventProblem(type);
-    if (problem !== undefined) throw new ApiError('INVALID_EVENT_TYPE', EVENT_PROBLEMS[problem](type));
-  }
-}
-
-/** Scheme, credentials and literals refused whatever the settings (metadata, link-local, ...); the engine adds DNS and the private and loopback rules. */
-function checkWebhookUrl(url: string): void {
-  const check = checkTargetUrl(url, { allowPrivate: true, allowLoopback: true });
-  if (check.verdict === 'refused') throw new ApiError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
-}
-
 function checkFormat(method: 'POST' | 'GET', format: 'json' | 'form' | null | undefined): void {
   if (method === 'GET' && format === 'form') {
     throw new ApiError('INVALID_REQUEST', 'invalid request body: format "form" applies to POST deliveries only (GET sends query parameters)');
@@ -371,9 +345,7 @@ const SUBSCRIPTION = `${SUBSCRIPTIONS}/{id}`;
 
 export const outboundRoutes: Route<OutboundApiDeps>[] = [
   route('POST', SUBSCRIPTIONS, { body: CreateSubscriptionBody }, async ({ body, deps }) => {
-    checkWebhookUrl(body.webhookUrl);
     checkFormat(body.webhookHttpMethod, body.format);
-    checkSubscriptionEvents(body.events);
     await checkPipeline(deps, body.pipelineId);
     const input: SubscriptionInput = {
       webhookUrl: body.webhookUrl,
@@ -402,7 +374,6 @@ export const outboundRoutes: Route<OutboundApiDeps>[] = [
     const current = await engine(() => deps.outbound.getSubscription(params.id));
     if (current === undefined) throw subscriptionNotFound(params.id);
     checkFormat(current.webhookHttpMethod, body.format);
-    if (body.events !== undefined) checkSubscriptionEvents(body.events);
     await checkPipeline(deps, body.pipelineId);
     // A key present with `undefined` clears the field (null in the request).
     const changes: Partial<SubscriptionInput> = {};
@@ -433,7 +404,7 @@ export const outboundRoutes: Route<OutboundApiDeps>[] = [
           status: query.status,
           from: query.from,
           to: query.to,
-          limit: query.limit ?? DEFAULT_DELIVERY_LIMIT,
+          limit: query.limit ?? DEFAULT_LIST_LIMIT,
         }),
       ),
     ]);
@@ -457,13 +428,8 @@ export const outboundRoutes: Route<OutboundApiDeps>[] = [
 
   route('GET', '/v4/events', {}, async ({ deps }) => ok({ events: deps.outbound.listEventTypes().map(eventTypeJson) })),
   route('POST', '/v4/events', { body: PublishEventBody, maxBodyBytes: MAX_EVENT_BODY_BYTES }, async ({ body, deps }) => {
-    const problem = customEventTypeProblem(body.type);
-    if (problem !== undefined) throw new ApiError('INVALID_EVENT_TYPE', EVENT_PROBLEMS[problem](body.type));
     if (body.data === undefined) throw new ApiError('INVALID_REQUEST', 'invalid request body: data is required');
     const data = body.data as JsonValue; // parsed from JSON, so JSON
-    if (Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_EVENT_DATA_BYTES) {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `the event data exceeds ${MAX_EVENT_DATA_BYTES} bytes of JSON`);
-    }
     const published = await engine(() =>
       deps.outbound.publishEvent(body.type, data, { pipelineId: body.pipelineId ?? undefined }),
     );

@@ -2,7 +2,7 @@
 // The API validates and shapes requests; everything that touches subscriptions, events and
 // deliveries goes through `OutboundService` (implemented in shared/services/outbound.ts).
 import type { AttemptEntry } from '../domain/outbound/delivery-log.ts';
-import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
+import type { JsonValue } from '../domain/json.ts';
 
 export type DeliveryMethod = 'POST' | 'GET';
 export type BodyFormat = 'json' | 'form';

@@ -1,8 +1,9 @@
 // An in-memory OutboundService for API and CLI tests: the contract's behaviour (ids, one-time
 // secrets, typed errors, delivery log queries, redelivery) without queues, HTTP or DynamoDB.
 import { randomBytes } from 'node:crypto';
-import { EVENT_CATALOGUE, customEventTypeProblem, exampleEnvelope, subscriptionEventProblem } from '../../shared/domain/outbound/events.ts';
-import type { JsonValue } from '../../shared/domain/outbound/payload-encoding.ts';
+import { EVENT_CATALOGUE, eventTypeRefusal, exampleEnvelope } from '../../shared/domain/outbound/events.ts';
+import type { JsonValue } from '../../shared/domain/json.ts';
+import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/outbound/queue-messages.ts';
 import { newSigningSecret } from '../../shared/domain/outbound/signature.ts';
 import { checkTargetUrl } from '../../shared/domain/outbound/ssrf.ts';
 import {
@@ -63,7 +64,8 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
   };
   const checkEvents = (events: readonly string[]) => {
     for (const type of events) {
-      if (subscriptionEventProblem(type) !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `cannot subscribe to ${type}`);
+      const refusal = eventTypeRefusal(type, 'subscribe');
+      if (refusal !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', refusal);
     }
   };
   const retry = (delivery: Delivery): Delivery => {
@@ -169,7 +171,9 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     },
     async publishEvent(type, data, publishOptions) {
       record('publishEvent', [type, data, publishOptions]);
-      if (customEventTypeProblem(type) !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `${type} cannot be published`);
+      const refusal = eventTypeRefusal(type, 'publish');
+      if (refusal !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', refusal);
+      if (Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_EVENT_DATA_BYTES) throw new OutboundError('PAYLOAD_TOO_LARGE', 'event data too large');
       const event: PublishedEvent = { id: `evt_${alnum(24)}`, type, timestamp: iso() };
       published.push({ event, data, pipelineId: publishOptions?.pipelineId });
       return { ...event };

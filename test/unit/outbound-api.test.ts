@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../shared/api/router.ts';
 import { managementApi } from '../../shared/api/management-api.ts';
-import { MAX_EVENT_DATA_BYTES, SUBSCRIPTION_ID } from '../../shared/api/outbound-api.ts';
+import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/outbound/queue-messages.ts';
+import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
 import { MAX_CUSTOM_HEADERS, headersProblem } from '../../shared/domain/outbound/header-policy.ts';
 import { EVENT_CATALOGUE } from '../../shared/domain/outbound/events.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
@@ -164,11 +165,11 @@ describe('POST /v4/webhook-subscriptions', () => {
     'https://user:pass@example.com/x',
     'http://169.254.169.254/latest/meta-data',
     'not a url',
-  ])('refuses the target %s with INVALID_TARGET before calling the engine', async (webhookUrl) => {
+  ])('refuses the target %s with INVALID_TARGET, storing nothing', async (webhookUrl) => {
     const { call, outbound } = await setup({ allowPrivate: true });
     const response = await call('POST', '/v4/webhook-subscriptions', { webhookUrl, events: ['webhook_received'] });
     expect(response).toMatchObject({ status: 400, body: { error: 'INVALID_TARGET' } });
-    expect(outbound.calls.filter((c) => c.method === 'createSubscription')).toEqual([]);
+    expect(outbound.subscriptions.size).toBe(0);
   });
 
   it('maps the engine\'s INVALID_TARGET (private address after DNS) to 400', async () => {

@@ -116,6 +116,19 @@ function classifyV6(address: ipaddr.IPv6): AddressClass {
   return parts[0] === 0x64 ? 'nat64_private' : 'ipv4_mapped_private';
 }
 
+
+/**
+ * True for the name `localhost` (any case, trailing dot or not), 127.0.0.0/8 and ::1 (bracketed
+ * or not, IPv4-mapped too); any other name is not. Where the local stack may listen without
+ * warning, and where the CLI may send the admin credential over plain http.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  if (name === 'localhost' || name === 'localhost.') return true;
+  const literal = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+  if (!ipaddr.isValid(literal)) return false;
+  return ipaddr.process(literal).range() === 'loopback';
+}
 /** Which non-public targets a deployment (or the local stack) admits besides public addresses. */
 export interface TargetPolicy {
   /** HOOKLAKE_ALLOW_PRIVATE_TARGETS: the private ranges of PRIVATE_ADDRESS_CLASSES, nothing else. */
