@@ -118,16 +118,14 @@ function classifyV6(address: ipaddr.IPv6): AddressClass {
 
 
 /**
- * True for the name `localhost` (any case, trailing dot or not), 127.0.0.0/8 and ::1 (bracketed
- * or not, IPv4-mapped too); any other name is not. Where the local stack may listen without
- * warning, and where the CLI may send the admin credential over plain http.
+ * True for the name `localhost` (any case, trailing dot or not), 127.0.0.0/8 and ::1 (bracketed or
+ * not); any other name is not, nor an IPv4 address embedded in IPv6 (`::ffff:127.0.0.1`), refused
+ * here as everywhere in these rules. Where the local stack may listen without warning, and where
+ * the CLI may send the admin credential over plain http.
  */
 export function isLoopbackHost(host: string): boolean {
   const name = host.toLowerCase();
-  if (name === 'localhost' || name === 'localhost.') return true;
-  const literal = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
-  if (!ipaddr.isValid(literal)) return false;
-  return ipaddr.process(literal).range() === 'loopback';
+  return name === 'localhost' || name === 'localhost.' || classifyAddress(name) === 'loopback';
 }
 /** Which non-public targets a deployment (or the local stack) admits besides public addresses. */
 export interface TargetPolicy {
