@@ -1,4 +1,5 @@
-// Composition root of the management API: config in, middy handler out. The local stack calls it too.
+// Composition root of the management API: config in, middy handler out (API Gateway HTTP API,
+// payload 2.0). The local stack's gateway calls the same handler.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,7 +11,7 @@ import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
 import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
 import type { ApiConfig } from '../../shared/config.ts';
-import type { ApiRequest, ApiResponse } from '../../shared/api/router.ts';
+import { RESPONSE_HEADERS, type ApiRequest, type ApiResponse } from '../../shared/api/router.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
 import { managementApi, type ManagementDeps } from '../../shared/api/management-api.ts';
@@ -91,15 +92,7 @@ export function apiRequestFromEvent(event: APIGatewayProxyEventV2): ApiRequest {
 }
 
 export function apiResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode: response.status,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...response.headers,
-    },
-    ...(response.body === undefined ? {} : { body: JSON.stringify(response.body) }),
-  };
+  return { statusCode: response.status, headers: response.headers, body: response.body };
 }
 
 /** The handler over explicit deps (tests, the local stack with its own store). */
@@ -113,7 +106,7 @@ export function createApiHandlerWithDeps(deps: ManagementDeps): ApiHandler {
       logError('unhandled error in the api handler', {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
-      request.response = apiResult({ status: 500, body: { error: 'INTERNAL', message: 'internal error' } });
+      request.response = apiResult({ status: 500, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify({ error: 'INTERNAL', message: 'internal error' }) });
     });
   return handler as unknown as ApiHandler;
 }

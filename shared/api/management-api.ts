@@ -1,16 +1,20 @@
-// The management API under /v4/: pipelines, ingest tokens and admin credentials (the outbound routes, in
-// outbound-api.ts, join them). Route table, request schemas, admin authentication and the JSON
-// shapes; storage comes in through the ManagementStore port, outbound through OutboundService.
+// The management API under /v4/: pipelines, ingest tokens and admin credentials here; the
+// outbound routes (outbound-api.ts) and the published contract (openapi.ts) join them in
+// API_ROUTES. Request and response schemas (valibot), admin authentication and the JSON shapes;
+// storage comes in through the ManagementStore port, outbound through OutboundService.
+import type { Hono } from 'hono';
 import * as v from 'valibot';
 import type { ManagementStore, TokenInfo } from '../ports/management.ts';
-import type { AdminRecord } from '../domain/records.ts';
 import { UnknownPipelinesError } from '../ports/management.ts';
 import type { OutboundService } from '../ports/outbound.ts';
-import { ApiError, handleApiRequest, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import type { Clock } from '../domain/clock.ts';
 import { adminCredentialId, digestsEqual, sha256Hex } from '../domain/credentials.ts';
+import { REJECTION_REASONS, type AdminRecord, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/records.ts';
+import { ApiError } from './errors.ts';
+import { openApiRoute } from './openapi.ts';
 import { outboundRoutes } from './outbound-api.ts';
-import { REJECTION_REASONS, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/records.ts';
+import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
+import { IsoTimestamp } from './schemas.ts';
 
 export interface ManagementDeps {
   store: ManagementStore;
@@ -30,6 +34,7 @@ const Name = v.pipe(
   v.minLength(1, 'must not be empty'),
   v.maxLength(200, 'must be at most 200 characters'),
   v.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+  v.description('A name for humans: 1 to 200 characters, no control characters (trimmed).'),
 );
 
 const PipelineId = v.pipe(
@@ -45,13 +50,16 @@ const PipelineScope = v.pipe(
   v.transform((ids) => [...new Set(ids)].sort((a, b) => a - b)),
 );
 
-export const CreatePipelineBody = v.strictObject({ name: Name });
+export const CreatePipelineBody = v.pipe(v.strictObject({ name: Name }), v.examples([{ name: 'shop' }]));
 
-export const CreateTokenBody = v.strictObject({
-  name: Name,
-  /** Absent or null: the token is valid on every pipeline. */
-  pipelines: v.nullish(PipelineScope),
-});
+export const CreateTokenBody = v.pipe(
+  v.strictObject({
+    name: Name,
+    /** Absent or null: the token is valid on every pipeline. */
+    pipelines: v.pipe(v.nullish(PipelineScope), v.description('The pipelines the token may write to; absent or null: every pipeline.')),
+  }),
+  v.examples([{ name: 'shop', pipelines: [1] }]),
+);
 
 export const PipelineIdParams = v.object({
   id: v.pipe(
@@ -68,50 +76,78 @@ export const TokenKeyParams = v.object({
 
 /** The id inside `hla_<id>_<secret>`: 16 hex characters. */
 export const AdminIdParams = v.object({
-  id: v.pipe(v.string(), v.toLowerCase(), v.regex(/^[0-9a-f]{16}$/, 'the admin id must be 16 hex characters (the part after hla_)')),
+  id: v.pipe(v.string(), v.toLowerCase(), v.regex(/^[0-9a-fA-F]{16}$/, 'the admin id must be 16 hex characters (the part after hla_)')),
 });
 
-// ---- response shapes (snake_case, as the CLI and outside tools read them) ----
+// ---- response schemas (snake_case, as the CLI and outside tools read them) ----
 
-export interface PipelineJson {
-  pipeline_id: number;
-  name: string;
-  created_at: string;
-}
+const RejectionCountsByReason = v.strictObject(
+  Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, v.number()])) as Record<RejectionReason, v.NumberSchema<undefined>>,
+);
 
-export interface RejectionDayJson {
-  dt: string;
-  total: number;
-  by_reason: Record<RejectionReason, number>;
-}
+export const PipelineSchema = v.pipe(
+  v.strictObject({
+    pipeline_id: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    name: v.string(),
+    created_at: IsoTimestamp,
+  }),
+  v.metadata({ ref: 'Pipeline' }),
+  v.examples([{ pipeline_id: 1, name: 'shop', created_at: '2026-11-20T12:00:00.000Z' }]),
+);
 
-export interface PipelineDetailJson extends PipelineJson {
-  rejected: { total: number; by_reason: Record<RejectionReason, number>; days: RejectionDayJson[] };
-}
+export const PipelineDetailSchema = v.pipe(
+  v.strictObject({
+    ...PipelineSchema.entries,
+    rejected: v.pipe(
+      v.strictObject({
+        total: v.number(),
+        by_reason: RejectionCountsByReason,
+        days: v.array(v.strictObject({ dt: v.pipe(v.string(), v.isoDate()), total: v.number(), by_reason: RejectionCountsByReason })),
+      }),
+      v.description(`Requests refused by the processor in the last ${REJECTION_DAYS} days (UTC), per reason, most recent day first.`),
+    ),
+  }),
+  v.metadata({ ref: 'PipelineDetail' }),
+);
 
-export interface TokenJson {
-  key: string;
-  name: string;
-  /** null: valid on every pipeline. */
-  pipelines: number[] | null;
-  created_at: string;
-  /** null: active. */
-  revoked_at: string | null;
-}
+export const DeletedPipelineSchema = v.strictObject({ ...PipelineSchema.entries, deleted: v.literal(true) });
 
-export interface CreatedTokenJson extends TokenJson {
-  /** Shown once. */
-  token: string;
-}
+export const TokenSchema = v.pipe(
+  v.strictObject({
+    key: v.pipe(v.string(), v.uuid(), v.description('The key of the webhook URL (a UUID).')),
+    name: v.string(),
+    pipelines: v.pipe(v.nullable(v.array(v.number())), v.description('null: valid on every pipeline.')),
+    created_at: IsoTimestamp,
+    revoked_at: v.pipe(v.nullable(IsoTimestamp), v.description('null: active.')),
+  }),
+  v.metadata({ ref: 'Token' }),
+);
+
+export const CreatedTokenSchema = v.pipe(
+  v.strictObject({
+    ...TokenSchema.entries,
+    token: v.pipe(v.string(), v.regex(/^[0-9A-Za-z]+$/), v.description('The token of the webhook URL: shown in this answer only, stored as its SHA-256.')),
+  }),
+  v.metadata({ ref: 'CreatedToken' }),
+);
 
 /** An admin credential as listed: never the credential or its hash. */
-export interface AdminJson {
-  id: string;
-  name: string;
-  created_at: string;
-  /** null: active. */
-  revoked_at: string | null;
-}
+export const AdminSchema = v.pipe(
+  v.strictObject({
+    id: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/), v.description('The id inside `hla_<id>_<secret>`.')),
+    name: v.string(),
+    created_at: IsoTimestamp,
+    revoked_at: v.pipe(v.nullable(IsoTimestamp), v.description('null: active.')),
+  }),
+  v.metadata({ ref: 'Admin' }),
+);
+
+export type PipelineJson = v.InferOutput<typeof PipelineSchema>;
+export type PipelineDetailJson = v.InferOutput<typeof PipelineDetailSchema>;
+export type RejectionDayJson = PipelineDetailJson['rejected']['days'][number];
+export type TokenJson = v.InferOutput<typeof TokenSchema>;
+export type CreatedTokenJson = v.InferOutput<typeof CreatedTokenSchema>;
+export type AdminJson = v.InferOutput<typeof AdminSchema>;
 
 export function adminJson(record: AdminRecord): AdminJson {
   return { id: record.id, name: record.name, created_at: record.createdAt, revoked_at: record.revokedAt ?? null };
@@ -160,95 +196,188 @@ export function windowStart(nowMs: number, days: number): string {
 
 const isoNow = (clock: Clock) => new Date(clock.nowMs()).toISOString();
 
-const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
-
-// ---- routes: one line each; the outbound routes (/v4/webhook-subscriptions, /v4/events) close the list ----
-
-const route = routeFor<ManagementDeps>();
-
-export const managementRoutes: Route<ManagementDeps>[] = [
-  route('POST', '/v4/pipelines', { body: CreatePipelineBody }, async ({ body, deps }) =>
-    ok(pipelineJson(await deps.store.createPipeline({ name: body.name, createdAt: isoNow(deps.clock) })), 201),
-  ),
-  route('GET', '/v4/pipelines', {}, async ({ deps }) =>
-    ok({ pipelines: (await deps.store.listPipelines()).map(pipelineJson) }),
-  ),
-  route('GET', '/v4/pipelines/{id}', { params: PipelineIdParams }, async ({ params, deps }) => {
-    const [pipeline, counts] = await Promise.all([
-      deps.store.getPipeline(params.id),
-      deps.store.rejectionCounts(params.id, windowStart(deps.clock.nowMs(), REJECTION_DAYS)),
-    ]);
-    if (pipeline === undefined) throw notFound('pipeline', params.id);
-    return ok({ ...pipelineJson(pipeline), rejected: rejectedJson(counts) } satisfies PipelineDetailJson);
-  }),
-  route('DELETE', '/v4/pipelines/{id}', { params: PipelineIdParams }, async ({ params, deps }) => {
-    const deleted = await deps.store.deletePipeline(params.id);
-    if (deleted === undefined) throw notFound('pipeline', params.id);
-    return ok({ ...pipelineJson(deleted), deleted: true });
-  }),
-
-  route('POST', '/v4/tokens', { body: CreateTokenBody }, async ({ body, deps }) => {
-    try {
-      const created = await deps.store.createToken({
-        name: body.name,
-        pipelines: body.pipelines ?? undefined,
-        createdAt: isoNow(deps.clock),
-      });
-      return ok({ ...tokenJson(created), token: created.token } satisfies CreatedTokenJson, 201);
-    } catch (error) {
-      if (error instanceof UnknownPipelinesError) throw new ApiError('UNKNOWN_PIPELINE', error.message);
-      throw error;
-    }
-  }),
-  route('GET', '/v4/tokens', {}, async ({ deps }) => {
-    const tokens = (await deps.store.listTokens()).sort(
-      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key),
-    );
-    return ok({ tokens: tokens.map(tokenJson) });
-  }),
-  route('GET', '/v4/tokens/{key}', { params: TokenKeyParams }, async ({ params, deps }) => {
-    const token = await deps.store.getToken(params.key);
-    if (token === undefined) throw notFound('token', params.key);
-    return ok(tokenJson(token));
-  }),
-  route('DELETE', '/v4/tokens/{key}', { params: TokenKeyParams }, async ({ params, deps }) => {
-    const token = await deps.store.revokeToken(params.key, isoNow(deps.clock));
-    if (token === undefined) throw notFound('token', params.key);
-    return ok(tokenJson(token));
-  }),
-
-  route('GET', '/v4/admins', {}, async ({ deps }) => {
-    const admins = (await deps.store.listAdmins()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return ok({ admins: admins.map(adminJson) });
-  }),
-  route('DELETE', '/v4/admins/{id}', { params: AdminIdParams }, async ({ params, request, deps }) => {
-    // The caller's own credential stays: so there is always one left to call the API with.
-    if (params.id === callerAdminId(request)) {
-      throw new ApiError('CONFLICT', 'this request is made with that admin credential: revoke it with another one');
-    }
-    const admin = await deps.store.revokeAdmin(params.id, isoNow(deps.clock));
-    if (admin === undefined) throw notFound('admin', params.id);
-    return ok(adminJson(admin));
-  }),
-
-  ...outboundRoutes,
-];
-
 function notFound(what: string, id: string | number): ApiError {
   return new ApiError('NOT_FOUND', `${what} ${id} does not exist`);
 }
 
+// ---- routes ----
+
+const route = routeFor<ManagementDeps>();
+
+export const managementRoutes: Route<ManagementDeps>[] = [
+  route({
+    method: 'POST',
+    path: '/v4/pipelines',
+    operationId: 'createPipeline',
+    summary: 'Create a pipeline',
+    description: 'Allocates the next numeric pipeline id (never reused). Webhooks are sent to `/?pipeline_id=<id>&key=…&token=…`.',
+    tags: ['Pipelines'],
+    body: CreatePipelineBody,
+    responses: { 201: { description: 'The new pipeline.', schema: PipelineSchema } },
+    handle: async ({ body, deps }) => reply(201, pipelineJson(await deps.store.createPipeline({ name: body.name, createdAt: isoNow(deps.clock) }))),
+  }),
+  route({
+    method: 'GET',
+    path: '/v4/pipelines',
+    operationId: 'listPipelines',
+    summary: 'List pipelines',
+    tags: ['Pipelines'],
+    responses: { 200: { description: 'Every pipeline, in id order.', schema: v.strictObject({ pipelines: v.array(PipelineSchema) }) } },
+    handle: async ({ deps }) => reply(200, { pipelines: (await deps.store.listPipelines()).map(pipelineJson) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v4/pipelines/{id}',
+    operationId: 'getPipeline',
+    summary: 'Get a pipeline with its rejection counts',
+    tags: ['Pipelines'],
+    params: PipelineIdParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: `The pipeline, with the requests refused in the last ${REJECTION_DAYS} days.`, schema: PipelineDetailSchema } },
+    handle: async ({ params, deps }) => {
+      const [pipeline, counts] = await Promise.all([
+        deps.store.getPipeline(params.id),
+        deps.store.rejectionCounts(params.id, windowStart(deps.clock.nowMs(), REJECTION_DAYS)),
+      ]);
+      if (pipeline === undefined) throw notFound('pipeline', params.id);
+      return reply(200, { ...pipelineJson(pipeline), rejected: rejectedJson(counts) });
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v4/pipelines/{id}',
+    operationId: 'deletePipeline',
+    summary: 'Delete a pipeline',
+    description: 'Its lake data stays. Tokens scoped to it stop being accepted for it.',
+    tags: ['Pipelines'],
+    params: PipelineIdParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The deleted pipeline.', schema: DeletedPipelineSchema } },
+    handle: async ({ params, deps }) => {
+      const deleted = await deps.store.deletePipeline(params.id);
+      if (deleted === undefined) throw notFound('pipeline', params.id);
+      return reply(200, { ...pipelineJson(deleted), deleted: true as const });
+    },
+  }),
+
+  route({
+    method: 'POST',
+    path: '/v4/tokens',
+    operationId: 'createToken',
+    summary: 'Create an ingest key and token',
+    description: 'The token is in this answer only; only its SHA-256 is stored.',
+    tags: ['Tokens'],
+    body: CreateTokenBody,
+    errors: ['UNKNOWN_PIPELINE'],
+    responses: { 201: { description: 'The new key and token.', schema: CreatedTokenSchema } },
+    handle: async ({ body, deps }) => {
+      try {
+        const created = await deps.store.createToken({
+          name: body.name,
+          pipelines: body.pipelines ?? undefined,
+          createdAt: isoNow(deps.clock),
+        });
+        return reply(201, { ...tokenJson(created), token: created.token });
+      } catch (error) {
+        if (error instanceof UnknownPipelinesError) throw new ApiError('UNKNOWN_PIPELINE', error.message);
+        throw error;
+      }
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v4/tokens',
+    operationId: 'listTokens',
+    summary: 'List ingest tokens',
+    description: 'Never their secrets.',
+    tags: ['Tokens'],
+    responses: { 200: { description: 'Every token, oldest first.', schema: v.strictObject({ tokens: v.array(TokenSchema) }) } },
+    handle: async ({ deps }) => {
+      const tokens = (await deps.store.listTokens()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
+      return reply(200, { tokens: tokens.map(tokenJson) });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v4/tokens/{key}',
+    operationId: 'getToken',
+    summary: 'Get an ingest token',
+    tags: ['Tokens'],
+    params: TokenKeyParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The token (never its secret).', schema: TokenSchema } },
+    handle: async ({ params, deps }) => {
+      const token = await deps.store.getToken(params.key);
+      if (token === undefined) throw notFound('token', params.key);
+      return reply(200, tokenJson(token));
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v4/tokens/{key}',
+    operationId: 'revokeToken',
+    summary: 'Revoke an ingest token',
+    description: 'Idempotent: revoking again keeps the first `revoked_at`.',
+    tags: ['Tokens'],
+    params: TokenKeyParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The revoked token.', schema: TokenSchema } },
+    handle: async ({ params, deps }) => {
+      const token = await deps.store.revokeToken(params.key, isoNow(deps.clock));
+      if (token === undefined) throw notFound('token', params.key);
+      return reply(200, tokenJson(token));
+    },
+  }),
+
+  route({
+    method: 'GET',
+    path: '/v4/admins',
+    operationId: 'listAdmins',
+    summary: 'List admin credentials',
+    description: 'Never a credential or its hash.',
+    tags: ['Admins'],
+    responses: { 200: { description: 'Every admin credential, revoked ones included, oldest first.', schema: v.strictObject({ admins: v.array(AdminSchema) }) } },
+    handle: async ({ deps }) => {
+      const admins = (await deps.store.listAdmins()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      return reply(200, { admins: admins.map(adminJson) });
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v4/admins/{id}',
+    operationId: 'revokeAdmin',
+    summary: 'Revoke an admin credential',
+    description: 'Idempotent. The revoked credential gets 401 at once. The credential making the call cannot be revoked with itself (409 `CONFLICT`), so one always remains.',
+    tags: ['Admins'],
+    params: AdminIdParams,
+    errors: ['NOT_FOUND', 'CONFLICT'],
+    responses: { 200: { description: 'The revoked admin credential.', schema: AdminSchema } },
+    handle: async ({ params, request, deps }) => {
+      // The caller's own credential stays: so there is always one left to call the API with.
+      if (params.id === callerAdminId(request)) {
+        throw new ApiError('CONFLICT', 'this request is made with that admin credential: revoke it with another one');
+      }
+      const admin = await deps.store.revokeAdmin(params.id, isoNow(deps.clock));
+      if (admin === undefined) throw notFound('admin', params.id);
+      return reply(200, adminJson(admin));
+    },
+  }),
+];
+
+/** Every route of the API, in the order the document lists them. */
+export const API_ROUTES: Route<ManagementDeps>[] = [openApiRoute(() => API_ROUTES), ...managementRoutes, ...outboundRoutes];
+
 // ---- admin authentication ----
 
 /** The credential of `Authorization: Bearer <credential>`, if the header has that form. */
-export function bearerCredential(header: string | undefined): string | undefined {
+export function bearerCredential(header: string | null | undefined): string | undefined {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
   return match?.[1];
 }
 
 /** The admin id of the request's credential (authentication has checked it by then). */
-function callerAdminId(request: ApiRequest): string | undefined {
-  const credential = bearerCredential(request.headers.authorization);
+function callerAdminId(request: Request): string | undefined {
+  const credential = bearerCredential(request.headers.get('authorization'));
   return credential === undefined ? undefined : adminCredentialId(credential);
 }
 
@@ -256,11 +385,8 @@ function callerAdminId(request: ApiRequest): string | undefined {
 const DUMMY_DIGEST = sha256Hex('hooklake: no such admin');
 
 /** True when the request carries a credential whose SHA-256 matches a stored ADMIN item that is not revoked. */
-export async function isAdminRequest(
-  request: ApiRequest,
-  findAdmin: ManagementStore['findAdmin'],
-): Promise<boolean> {
-  const credential = bearerCredential(request.headers.authorization);
+export async function isAdminRequest(request: Request, findAdmin: ManagementStore['findAdmin']): Promise<boolean> {
+  const credential = bearerCredential(request.headers.get('authorization'));
   if (credential === undefined) return false;
   const id = adminCredentialId(credential);
   const admin = id === undefined ? undefined : await findAdmin(id);
@@ -269,24 +395,25 @@ export async function isAdminRequest(
   return admin !== undefined && matches && admin.revokedAt === undefined;
 }
 
-export interface ManagementApiOptions<D extends ManagementDeps> {
-  deps: D;
-  /** More routes (e.g. the outbound API's), served with the same auth and errors. */
-  routes?: Route<D>[];
+export interface ManagementApiOptions {
+  deps: ManagementDeps;
   /** Where unexpected errors are reported (the handler passes the shared logger). */
   logError: (message: string, detail: Record<string, unknown>) => void;
 }
 
+export interface ManagementApi {
+  (request: ApiRequest): Promise<ApiResponse>;
+  /** The Hono app itself (tests, other adapters). */
+  app: Hono;
+}
+
 /** The whole management API as a function of a decoded request. */
-export function managementApi<D extends ManagementDeps>(
-  options: ManagementApiOptions<D>,
-): (request: ApiRequest) => Promise<ApiResponse> {
-  const routes: Route<D>[] = [...managementRoutes, ...(options.routes ?? [])];
-  return (request) =>
-    handleApiRequest(request, {
-      routes,
-      deps: options.deps,
-      authenticate: (req) => isAdminRequest(req, (id) => options.deps.store.findAdmin(id)),
-      logError: options.logError,
-    });
+export function managementApi(options: ManagementApiOptions): ManagementApi {
+  const app = buildApp({
+    routes: API_ROUTES,
+    deps: options.deps,
+    authenticate: (request) => isAdminRequest(request, (id) => options.deps.store.findAdmin(id)),
+    logError: options.logError,
+  });
+  return Object.assign((request: ApiRequest) => handleRequest(app, request), { app });
 }

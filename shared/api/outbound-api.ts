@@ -1,6 +1,6 @@
 // The outbound half of the management API (Kadoa's shape, camelCase): webhook subscriptions, their
-// delivery log and redelivery, the events endpoint and custom event publishing. Pure like
-// management-api.ts: request schemas and JSON shapes here, everything else through OutboundService.
+// delivery log and redelivery, the events endpoint and custom event publishing. Request and
+// response schemas and JSON shapes here; everything else through OutboundService.
 import * as v from 'valibot';
 import type { ManagementStore } from '../ports/management.ts';
 import {
@@ -13,12 +13,14 @@ import {
   type Subscription,
   type SubscriptionInput,
 } from '../ports/outbound.ts';
-import { ApiError, routeFor, type ApiErrorCode, type ApiResponse, type Route } from './router.ts';
 import type { JsonValue } from '../domain/json.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
 import { REDACTED_HEADER_VALUE, headersProblem } from '../domain/outbound/header-policy.ts';
 import { MAX_EVENT_DATA_BYTES } from '../domain/outbound/queue-messages.ts';
 import { SUBSCRIPTION_ID } from '../domain/outbound/subscription-id.ts';
+import { ApiError, type ApiErrorCode } from './errors.ts';
+import { documentAs, reply, routeFor, type Route } from './router.ts';
+import { AnyJson, IsoTime, IsoTimestamp } from './schemas.ts';
 
 /** What the outbound routes need; ManagementDeps provides it. */
 export interface OutboundApiDeps {
@@ -86,8 +88,12 @@ const Headers = v.pipe(
     (headers) => headersProblem(headers as Record<string, string>) === undefined,
     (issue) => headersProblem(issue.input as Record<string, string>) ?? 'invalid',
   ),
+  v.description(
+    'Custom request headers sent with every delivery: at most 20, names are HTTP tokens, values printable ASCII up to 2048 characters, 8 KiB in all; names Hooklake sets itself are refused. Values are write-only (shown as `***`).',
+  ),
   v.transform((headers) => Object.fromEntries(Object.entries(headers)) as Record<string, string>),
 );
+documentAs(Headers, { type: 'object', additionalProperties: { type: 'string' } });
 
 const Format = v.picklist(['json', 'form'], 'must be "json" or "form"');
 
@@ -117,25 +123,6 @@ export const UpdateSubscriptionBody = v.pipe(
   v.check((body) => Object.keys(body).length > 0, 'name at least one field to change: enabled, events, description, headers, format, pipelineId'),
 );
 
-/** An absolute time with a zone (`Z` or an offset), normalised to `toISOString()`. */
-export const IsoTime = v.pipe(
-  v.string('must be an ISO 8601 time'),
-  v.regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i,
-    'must be an ISO 8601 time with a zone, e.g. 2026-11-20T12:00:00Z',
-  ),
-  v.check(isRealDateTime, 'is not a valid time'),
-  v.transform((text) => new Date(text).toISOString()),
-);
-
-function isRealDateTime(text: string): boolean {
-  const time = Date.parse(text);
-  if (Number.isNaN(time)) return false;
-  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
 const fromBeforeTo = <T extends { from?: string | undefined; to?: string | undefined }>(range: T) =>
   range.from === undefined || range.to === undefined || range.from <= range.to;
 
@@ -161,7 +148,7 @@ export const RedeliverRangeBody = v.pipe(v.strictObject({ from: IsoTime, to: Iso
 export const PublishEventBody = v.strictObject({
   type: v.pipe(v.string('must be a string'), v.maxLength(64, 'must be at most 64 characters')),
   /** Any JSON value; it becomes the envelope's `data`. */
-  data: v.unknown(),
+  data: v.pipe(v.unknown(), v.description('Any JSON value, at most 256 KiB as JSON text: the envelope\'s `data`.')),
   pipelineId: v.nullish(PipelineId),
 });
 
@@ -174,72 +161,106 @@ export const DeliveryParams = v.object({
   deliveryId: v.pipe(v.string(), v.regex(DELIVERY_ID, 'the delivery id is malformed')),
 });
 
-// ---- response shapes (camelCase, Kadoa's) ----
 
-export interface SubscriptionJson {
-  id: string;
-  webhookUrl: string;
-  webhookHttpMethod: 'POST' | 'GET';
-  events: string[];
-  /** null: events of every pipeline (and events without one). */
-  pipelineId: number | null;
-  description: string | null;
-  /** Custom header names, each with the value `***`: values are never shown after they are set. */
-  headers: Record<string, string>;
-  format: 'json' | 'form';
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+// ---- response schemas (camelCase, Kadoa's) ----
 
-export interface CreatedSubscriptionJson extends SubscriptionJson {
-  /** Standard Webhooks signing secret (`whsec_...`); shown only in the creation response. */
-  secret: string;
-}
+const DeliveryStatus = v.picklist(['pending', 'succeeded', 'failed']);
 
-export interface DeliveryAttemptJson {
-  number: number;
-  at: string;
-  statusCode: number | null;
-  latencyMs: number;
-  ok: boolean;
-  errorClass: string | null;
-  responseSnippet: string | null;
-}
+export const SubscriptionSchema = v.pipe(
+  v.strictObject({
+    id: v.pipe(v.string(), v.regex(SUBSCRIPTION_ID)),
+    webhookUrl: v.string(),
+    webhookHttpMethod: v.picklist(['POST', 'GET']),
+    events: v.array(v.string()),
+    pipelineId: v.pipe(v.nullable(v.number()), v.description('null: events of every pipeline (and events without one).')),
+    description: v.nullable(v.string()),
+    headers: v.pipe(
+      v.record(v.string(), v.literal(REDACTED_HEADER_VALUE)),
+      v.description('Custom header names, each with the value `***`: values are never shown after they are set.'),
+    ),
+    format: v.picklist(['json', 'form']),
+    enabled: v.boolean(),
+    createdAt: IsoTimestamp,
+    updatedAt: IsoTimestamp,
+  }),
+  v.metadata({ ref: 'Subscription' }),
+);
 
-export interface DeliveryJson {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: string;
-  webhookId: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  createdAt: string;
-  updatedAt: string;
-  nextAttemptAt: string | null;
-  attempts: DeliveryAttemptJson[];
-}
+export const CreatedSubscriptionSchema = v.pipe(
+  v.strictObject({
+    ...SubscriptionSchema.entries,
+    secret: v.pipe(v.string(), v.regex(/^whsec_/), v.description('The Standard Webhooks signing secret: in this answer only.')),
+  }),
+  v.metadata({ ref: 'CreatedSubscription' }),
+);
 
-export interface ConnectionTestJson {
-  ok: boolean;
-  statusCode: number | null;
-  latencyMs: number;
-  errorClass: string | null;
-  responseSnippet: string | null;
-}
+export const DeletedSubscriptionSchema = v.strictObject({ ...SubscriptionSchema.entries, deleted: v.literal(true) });
 
-export interface EventTypeJson {
-  type: string;
-  description: string;
-  subscribable: boolean;
-  example: JsonValue;
-}
+export const DeliveryAttemptSchema = v.pipe(
+  v.strictObject({
+    number: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    at: IsoTimestamp,
+    statusCode: v.pipe(v.nullable(v.number()), v.description('null: no HTTP answer.')),
+    latencyMs: v.number(),
+    ok: v.boolean(),
+    errorClass: v.pipe(
+      v.nullable(v.string()),
+      v.description('Why the attempt was invalid: http_status, timeout, connection, redirect, blocked_target, url_too_long, encoding_*.'),
+    ),
+    responseSnippet: v.pipe(v.nullable(v.string()), v.description('The first 1 KB of the answer.')),
+  }),
+  v.metadata({ ref: 'DeliveryAttempt' }),
+);
 
-export interface PublishedEventJson {
-  id: string;
-  type: string;
-  timestamp: string;
-}
+export const DeliverySchema = v.pipe(
+  v.strictObject({
+    id: v.string(),
+    subscriptionId: v.string(),
+    eventId: v.string(),
+    eventType: v.string(),
+    webhookId: v.pipe(v.string(), v.description('The `webhook-id` header: the same on every attempt and redelivery.')),
+    status: DeliveryStatus,
+    createdAt: IsoTimestamp,
+    updatedAt: IsoTimestamp,
+    nextAttemptAt: v.pipe(v.nullable(IsoTimestamp), v.description('When the next retry is due, while pending.')),
+    attempts: v.array(DeliveryAttemptSchema),
+  }),
+  v.metadata({ ref: 'Delivery' }),
+);
+
+export const ConnectionTestSchema = v.pipe(
+  v.strictObject({
+    ok: v.pipe(v.boolean(), v.description('The endpoint answered 2xx in time.')),
+    statusCode: v.nullable(v.number()),
+    latencyMs: v.number(),
+    errorClass: v.nullable(v.string()),
+    responseSnippet: v.nullable(v.string()),
+  }),
+  v.metadata({ ref: 'ConnectionTest' }),
+);
+
+export const EventTypeSchema = v.pipe(
+  v.strictObject({
+    type: v.string(),
+    description: v.string(),
+    subscribable: v.boolean(),
+    example: v.pipe(v.unknown(), v.description('A full example delivery envelope.')),
+  }),
+  v.metadata({ ref: 'EventType' }),
+);
+
+export const PublishedEventSchema = v.pipe(
+  v.strictObject({ id: v.string(), type: v.string(), timestamp: IsoTimestamp }),
+  v.metadata({ ref: 'PublishedEvent' }),
+);
+
+export type SubscriptionJson = v.InferOutput<typeof SubscriptionSchema>;
+export type CreatedSubscriptionJson = v.InferOutput<typeof CreatedSubscriptionSchema>;
+export type DeliveryAttemptJson = v.InferOutput<typeof DeliveryAttemptSchema>;
+export type DeliveryJson = v.InferOutput<typeof DeliverySchema>;
+export type ConnectionTestJson = v.InferOutput<typeof ConnectionTestSchema>;
+export type EventTypeJson = Omit<v.InferOutput<typeof EventTypeSchema>, 'example'> & { example: JsonValue };
+export type PublishedEventJson = v.InferOutput<typeof PublishedEventSchema>;
 
 /** Picks the documented fields only, so nothing else the engine keeps (a secret) can leak out. */
 export function subscriptionJson(s: Subscription): SubscriptionJson {
@@ -300,7 +321,7 @@ export function eventTypeJson(e: EventTypeInfo): EventTypeJson {
   return { type: e.type, description: e.description, subscribable: e.subscribable, example: e.example };
 }
 
-// ---- checks the API makes before calling the engine ----
+// ---- what the API checks itself (the engine checks URLs and event types) ----
 
 function checkFormat(method: 'POST' | 'GET', format: 'json' | 'form' | null | undefined): void {
   if (method === 'GET' && format === 'form') {
@@ -335,104 +356,229 @@ async function engine<T>(call: () => Promise<T>): Promise<T> {
 
 const subscriptionNotFound = (id: string) => new ApiError('NOT_FOUND', `subscription ${id} does not exist`);
 
-const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
-
 // ---- routes ----
 
 const route = routeFor<OutboundApiDeps>();
 const SUBSCRIPTIONS = '/v4/webhook-subscriptions';
 const SUBSCRIPTION = `${SUBSCRIPTIONS}/{id}`;
+const ENGINE_SUBSCRIPTION_ERRORS = ['INVALID_TARGET', 'INVALID_EVENT_TYPE', 'UNKNOWN_PIPELINE'] as const;
 
 export const outboundRoutes: Route<OutboundApiDeps>[] = [
-  route('POST', SUBSCRIPTIONS, { body: CreateSubscriptionBody }, async ({ body, deps }) => {
-    checkFormat(body.webhookHttpMethod, body.format);
-    await checkPipeline(deps, body.pipelineId);
-    const input: SubscriptionInput = {
-      webhookUrl: body.webhookUrl,
-      webhookHttpMethod: body.webhookHttpMethod,
-      events: body.events,
-      pipelineId: body.pipelineId ?? undefined,
-      description: body.description ?? undefined,
-      headers: body.headers ?? undefined,
-      format: body.format ?? undefined,
-      enabled: body.enabled ?? undefined,
-    };
-    const { subscription, secret } = await engine(() => deps.outbound.createSubscription(input));
-    return ok({ ...subscriptionJson(subscription), secret } satisfies CreatedSubscriptionJson, 201);
+  route({
+    method: 'POST',
+    path: SUBSCRIPTIONS,
+    operationId: 'createSubscription',
+    summary: 'Subscribe a URL to events',
+    description:
+      'The URL is checked against the SSRF rules after DNS resolution. `format` applies to POST only (`form` with GET is refused). The signing secret is in this answer only.',
+    tags: ['Subscriptions'],
+    body: CreateSubscriptionBody,
+    errors: ENGINE_SUBSCRIPTION_ERRORS,
+    responses: { 201: { description: 'The new subscription with its signing secret.', schema: CreatedSubscriptionSchema } },
+    handle: async ({ body, deps }) => {
+      checkFormat(body.webhookHttpMethod, body.format);
+      await checkPipeline(deps, body.pipelineId);
+      const input: SubscriptionInput = {
+        webhookUrl: body.webhookUrl,
+        webhookHttpMethod: body.webhookHttpMethod,
+        events: body.events,
+        pipelineId: body.pipelineId ?? undefined,
+        description: body.description ?? undefined,
+        headers: body.headers ?? undefined,
+        format: body.format ?? undefined,
+        enabled: body.enabled ?? undefined,
+      };
+      const { subscription, secret } = await engine(() => deps.outbound.createSubscription(input));
+      return reply(201, { ...subscriptionJson(subscription), secret });
+    },
   }),
-  route('GET', SUBSCRIPTIONS, {}, async ({ deps }) => {
-    const list = await engine(() => deps.outbound.listSubscriptions());
-    const sorted = [...list].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return ok({ subscriptions: sorted.map(subscriptionJson) });
+  route({
+    method: 'GET',
+    path: SUBSCRIPTIONS,
+    operationId: 'listSubscriptions',
+    summary: 'List subscriptions',
+    description: 'Never their secrets nor header values.',
+    tags: ['Subscriptions'],
+    responses: { 200: { description: 'Every subscription, oldest first.', schema: v.strictObject({ subscriptions: v.array(SubscriptionSchema) }) } },
+    handle: async ({ deps }) => {
+      const list = await engine(() => deps.outbound.listSubscriptions());
+      const sorted = [...list].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      return reply(200, { subscriptions: sorted.map(subscriptionJson) });
+    },
   }),
-  route('GET', SUBSCRIPTION, { params: SubscriptionParams }, async ({ params, deps }) => {
-    const subscription = await engine(() => deps.outbound.getSubscription(params.id));
-    if (subscription === undefined) throw subscriptionNotFound(params.id);
-    return ok(subscriptionJson(subscription));
+  route({
+    method: 'GET',
+    path: SUBSCRIPTION,
+    operationId: 'getSubscription',
+    summary: 'Get a subscription',
+    tags: ['Subscriptions'],
+    params: SubscriptionParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The subscription.', schema: SubscriptionSchema } },
+    handle: async ({ params, deps }) => {
+      const subscription = await engine(() => deps.outbound.getSubscription(params.id));
+      if (subscription === undefined) throw subscriptionNotFound(params.id);
+      return reply(200, subscriptionJson(subscription));
+    },
   }),
-  route('PATCH', SUBSCRIPTION, { params: SubscriptionParams, body: UpdateSubscriptionBody }, async ({ params, body, deps }) => {
-    const current = await engine(() => deps.outbound.getSubscription(params.id));
-    if (current === undefined) throw subscriptionNotFound(params.id);
-    checkFormat(current.webhookHttpMethod, body.format);
-    await checkPipeline(deps, body.pipelineId);
-    // A key present with `undefined` clears the field (null in the request).
-    const changes: Partial<SubscriptionInput> = {};
-    if (body.enabled !== undefined) changes.enabled = body.enabled;
-    if (body.events !== undefined) changes.events = body.events;
-    if (body.headers !== undefined) changes.headers = body.headers;
-    if (body.format !== undefined) changes.format = body.format;
-    if ('description' in body) changes.description = body.description ?? undefined;
-    if ('pipelineId' in body) changes.pipelineId = body.pipelineId ?? undefined;
-    const updated = await engine(() => deps.outbound.updateSubscription(params.id, changes));
-    return ok(subscriptionJson(updated));
+  route({
+    method: 'PATCH',
+    path: SUBSCRIPTION,
+    operationId: 'updateSubscription',
+    summary: 'Change a subscription',
+    description:
+      'Any of `enabled`, `events`, `description`, `headers` (replaces them all), `format`, `pipelineId` (`null` clears it). The URL and method cannot change (subscribe again). A concurrent change answers 409 `CONFLICT`: read it again and retry.',
+    tags: ['Subscriptions'],
+    params: SubscriptionParams,
+    body: UpdateSubscriptionBody,
+    errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_EVENT_TYPE', 'UNKNOWN_PIPELINE'],
+    responses: { 200: { description: 'The changed subscription.', schema: SubscriptionSchema } },
+    handle: async ({ params, body, deps }) => {
+      const current = await engine(() => deps.outbound.getSubscription(params.id));
+      if (current === undefined) throw subscriptionNotFound(params.id);
+      checkFormat(current.webhookHttpMethod, body.format);
+      await checkPipeline(deps, body.pipelineId);
+      // A key present with `undefined` clears the field (null in the request).
+      const changes: Partial<SubscriptionInput> = {};
+      if (body.enabled !== undefined) changes.enabled = body.enabled;
+      if (body.events !== undefined) changes.events = body.events;
+      if (body.headers !== undefined) changes.headers = body.headers;
+      if (body.format !== undefined) changes.format = body.format;
+      if ('description' in body) changes.description = body.description ?? undefined;
+      if ('pipelineId' in body) changes.pipelineId = body.pipelineId ?? undefined;
+      const updated = await engine(() => deps.outbound.updateSubscription(params.id, changes));
+      return reply(200, subscriptionJson(updated));
+    },
   }),
-  route('DELETE', SUBSCRIPTION, { params: SubscriptionParams }, async ({ params, deps }) => {
-    const subscription = await engine(() => deps.outbound.getSubscription(params.id));
-    if (subscription === undefined) throw subscriptionNotFound(params.id);
-    if (!(await engine(() => deps.outbound.deleteSubscription(params.id)))) throw subscriptionNotFound(params.id);
-    return ok({ ...subscriptionJson(subscription), deleted: true });
+  route({
+    method: 'DELETE',
+    path: SUBSCRIPTION,
+    operationId: 'deleteSubscription',
+    summary: 'Delete a subscription',
+    description: 'Its pending retries stop; its deliveries stay in the log until they expire.',
+    tags: ['Subscriptions'],
+    params: SubscriptionParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The deleted subscription.', schema: DeletedSubscriptionSchema } },
+    handle: async ({ params, deps }) => {
+      const subscription = await engine(() => deps.outbound.getSubscription(params.id));
+      if (subscription === undefined) throw subscriptionNotFound(params.id);
+      if (!(await engine(() => deps.outbound.deleteSubscription(params.id)))) throw subscriptionNotFound(params.id);
+      return reply(200, { ...subscriptionJson(subscription), deleted: true as const });
+    },
   }),
-  route('POST', `${SUBSCRIPTION}/test`, { params: SubscriptionParams }, async ({ params, deps }) =>
-    ok(connectionTestJson(await engine(() => deps.outbound.testSubscription(params.id)))),
-  ),
+  route({
+    method: 'POST',
+    path: `${SUBSCRIPTION}/test`,
+    operationId: 'testSubscription',
+    summary: 'Send a signed ping',
+    description: 'Sends a signed `ping` event at once and reports how the endpoint answered; not recorded as a delivery.',
+    tags: ['Subscriptions'],
+    params: SubscriptionParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'How the endpoint answered.', schema: ConnectionTestSchema } },
+    handle: async ({ params, deps }) => reply(200, connectionTestJson(await engine(() => deps.outbound.testSubscription(params.id)))),
+  }),
 
-  route('GET', `${SUBSCRIPTION}/deliveries`, { params: SubscriptionParams, query: DeliveriesQuery }, async ({ params, query, deps }) => {
-    const [subscription, deliveries] = await Promise.all([
-      engine(() => deps.outbound.getSubscription(params.id)),
-      engine(() =>
-        deps.outbound.listDeliveries(params.id, {
-          status: query.status,
-          from: query.from,
-          to: query.to,
-          limit: query.limit ?? DEFAULT_LIST_LIMIT,
-        }),
-      ),
-    ]);
-    if (subscription === undefined) throw subscriptionNotFound(params.id);
-    return ok({ deliveries: deliveries.map(deliveryJson) });
+  route({
+    method: 'GET',
+    path: `${SUBSCRIPTION}/deliveries`,
+    operationId: 'listDeliveries',
+    summary: 'The delivery log of a subscription',
+    description: 'Newest first, each delivery with its attempts (the last 50).',
+    tags: ['Deliveries'],
+    params: SubscriptionParams,
+    query: DeliveriesQuery,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'Deliveries, newest first.', schema: v.strictObject({ deliveries: v.array(DeliverySchema) }) } },
+    handle: async ({ params, query, deps }) => {
+      const [subscription, deliveries] = await Promise.all([
+        engine(() => deps.outbound.getSubscription(params.id)),
+        engine(() =>
+          deps.outbound.listDeliveries(params.id, {
+            status: query.status,
+            from: query.from,
+            to: query.to,
+            limit: query.limit ?? DEFAULT_LIST_LIMIT,
+          }),
+        ),
+      ]);
+      if (subscription === undefined) throw subscriptionNotFound(params.id);
+      return reply(200, { deliveries: deliveries.map(deliveryJson) });
+    },
   }),
-  route('GET', `${SUBSCRIPTION}/deliveries/{deliveryId}`, { params: DeliveryParams }, async ({ params, deps }) => {
-    const delivery = await engine(() => deps.outbound.getDelivery(params.id, params.deliveryId));
-    if (delivery === undefined) {
-      throw new ApiError('NOT_FOUND', `delivery ${params.deliveryId} of subscription ${params.id} does not exist`);
-    }
-    return ok(deliveryJson(delivery));
+  route({
+    method: 'GET',
+    path: `${SUBSCRIPTION}/deliveries/{deliveryId}`,
+    operationId: 'getDelivery',
+    summary: 'Get one delivery',
+    tags: ['Deliveries'],
+    params: DeliveryParams,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The delivery with its attempts.', schema: DeliverySchema } },
+    handle: async ({ params, deps }) => {
+      const delivery = await engine(() => deps.outbound.getDelivery(params.id, params.deliveryId));
+      if (delivery === undefined) {
+        throw new ApiError('NOT_FOUND', `delivery ${params.deliveryId} of subscription ${params.id} does not exist`);
+      }
+      return reply(200, deliveryJson(delivery));
+    },
   }),
-  route('POST', `${SUBSCRIPTION}/deliveries/{deliveryId}/redeliver`, { params: DeliveryParams }, async ({ params, deps }) =>
-    ok(deliveryJson(await engine(() => deps.outbound.redeliver(params.id, params.deliveryId))), 202),
-  ),
-  route('POST', `${SUBSCRIPTION}/redeliver`, { params: SubscriptionParams, body: RedeliverRangeBody }, async ({ params, body, deps }) => {
-    const { queued } = await engine(() => deps.outbound.redeliverFailed(params.id, { from: body.from, to: body.to }));
-    return ok({ queued }, 202);
+  route({
+    method: 'POST',
+    path: `${SUBSCRIPTION}/deliveries/{deliveryId}/redeliver`,
+    operationId: 'redeliver',
+    summary: 'Queue one delivery again',
+    description: 'Whatever its status; it keeps its `webhook-id`, continues its attempt log and gets a fresh retry budget.',
+    tags: ['Deliveries'],
+    params: DeliveryParams,
+    errors: ['NOT_FOUND'],
+    responses: { 202: { description: 'The delivery, queued again.', schema: DeliverySchema } },
+    handle: async ({ params, deps }) => reply(202, deliveryJson(await engine(() => deps.outbound.redeliver(params.id, params.deliveryId)))),
+  }),
+  route({
+    method: 'POST',
+    path: `${SUBSCRIPTION}/redeliver`,
+    operationId: 'redeliverFailed',
+    summary: 'Queue every failed delivery of a time range again',
+    description: 'Every `failed` delivery created within [from, to] (read 100 at a time, 8 queued at once).',
+    tags: ['Deliveries'],
+    params: SubscriptionParams,
+    body: RedeliverRangeBody,
+    errors: ['NOT_FOUND'],
+    responses: { 202: { description: 'How many deliveries were queued.', schema: v.strictObject({ queued: v.pipe(v.number(), v.integer(), v.minValue(0)) }) } },
+    handle: async ({ params, body, deps }) => {
+      const { queued } = await engine(() => deps.outbound.redeliverFailed(params.id, { from: body.from, to: body.to }));
+      return reply(202, { queued });
+    },
   }),
 
-  route('GET', '/v4/events', {}, async ({ deps }) => ok({ events: deps.outbound.listEventTypes().map(eventTypeJson) })),
-  route('POST', '/v4/events', { body: PublishEventBody, maxBodyBytes: MAX_EVENT_BODY_BYTES }, async ({ body, deps }) => {
-    if (body.data === undefined) throw new ApiError('INVALID_REQUEST', 'invalid request body: data is required');
-    const data = body.data as JsonValue; // parsed from JSON, so JSON
-    const published = await engine(() =>
-      deps.outbound.publishEvent(body.type, data, { pipelineId: body.pipelineId ?? undefined }),
-    );
-    return ok({ id: published.id, type: published.type, timestamp: published.timestamp } satisfies PublishedEventJson, 202);
+  route({
+    method: 'GET',
+    path: '/v4/events',
+    operationId: 'listEventTypes',
+    summary: 'List event types',
+    description: 'The built-in event types with an example envelope each; custom types are any name matching `^[a-z][a-z0-9_.-]{0,63}$` that is not built-in and does not start with `hooklake.`.',
+    tags: ['Events'],
+    responses: { 200: { description: 'The built-in event types.', schema: v.strictObject({ events: v.array(EventTypeSchema) }) } },
+    handle: async ({ deps }) => reply(200, { events: deps.outbound.listEventTypes().map(eventTypeJson) }),
+  }),
+  route({
+    method: 'POST',
+    path: '/v4/events',
+    operationId: 'publishEvent',
+    summary: 'Publish a custom event',
+    description: 'Fanned out to every enabled subscription listing its type (and, with `pipelineId`, filtered on it or on none).',
+    tags: ['Events'],
+    body: PublishEventBody,
+    maxBodyBytes: MAX_EVENT_BODY_BYTES,
+    errors: ['INVALID_EVENT_TYPE'],
+    responses: { 202: { description: 'The event, queued for fan-out.', schema: PublishedEventSchema } },
+    handle: async ({ body, deps }) => {
+      if (body.data === undefined) throw new ApiError('INVALID_REQUEST', 'invalid request body: data is required');
+      const data = body.data as JsonValue; // parsed from JSON, so JSON
+      const published = await engine(() => deps.outbound.publishEvent(body.type, data, { pipelineId: body.pipelineId ?? undefined }));
+      return reply(202, { id: published.id, type: published.type, timestamp: published.timestamp });
+    },
   }),
 ];

@@ -1,56 +1,23 @@
-// A small JSON-over-HTTP router for the management API: route table, request validation
-// (valibot), the error codes and their statuses. Pure: no AWS, no I/O but what `deps` does.
+// The management API's HTTP machinery on Hono: one declarative definition per route (method,
+// path, request and response schemas in valibot, the error codes it can produce, the handler),
+// from which both the request pipeline and the OpenAPI document (hono-openapi) are built.
+//
+// Every request goes auth → route (404 ROUTE_NOT_FOUND / 405 METHOD_NOT_ALLOWED with Allow) →
+// size (the route's body limit) → validation (path, query, body) → handler; every failure is a
+// JSON error `{"error": CODE, "message": "..."}` and every answer carries `cache-control: no-store`.
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono/tiny';
+import { PatternRouter } from 'hono/router/pattern-router';
+import { describeRoute, resolver, uniqueSymbol, type DescribeRouteOptions } from 'hono-openapi';
 import * as v from 'valibot';
+import { API_ERRORS, ApiError, MAX_REQUEST_BODY_BYTES, errorBodySchema, type ApiErrorCode } from './errors.ts';
 
-/** Every error the API answers with: `{"error": CODE, "message": "..."}`. */
-export const API_ERRORS = {
-  /** The body is not JSON (or not a JSON object). */
-  INVALID_JSON: 400,
-  /** Well-formed JSON, but a field, path parameter or query is wrong. */
-  INVALID_REQUEST: 400,
-  /** No `Authorization: Bearer <admin credential>`, or not a valid one. */
-  UNAUTHORIZED: 401,
-  /** The addressed resource (pipeline, token, ...) does not exist. */
-  NOT_FOUND: 404,
-  /** No route has this path. */
-  ROUTE_NOT_FOUND: 404,
-  /** The path exists, the method does not (see the `Allow` header). */
-  METHOD_NOT_ALLOWED: 405,
-  /** A webhook URL refused: not http(s), credentials in it, or a private/loopback/metadata address. */
-  INVALID_TARGET: 400,
-  /** An event type that is malformed, reserved, or not allowed here (e.g. subscribing to `ping`). */
-  INVALID_EVENT_TYPE: 400,
-  /** The request names resources that do not exist (e.g. a token scoped to an unknown pipeline). */
-  UNKNOWN_PIPELINE: 409,
-  /** The request conflicts with the current state. */
-  CONFLICT: 409,
-  /** The body is larger than MAX_REQUEST_BODY_BYTES (or the route's own limit). */
-  PAYLOAD_TOO_LARGE: 413,
-  /** A fault on our side; the detail is logged, not returned. */
-  INTERNAL: 500,
-} as const;
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-export type ApiErrorCode = keyof typeof API_ERRORS;
+/** Headers of every answer: JSON, never cached (answers carry credentials' metadata and secrets shown once). */
+export const RESPONSE_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
 
-/** Management requests are small; anything larger is refused before parsing. */
-export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
-
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  constructor(code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    this.status = API_ERRORS[code];
-    this.headers = headers;
-  }
-}
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** An HTTP request, already decoded from whatever carried it (API Gateway, node:http). */
+/** An HTTP request, already decoded from whatever carried it (API Gateway, node:http, a test). */
 export interface ApiRequest {
   method: string;
   path: string;
@@ -63,107 +30,104 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
-  headers?: Record<string, string>;
-  /** Serialized as JSON; undefined means no body. */
-  body?: unknown;
+  headers: Record<string, string>;
+  /** The JSON text of the answer. */
+  body: string;
 }
 
-type Output<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
+type Schema = v.GenericSchema;
+type OutputOf<S> = S extends Schema ? v.InferOutput<S> : undefined;
 
-export interface RouteSpec {
-  /** Validates the `{name}` parameters of the pattern (strings in). */
-  params?: v.GenericSchema;
-  /** Validates the JSON body; without it the body is ignored. */
-  body?: v.GenericSchema;
-  /** Validates the query string (as a plain object of strings). */
-  query?: v.GenericSchema;
-  /** Body size limit of this route; default MAX_REQUEST_BODY_BYTES. */
-  maxBodyBytes?: number;
+export interface SuccessResponse {
+  description: string;
+  schema: Schema;
 }
 
-export interface RouteContext<D, S extends RouteSpec> {
-  params: Output<S['params']>;
-  body: Output<S['body']>;
-  query: Output<S['query']>;
-  request: ApiRequest;
+/** A handler's answer: one of the route's documented statuses with a body of its schema. */
+export type ReplyOf<R extends Record<number, SuccessResponse>> = {
+  [K in keyof R & number]: { status: K; body: v.InferInput<R[K]['schema']>; headers?: Record<string, string> };
+}[keyof R & number];
+
+/** A handler's answer; the status stays a literal, so it is checked against the route's documented ones. */
+export function reply<const S extends number, B>(status: S, body: B, headers?: Record<string, string>): { status: S; body: B; headers?: Record<string, string> } {
+  return headers === undefined ? { status, body } : { status, body, headers };
+}
+
+export interface RouteContext<D, P, Q, B> {
+  params: OutputOf<P>;
+  query: OutputOf<Q>;
+  body: OutputOf<B>;
   deps: D;
+  /** The request as it arrived (headers: the caller's credential). */
+  request: Request;
 }
 
+export interface RouteSpec<
+  D,
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+  R extends Record<number, SuccessResponse>,
+> {
+  method: HttpMethod;
+  /** OpenAPI form: `/v4/pipelines/{id}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** Path parameters (strings in). */
+  params?: P;
+  /** Query parameters (strings in; a repeated name counts once, the last value). */
+  query?: Q;
+  /** The JSON body, which must be an object; without it the body is never parsed. */
+  body?: B;
+  /** Body size limit; default MAX_REQUEST_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /** Answers without a credential (the published contract). */
+  public?: boolean;
+  /** The success answers, by status. */
+  responses: R;
+  /** Error codes the handler itself produces; those of auth, size and validation are added. */
+  errors?: readonly ApiErrorCode[];
+  handle(context: RouteContext<D, P, Q, B>): Promise<ReplyOf<R>>;
+}
+
+/** A route with its types erased, as the router and the document generator hold it. */
 export interface Route<D> {
   method: HttpMethod;
-  pattern: string;
-  /** Literal segments as strings, parameters as `{ param: name }`. */
-  segments: ReadonlyArray<string | { param: string }>;
-  spec: RouteSpec;
-  handle(context: RouteContext<D, RouteSpec>): Promise<ApiResponse>;
+  path: string;
+  spec: RouteSpec<D, Schema | undefined, Schema | undefined, Schema | undefined, Record<number, SuccessResponse>>;
 }
 
 /**
- * `const route = routeFor<Deps>()`, then one line per route:
- * `route('GET', '/v4/pipelines/{id}', { params: IdParams }, ({ params, deps }) => ...)`.
+ * `const route = routeFor<Deps>()`, then one call per route:
+ * `route({ method: 'GET', path: '/v4/pipelines/{id}', params: IdParams, responses: {...}, handle: ... })`.
  */
 export function routeFor<D>() {
-  return <const S extends RouteSpec>(
-    method: HttpMethod,
-    pattern: string,
-    spec: S,
-    handle: (context: RouteContext<D, S>) => Promise<ApiResponse>,
-  ): Route<D> => ({
-    method,
-    pattern,
-    segments: splitPath(pattern).map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment)?.[1];
-      return param === undefined ? segment : { param };
-    }),
-    spec,
-    handle: handle as Route<D>['handle'],
-  });
+  return <
+    P extends Schema | undefined = undefined,
+    Q extends Schema | undefined = undefined,
+    B extends Schema | undefined = undefined,
+    const R extends Record<number, SuccessResponse> = Record<number, SuccessResponse>,
+  >(
+    spec: RouteSpec<D, P, Q, B, R>,
+  ): Route<D> => ({ method: spec.method, path: spec.path, spec: spec as unknown as Route<D>['spec'] });
 }
 
-function splitPath(path: string): string[] {
-  return path.split('/').filter((segment) => segment !== '');
+/** Every error code a route can answer with: the handler's, and those of auth, size and validation. */
+export function routeErrorCodes(spec: Route<unknown>['spec']): ApiErrorCode[] {
+  const codes = new Set<ApiErrorCode>();
+  if (spec.public !== true) codes.add('UNAUTHORIZED');
+  if (spec.params !== undefined || spec.query !== undefined || spec.body !== undefined) codes.add('INVALID_REQUEST');
+  if (spec.body !== undefined) codes.add('INVALID_JSON');
+  if (spec.method !== 'GET') codes.add('PAYLOAD_TOO_LARGE');
+  for (const code of spec.errors ?? []) codes.add(code);
+  codes.add('INTERNAL');
+  return [...codes].sort((a, b) => API_ERRORS[a].status - API_ERRORS[b].status || a.localeCompare(b));
 }
 
-export type RouteMatch<D> =
-  | { kind: 'route'; route: Route<D>; params: Record<string, string> }
-  | { kind: 'no_route' }
-  | { kind: 'no_method'; allow: HttpMethod[] };
-
-/** Finds the route for a method and path; trailing slashes and empty segments are ignored. */
-export function matchRoute<D>(routes: readonly Route<D>[], method: string, path: string): RouteMatch<D> {
-  const segments = splitPath(path);
-  const allow: HttpMethod[] = [];
-  for (const route of routes) {
-    const params = matchSegments(route.segments, segments);
-    if (params === undefined) continue;
-    if (route.method === method.toUpperCase()) return { kind: 'route', route, params };
-    if (!allow.includes(route.method)) allow.push(route.method);
-  }
-  return allow.length === 0 ? { kind: 'no_route' } : { kind: 'no_method', allow };
-}
-
-function matchSegments(
-  pattern: Route<unknown>['segments'],
-  segments: string[],
-): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [index, expected] of pattern.entries()) {
-    const actual = segments[index]!;
-    if (typeof expected === 'string') {
-      if (expected !== actual) return undefined;
-    } else {
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(actual);
-      } catch {
-        decoded = actual;
-      }
-      params[expected.param] = decoded;
-    }
-  }
-  return params;
-}
+// ---- validation ----
 
 /** One line per problem, e.g. `name is required`, `pipelines.0: must be a positive integer`. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
@@ -178,12 +142,6 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
       return path === null ? issue.message : `${path}: ${issue.message}`;
     })
     .join('; ');
-}
-
-function validate<S extends v.GenericSchema>(schema: S, input: unknown, what: string): v.InferOutput<S> {
-  const result = v.safeParse(schema, input);
-  if (!result.success) throw new ApiError('INVALID_REQUEST', `invalid ${what}: ${describeIssues(result.issues)}`);
-  return result.output;
 }
 
 /** Parses a JSON body that must be an object. */
@@ -203,66 +161,210 @@ export function parseJsonObject(body: string | undefined): Record<string, unknow
   return parsed as Record<string, unknown>;
 }
 
-export function errorResponse(error: ApiError): ApiResponse {
-  return {
-    status: error.status,
-    headers: error.headers,
-    body: { error: error.code, message: error.message },
+const documented = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * How a schema that JSON Schema cannot express (`v.custom`) appears in the document; its checks
+ * still run. Returns the schema.
+ */
+export function documentAs<S extends Schema>(schema: S, jsonSchema: Record<string, unknown>): S {
+  // A pipe is converted item by item: the override belongs to its first schema.
+  documented.set('pipe' in schema ? (schema.pipe as readonly object[])[0]! : schema, jsonSchema);
+  return schema;
+}
+
+const overrideSchema = ({ valibotSchema, jsonSchema }: { valibotSchema: object; jsonSchema: Record<string, unknown> }) => {
+  const replacement = documented.get(valibotSchema);
+  return replacement === undefined ? undefined : { ...replacement, ...jsonSchema, ...replacement };
+};
+
+/** Request schemas are documented as the caller writes them: up to the first transformation. */
+const REQUEST_SCHEMA_OPTIONS = { options: { typeMode: 'input', target: 'draft-2020-12', overrideSchema } } as const;
+const RESPONSE_SCHEMA_OPTIONS = { options: { typeMode: 'output', target: 'draft-2020-12', overrideSchema } } as const;
+
+type Target = 'param' | 'query' | 'json';
+const TARGET_NAMES: Record<Target, string> = { param: 'path', query: 'query', json: 'request body' };
+
+/**
+ * Validates one part of the request with `schema` (the old router's semantics: a body is parsed as
+ * JSON whatever its content type, and must be an object) and hands the output to the handler via
+ * `c.req.valid(target)`. Registered with hono-openapi like its own validator, so the document's
+ * parameters and request body come from the very schema that validates them.
+ */
+function validation(target: Target, schema: Schema): MiddlewareHandler {
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const input =
+      target === 'param'
+        ? c.req.param()
+        : target === 'query'
+          ? Object.fromEntries(new URL(c.req.url).searchParams)
+          : parseJsonObject(await c.req.text());
+    const result = v.safeParse(schema, input);
+    if (!result.success) throw new ApiError('INVALID_REQUEST', `invalid ${TARGET_NAMES[target]}: ${describeIssues(result.issues)}`);
+    c.req.addValidatedData(target, result.output as never);
+    await next();
+  };
+  return Object.assign(middleware, { [uniqueSymbol]: { target, ...resolver(schema, REQUEST_SCHEMA_OPTIONS) } });
+}
+
+function sizeLimit(maxBodyBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    const body = await c.req.text();
+    if (Buffer.byteLength(body, 'utf8') > maxBodyBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `the request body exceeds ${maxBodyBytes} bytes`);
+    await next();
   };
 }
 
-export interface ApiPipeline<D> {
+// ---- the document side of a route ----
+
+export const jsonContent = (schema: Schema) => ({ 'application/json': { schema: resolver(schema, RESPONSE_SCHEMA_OPTIONS) } });
+
+export function errorResponses(codes: readonly ApiErrorCode[]): NonNullable<DescribeRouteOptions['responses']> {
+  const byStatus = new Map<number, ApiErrorCode[]>();
+  for (const code of codes) byStatus.set(API_ERRORS[code].status, [...(byStatus.get(API_ERRORS[code].status) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, statusCodes]) => [
+      String(status),
+      {
+        description: statusCodes.map((code) => `\`${code}\`: ${API_ERRORS[code].description}`).join(' '),
+        ...(status === 401 ? { headers: { 'WWW-Authenticate': { description: '`Bearer`', schema: { type: 'string' } } } } : {}),
+        content: jsonContent(errorBodySchema(statusCodes)),
+      },
+    ]),
+  );
+}
+
+function describe(spec: Route<unknown>['spec']): DescribeRouteOptions {
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    tags: spec.tags,
+    ...(spec.public === true ? { security: [] } : {}),
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(spec.responses).map(([status, response]) => [status, { description: response.description, content: jsonContent(response.schema) }]),
+      ),
+      ...errorResponses(routeErrorCodes(spec)),
+    },
+  };
+}
+
+// ---- the app ----
+
+export function jsonReply(c: Context, status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(body), status as 200, { ...RESPONSE_HEADERS, ...headers });
+}
+
+function errorReply(c: Context, error: ApiError): Response {
+  return jsonReply(c, error.status, { error: error.code, message: error.message }, error.headers);
+}
+
+export interface ApiOptions<D> {
   routes: readonly Route<D>[];
   deps: D;
-  /** True when the request carries a valid credential. Runs before anything else. */
-  authenticate(request: ApiRequest): Promise<boolean>;
+  /** True when the request carries a valid credential. Runs before anything but a public route. */
+  authenticate(request: Request): Promise<boolean>;
   /** Where unexpected errors go (never with the request's headers). */
   logError(message: string, detail: Record<string, unknown>): void;
 }
 
-/** Auth → route → size (the route's limit) → validation → handler; every failure becomes a JSON error response. */
-export async function handleApiRequest<D>(request: ApiRequest, api: ApiPipeline<D>): Promise<ApiResponse> {
-  try {
-    if (!(await api.authenticate(request))) {
-      throw new ApiError('UNAUTHORIZED', 'a valid admin credential is required: Authorization: Bearer hla_...', {
-        'www-authenticate': 'Bearer',
+const toHonoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** The Hono app of `routes`: public routes first, then auth, then the rest. */
+export function buildApp<D>(options: ApiOptions<D>): Hono {
+  // Trailing slashes do not matter (strict: false); PatternRouter is the smallest of Hono's routers.
+  const app = new Hono({ strict: false });
+  const methodsOf = new PatternRouter<HttpMethod>();
+  const register = (route: Route<D>) => {
+    const { spec } = route;
+    const path = toHonoPath(route.path);
+    methodsOf.add('ALL', path, route.method);
+    const chain: MiddlewareHandler[] = [describeRoute(describe(spec))];
+    if (route.method !== 'GET') chain.push(sizeLimit(spec.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES));
+    if (spec.params !== undefined) chain.push(validation('param', spec.params));
+    if (spec.query !== undefined) chain.push(validation('query', spec.query));
+    if (spec.body !== undefined) chain.push(validation('json', spec.body));
+    app.on(route.method, [path], ...chain, async (c) => {
+      const valid = c.req.valid.bind(c.req) as (target: Target) => unknown;
+      const reply = await spec.handle({
+        params: (spec.params === undefined ? undefined : valid('param')) as never,
+        query: (spec.query === undefined ? undefined : valid('query')) as never,
+        body: (spec.body === undefined ? undefined : valid('json')) as never,
+        deps: options.deps,
+        request: c.req.raw,
       });
+      return jsonReply(c, reply.status, reply.body, reply.headers);
+    });
+  };
+
+  for (const route of options.routes.filter((r) => r.spec.public === true)) register(route);
+  app.use('*', async (c, next) => {
+    if (!(await options.authenticate(c.req.raw))) {
+      throw new ApiError('UNAUTHORIZED', 'a valid admin credential is required: Authorization: Bearer hla_...', { 'www-authenticate': 'Bearer' });
     }
-    const match = matchRoute(api.routes, request.method, request.path);
-    const maxBodyBytes = (match.kind === 'route' ? match.route.spec.maxBodyBytes : undefined) ?? MAX_REQUEST_BODY_BYTES;
-    if (request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > maxBodyBytes) {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `the request body exceeds ${maxBodyBytes} bytes`);
-    }
-    if (match.kind === 'no_route') {
-      throw new ApiError('ROUTE_NOT_FOUND', `no route for ${request.method.toUpperCase()} ${request.path}`);
-    }
-    if (match.kind === 'no_method') {
-      throw new ApiError('METHOD_NOT_ALLOWED', `${request.method.toUpperCase()} is not allowed on ${request.path}`, {
-        allow: match.allow.join(', '),
-      });
-    }
-    const { route } = match;
-    const context: RouteContext<D, RouteSpec> = {
-      params: (route.spec.params === undefined
-        ? undefined
-        : validate(route.spec.params, match.params, 'path')) as never,
-      query: (route.spec.query === undefined
-        ? undefined
-        : validate(route.spec.query, Object.fromEntries(request.query), 'query')) as never,
-      body: (route.spec.body === undefined
-        ? undefined
-        : validate(route.spec.body, parseJsonObject(request.body), 'request body')) as never,
-      request,
-      deps: api.deps,
-    };
-    return await route.handle(context);
-  } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error);
-    api.logError('unexpected error in the management API', {
-      method: request.method,
-      path: request.path,
+    await next();
+  });
+  for (const route of options.routes.filter((r) => r.spec.public !== true)) register(route);
+
+  app.notFound((c) => {
+    const [matches] = methodsOf.match('ALL', c.req.path);
+    const allow = [...new Set(matches.map(([method]) => method))];
+    const method = c.req.method.toUpperCase();
+    if (allow.length === 0) return errorReply(c, new ApiError('ROUTE_NOT_FOUND', `no route for ${method} ${c.req.path}`));
+    return errorReply(c, new ApiError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${c.req.path}`, { allow: allow.join(', ') }));
+  });
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorReply(c, error);
+    options.logError('unexpected error in the management API', {
+      method: c.req.method,
+      path: c.req.path,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
-    return { status: 500, body: { error: 'INTERNAL', message: 'internal error' } };
+    return jsonReply(c, 500, { error: 'INTERNAL', message: 'internal error' });
+  });
+  return app;
+}
+
+// ---- requests in, answers out ----
+
+const URL_BASE = 'https://management.hooklake.invalid';
+
+/**
+ * The path as a URL path that routes like the old router's segments: a leading slash, empty
+ * segments dropped, and every character URL parsing would reinterpret (`?`, `#`, `\`, controls,
+ * a `%` that starts no escape) percent-encoded, so it can neither leave the path nor change it.
+ */
+export function urlPath(path: string): string {
+  const segments = path.split('/').filter((segment) => segment !== '');
+  const encoded = segments
+    .join('/')
+    .replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/gu, (ch) =>
+      [...Buffer.from(ch, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    );
+  return `/${encoded}`;
+}
+
+/** Runs one decoded request through the app. */
+export async function handleRequest(app: Hono, request: ApiRequest): Promise<ApiResponse> {
+  const method = request.method.toUpperCase();
+  const query = request.query.toString();
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    try {
+      headers.set(name, value);
+    } catch {
+      // A name or value the Fetch API refuses (non-Latin-1, control characters): never one we read.
+    }
   }
+  const hasBody = request.body !== undefined && method !== 'GET' && method !== 'HEAD';
+  const response = await app.fetch(
+    new Request(`${URL_BASE}${urlPath(request.path)}${query === '' ? '' : `?${query}`}`, {
+      method,
+      headers,
+      ...(hasBody ? { body: request.body } : {}),
+    }),
+  );
+  return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
 }
