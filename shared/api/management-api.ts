@@ -14,6 +14,7 @@ import { ApiError } from './errors.ts';
 import { openApiRoute } from './openapi.ts';
 import { outboundRoutes } from './outbound-api.ts';
 import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
+import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { IsoTimestamp } from './schemas.ts';
 
 export interface ManagementDeps {
@@ -78,6 +79,13 @@ export const TokenKeyParams = v.object({
 export const AdminIdParams = v.object({
   id: v.pipe(v.string(), v.toLowerCase(), v.regex(/^[0-9a-fA-F]{16}$/, 'the admin id must be 16 hex characters (the part after hla_)')),
 });
+
+/** `limit` and `cursor` of every list; other query parameters are ignored. */
+const ListQuery = v.object(PAGE_QUERY);
+
+const PIPELINE_PAGES: ListPaging<number> = { list: 'pipelines', key: v.pipe(v.number(), v.safeInteger(), v.minValue(1)) };
+const TOKEN_PAGES: ListPaging<string> = { list: 'tokens', key: v.pipe(v.string(), v.uuid()) };
+const ADMIN_PAGES: ListPaging<string> = { list: 'admins', key: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/)) };
 
 // ---- response schemas (snake_case, as the CLI and outside tools read them) ----
 
@@ -222,8 +230,12 @@ export const managementRoutes: Route<ManagementDeps>[] = [
     operationId: 'listPipelines',
     summary: 'List pipelines',
     tags: ['Pipelines'],
-    responses: { 200: { description: 'Every pipeline, in id order.', schema: v.strictObject({ pipelines: v.array(PipelineSchema) }) } },
-    handle: async ({ deps }) => reply(200, { pipelines: (await deps.store.listPipelines()).map(pipelineJson) }),
+    query: ListQuery,
+    responses: { 200: { description: 'A page of pipelines, in id order.', schema: v.strictObject({ pipelines: v.array(PipelineSchema), next_cursor: NextCursor }) } },
+    handle: async ({ query, deps }) => {
+      const page = await deps.store.listPipelines(pageRequest(PIPELINE_PAGES, query));
+      return reply(200, { pipelines: page.items.map(pipelineJson), next_cursor: nextCursor(PIPELINE_PAGES, page) });
+    },
   }),
   route({
     method: 'GET',
@@ -291,10 +303,11 @@ export const managementRoutes: Route<ManagementDeps>[] = [
     summary: 'List ingest tokens',
     description: 'Never their secrets.',
     tags: ['Tokens'],
-    responses: { 200: { description: 'Every token, oldest first.', schema: v.strictObject({ tokens: v.array(TokenSchema) }) } },
-    handle: async ({ deps }) => {
-      const tokens = (await deps.store.listTokens()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
-      return reply(200, { tokens: tokens.map(tokenJson) });
+    query: ListQuery,
+    responses: { 200: { description: 'A page of tokens, in key order.', schema: v.strictObject({ tokens: v.array(TokenSchema), next_cursor: NextCursor }) } },
+    handle: async ({ query, deps }) => {
+      const page = await deps.store.listTokens(pageRequest(TOKEN_PAGES, query));
+      return reply(200, { tokens: page.items.map(tokenJson), next_cursor: nextCursor(TOKEN_PAGES, page) });
     },
   }),
   route({
@@ -336,10 +349,16 @@ export const managementRoutes: Route<ManagementDeps>[] = [
     summary: 'List admin credentials',
     description: 'Never a credential or its hash.',
     tags: ['Admins'],
-    responses: { 200: { description: 'Every admin credential, revoked ones included, oldest first.', schema: v.strictObject({ admins: v.array(AdminSchema) }) } },
-    handle: async ({ deps }) => {
-      const admins = (await deps.store.listAdmins()).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-      return reply(200, { admins: admins.map(adminJson) });
+    query: ListQuery,
+    responses: {
+      200: {
+        description: 'A page of admin credentials, revoked ones included, in id order.',
+        schema: v.strictObject({ admins: v.array(AdminSchema), next_cursor: NextCursor }),
+      },
+    },
+    handle: async ({ query, deps }) => {
+      const page = await deps.store.listAdmins(pageRequest(ADMIN_PAGES, query));
+      return reply(200, { admins: page.items.map(adminJson), next_cursor: nextCursor(ADMIN_PAGES, page) });
     },
   }),
   route({

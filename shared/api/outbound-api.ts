@@ -14,13 +14,14 @@ import {
   type SubscriptionInput,
 } from '../ports/outbound.ts';
 import type { JsonValue } from '../domain/json.ts';
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
 import { REDACTED_HEADER_VALUE, headersProblem } from '../domain/outbound/header-policy.ts';
 import { MAX_EVENT_DATA_BYTES } from '../domain/outbound/queue-messages.ts';
 import { SUBSCRIPTION_ID } from '../domain/outbound/subscription-id.ts';
 import { ApiError, type ApiErrorCode } from './errors.ts';
 import { documentAs, reply, routeFor, type Route } from './router.ts';
-import { AnyJson, IsoTime, IsoTimestamp } from './schemas.ts';
+import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
+import { IsoTime, IsoTimestamp } from './schemas.ts';
+import { pageOf } from '../ports/page.ts';
 
 /** What the outbound routes need; ManagementDeps provides it. */
 export interface OutboundApiDeps {
@@ -131,14 +132,7 @@ export const DeliveriesQuery = v.pipe(
     status: v.optional(v.picklist(['pending', 'succeeded', 'failed'], 'must be pending, succeeded or failed')),
     from: v.optional(IsoTime),
     to: v.optional(IsoTime),
-    limit: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^[1-9][0-9]{0,5}$/, `must be an integer from 1 to ${MAX_LIST_LIMIT}`),
-        v.transform(Number),
-        v.maxValue(MAX_LIST_LIMIT, `must be an integer from 1 to ${MAX_LIST_LIMIT}`),
-      ),
-    ),
+    ...PAGE_QUERY,
   }),
   v.check(fromBeforeTo, 'from must not be after to'),
 );
@@ -161,6 +155,13 @@ export const DeliveryParams = v.object({
   deliveryId: v.pipe(v.string(), v.regex(DELIVERY_ID, 'the delivery id is malformed')),
 });
 
+
+/** `limit` and `cursor` of every list; other query parameters are ignored. */
+const ListQuery = v.object(PAGE_QUERY);
+
+const SUBSCRIPTION_PAGES: ListPaging<string> = { list: 'webhook-subscriptions', key: v.pipe(v.string(), v.regex(SUBSCRIPTION_ID)) };
+const DELIVERY_PAGES: ListPaging<string> = { list: 'deliveries', key: v.pipe(v.string(), v.regex(DELIVERY_ID)) };
+const EVENT_TYPE_PAGES: ListPaging<string> = { list: 'events', key: v.pipe(v.string(), v.maxLength(64)) };
 
 // ---- response schemas (camelCase, Kadoa's) ----
 
@@ -399,11 +400,16 @@ export const outboundRoutes: Route<OutboundApiDeps>[] = [
     summary: 'List subscriptions',
     description: 'Never their secrets nor header values.',
     tags: ['Subscriptions'],
-    responses: { 200: { description: 'Every subscription, oldest first.', schema: v.strictObject({ subscriptions: v.array(SubscriptionSchema) }) } },
-    handle: async ({ deps }) => {
-      const list = await engine(() => deps.outbound.listSubscriptions());
-      const sorted = [...list].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-      return reply(200, { subscriptions: sorted.map(subscriptionJson) });
+    query: ListQuery,
+    responses: {
+      200: {
+        description: 'A page of subscriptions, in id order.',
+        schema: v.strictObject({ subscriptions: v.array(SubscriptionSchema), next_cursor: NextCursor }),
+      },
+    },
+    handle: async ({ query, deps }) => {
+      const page = await engine(() => deps.outbound.listSubscriptions(pageRequest(SUBSCRIPTION_PAGES, query)));
+      return reply(200, { subscriptions: page.items.map(subscriptionJson), next_cursor: nextCursor(SUBSCRIPTION_PAGES, page) });
     },
   }),
   route({
@@ -490,21 +496,17 @@ export const outboundRoutes: Route<OutboundApiDeps>[] = [
     params: SubscriptionParams,
     query: DeliveriesQuery,
     errors: ['NOT_FOUND'],
-    responses: { 200: { description: 'Deliveries, newest first.', schema: v.strictObject({ deliveries: v.array(DeliverySchema) }) } },
+    responses: {
+      200: { description: 'A page of deliveries, newest first.', schema: v.strictObject({ deliveries: v.array(DeliverySchema), next_cursor: NextCursor }) },
+    },
     handle: async ({ params, query, deps }) => {
-      const [subscription, deliveries] = await Promise.all([
+      const { limit, after } = pageRequest(DELIVERY_PAGES, query);
+      const [subscription, page] = await Promise.all([
         engine(() => deps.outbound.getSubscription(params.id)),
-        engine(() =>
-          deps.outbound.listDeliveries(params.id, {
-            status: query.status,
-            from: query.from,
-            to: query.to,
-            limit: query.limit ?? DEFAULT_LIST_LIMIT,
-          }),
-        ),
+        engine(() => deps.outbound.listDeliveries(params.id, { status: query.status, from: query.from, to: query.to, limit, after })),
       ]);
       if (subscription === undefined) throw subscriptionNotFound(params.id);
-      return reply(200, { deliveries: deliveries.map(deliveryJson) });
+      return reply(200, { deliveries: page.items.map(deliveryJson), next_cursor: nextCursor(DELIVERY_PAGES, page) });
     },
   }),
   route({
@@ -560,8 +562,17 @@ export const outboundRoutes: Route<OutboundApiDeps>[] = [
     summary: 'List event types',
     description: 'The built-in event types with an example envelope each; custom types are any name matching `^[a-z][a-z0-9_.-]{0,63}$` that is not built-in and does not start with `hooklake.`.',
     tags: ['Events'],
-    responses: { 200: { description: 'The built-in event types.', schema: v.strictObject({ events: v.array(EventTypeSchema) }) } },
-    handle: async ({ deps }) => reply(200, { events: deps.outbound.listEventTypes().map(eventTypeJson) }),
+    query: ListQuery,
+    responses: {
+      200: { description: 'A page of the built-in event types.', schema: v.strictObject({ events: v.array(EventTypeSchema), next_cursor: NextCursor }) },
+    },
+    handle: async ({ query, deps }) => {
+      const { limit, after } = pageRequest(EVENT_TYPE_PAGES, query);
+      const all = deps.outbound.listEventTypes();
+      const start = after === undefined ? 0 : all.findIndex((event) => event.type === after) + 1 || all.length;
+      const page = pageOf(all.slice(start, start + limit + 1), limit, (event) => event.type);
+      return reply(200, { events: page.items.map(eventTypeJson), next_cursor: nextCursor(EVENT_TYPE_PAGES, page) });
+    },
   }),
   route({
     method: 'POST',

@@ -22,6 +22,3 @@ function isRealDateTime(text: string): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
-
-/** Any JSON value (documented as such; the parsed body guarantees it). */
-export const AnyJson = v.pipe(v.unknown(), v.description('Any JSON value.'));

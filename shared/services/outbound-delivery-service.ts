@@ -5,6 +5,7 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
 import type { DeliveryRecord } from '../domain/outbound/delivery-log.ts';
 import { deliveryIdPrefixAt, deliveryJob, serializeQueueMessage } from '../domain/outbound/queue-messages.ts';
 import { OutboundError, type Delivery, type DeliveryQuery, type OutboundService } from '../ports/outbound.ts';
+import { pageOf } from '../ports/page.ts';
 import { forEachBounded } from './concurrency.ts';
 import type { OutboundCore } from './outbound.ts';
 
@@ -32,14 +33,17 @@ export function deliveryOperations(core: OutboundCore): DeliveryOperations {
   return {
     async listDeliveries(subscriptionId, query: DeliveryQuery = {}) {
       await core.requireSubscription(subscriptionId);
+      const limit = Math.min(MAX_LIST_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIST_LIMIT));
       const records = await deps.deliveries.list(subscriptionId, {
         ...rangeOf(query.from, query.to),
         status: query.status,
-        limit: Math.min(MAX_LIST_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIST_LIMIT)),
+        // One more than the page: it says whether there is a next page.
+        limit: limit + 1,
+        afterId: query.after,
         descending: true,
         now: deps.clock.nowMs(),
       });
-      return records.map(toDelivery);
+      return pageOf(records.map(toDelivery), limit, (delivery) => delivery.id);
     },
 
     async getDelivery(subscriptionId, deliveryId) {

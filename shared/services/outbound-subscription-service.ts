@@ -86,8 +86,9 @@ export function subscriptionOperations(core: OutboundCore): SubscriptionOperatio
       return { subscription, secret };
     },
 
-    async listSubscriptions() {
-      return (await deps.subscriptions.list()).map(toSubscription);
+    async listSubscriptions(page) {
+      const { items, next } = await deps.subscriptions.listPage(page);
+      return { items: items.map(toSubscription), ...(next === undefined ? {} : { next }) };
     },
 
     async getSubscription(id) {

@@ -94,7 +94,7 @@ describe('SSRF guard', () => {
     await permissive.publishEvent('ssrf.test', { n: 1 });
     const deliveries = await eventually(
       async () => {
-        const all = await Promise.all(ids.map(async (id) => (await permissive.listDeliveries(id))[0]));
+        const all = await Promise.all(ids.map(async (id) => ((await permissive.listDeliveries(id)).items)[0]));
         return all.every((d) => d?.status === 'failed') ? all : undefined;
       },
       20_000,

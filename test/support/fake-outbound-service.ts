@@ -6,6 +6,7 @@ import type { JsonValue } from '../../shared/domain/json.ts';
 import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/outbound/queue-messages.ts';
 import { newSigningSecret } from '../../shared/domain/outbound/signature.ts';
 import { checkTargetUrl } from '../../shared/domain/outbound/ssrf.ts';
+import { pageOf } from '../../shared/ports/page.ts';
 import {
   OutboundError,
   type ConnectionTestResult,
@@ -128,9 +129,10 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
       secrets.set(subscription.id, secret);
       return { subscription: structuredClone(subscription), secret };
     },
-    async listSubscriptions() {
-      record('listSubscriptions', []);
-      return [...subscriptions.values()].map((s) => structuredClone(s));
+    async listSubscriptions(page) {
+      record('listSubscriptions', [page]);
+      const sorted = [...subscriptions.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((s) => page.after === undefined || s.id > page.after);
+      return pageOf(sorted.slice(0, page.limit + 1).map((s) => structuredClone(s)), page.limit, (s) => s.id);
     },
     async getSubscription(id) {
       record('getSubscription', [id]);
@@ -182,7 +184,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     async listDeliveries(subscriptionId, query = {}) {
       record('listDeliveries', [subscriptionId, query]);
       requireSubscription(subscriptionId);
-      return [...deliveries.values()]
+      const matching = [...deliveries.values()]
         .filter(
           (d) =>
             d.subscriptionId === subscriptionId &&
@@ -190,9 +192,10 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
             (query.from === undefined || d.createdAt >= query.from) &&
             (query.to === undefined || d.createdAt <= query.to),
         )
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .slice(0, query.limit ?? 100)
-        .map((d) => structuredClone(d));
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+      const start = query.after === undefined ? 0 : matching.findIndex((d) => d.id === query.after) + 1 || matching.length;
+      const limit = query.limit ?? 100;
+      return pageOf(matching.slice(start, start + limit + 1).map((d) => structuredClone(d)), limit, (d) => d.id);
     },
     async getDelivery(subscriptionId, deliveryId) {
       record('getDelivery', [subscriptionId, deliveryId]);

@@ -314,7 +314,7 @@ describe('subscription ids, 404s and DELETE', () => {
       status: 404,
       body: { error: 'NOT_FOUND', message: `subscription ${id} does not exist` },
     });
-    expect((await call('GET', '/v4/webhook-subscriptions')).body).toEqual({ subscriptions: [] });
+    expect((await call('GET', '/v4/webhook-subscriptions')).body).toEqual({ subscriptions: [], next_cursor: null });
   });
 
   it.each(['123', 'sub_short', 'sub_has-dash00', `sub_${'a'.repeat(41)}`, 'SUB_abcdefgh'])('refuses the id %s with 400', async (id) => {
