@@ -100,16 +100,19 @@ const Format = v.picklist(['json', 'form'], 'must be "json" or "form"');
 
 const Enabled = v.boolean('must be true or false');
 
-export const CreateSubscriptionBody = v.strictObject({
-  webhookUrl: WebhookUrl,
-  webhookHttpMethod: v.optional(Method, 'POST'),
-  events: Events,
-  pipelineId: v.nullish(PipelineId),
-  description: v.nullish(Description),
-  headers: v.nullish(Headers),
-  format: v.nullish(Format),
-  enabled: v.nullish(Enabled),
-});
+export const CreateSubscriptionBody = v.pipe(
+  v.strictObject({
+    webhookUrl: WebhookUrl,
+    webhookHttpMethod: v.optional(Method, 'POST'),
+    events: Events,
+    pipelineId: v.nullish(PipelineId),
+    description: v.nullish(Description),
+    headers: v.nullish(Headers),
+    format: v.nullish(Format),
+    enabled: v.nullish(Enabled),
+  }),
+  v.examples([{ webhookUrl: 'https://hooks.example.com/orders', webhookHttpMethod: 'POST', events: ['webhook_received'], pipelineId: 1, headers: { Authorization: 'Bearer target-credential' } }]),
+);
 
 /** Every field optional; null clears pipelineId and description. URL and method cannot change (subscribe again). */
 export const UpdateSubscriptionBody = v.pipe(
@@ -185,6 +188,21 @@ export const SubscriptionSchema = v.pipe(
     updatedAt: IsoTimestamp,
   }),
   v.metadata({ ref: 'Subscription' }),
+  v.examples([
+    {
+      id: 'sub_3f9a1c0d5e7b2a4c6d8e',
+      webhookUrl: 'https://hooks.example.com/orders',
+      webhookHttpMethod: 'POST',
+      events: ['webhook_received'],
+      pipelineId: 1,
+      description: null,
+      headers: { Authorization: REDACTED_HEADER_VALUE },
+      format: 'json',
+      enabled: true,
+      createdAt: '2026-11-20T12:00:00.000Z',
+      updatedAt: '2026-11-20T12:00:00.000Z',
+    },
+  ]),
 );
 
 export const CreatedSubscriptionSchema = v.pipe(
