@@ -3,11 +3,12 @@
 // admin to call the API with); `list` and `revoke` go through the management API.
 import { InvalidArgumentError, type Command } from 'commander';
 import { createDynamoDbClient, dynamoManagementStore } from '../shared/adapters/management-store.ts';
-import type { AdminJson } from '../shared/domain/management-api.ts';
+import type { AdminJson } from '../shared/api/management-api.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
+import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { readStackFile, resolveApiTarget } from './target.ts';
 
 function adminId(value: string): string {
@@ -98,18 +99,22 @@ export function registerAdmin(program: Command, io: CliIo): void {
 
   const client = (command: Command) => apiClient(resolveApiTarget(io, globals(command)));
 
-  admin
-    .command('list')
-    .description('list admin credentials (never the credentials themselves)')
-    .action(async (_options: unknown, command: Command) => {
-      const { admins } = await client(command).request<{ admins: AdminJson[] }>('GET', '/v4/admins');
-      emit(io, command, admins, () =>
-        table(
-          ['id', 'name', 'status', 'created_at', 'revoked_at'],
-          admins.map((a) => [a.id, a.name, adminStatus(a), a.created_at, a.revoked_at ?? '']),
-        ),
+  withListOptions(admin.command('list').description('list admin credentials (never the credentials themselves), in id order')).action(
+    async (options: ListOptions, command: Command) => {
+      const listed = await listPages<AdminJson>(client(command), '/v4/admins', 'admins', options);
+      const admins = listed.items;
+      emit(
+        io,
+        command,
+        admins,
+        () =>
+          table(
+            ['id', 'name', 'status', 'created_at', 'revoked_at'],
+            admins.map((a) => [a.id, a.name, adminStatus(a), a.created_at, a.revoked_at ?? '']),
+          ) + moreHint(listed),
       );
-    });
+    },
+  );
 
   admin
     .command('revoke')

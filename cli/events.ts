@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EventTypeJson, PublishedEventJson } from '../shared/domain/outbound-api.ts';
+import type { EventTypeJson, PublishedEventJson } from '../shared/api/outbound-api.ts';
 import { CUSTOM_EVENT_TYPE } from '../shared/domain/outbound/events.ts';
 import { apiClient } from './api-client.ts';
 import { positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { table } from './output.ts';
+import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
 
 /** `--data '{"a":1}'`, or `--data @file.json` relative to the working directory. */
@@ -31,8 +32,9 @@ function jsonData(io: CliIo, value: string): unknown {
 export function registerEvents(program: Command, io: CliIo): void {
   const client = (command: Command) => apiClient(resolveApiTarget(io, globals(command)));
 
-  const list = async (_options: unknown, command: Command) => {
-    const { events } = await client(command).request<{ events: EventTypeJson[] }>('GET', '/v4/events');
+  const list = async (options: ListOptions, command: Command) => {
+    const listed = await listPages<EventTypeJson>(client(command), '/v4/events', 'events', options);
+    const events = listed.items;
     emit(io, command, events, () =>
       [
         table(
@@ -44,16 +46,15 @@ export function registerEvents(program: Command, io: CliIo): void {
         `Custom events: any name matching ${CUSTOM_EVENT_TYPE.source} (not a built-in one, not hooklake.*);`,
         "publish one with: hooklake events publish TYPE --data '{...}'",
         'Example payloads: hooklake events --json',
-      ].join('\n'),
+      ].join('\n') + moreHint(listed),
     );
   };
 
-  const events = program
-    .command('events')
-    .description('list the event types a subscription can name (built-in and how to publish custom ones)')
-    .action(list);
+  const events = withListOptions(
+    program.command('events').description('list the event types a subscription can name (built-in and how to publish custom ones)'),
+  ).action(list);
 
-  events.command('list').description('list the event types (the same as `hooklake events`)').action(list);
+  withListOptions(events.command('list').description('list the event types (the same as `hooklake events`)')).action(list);
 
   events
     .command('publish')

@@ -1,10 +1,11 @@
 // hooklake pipelines create|list|get|delete
 import type { Command } from 'commander';
-import type { PipelineDetailJson, PipelineJson } from '../shared/domain/management-api.ts';
+import type { PipelineDetailJson, PipelineJson } from '../shared/api/management-api.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveInt } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
+import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
 
 export function registerPipelines(program: Command, io: CliIo): void {
@@ -20,20 +21,18 @@ export function registerPipelines(program: Command, io: CliIo): void {
       emit(io, command, created, () => `Created pipeline ${created.pipeline_id} (${created.name})`);
     });
 
-  pipelines
-    .command('list')
-    .description('list pipelines')
-    .action(async (_options: unknown, command: Command) => {
-      const { pipelines: list } = await client(command).request<{ pipelines: PipelineJson[] }>('GET', '/v4/pipelines');
-      emit(io, command, list, () =>
-        list.length === 0
-          ? 'No pipelines yet: hooklake pipelines create --name NAME'
-          : table(
-              ['id', 'name', 'created_at'],
-              list.map((p) => [p.pipeline_id, p.name, p.created_at]),
-            ),
-      );
-    });
+  withListOptions(pipelines.command('list').description('list pipelines, in id order')).action(async (options: ListOptions, command: Command) => {
+    const listed = await listPages<PipelineJson>(client(command), '/v4/pipelines', 'pipelines', options);
+    const list = listed.items;
+    emit(io, command, list, () =>
+      list.length === 0
+        ? 'No pipelines yet: hooklake pipelines create --name NAME'
+        : table(
+            ['id', 'name', 'created_at'],
+            list.map((p) => [p.pipeline_id, p.name, p.created_at]),
+          ) + moreHint(listed),
+    );
+  });
 
   pipelines
     .command('get')

@@ -1,16 +1,17 @@
 // hooklake subscriptions create|list|get|delete|enable|disable|test|deliveries|redeliver
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  SUBSCRIPTION_ID,
-  type ConnectionTestJson,
-  type CreatedSubscriptionJson,
-  type DeliveryJson,
-  type SubscriptionJson,
-} from '../shared/domain/outbound-api.ts';
+import { SUBSCRIPTION_ID } from '../shared/domain/outbound/subscription-id.ts';
+import type {
+  ConnectionTestJson,
+  CreatedSubscriptionJson,
+  DeliveryJson,
+  SubscriptionJson,
+} from '../shared/api/outbound-api.ts';
 import { apiClient } from './api-client.ts';
 import { commaList, nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
+import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
 
 function subscriptionId(value: string): string {
@@ -101,11 +102,10 @@ interface CreateOptions {
   disabled?: boolean;
 }
 
-interface DeliveriesOptions {
+interface DeliveriesOptions extends ListOptions {
   status?: 'pending' | 'succeeded' | 'failed';
   since?: string;
   until?: string;
-  limit?: number;
 }
 
 export function registerSubscriptions(program: Command, io: CliIo): void {
@@ -152,23 +152,20 @@ export function registerSubscriptions(program: Command, io: CliIo): void {
       );
     });
 
-  subscriptions
-    .command('list')
-    .description('list subscriptions (never their secrets)')
-    .action(async (_options: unknown, command: Command) => {
-      const { subscriptions: list } = await client(command).request<{ subscriptions: SubscriptionJson[] }>(
-        'GET',
-        '/v4/webhook-subscriptions',
-      );
+  withListOptions(subscriptions.command('list').description('list subscriptions (never their secrets), in id order')).action(
+    async (options: ListOptions, command: Command) => {
+      const listed = await listPages<SubscriptionJson>(client(command), '/v4/webhook-subscriptions', 'subscriptions', options);
+      const list = listed.items;
       emit(io, command, list, () =>
         list.length === 0
           ? 'No subscriptions yet: hooklake subscriptions create --url URL --events a,b'
           : table(
               ['id', 'method', 'url', 'events', 'pipeline', 'enabled'],
               list.map((s) => [s.id, s.webhookHttpMethod, s.webhookUrl, s.events.join(','), pipelineText(s), yesNo(s.enabled)]),
-            ),
+            ) + moreHint(listed),
       );
-    });
+    },
+  );
 
   subscriptions
     .command('get')
@@ -212,30 +209,29 @@ export function registerSubscriptions(program: Command, io: CliIo): void {
       if (!result.ok) throw new CliError(`the connection test of ${id} failed`);
     });
 
-  subscriptions
-    .command('deliveries')
-    .description('the delivery log of a subscription, newest first')
-    .argument('<id>', 'subscription id', subscriptionId)
-    .option('--status <status>', 'pending, succeeded or failed', deliveryStatus)
-    .option('--since <time>', 'created at or after: ISO time, date (UTC) or duration ago (30m, 2h, 7d)', (value: string) => pointInTime(value))
-    .option('--until <time>', 'created at or before (same forms as --since)', (value: string) => pointInTime(value))
-    .option('--limit <n>', 'at most this many (default 100, max 1000)', positiveInt)
-    .action(async (id: string, options: DeliveriesOptions, command: Command) => {
-      const query = new URLSearchParams();
-      if (options.status !== undefined) query.set('status', options.status);
-      if (options.since !== undefined) query.set('from', options.since);
-      if (options.until !== undefined) query.set('to', options.until);
-      if (options.limit !== undefined) query.set('limit', String(options.limit));
-      const search = query.size === 0 ? '' : `?${query}`;
-      const { deliveries } = await client(command).request<{ deliveries: DeliveryJson[] }>('GET', `${path(id)}/deliveries${search}`);
-      emit(io, command, deliveries, () =>
-        deliveries.length === 0
-          ? query.size === 0
-            ? `No deliveries for ${id} yet`
-            : `No deliveries of ${id} match these filters`
-          : deliveriesTable(deliveries),
-      );
-    });
+  withListOptions(
+    subscriptions
+      .command('deliveries')
+      .description('the delivery log of a subscription, newest first')
+      .argument('<id>', 'subscription id', subscriptionId)
+      .option('--status <status>', 'pending, succeeded or failed', deliveryStatus)
+      .option('--since <time>', 'created at or after: ISO time, date (UTC) or duration ago (30m, 2h, 7d)', (value: string) => pointInTime(value))
+      .option('--until <time>', 'created at or before (same forms as --since)', (value: string) => pointInTime(value)),
+  ).action(async (id: string, options: DeliveriesOptions, command: Command) => {
+    const query = new URLSearchParams();
+    if (options.status !== undefined) query.set('status', options.status);
+    if (options.since !== undefined) query.set('from', options.since);
+    if (options.until !== undefined) query.set('to', options.until);
+    const listed = await listPages<DeliveryJson>(client(command), `${path(id)}/deliveries`, 'deliveries', options, query);
+    const deliveries = listed.items;
+    emit(io, command, deliveries, () =>
+      deliveries.length === 0
+        ? query.size === 0
+          ? `No deliveries for ${id} yet`
+          : `No deliveries of ${id} match these filters`
+        : deliveriesTable(deliveries) + moreHint(listed),
+    );
+  });
 
   subscriptions
     .command('redeliver')

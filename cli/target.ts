@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { classifyAddress } from '../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../shared/domain/outbound/ssrf.ts';
 import { CliError, type CliIo, type GlobalOptions } from './context.ts';
 
 /** The parts of `$HOOKLAKE_DATA_DIR/stack.json` (docs/design.md) the CLI reads. */
@@ -53,11 +53,6 @@ export function requireStackFile(io: CliIo, hint: string): StackFile {
     throw new CliError(`no local stack found (${stackFilePath(io)} does not exist): start it with \`npm start\`, or ${hint}`);
   }
   return stack;
-}
-
-/** 127.0.0.0/8, ::1 or `localhost` (the URL parser has normalised the host already). */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === 'localhost.' || classifyAddress(hostname) === 'loopback';
 }
 
 export interface ApiTarget {

@@ -1,10 +1,11 @@
 // hooklake tokens create|list|get|revoke
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedTokenJson, TokenJson } from '../shared/domain/management-api.ts';
+import type { CreatedTokenJson, TokenJson } from '../shared/api/management-api.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveIntList } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
+import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -55,20 +56,20 @@ export function registerTokens(program: Command, io: CliIo): void {
       });
     });
 
-  tokens
-    .command('list')
-    .description('list ingest tokens (never their secrets)')
-    .action(async (_options: unknown, command: Command) => {
-      const { tokens: list } = await client(command).request<{ tokens: TokenJson[] }>('GET', '/v4/tokens');
+  withListOptions(tokens.command('list').description('list ingest tokens (never their secrets), in key order')).action(
+    async (options: ListOptions, command: Command) => {
+      const listed = await listPages<TokenJson>(client(command), '/v4/tokens', 'tokens', options);
+      const list = listed.items;
       emit(io, command, list, () =>
         list.length === 0
           ? 'No tokens yet: hooklake tokens create --name NAME'
           : table(
               ['key', 'name', 'pipelines', 'status', 'created_at'],
               list.map((t) => [t.key, t.name, scope(t), status(t), t.created_at]),
-            ),
+            ) + moreHint(listed),
       );
-    });
+    },
+  );
 
   tokens
     .command('get')

@@ -1,12 +1,23 @@
-// Composition root of the management API: config in, middy handler out. The local stack calls it too.
+// Composition root of the management API: config in, middy handler out (API Gateway HTTP API,
+// payload 2.0). The local stack's gateway calls the same handler.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { createHttpSender, resolverFrom } from '../../shared/adapters/http-sender.ts';
+import { dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
+import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
 import type { ApiConfig } from '../../shared/config.ts';
-import type { ApiRequest, ApiResponse } from '../../shared/domain/api-router.ts';
+import { RESPONSE_HEADERS, type ApiRequest, type ApiResponse } from '../../shared/api/router.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
-import { managementApi, type ManagementDeps } from '../../shared/domain/management-api.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
+import { managementApi, type ManagementDeps } from '../../shared/api/management-api.ts';
+import type { OutboundService } from '../../shared/ports/outbound.ts';
+import { createOutboundServiceWithDeps, type OutboundDeps } from '../../shared/services/outbound.ts';
+import { notifySubscriptionsChanged, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { log } from '../../shared/logger.ts';
 
 export type ApiHandler = (
@@ -14,11 +25,45 @@ export type ApiHandler = (
   context?: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/**
+ * The outbound engine over the real adapters; nothing is contacted until a method is called.
+ * `overrides` replaces single dependencies (tests: a resolver that simulates DNS).
+ */
+export function createOutboundService(config: ApiConfig, overrides: Partial<OutboundDeps> = {}, dynamodb = createDynamoDb(config)): OutboundService {
+  const scope = subscriptionScope(config);
+  const timeScale = config.timeScale ?? 1;
+  return createOutboundServiceWithDeps({
+    subscriptions: dynamoSubscriptionStore(dynamodb, config.tableName),
+    deliveries: dynamoDeliveryStore(dynamodb, config.tableName),
+    queue:
+      config.eventsQueueUrl === undefined
+        ? undefined
+        : sqsEventsQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.eventsQueueUrl),
+    cipher: secretCipherFromConfig(config.aws, config.secrets),
+    sender: createHttpSender({
+      allowPrivateTargets: config.allowPrivateTargets,
+      allowLoopbackTargets: config.allowLoopbackTargets,
+      timeoutMs: config.deliveryTimeoutMs ?? 5000,
+    }),
+    resolve: resolverFrom(),
+    clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),
+    allowPrivateTargets: config.allowPrivateTargets,
+    allowLoopbackTargets: config.allowLoopbackTargets,
+    onSubscriptionsChanged: () => notifySubscriptionsChanged(scope),
+    ...overrides,
+  });
+}
+
+function createDynamoDb(config: ApiConfig): DynamoDBClient {
+  return new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
+}
+
 export function apiDeps(config: ApiConfig): ManagementDeps {
+  const dynamodb = createDynamoDb(config);
   return {
-    store: dynamoManagementStore(createDynamoDbClient(config.aws), config.tableName),
+    store: dynamoManagementStore(dynamodb, config.tableName),
     clock: systemClock,
-    outbound: createOutboundService(config),
+    outbound: createOutboundService(config, {}, dynamodb),
   };
 }
 
@@ -47,15 +92,7 @@ export function apiRequestFromEvent(event: APIGatewayProxyEventV2): ApiRequest {
 }
 
 export function apiResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode: response.status,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...response.headers,
-    },
-    ...(response.body === undefined ? {} : { body: JSON.stringify(response.body) }),
-  };
+  return { statusCode: response.status, headers: response.headers, body: response.body };
 }
 
 /** The handler over explicit deps (tests, the local stack with its own store). */
@@ -69,7 +106,7 @@ export function createApiHandlerWithDeps(deps: ManagementDeps): ApiHandler {
       logError('unhandled error in the api handler', {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
-      request.response = apiResult({ status: 500, body: { error: 'INTERNAL', message: 'internal error' } });
+      request.response = apiResult({ status: 500, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify({ error: 'INTERNAL', message: 'internal error' }) });
     });
   return handler as unknown as ApiHandler;
 }

@@ -1,5 +1,6 @@
 // `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
-import { DEFAULT_HOST, isLoopbackHost, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
+import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { DEFAULT_HOST, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
 import { startLocalStack } from './stack.ts';
 
 function intFromEnv(name: string, fallback: number): number {

@@ -3,15 +3,9 @@
 // them can read the lake and the table or inject events the fan-out signs with real secrets.
 import net, { type AddressInfo, type ListenOptions } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
-
-/** True for 127.0.0.0/8, ::1 (also IPv4-mapped) and the name `localhost`; any other name is not. */
-export function isLoopbackHost(host: string): boolean {
-  if (host.toLowerCase() === 'localhost') return true;
-  if (!ipaddr.isValid(host)) return false;
-  return ipaddr.process(host).range() === 'loopback';
-}
 
 function isUnspecified(address: string): boolean {
   return ipaddr.isValid(address) && ipaddr.process(address).range() === 'unspecified';

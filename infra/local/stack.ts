@@ -12,7 +12,8 @@ import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapte
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
-import { DEFAULT_HOST, isLoopbackHost } from './network.ts';
+import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { DEFAULT_HOST } from './network.ts';
 import { prepareDataDir, writePrivateFile } from './state-files.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBDecimalType, type DuckDBType } from '@duckdb/node-api';
+import type { JsonValue } from '../domain/json.ts';
 import { WEBHOOKS_PREFIX } from '../domain/lake.ts';
 import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../domain/lake-views.ts';
 
@@ -41,7 +42,7 @@ export interface SyncResult {
   removed: number;
 }
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 export interface QueryResult {
   columns: { name: string; type: string }[];

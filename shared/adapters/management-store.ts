@@ -35,6 +35,8 @@ import {
   type Key,
 } from './table-items.ts';
 import { clientOptions } from './aws-clients.ts';
+import { queryPageItems } from './dynamodb-pages.ts';
+import { pageOf } from '../ports/page.ts';
 import { UnknownPipelinesError, type ManagementStore, type TokenInfo } from '../ports/management.ts';
 
 /** How many times a pipeline id is drawn again when the drawn one is already taken. */
@@ -68,11 +70,14 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     return items;
   }
 
-  const queryCollection = (pk: string) =>
-    queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: pk } },
-    });
+  /** A collection's items (pk) from the key `start` on (exclusive), one more than `limit`. */
+  const queryPage = (pk: string, limit: number, start: Key | undefined) =>
+    queryPageItems(
+      client,
+      { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } },
+      limit,
+      start,
+    );
 
   async function getItem(key: Key): Promise<Item | undefined> {
     const { Item: item } = await client.send(
@@ -132,8 +137,9 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
       throw new Error(`could not allocate a free pipeline id in ${ID_ATTEMPTS} attempts`);
     },
 
-    async listPipelines() {
-      return (await queryCollection(PIPELINE_PK)).map(itemToPipeline);
+    async listPipelines({ limit, after }) {
+      const items = await queryPage(PIPELINE_PK, limit, after === undefined ? undefined : pipelineKey(after));
+      return pageOf(items.map(itemToPipeline), limit, (pipeline) => pipeline.id);
     },
 
     async getPipeline(id) {
@@ -169,8 +175,9 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
       }
     },
 
-    async listTokens() {
-      return (await queryCollection(TOKEN_PK)).map((item) => tokenInfo(itemToToken(item)));
+    async listTokens({ limit, after }) {
+      const items = await queryPage(TOKEN_PK, limit, after === undefined ? undefined : tokenKey(after));
+      return pageOf(items.map((item) => tokenInfo(itemToToken(item))), limit, (token) => token.key);
     },
 
     async getToken(key) {
@@ -206,8 +213,9 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
       }
     },
 
-    async listAdmins() {
-      return (await queryCollection(ADMIN_PK)).map(itemToAdmin);
+    async listAdmins({ limit, after }) {
+      const items = await queryPage(ADMIN_PK, limit, after === undefined ? undefined : adminKey(after));
+      return pageOf(items.map(itemToAdmin), limit, (admin) => admin.id);
     },
 
     async findAdmin(id) {

@@ -13,6 +13,7 @@ import type {
   SubscriptionStore,
   SuspensionStore,
 } from '../services/outbound-ports.ts';
+import { pageOf } from '../ports/page.ts';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -51,6 +52,11 @@ export function memorySubscriptionStore(options: MemoryOptions = {}): Subscripti
     async list() {
       await pause(options);
       return [...items.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map(clone);
+    },
+    async listPage({ limit, after }) {
+      await pause(options);
+      const sorted = [...items.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((s) => after === undefined || s.id > after);
+      return pageOf(sorted.slice(0, limit + 1).map(clone), limit, (s) => s.id);
     },
     async delete(id) {
       await pause(options);

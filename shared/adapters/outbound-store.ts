@@ -29,6 +29,8 @@ import type {
   SubscriptionStore,
   SuspensionStore,
 } from '../services/outbound-ports.ts';
+import { pageOf } from '../ports/page.ts';
+import { queryPageItems } from './dynamodb-pages.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -149,6 +151,15 @@ export function dynamoSubscriptionStore(client: DynamoDBClient, tableName: strin
         ExpressionAttributeValues: { ':pk': { S: SUBSCRIPTION_PK } },
       });
       return items.map(itemToSubscription);
+    },
+    async listPage({ limit, after }) {
+      const items = await queryPageItems(
+        client,
+        { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: SUBSCRIPTION_PK } } },
+        limit,
+        after === undefined ? undefined : subscriptionKey(after),
+      );
+      return pageOf(items.map(itemToSubscription), limit, (subscription) => subscription.id);
     },
     async delete(id) {
       const { Attributes } = await client.send(
@@ -311,7 +322,14 @@ export function dynamoDeliveryStore(client: DynamoDBClient, tableName: string): 
         values[':status'] = { S: query.status };
       }
       const out: DeliveryRecord[] = [];
-      let start: Item | undefined = query.afterId === undefined ? undefined : deliveryKey(subscriptionId, query.afterId);
+      // DynamoDB refuses an ExclusiveStartKey outside the key condition's range: a start beyond the
+      // near end starts at it, one at or beyond the far end leaves nothing.
+      const from = values[':from']!.S!;
+      const to = values[':to']!.S!;
+      const after = query.afterId;
+      if (after !== undefined && (query.descending ? after <= from : after >= to)) return out;
+      const startsInside = after !== undefined && (query.descending ? after <= to : after >= from);
+      let start: Item | undefined = startsInside ? deliveryKey(subscriptionId, after) : undefined;
       do {
         const page = await client.send(
           new QueryCommand({

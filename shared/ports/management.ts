@@ -1,5 +1,6 @@
 // What the management API (and the CLI's admin bootstrap) needs from storage.
 import type { AdminRecord, PipelineRecord, RejectionCounts, TokenRecord } from '../domain/records.ts';
+import type { Page, PageRequest } from './page.ts';
 
 /** A token as the API shows it: never its hash. */
 export type TokenInfo = Omit<TokenRecord, 'tokenSha256'>;
@@ -27,8 +28,8 @@ export class UnknownPipelinesError extends Error {
 export interface ManagementStore {
   /** Allocates the next numeric id (1, 2, ...) and stores the pipeline. */
   createPipeline(input: { name: string; createdAt: string }): Promise<PipelineRecord>;
-  /** In id order. */
-  listPipelines(): Promise<PipelineRecord[]>;
+  /** A page in id order (`after`: a pipeline id). */
+  listPipelines(page: PageRequest<number>): Promise<Page<PipelineRecord, number>>;
   getPipeline(id: number): Promise<PipelineRecord | undefined>;
   /** The deleted pipeline, or undefined when there was none. */
   deletePipeline(id: number): Promise<PipelineRecord | undefined>;
@@ -38,15 +39,15 @@ export interface ManagementStore {
    * `pipelines` undefined = any pipeline; ids that do not exist → UnknownPipelinesError.
    */
   createToken(input: { name: string; pipelines?: number[] | undefined; createdAt: string }): Promise<CreatedToken>;
-  /** In key order. */
-  listTokens(): Promise<TokenInfo[]>;
+  /** A page in key order (`after`: a token key). */
+  listTokens(page: PageRequest): Promise<Page<TokenInfo>>;
   getToken(key: string): Promise<TokenInfo | undefined>;
   /** Sets revokedAt once; revoking again returns the token with its first revokedAt. Undefined when unknown. */
   revokeToken(key: string, revokedAt: string): Promise<TokenInfo | undefined>;
 
   createAdmin(input: { name: string; createdAt: string }): Promise<CreatedAdmin>;
-  /** In id order, revoked ones included. */
-  listAdmins(): Promise<AdminRecord[]>;
+  /** A page in id order, revoked ones included (`after`: an admin id). */
+  listAdmins(page: PageRequest): Promise<Page<AdminRecord>>;
   findAdmin(id: string): Promise<AdminRecord | undefined>;
   /** Sets revokedAt once (idempotent, as revokeToken); undefined when there is no such admin. */
   revokeAdmin(id: string, revokedAt: string): Promise<AdminRecord | undefined>;

@@ -2,7 +2,8 @@
 // The API validates and shapes requests; everything that touches subscriptions, events and
 // deliveries goes through `OutboundService` (implemented in shared/services/outbound.ts).
 import type { AttemptEntry } from '../domain/outbound/delivery-log.ts';
-import type { JsonValue } from '../domain/outbound/payload-encoding.ts';
+import type { JsonValue } from '../domain/json.ts';
+import type { Page, PageRequest } from './page.ts';
 
 export type DeliveryMethod = 'POST' | 'GET';
 export type BodyFormat = 'json' | 'form';
@@ -82,7 +83,10 @@ export interface ConnectionTestResult {
 }
 
 export interface DeliveryQuery {
+  /** Default DEFAULT_LIST_LIMIT, at most MAX_LIST_LIMIT. */
   limit?: number | undefined;
+  /** Exclusive start: only deliveries older than this one (the previous page's `next`). */
+  after?: string | undefined;
   status?: DeliveryStatus | undefined;
   /** ISO times bounding createdAt, inclusive. */
   from?: string | undefined;
@@ -107,7 +111,8 @@ export class OutboundError extends Error {
 export interface OutboundService {
   /** Checks the URL (including DNS resolution) against the SSRF rules; returns the secret once. */
   createSubscription(input: SubscriptionInput): Promise<{ subscription: Subscription; secret: string }>;
-  listSubscriptions(): Promise<Subscription[]>;
+  /** A page in id order (`after`: a subscription id). */
+  listSubscriptions(page: PageRequest): Promise<Page<Subscription>>;
   getSubscription(id: string): Promise<Subscription | undefined>;
   /** Partial update (e.g. enabled, events, description). */
   updateSubscription(id: string, changes: Partial<SubscriptionInput>): Promise<Subscription>;
@@ -120,7 +125,8 @@ export interface OutboundService {
   /** Publishes a custom event (or, internally, a built-in one) for fan-out. */
   publishEvent(type: string, data: JsonValue, options?: { pipelineId?: number | undefined }): Promise<PublishedEvent>;
 
-  listDeliveries(subscriptionId: string, query?: DeliveryQuery): Promise<Delivery[]>;
+  /** A page of the delivery log, newest first (`next`: a delivery id, for `query.after`). */
+  listDeliveries(subscriptionId: string, query?: DeliveryQuery): Promise<Page<Delivery>>;
   getDelivery(subscriptionId: string, deliveryId: string): Promise<Delivery | undefined>;
   /** Queues one more attempt of a delivery (any status); attempts continue its log. */
   redeliver(subscriptionId: string, deliveryId: string): Promise<Delivery>;

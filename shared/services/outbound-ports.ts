@@ -7,6 +7,7 @@ import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { AttemptOutcome } from '../domain/outbound/retry-policy.ts';
 import type { SuspensionState } from '../domain/outbound/suspension.ts';
 import type { Subscription } from '../ports/outbound.ts';
+import type { Page, PageRequest } from '../ports/page.ts';
 
 /** A subscription as stored: the API's view plus its encrypted signing secret and header values. */
 export interface StoredSubscription extends Subscription {
@@ -31,8 +32,10 @@ export interface SubscriptionStore {
    */
   replace(subscription: StoredSubscription, expectedVersion: number): Promise<ReplaceOutcome>;
   get(id: string): Promise<StoredSubscription | undefined>;
-  /** Every subscription, in id order. */
+  /** Every subscription, in id order (the fan-out's cached directory). */
   list(): Promise<StoredSubscription[]>;
+  /** A page in id order (the API's list). */
+  listPage(page: PageRequest): Promise<Page<StoredSubscription>>;
   delete(id: string): Promise<boolean>;
 }
 

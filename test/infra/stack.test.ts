@@ -21,7 +21,7 @@ import {
 import { subscriptionKey } from '../../shared/adapters/outbound-store.ts';
 import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/table-items.ts';
 import { ENV } from '../../shared/config.ts';
-import { SUBSCRIPTION_ID } from '../../shared/domain/outbound-api.ts';
+import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
 import {
   asArray,
   flatten,

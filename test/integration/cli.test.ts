@@ -65,6 +65,25 @@ describe('hooklake against --api', () => {
     expect(missing.stderr).toBe(`error: pipeline ${id} does not exist (NOT_FOUND, HTTP 404)\n`);
   });
 
+  it('list commands page with --limit and follow next_cursor with --all', async () => {
+    for (const name of ['page-a', 'page-b', 'page-c']) expect((await cli(['pipelines', 'create', '--name', name, ...remote()])).code).toBe(0);
+    const everything = await cli(['pipelines', 'list', '--json', '--limit', '1000', ...remote()]);
+    expect(everything.json.length).toBeGreaterThanOrEqual(3);
+    const page = await cli(['pipelines', 'list', '--json', '--limit', '2', ...remote()]);
+    expect(page.json).toEqual(everything.json.slice(0, 2));
+    const human = await cli(['pipelines', 'list', '--limit', '2', ...remote()]);
+    expect(human.stdout).toMatch(/There is more: run again with --all/);
+    const followed = await cli(['pipelines', 'list', '--json', '--limit', '2', '--all', ...remote()]);
+    expect(followed.json).toEqual(everything.json);
+    for (const command of [['tokens', 'list'], ['admin', 'list'], ['subscriptions', 'list'], ['events']]) {
+      const run = await cli([...command, '--json', '--limit', '1', '--all', ...remote()]);
+      expect({ command, code: run.code, stderr: run.stderr }).toEqual({ command, code: 0, stderr: '' });
+      expect(Array.isArray(run.json)).toBe(true);
+    }
+    expect((await cli(['pipelines', 'list', '--limit', '0', ...remote()])).code).toBe(2);
+    expect((await cli(['pipelines', 'list', '--limit', '5000', ...remote()])).stderr).toMatch(/INVALID_REQUEST/);
+  });
+
   it('tokens create|list|get|revoke --json', async () => {
     const pipeline = (await cli(['pipelines', 'create', '--name', 'p', '--json', ...remote()])).json.pipeline_id as number;
     const created = await cli(['tokens', 'create', '--name', 'shop', '--pipelines', String(pipeline), '--json', ...remote()]);

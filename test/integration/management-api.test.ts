@@ -9,6 +9,7 @@ import type { ApiConfig } from '../../shared/config.ts';
 import type { ManagementStore } from '../../shared/ports/management.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
+import { sharedConformanceChecker } from '../support/openapi-conformance.ts';
 
 let emulators: Emulators;
 let config: ApiConfig;
@@ -61,8 +62,21 @@ function event(method: string, path: string, options: { body?: string; auth?: st
   } satisfies APIGatewayProxyEventV2;
 }
 
+/** Runs the handler; every answer is checked against the OpenAPI document (openapi-conformance.ts). */
+async function invoke(apiHandler: ApiHandler, request: APIGatewayProxyEventV2) {
+  const result = await apiHandler(request);
+  (await sharedConformanceChecker()).check({
+    method: request.requestContext.http.method,
+    path: request.rawPath,
+    status: result.statusCode ?? 200,
+    headers: result.headers ?? {},
+    body: result.body ?? '',
+  });
+  return result;
+}
+
 async function call(method: string, path: string, body?: unknown, options: { auth?: string | null } = {}) {
-  const result = await handler(event(method, path, { ...options, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) }));
+  const result = await invoke(handler, event(method, path, { ...options, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) }));
   expect(result.headers?.['content-type']).toMatch(/^application\/json/);
   return { status: result.statusCode, body: JSON.parse(result.body ?? 'null'), headers: result.headers };
 }
@@ -142,7 +156,7 @@ describe('admin credentials', () => {
     expect((await call('GET', '/v4/pipelines', undefined, { auth: `Bearer ${other.credential}` })).status).toBe(401);
     expect((await store.findAdmin(other.id))?.revokedAt).toBe(revoked.body.revoked_at);
 
-    const self = (await store.listAdmins()).find((a) => a.name === 'it')!;
+    const self = (await store.listAdmins({ limit: 1000 })).items.find((a) => a.name === 'it')!;
     expect(await call('DELETE', `/v4/admins/${self.id}`)).toMatchObject({ status: 409, body: { error: 'CONFLICT' } });
     expect(await call('DELETE', '/v4/admins/00000000000000ff')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
   });
@@ -228,7 +242,7 @@ describe('auth and errors', () => {
 
   it('answers malformed JSON with 400 INVALID_JSON, also base64-encoded', async () => {
     expect(await call('POST', '/v4/pipelines', '{"name": "x"')).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
-    const result = await handler(event('POST', '/v4/pipelines', { body: '{"name":"b64"}', base64: true }));
+    const result = await invoke(handler, event('POST', '/v4/pipelines', { body: '{"name":"b64"}', base64: true }));
     expect(result.statusCode).toBe(201);
   });
 
@@ -256,7 +270,7 @@ describe('auth and errors', () => {
       return true;
     }) as typeof process.stderr.write;
     try {
-      const result = await broken(event('GET', '/v4/pipelines'));
+      const result = await invoke(broken, event('GET', '/v4/pipelines'));
       // Auth reads the table first, so even that fails safely.
       expect(result.statusCode).toBe(500);
       expect(JSON.parse(result.body!)).toEqual({ error: 'INTERNAL', message: 'internal error' });
@@ -281,7 +295,7 @@ describe('the store', () => {
       tokenSha256: created.tokenSha256,
       createdAt: '2026-01-01T00:00:00.000Z',
     });
-    expect((await store.listAdmins()).map((a) => a.id)).toContain(created.id);
+    expect((await store.listAdmins({ limit: 1000 })).items.map((a) => a.id)).toContain(created.id);
     expect(await store.findAdmin('ffffffffffffffff')).toBeUndefined();
   });
 });

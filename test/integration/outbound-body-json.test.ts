@@ -2,7 +2,7 @@
 // to a real HTTP receiver on loopback, in every subscription format, signed.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
 import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';

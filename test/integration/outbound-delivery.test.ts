@@ -2,7 +2,7 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
@@ -39,7 +39,7 @@ describe('fan-out to healthy receivers', () => {
       const request = got.find((r) => r.url.endsWith(`/${subscription.webhookUrl.split('/').pop()}`))!;
       const payload = new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as Record<string, unknown>;
       expect(payload).toMatchObject({ type: 'order.paid', id: published.id, data: { orderId: 42, total: '9.90' } });
-      const deliveries = await outbound.listDeliveries(subscription.id);
+      const deliveries = (await outbound.listDeliveries(subscription.id)).items;
       expect(deliveries).toHaveLength(1);
       expect(deliveries[0]).toMatchObject({ status: 'succeeded', eventId: published.id, webhookId: request.headers['webhook-id'] });
       expect(deliveries[0]!.attempts).toMatchObject([{ number: 1, ok: true, statusCode: 200, responseSnippet: 'ok' }]);
@@ -77,7 +77,7 @@ describe('formats', () => {
       data_tags_1: 'b c',
     });
     expect(rawQuery).toContain('email=ryan.salisbury%40sakilacustomer.org');
-    await eventually(async () => ((await outbound.listDeliveries(subscription.id))[0]?.status === 'succeeded' ? true : undefined));
+    await eventually(async () => (((await outbound.listDeliveries(subscription.id)).items)[0]?.status === 'succeeded' ? true : undefined));
   });
 
   it('POST form: bracket keys as Kommo sends them, signed over the body', async () => {
@@ -145,7 +145,7 @@ describe('events queue', () => {
       const body = JSON.stringify({ v: 1, kind: 'event', event: { id: 'evt_recv_republished0000000', type: 're.published', timestamp: Date.now(), data: { n: 1 } } });
       const publish = () => sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.eventsQueueUrl, MessageBody: body }));
       await publish();
-      await eventually(async () => ((await outbound.listDeliveries(subscription.id))[0]?.status === 'succeeded' ? true : undefined), 10_000, 'the first delivery');
+      await eventually(async () => (((await outbound.listDeliveries(subscription.id)).items)[0]?.status === 'succeeded' ? true : undefined), 10_000, 'the first delivery');
       await publish();
       await outbound.publishEvent('re.published', { n: 2 }); // behind it on the queue
       await eventually(async () => (receiver.at('/republished').length >= 2 ? true : undefined), 10_000, 'the next event');

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import type { Delivery, OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -35,7 +35,7 @@ async function receiver(respond: Receiver['respond']): Promise<Receiver> {
 async function settled(subscriptionId: string, timeoutMs: number): Promise<Delivery> {
   return eventually(
     async () => {
-      const [delivery] = await outbound.listDeliveries(subscriptionId);
+      const [delivery] = (await outbound.listDeliveries(subscriptionId)).items;
       return delivery !== undefined && delivery.status !== 'pending' ? delivery : undefined;
     },
     timeoutMs,
@@ -72,7 +72,7 @@ describe('retries in simulated time', () => {
     let delivery: Delivery | undefined;
     while (delivery === undefined) {
       expect(Date.now(), 'the delivery to settle within 60 s').toBeLessThan(deadline);
-      const [current] = await outbound.listDeliveries(subscription.id);
+      const [current] = (await outbound.listDeliveries(subscription.id)).items;
       if (current?.nextAttemptAt !== undefined) scheduled.add(current.nextAttemptAt);
       if (current !== undefined && current.status !== 'pending') delivery = current;
       else await new Promise((resolve) => setTimeout(resolve, 20));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
 import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -94,7 +94,7 @@ describe('SSRF guard', () => {
     await permissive.publishEvent('ssrf.test', { n: 1 });
     const deliveries = await eventually(
       async () => {
-        const all = await Promise.all(ids.map(async (id) => (await permissive.listDeliveries(id))[0]));
+        const all = await Promise.all(ids.map(async (id) => ((await permissive.listDeliveries(id)).items)[0]));
         return all.every((d) => d?.status === 'failed') ? all : undefined;
       },
       20_000,

@@ -13,7 +13,7 @@ import type { ApiConfig } from '../../shared/config.ts';
 import { newDeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
 import { deliveryIdFor } from '../../shared/domain/outbound/queue-messages.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
 
 let emulators: Emulators;

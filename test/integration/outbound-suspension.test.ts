@@ -9,7 +9,7 @@ import { createDynamoDbClient } from '../../shared/adapters/management-store.ts'
 import { addressOf } from '../../shared/domain/outbound/queue-messages.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../shared/services/outbound.ts';
+import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -78,7 +78,7 @@ describe('suspension per address (subscription URL)', () => {
     // suspension of the other path, not after it.
     const neighbourDelivery = await eventually(
       async () => {
-        const [delivery] = await outbound.listDeliveries(neighbour.id);
+        const [delivery] = (await outbound.listDeliveries(neighbour.id)).items;
         return delivery?.status === 'succeeded' ? delivery : undefined;
       },
       20_000,
@@ -93,7 +93,7 @@ describe('suspension per address (subscription URL)', () => {
 
     const deliveries = await eventually(
       async () => {
-        const all = await Promise.all(subscriptions.map(async (s) => (await outbound.listDeliveries(s.id))[0]));
+        const all = await Promise.all(subscriptions.map(async (s) => ((await outbound.listDeliveries(s.id)).items)[0]));
         return all.every((d) => d?.status === 'succeeded') ? all : undefined;
       },
       40_000,

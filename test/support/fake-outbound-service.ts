@@ -1,10 +1,12 @@
 // An in-memory OutboundService for API and CLI tests: the contract's behaviour (ids, one-time
 // secrets, typed errors, delivery log queries, redelivery) without queues, HTTP or DynamoDB.
 import { randomBytes } from 'node:crypto';
-import { EVENT_CATALOGUE, customEventTypeProblem, exampleEnvelope, subscriptionEventProblem } from '../../shared/domain/outbound/events.ts';
-import type { JsonValue } from '../../shared/domain/outbound/payload-encoding.ts';
+import { EVENT_CATALOGUE, eventTypeRefusal, exampleEnvelope } from '../../shared/domain/outbound/events.ts';
+import type { JsonValue } from '../../shared/domain/json.ts';
+import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/outbound/queue-messages.ts';
 import { newSigningSecret } from '../../shared/domain/outbound/signature.ts';
 import { checkTargetUrl } from '../../shared/domain/outbound/ssrf.ts';
+import { pageOf } from '../../shared/ports/page.ts';
 import {
   OutboundError,
   type ConnectionTestResult,
@@ -63,7 +65,8 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
   };
   const checkEvents = (events: readonly string[]) => {
     for (const type of events) {
-      if (subscriptionEventProblem(type) !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `cannot subscribe to ${type}`);
+      const refusal = eventTypeRefusal(type, 'subscribe');
+      if (refusal !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', refusal);
     }
   };
   const retry = (delivery: Delivery): Delivery => {
@@ -126,9 +129,10 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
       secrets.set(subscription.id, secret);
       return { subscription: structuredClone(subscription), secret };
     },
-    async listSubscriptions() {
-      record('listSubscriptions', []);
-      return [...subscriptions.values()].map((s) => structuredClone(s));
+    async listSubscriptions(page) {
+      record('listSubscriptions', [page]);
+      const sorted = [...subscriptions.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((s) => page.after === undefined || s.id > page.after);
+      return pageOf(sorted.slice(0, page.limit + 1).map((s) => structuredClone(s)), page.limit, (s) => s.id);
     },
     async getSubscription(id) {
       record('getSubscription', [id]);
@@ -169,7 +173,9 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     },
     async publishEvent(type, data, publishOptions) {
       record('publishEvent', [type, data, publishOptions]);
-      if (customEventTypeProblem(type) !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', `${type} cannot be published`);
+      const refusal = eventTypeRefusal(type, 'publish');
+      if (refusal !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', refusal);
+      if (Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_EVENT_DATA_BYTES) throw new OutboundError('PAYLOAD_TOO_LARGE', 'event data too large');
       const event: PublishedEvent = { id: `evt_${alnum(24)}`, type, timestamp: iso() };
       published.push({ event, data, pipelineId: publishOptions?.pipelineId });
       return { ...event };
@@ -178,7 +184,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     async listDeliveries(subscriptionId, query = {}) {
       record('listDeliveries', [subscriptionId, query]);
       requireSubscription(subscriptionId);
-      return [...deliveries.values()]
+      const matching = [...deliveries.values()]
         .filter(
           (d) =>
             d.subscriptionId === subscriptionId &&
@@ -186,9 +192,10 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
             (query.from === undefined || d.createdAt >= query.from) &&
             (query.to === undefined || d.createdAt <= query.to),
         )
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .slice(0, query.limit ?? 100)
-        .map((d) => structuredClone(d));
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+      const start = query.after === undefined ? 0 : matching.findIndex((d) => d.id === query.after) + 1 || matching.length;
+      const limit = query.limit ?? 100;
+      return pageOf(matching.slice(start, start + limit + 1).map((d) => structuredClone(d)), limit, (d) => d.id);
     },
     async getDelivery(subscriptionId, deliveryId) {
       record('getDelivery', [subscriptionId, deliveryId]);

@@ -2,6 +2,7 @@
 import { newAdminCredential, newIngestKey, newIngestToken, sha256Hex } from '../../shared/domain/credentials.ts';
 import type { AdminRecord, PipelineRecord, RejectionCounts, TokenRecord } from '../../shared/domain/records.ts';
 import { UnknownPipelinesError, type ManagementStore, type TokenInfo } from '../../shared/ports/management.ts';
+import { pageOf } from '../../shared/ports/page.ts';
 
 export interface MemoryManagementStore extends ManagementStore {
   pipelines: Map<number, PipelineRecord>;
@@ -28,8 +29,9 @@ export function memoryManagementStore(): MemoryManagementStore {
       pipelines.set(record.id, record);
       return { ...record };
     },
-    async listPipelines() {
-      return [...pipelines.values()].sort((a, b) => a.id - b.id).map((p) => ({ ...p }));
+    async listPipelines({ limit, after }) {
+      const sorted = [...pipelines.values()].sort((a, b) => a.id - b.id).filter((p) => after === undefined || p.id > after);
+      return pageOf(sorted.slice(0, limit + 1).map((p) => ({ ...p })), limit, (p) => p.id);
     },
     async getPipeline(id) {
       const record = pipelines.get(id);
@@ -50,8 +52,9 @@ export function memoryManagementStore(): MemoryManagementStore {
       tokens.set(record.key, record);
       return { ...info(record), token };
     },
-    async listTokens() {
-      return [...tokens.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map(info);
+    async listTokens({ limit, after }) {
+      const sorted = [...tokens.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).filter((t) => after === undefined || t.key > after);
+      return pageOf(sorted.slice(0, limit + 1).map(info), limit, (t) => t.key);
     },
     async getToken(key) {
       const record = tokens.get(key);
@@ -69,8 +72,9 @@ export function memoryManagementStore(): MemoryManagementStore {
       admins.set(id, record);
       return { ...record, credential };
     },
-    async listAdmins() {
-      return [...admins.values()];
+    async listAdmins({ limit, after }) {
+      const sorted = [...admins.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((a) => after === undefined || a.id > after);
+      return pageOf(sorted.slice(0, limit + 1).map((a) => ({ ...a })), limit, (a) => a.id);
     },
     async findAdmin(id) {
       return admins.get(id);

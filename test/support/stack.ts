@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { queryLake, type JsonValue } from '../../shared/adapters/lake-query.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
+import { sharedConformanceChecker } from './openapi-conformance.ts';
 
 export interface TestStack extends LocalStack {
+  /** A management API call with the stack's admin credential; its answer is checked against the OpenAPI document. */
   admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   createPipeline(name?: string): Promise<number>;
   createToken(pipelines?: number[]): Promise<{ key: string; token: string }>;
@@ -33,7 +35,10 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
       headers: { authorization: `Bearer ${info.adminToken}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: response.status, body: (await response.json()) as T };
+    const text = await response.text();
+    // Every answer must be one the OpenAPI document promises (openapi-conformance.ts).
+    (await sharedConformanceChecker()).check({ method, path, status: response.status, headers: response.headers, body: text });
+    return { status: response.status, body: JSON.parse(text) as T };
   }
 
   return {

@@ -17,8 +17,11 @@ import { addressOf, deliveryIdFor, parseQueueMessage, serializeQueueMessage } fr
 import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
 import { OutboundError } from '../../shared/ports/outbound.ts';
-import { createFanout, EVENT_CACHE_BYTES, semaphore } from '../../shared/services/fanout.ts';
-import { createOutboundServiceWithDeps, REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound.ts';
+import { semaphore } from '../../shared/services/concurrency.ts';
+import { createFanout } from '../../shared/services/fanout.ts';
+import { EVENT_CACHE_BYTES } from '../../shared/services/fanout-event-cache.ts';
+import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
+import { REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound-delivery-service.ts';
 import type { HttpSender, SendResult } from '../../shared/services/outbound-ports.ts';
 import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
@@ -119,12 +122,12 @@ describe('fan-out of one event', () => {
     const event = await t.service.publishEvent('order.paid', { id: 1 }, { pipelineId: 7 });
     await t.run();
     expect(t.sent.map((r) => new URL(r.url).host).sort()).toEqual(['a.example', 'b.example']);
-    const [delivered] = await t.service.listDeliveries(a.subscription.id);
+    const [delivered] = (await t.service.listDeliveries(a.subscription.id)).items;
     expect(delivered).toMatchObject({ status: 'succeeded', eventId: event.id, eventType: 'order.paid' });
     const request = t.sent.find((r) => r.url.startsWith('https://a.example'))!;
     expect(new Webhook(a.secret).verify(request.body!, request.headers)).toMatchObject({ type: 'order.paid', data: { id: 1 } });
     expect(request.headers['webhook-id']).toBe(delivered!.webhookId);
-    expect(await t.service.listDeliveries(b.subscription.id)).toHaveLength(1);
+    expect((await t.service.listDeliveries(b.subscription.id)).items).toHaveLength(1);
   });
 
   it('a re-received event message neither re-sends nor re-records delivered subscriptions', async () => {
@@ -136,7 +139,7 @@ describe('fan-out of one event', () => {
     const again = await t.fanout.handleBatch([{ messageId: 'again', body: message!.body, receiveCount: 2 }]);
     expect(again.failedMessageIds).toEqual([]);
     expect(t.sent).toHaveLength(1);
-    expect(await t.service.listDeliveries(subscription.id)).toHaveLength(1);
+    expect((await t.service.listDeliveries(subscription.id)).items).toHaveLength(1);
   });
 
   it('an event published again in a new message (a re-processed ingest batch) is not delivered twice', async () => {
@@ -149,7 +152,7 @@ describe('fan-out of one event', () => {
     const republished = await t.fanout.handleBatch([{ messageId: 'republished', body: message!.body, receiveCount: 1 }]);
     expect(republished.failedMessageIds).toEqual([]);
     expect(t.sent).toHaveLength(1);
-    expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
+    expect(((await t.service.listDeliveries(subscription.id)).items)[0]!.attempts).toHaveLength(1);
   });
 
   it('signs and times each attempt when it is sent, not when it started waiting for a concurrency slot', async () => {
@@ -202,7 +205,7 @@ describe("Kommo's retry budget", () => {
     await t.run();
     expect(t.sent).toHaveLength(5);
     expect(new Set(t.sent.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    const [delivery] = await t.service.listDeliveries(subscription.id);
+    const [delivery] = (await t.service.listDeliveries(subscription.id)).items;
     expect(delivery!.status).toBe('failed');
     expect(delivery!.nextAttemptAt).toBeUndefined();
     const times = delivery!.attempts.map((a) => Date.parse(a.at));
@@ -216,7 +219,7 @@ describe("Kommo's retry budget", () => {
     const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://flaky.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
     await t.service.publishEvent('x.y', { n: 1 });
     await t.run();
-    const [delivery] = await t.service.listDeliveries(subscription.id);
+    const [delivery] = (await t.service.listDeliveries(subscription.id)).items;
     expect(delivery!.status).toBe('succeeded');
     expect(delivery!.attempts.map((a) => a.ok)).toEqual([false, false, true]);
   });
@@ -235,7 +238,7 @@ describe("Kommo's retry budget", () => {
       { messageId: 'stale', body: serializeQueueMessage({ ...job, seq: 0, dueAt: T0 }), receiveCount: 1 },
     ]);
     expect(stale.stats).toMatchObject({ attempts: 0, redelayed: 0 });
-    expect((await t.service.listDeliveries(subscription.id))[0]!.attempts).toHaveLength(1);
+    expect(((await t.service.listDeliveries(subscription.id)).items)[0]!.attempts).toHaveLength(1);
   });
 
   it('a delivery job that keeps failing ends its delivery failed on its last receive, not pending behind the DLQ', async () => {
@@ -254,10 +257,10 @@ describe("Kommo's retry budget", () => {
     const body = serializeQueueMessage(job);
     const earlier = await t.fanout.handleBatch([{ messageId: 'job', body, receiveCount: 4 }]);
     expect(earlier.failedMessageIds).toEqual(['job']);
-    expect((await t.service.listDeliveries(subscription.id))[0]!.status).toBe('pending');
+    expect(((await t.service.listDeliveries(subscription.id)).items)[0]!.status).toBe('pending');
     const last = await t.fanout.handleBatch([{ messageId: 'job', body, receiveCount: 5 }]);
     expect(last.failedMessageIds).toEqual([]);
-    expect((await t.service.listDeliveries(subscription.id))[0]!.status).toBe('failed');
+    expect(((await t.service.listDeliveries(subscription.id)).items)[0]!.status).toBe('failed');
   });
 
   it.each(['create', 'replace'] as const)(
@@ -298,7 +301,7 @@ describe("Kommo's retry budget", () => {
       // SQS receives a message that failed again; one that was acknowledged is gone.
       if (raced.failedMessageIds.includes('early-job')) await t.queue.send([{ body: early!.body }]);
       await t.run();
-      const [delivery] = await t.service.listDeliveries(subscription.id);
+      const [delivery] = (await t.service.listDeliveries(subscription.id)).items;
       expect(delivery!.status).toBe('failed');
       expect(delivery!.attempts).toHaveLength(5);
     },
@@ -310,7 +313,7 @@ describe("Kommo's retry budget", () => {
     const { subscription } = await t.service.createSubscription({ webhookUrl: 'https://down.example/', webhookHttpMethod: 'POST', events: ['x.y'] });
     await t.service.publishEvent('x.y', { n: 1 });
     await t.run();
-    const [failed] = await t.service.listDeliveries(subscription.id, { status: 'failed' });
+    const [failed] = (await t.service.listDeliveries(subscription.id, { status: 'failed' })).items;
     up = true;
     const queued = await t.service.redeliver(subscription.id, failed!.id);
     expect(queued.status).toBe('pending');
@@ -330,7 +333,7 @@ describe("Kommo's retry budget", () => {
     t.setNow(t.now() + 3_600_000 * 3);
     await t.service.publishEvent('x.y', { n: 2 });
     await t.run();
-    const all = await t.service.listDeliveries(subscription.id, { status: 'failed' });
+    const all = (await t.service.listDeliveries(subscription.id, { status: 'failed' })).items;
     expect(all).toHaveLength(2);
     const later = all.map((d) => d.createdAt).sort()[1]!;
     const { queued } = await t.service.redeliverFailed(subscription.id, { from: later, to: new Date(t.now()).toISOString() });
@@ -432,7 +435,7 @@ describe('event cache', () => {
       reads++;
       return get(id);
     };
-    const first = (await t.service.listDeliveries(subscription.id, { limit: 1000 })).find((d) => d.eventId === ids[0])!;
+    const first = ((await t.service.listDeliveries(subscription.id, { limit: 1000 })).items).find((d) => d.eventId === ids[0])!;
     await t.service.redeliver(subscription.id, first.id);
     await t.run();
     expect((await t.service.getDelivery(subscription.id, first.id))!.attempts).toHaveLength(2);
@@ -453,7 +456,7 @@ describe('suspension of an address (one subscription URL)', () => {
     expect(state.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
     up = true;
     await t.run();
-    const deliveries = await t.service.listDeliveries(subscription.id, { limit: 1000 });
+    const deliveries = (await t.service.listDeliveries(subscription.id, { limit: 1000 })).items;
     expect(deliveries).toHaveLength(150);
     for (const delivery of deliveries) {
       expect(delivery.status).toBe('succeeded');
@@ -476,7 +479,7 @@ describe('suspension of an address (one subscription URL)', () => {
     expect(busy.suspendedUntil).toBe(T0 + SUSPENSION_RULE.suspensionMs);
     expect(t.suspensionStore.items.get(addressOf('https://busy.example/other'))).toMatchObject({ recentInvalids: [T0] });
     await t.run(busy.suspendedUntil! - 1);
-    const [delivery] = await t.service.listDeliveries(neighbour.subscription.id);
+    const [delivery] = (await t.service.listDeliveries(neighbour.subscription.id)).items;
     // Its retry ran when due (1 min, jitter 0.5 → exactly 1 min), inside the other URL's suspension.
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: [{ ok: false }, { ok: true }] });
     expect(Date.parse(delivery!.attempts[1]!.at)).toBe(T0 + RETRY_SCHEDULE.baseDelaysMs[0]!);
@@ -490,7 +493,7 @@ describe('request formats', () => {
     await t.service.publishEvent('x.y', { big: 'x'.repeat(9000) });
     await t.run();
     expect(t.sent).toHaveLength(0);
-    const [delivery] = await t.service.listDeliveries(subscription.id);
+    const [delivery] = (await t.service.listDeliveries(subscription.id)).items;
     expect(delivery).toMatchObject({ status: 'failed', attempts: [{ number: 1, ok: false, errorClass: 'url_too_long' }] });
   });
 });
@@ -507,7 +510,7 @@ describe('OutboundService checks', () => {
     await expect(t.service.publishEvent('webhook_received', {})).rejects.toMatchObject({ code: 'INVALID_EVENT_TYPE' });
     await expect(t.service.publishEvent('big', { x: 'x'.repeat(300 * 1024) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     const { subscription, secret } = await create('https://a.example/');
-    expect(JSON.stringify([...(await t.service.listSubscriptions())])).not.toContain(secret);
+    expect(JSON.stringify((await t.service.listSubscriptions({ limit: 100 })).items)).not.toContain(secret);
   });
 
   it('testSubscription sends a signed ping and reports the answer', async () => {

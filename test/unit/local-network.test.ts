@@ -6,14 +6,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertBoundTo, isLoopbackHost, localUrl, privateTargetsPolicy, withBindAllMovedTo } from '../../infra/local/network.ts';
+import { assertBoundTo, localUrl, privateTargetsPolicy, withBindAllMovedTo } from '../../infra/local/network.ts';
+import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
 import { prepareDataDir, writePrivateFile } from '../../infra/local/state-files.ts';
 
 describe('isLoopbackHost', () => {
-  it.each(['127.0.0.1', '127.0.0.2', '127.255.255.254', '::1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST'])('%s is loopback', (host) => {
+  it.each(['127.0.0.1', '127.0.0.2', '127.255.255.254', '::1', '[::1]', 'localhost', 'LOCALHOST', 'localhost.'])('%s is loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
-  it.each(['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', '172.16.0.1', '203.0.113.7', 'fe80::1', 'my-laptop.local', 'example.com'])(
+  it.each(['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', '172.16.0.1', '203.0.113.7', 'fe80::1', '[fe80::1]', '::ffff:127.0.0.1', 'my-laptop.local', 'example.com', 'localhost.example.com'])(
     '%s is not loopback',
     (host) => {
       expect(isLoopbackHost(host)).toBe(false);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../shared/domain/api-router.ts';
+import type { ApiRequest } from '../../shared/api/router.ts';
 import {
   bearerCredential,
   managementApi,
   rejectedJson,
   windowStart,
   type ManagementDeps,
-} from '../../shared/domain/management-api.ts';
+} from '../../shared/api/management-api.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
 import { memoryManagementStore } from '../support/memory-management-store.ts';
 
@@ -27,7 +27,10 @@ async function setup() {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     };
     const response = await api(request);
-    return { status: response.status, body: response.body as Record<string, any>, headers: response.headers };
+    // Every answer is JSON and never cached; what a test compares is any header beyond those.
+    const { 'content-type': contentType, 'cache-control': cacheControl, ...extra } = response.headers;
+    expect([contentType, cacheControl]).toEqual(['application/json; charset=utf-8', 'no-store']);
+    return { status: response.status, body: JSON.parse(response.body) as Record<string, any>, headers: Object.keys(extra).length === 0 ? undefined : extra };
   };
   return { store, admin, call, errors };
 }
@@ -168,10 +171,14 @@ describe('management API: admin credentials', () => {
     const other = await store.createAdmin({ name: 'ci', createdAt: '2026-02-01T00:00:00.000Z' });
     const list = await call('GET', '/v4/admins');
     expect(list).toMatchObject({ status: 200 });
-    expect(list.body.admins).toEqual([
-      { id: admin.id, name: 'test', created_at: '2026-01-01T00:00:00.000Z', revoked_at: null },
-      { id: other.id, name: 'ci', created_at: '2026-02-01T00:00:00.000Z', revoked_at: null },
-    ]);
+    // In id order (the list is paginated by its key).
+    expect(list.body.admins).toEqual(
+      [
+        { id: admin.id, name: 'test', created_at: '2026-01-01T00:00:00.000Z', revoked_at: null },
+        { id: other.id, name: 'ci', created_at: '2026-02-01T00:00:00.000Z', revoked_at: null },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+    expect(list.body.next_cursor).toBeNull();
     const text = JSON.stringify(list.body);
     for (const secret of [admin.credential, other.credential, admin.tokenSha256, other.tokenSha256]) expect(text).not.toContain(secret);
   });
@@ -188,7 +195,7 @@ describe('management API: admin credentials', () => {
     });
     expect(await call('GET', '/v4/pipelines', undefined, other.credential)).toMatchObject({ status: 401, body: { error: 'UNAUTHORIZED' } });
     expect((await call('DELETE', `/v4/admins/${other.id}`)).body.revoked_at).toBe('2026-11-20T12:00:00.000Z');
-    expect((await call('GET', '/v4/admins')).body.admins[1]).toMatchObject({ id: other.id, revoked_at: '2026-11-20T12:00:00.000Z' });
+    expect((await call('GET', '/v4/admins')).body.admins.find((a: { id: string }) => a.id === other.id)).toMatchObject({ revoked_at: '2026-11-20T12:00:00.000Z' });
   });
 
   it('refuses to revoke the credential making the call, so one always remains', async () => {

@@ -1,7 +1,8 @@
 // The outbound event catalogue (what the events endpoint lists, Kadoa-style), the rule for custom
 // event type names, the delivery envelope, and which subscriptions an event goes to.
 import { createHash } from 'node:crypto';
-import { parseJsonKeepingNumberText, type JsonValue } from './payload-encoding.ts';
+import type { JsonValue } from '../json.ts';
+import { parseJsonKeepingNumberText } from './payload-encoding.ts';
 
 export type BuiltInEventType = 'webhook_received' | 'batch_landed' | 'webhook_rejected' | 'ping';
 
@@ -99,6 +100,23 @@ export function subscriptionEventProblem(type: string): EventTypeProblem | undef
   const builtIn = BUILT_IN.get(type as BuiltInEventType);
   if (builtIn !== undefined) return builtIn.subscribable ? undefined : 'not_subscribable';
   return customEventTypeProblem(type);
+}
+
+const EVENT_TYPE_PROBLEMS: Record<EventTypeProblem, (type: string) => string> = {
+  bad_format: (type) =>
+    `${JSON.stringify(type)} is not a valid event type: a lowercase letter, then up to 63 of a-z 0-9 _ . -`,
+  built_in: (type) => `${type} is a built-in event: Hooklake publishes it itself; pick another name for a custom event`,
+  reserved_prefix: (type) => `${type}: event types starting with "hooklake." are reserved`,
+  not_subscribable: (type) => `${type} cannot be subscribed to: it is sent only by the connection test`,
+};
+
+/**
+ * Why `type` cannot be subscribed to (`subscribe`) or published as a custom event (`publish`),
+ * in words for the caller; undefined when it can.
+ */
+export function eventTypeRefusal(type: string, use: 'subscribe' | 'publish'): string | undefined {
+  const problem = use === 'subscribe' ? subscriptionEventProblem(type) : customEventTypeProblem(type);
+  return problem === undefined ? undefined : EVENT_TYPE_PROBLEMS[problem](type);
 }
 
 /**

@@ -3,7 +3,9 @@
 // Both refuse rather than guess: a key collision or an over-long URL is a typed error, never a
 // silently dropped or truncated field.
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../json.ts';
+
+export type { JsonValue };
 
 export type PayloadEncodingErrorCode = 'not_a_container' | 'not_json' | 'too_deep' | 'key_collision' | 'url_too_long';
 

@@ -116,6 +116,17 @@ function classifyV6(address: ipaddr.IPv6): AddressClass {
   return parts[0] === 0x64 ? 'nat64_private' : 'ipv4_mapped_private';
 }
 
+
+/**
+ * True for the name `localhost` (any case, trailing dot or not), 127.0.0.0/8 and ::1 (bracketed or
+ * not); any other name is not, nor an IPv4 address embedded in IPv6 (`::ffff:127.0.0.1`), refused
+ * here as everywhere in these rules. Where the local stack may listen without warning, and where
+ * the CLI may send the admin credential over plain http.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  return name === 'localhost' || name === 'localhost.' || classifyAddress(name) === 'loopback';
+}
 /** Which non-public targets a deployment (or the local stack) admits besides public addresses. */
 export interface TargetPolicy {
   /** HOOKLAKE_ALLOW_PRIVATE_TARGETS: the private ranges of PRIVATE_ADDRESS_CLASSES, nothing else. */

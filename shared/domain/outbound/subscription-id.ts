@@ -1,0 +1,9 @@
+// Subscription ids: `sub_` + 20 hex characters when created; any `sub_` + 8 to 40 letters or
+// digits is accepted as an id (checked before any lookup, by the API and the CLI alike).
+import { randomBytes } from 'node:crypto';
+
+export const SUBSCRIPTION_ID = /^sub_[A-Za-z0-9]{8,40}$/;
+
+export function newSubscriptionId(): string {
+  return `sub_${randomBytes(10).toString('hex')}`;
+}
