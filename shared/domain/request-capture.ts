@@ -68,6 +68,13 @@ export type CapturedQuery = Record<string, string | string[]>;
 
 type HeaderRule = 'keep' | 'redact' | 'drop';
 
+/**
+ * Not kept, in headers or query: assigning it would change an object's prototype, and the kept
+ * objects are plain ones (the fast kind for V8's JSON.stringify, which runs on every request).
+ */
+const PROTO = '__proto__';
+const COOKIE = 'cookie';
+
 /** RFC 9110 token characters, lower case: a name that is not one cannot be a real header. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
@@ -85,7 +92,7 @@ const ruleCache = new Map<string, HeaderRule>();
 function ruleOf(lowerName: string): HeaderRule {
   let rule = ruleCache.get(lowerName);
   if (rule === undefined) {
-    rule = !HEADER_NAME.test(lowerName) ? 'drop' : isCredentialHeader(lowerName) ? 'redact' : 'keep';
+    rule = !HEADER_NAME.test(lowerName) || lowerName === PROTO ? 'drop' : isCredentialHeader(lowerName) ? 'redact' : 'keep';
     if (ruleCache.size < RULE_CACHE_LIMIT) ruleCache.set(lowerName, rule);
   }
   return rule;
@@ -102,7 +109,35 @@ export function captureHeaders(
   headers: Readonly<Record<string, string | undefined>> | undefined,
   cookies?: readonly string[] | undefined,
 ): CapturedHeaders {
-  const all = Object.create(null) as CapturedHeaders;
+  const hasCookies = cookies !== undefined && cookies.length > 0;
+  if (headers !== undefined) {
+    // What API Gateway hands over (names already lower-case, within the bounds) is kept as it is,
+    // or as a shallow copy with its credentials redacted: one look at each name.
+    let general = false;
+    let redact: string[] | undefined;
+    let count = hasCookies ? 1 : 0;
+    let units = hasCookies ? COOKIE.length + REDACTED.length : 0;
+    for (const name in headers) {
+      const value = headers[name];
+      // An upper-case name has rule 'drop' (not a lower-case token): the general path lower-cases it.
+      const rule = typeof value === 'string' ? ruleOf(name) : 'drop';
+      if (rule === 'drop') {
+        general = true;
+        break;
+      }
+      if (rule === 'redact') (redact ??= []).push(name);
+      count++;
+      units += name.length + value!.length + 1;
+    }
+    if (!general && fitsUnmeasured(count, units)) {
+      if (redact === undefined && !hasCookies) return headers as CapturedHeaders;
+      const copy = { ...headers } as CapturedHeaders;
+      for (const name of redact ?? []) copy[name] = REDACTED;
+      if (hasCookies) copy[COOKIE] = REDACTED;
+      return copy;
+    }
+  }
+  const all: CapturedHeaders = {};
   let count = 0;
   let units = 0;
   for (const name in headers) {
@@ -113,15 +148,15 @@ export function captureHeaders(
     if (rule === 'drop') continue;
     const kept = rule === 'redact' ? REDACTED : value;
     // Names that differ only in case are one header (API Gateway has joined its own already).
-    const earlier = all[lower];
+    const earlier = Object.hasOwn(all, lower) ? all[lower] : undefined;
     if (earlier === undefined) count++;
     all[lower] = earlier === undefined || rule === 'redact' ? kept : `${earlier},${kept}`;
     units += lower.length + kept.length + 1;
   }
-  if (cookies !== undefined && cookies.length > 0 && all.cookie === undefined) {
-    all.cookie = REDACTED;
+  if (hasCookies && !Object.hasOwn(all, COOKIE)) {
+    all[COOKIE] = REDACTED;
     count++;
-    units += 6 + REDACTED.length;
+    units += COOKIE.length + REDACTED.length + 1;
   }
   return bounded(all, count, units, (name) => SIGNATURE_HEADERS.has(name));
 }
@@ -131,11 +166,12 @@ export function captureHeaders(
  * bounded like the headers. The credentials are not data parameters: the caller leaves them out.
  */
 export function captureQuery(pairs: readonly (readonly [string, string])[]): CapturedQuery {
-  const all = Object.create(null) as CapturedQuery;
+  const all: CapturedQuery = {};
   let count = 0;
   let units = 0;
   for (const [name, value] of pairs) {
-    const earlier = all[name];
+    if (name === PROTO) continue;
+    const earlier = Object.hasOwn(all, name) ? all[name] : undefined;
     if (earlier === undefined) {
       all[name] = value;
       count++;
@@ -148,24 +184,29 @@ export function captureQuery(pairs: readonly (readonly [string, string])[]): Cap
   return bounded(all, count, units, () => false);
 }
 
+/**
+ * Whether `count` entries whose names and values are `units` UTF-16 units long in all certainly fit
+ * the bounds: a JSON character takes at most 6 bytes (`\u001f`), so when that bound fits, nothing
+ * needs measuring.
+ */
+function fitsUnmeasured(count: number, units: number): boolean {
+  return count <= MAX_CAPTURED_ENTRIES && 2 + units * 6 + count * 6 <= MAX_CAPTURED_JSON_BYTES;
+}
+
 /** JSON text of one `"name":value,` entry, in UTF-8 bytes. */
 function entryBytes(name: string, value: string | string[]): number {
   return Buffer.byteLength(JSON.stringify(name)) + Buffer.byteLength(JSON.stringify(value)) + 2;
 }
 
-/**
- * `all` as it is kept (objects with a null prototype: `__proto__` is a name like any other).
- * `units` bounds the UTF-16 length of every name and value: a JSON character takes at most 6 bytes
- * (`\u001f`), so when that bound fits, nothing needs measuring.
- */
+/** `all` as it is kept; `units` is the UTF-16 length of every name and value (see fitsUnmeasured). */
 function bounded<V extends string | string[]>(
   all: Record<string, V>,
   count: number,
   units: number,
   keepFirst: (name: string) => boolean,
 ): Record<string, V | string> {
-  if (count <= MAX_CAPTURED_ENTRIES && 2 + units * 6 + count * 6 <= MAX_CAPTURED_JSON_BYTES) return all;
-  const kept = Object.create(null) as Record<string, V | string>;
+  if (fitsUnmeasured(count, units)) return all;
+  const kept: Record<string, V | string> = {};
   // Room for `,"[truncated]":"<count>"` is kept back.
   const budget = MAX_CAPTURED_JSON_BYTES - 2 - (TRUNCATED_KEY.length + 12);
   const names = Object.keys(all);

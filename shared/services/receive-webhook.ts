@@ -39,7 +39,8 @@ export async function receiveWebhook(request: InboundHttpRequest, deps: ReceiveD
   try {
     // Decided on the final (queue-safe, escaped) text: an escape is up to 3x its character's UTF-8.
     let text = serializeIngestMessage(message);
-    if (Buffer.byteLength(text, 'utf8') > deps.maxMessageBytes) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so most messages need no measuring.
+    if (text.length * 3 > deps.maxMessageBytes && Buffer.byteLength(text, 'utf8') > deps.maxMessageBytes) {
       // Body and raw text go together, each to its own object, so the body's stays byte for byte.
       const bodyRef = { bucket: deps.lakeBucket, key: claimKey(id, ts) };
       const rawRef = raw === undefined ? undefined : { bucket: deps.lakeBucket, key: rawClaimKey(id, ts) };

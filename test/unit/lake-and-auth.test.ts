@@ -107,7 +107,7 @@ describe('ingest message', () => {
     raw: 'a=1+2',
   };
 
-  it('method, headers, query and raw round-trip in that field order, a header named __proto__ included', () => {
+  it('method, headers, query and raw round-trip in that field order, with the names as parsed (__proto__ included)', () => {
     const text = serializeIngestMessage(captured);
     expect(Object.keys(JSON.parse(text))).toEqual(['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'body', 'raw']);
     const parsed = parseIngestMessage(text);

@@ -92,9 +92,13 @@ describe('header redaction rules', () => {
     expect(captureHeaders({ [TRUNCATED_KEY]: '5', 'bad name': 'x', 'x-ok': '1', 'x-undefined': undefined })).toEqual({ 'x-ok': '1' });
   });
 
-  it('keeps __proto__ as an ordinary header name', () => {
-    const kept = captureHeaders({ ['__proto__']: 'p', a: 'b' });
-    expect(JSON.stringify(kept)).toBe('{"__proto__":"p","a":"b"}');
+  it('leaves out a header or parameter named __proto__ and keeps names of inherited properties as ordinary names', () => {
+    const headers = JSON.parse('{"__proto__":"p","a":"b","constructor":"c"}') as Record<string, string>;
+    expect(JSON.stringify(captureHeaders(headers))).toBe('{"a":"b","constructor":"c"}');
+    expect(JSON.stringify(captureHeaders({ ...headers, Authorization: 'x' }))).toBe('{"a":"b","constructor":"c","authorization":"[redacted]"}');
+    expect(JSON.stringify(captureQuery([['__proto__', 'p'], ['constructor', '1'], ['constructor', '2'], ['tostring', 't']]))).toBe(
+      '{"constructor":["1","2"],"tostring":"t"}',
+    );
   });
 });
 
@@ -187,7 +191,7 @@ describe('header capture properties', () => {
     fc.assert(
       fc.property(headerMap, (headers) => {
         const kept = captureHeaders(headers);
-        const distinct = new Set(Object.keys(headers).map((name) => name.toLowerCase()).filter((name) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)));
+        const distinct = new Set(Object.keys(headers).map((name) => name.toLowerCase()).filter((name) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) && name !== '__proto__'));
         const keptCount = Object.keys(kept).filter((name) => name !== TRUNCATED_KEY).length;
         expect(Number(kept[TRUNCATED_KEY] ?? 0)).toBe(distinct.size - keptCount);
       }),
