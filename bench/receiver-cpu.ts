@@ -1,7 +1,9 @@
 // Receiver handler cost per request, in process: createReceiverHandler (middy + receiveWebhook:
-// parse the query, check the body, hash the token, serialize the message) with the queue stubbed
-// by an in-memory IngestQueue. Reference, same run and loop: JSON.parse + JSON.stringify of the
-// same body (for the form body, of the JSON text the receiver makes of it).
+// parse the query, check the body, capture the headers, hash the token, serialize the message)
+// with the queue stubbed by an in-memory IngestQueue. The first three cases carry three headers;
+// the last, the sixteen a GitHub delivery through API Gateway has. Reference, same run and loop:
+// JSON.parse + JSON.stringify of the same body (for the form body, of the JSON text the receiver
+// makes of it).
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createReceiverHandler } from '../functions/receiver/app.ts';
 import { systemClock } from '../shared/domain/clock.ts';
@@ -46,13 +48,33 @@ async function measure(once: () => unknown | Promise<unknown>): Promise<Cost> {
   return rounds.sort((a, b) => a.cpuUs - b.cpuUs)[rounds.length >> 1]!;
 }
 
-function event(body: string, contentType: string): APIGatewayProxyEventV2 {
+/**
+ * What API Gateway adds and GitHub sends with a push delivery: the headers the receiver captures
+ * on a typical request (names lower-case, none a credential).
+ */
+const GITHUB_HEADERS = {
+  accept: '*/*',
+  'user-agent': 'GitHub-Hookshot/044aadd',
+  'x-amzn-trace-id': 'Root=1-67891233-abcdef012345678912345678',
+  'x-forwarded-for': '140.82.115.10',
+  'x-forwarded-port': '443',
+  'x-forwarded-proto': 'https',
+  'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+  'x-github-event': 'push',
+  'x-github-hook-id': '292430182',
+  'x-github-hook-installation-target-id': '79929171',
+  'x-github-hook-installation-target-type': 'repository',
+  'x-hub-signature': 'sha1=7d38cdd689735b008b3c702edd92eea23791c5f6',
+  'x-hub-signature-256': 'sha256=d57c68ca6f92289e6987922ff26938930f6e66a2d161ef06abdf1859230aa23c',
+};
+
+function event(body: string, contentType: string, extraHeaders: Record<string, string> = {}): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'ANY /',
     rawPath: '/',
     rawQueryString: QUERY,
-    headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), host: 'hooks.example.com' },
+    headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), host: 'hooks.example.com', ...extraHeaders },
     requestContext: { http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'bench' } } as APIGatewayProxyEventV2['requestContext'],
     isBase64Encoded: false,
     body,
@@ -86,12 +108,13 @@ export async function runReceiverCpu(): Promise<BenchResult> {
     { name: '300 B JSON', body: BODY_300B, contentType: 'application/json' },
     { name: '2 KB JSON', body: body2k(1), contentType: 'application/json' },
     { name: 'Kommo form', body: KOMMO_FORM, contentType: 'application/x-www-form-urlencoded' },
+    { name: '300 B JSON + 16 GitHub headers', body: BODY_300B, contentType: 'application/json', headers: GITHUB_HEADERS },
   ];
 
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
   for (const c of cases) {
-    const e = event(c.body, c.contentType);
+    const e = event(c.body, c.contentType, c.headers);
     const first = await handler(e, context);
     if (first.statusCode !== 200) throw new Error(`${c.name}: receiver answered ${first.statusCode} ${first.body}`);
     // The text the receiver stores as __kdd_request_body: the reference parses and re-serializes it.

@@ -32,6 +32,8 @@ export function createReceiverHandler(deps: ReceiveDeps) {
         method: event.requestContext.http.method,
         rawQueryString: event.rawQueryString ?? '',
         contentType: event.headers?.['content-type'],
+        headers: event.headers,
+        cookies: event.cookies,
         body: event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
       },
       deps,

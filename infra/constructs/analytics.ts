@@ -5,15 +5,15 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { WEBHOOK_COLUMNS } from '../../shared/domain/lake-columns.ts';
 import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
 
-/** The four Kondado columns, in file order (docs/design.md, "Lake"). */
-export const WEBHOOK_COLUMNS = [
-  { name: '__kdd_request_id', type: 'string' },
-  { name: '__kdd_request_unix_timestamp', type: 'double' },
-  { name: '__kdd_requester_key', type: 'string' },
-  { name: '__kdd_request_body', type: 'string' },
-] as const;
+/**
+ * The Parquet columns, in file order (shared/domain/lake-columns.ts: Kondado's four, then the
+ * `__hl_*` ones). Athena reads Parquet by name, so objects written before a column existed read
+ * it as null.
+ */
+export const WEBHOOK_TABLE_COLUMNS = WEBHOOK_COLUMNS.map(({ name, type }) => ({ name, type }));
 
 /**
  * Partition keys, both strings.
@@ -86,7 +86,7 @@ export class Analytics extends Construct {
         },
         storageDescriptor: {
           location: webhooksLocation,
-          columns: WEBHOOK_COLUMNS.map((column) => ({ ...column })),
+          columns: WEBHOOK_TABLE_COLUMNS.map((column) => ({ ...column })),
           inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
           outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
           serdeInfo: {

@@ -43,9 +43,14 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
   const queryStart = url.indexOf('?');
   const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
   const rawQueryString = queryStart === -1 ? '' : url.slice(queryStart + 1);
+  // As API Gateway builds payload 2.0: every repeat of a header joined with commas (Node's own
+  // `headers` drops repeats of some, e.g. Authorization), Cookie headers moved to `cookies`.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  let cookies: string[] | undefined;
+  for (const [name, values] of Object.entries(request.headersDistinct)) {
+    if (values === undefined) continue;
+    if (name === 'cookie') cookies = values.flatMap((value) => value.split(';').map((cookie) => cookie.trim()).filter((cookie) => cookie !== ''));
+    else headers[name] = values.join(',');
   }
   let queryStringParameters: Record<string, string> | undefined;
   if (rawQueryString !== '') {
@@ -61,6 +66,7 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
     rawPath,
     rawQueryString,
     headers,
+    ...(cookies === undefined || cookies.length === 0 ? {} : { cookies }),
     queryStringParameters,
     requestContext: {
       accountId: '000000000000',

@@ -10,6 +10,7 @@
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
 import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParams, formPairs } from './bracket-params.ts';
+import { captureQuery, type CapturedQuery } from './request-capture.ts';
 
 export const REQUIRED_PARAMETERS = ['pipeline_id', 'key', 'token'] as const;
 export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
@@ -35,9 +36,17 @@ export interface InboundHttpRequest {
   rawQueryString: string;
   contentType?: string | undefined;
   body?: Uint8Array | undefined;
+  /** Request headers (API Gateway payload 2.0: lower-case names, repeats joined with commas). */
+  headers?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Payload 2.0's `cookies` (API Gateway takes the Cookie header out of `headers`). */
+  cookies?: readonly string[] | undefined;
 }
 
+/** The methods a Kondado URL accepts. */
+export type InboundMethod = 'POST' | 'GET';
+
 export interface AcceptedInbound {
+  method: InboundMethod;
   pipelineId: number;
   /** The key, lower-cased (UUIDs compare case-insensitively). */
   key: string;
@@ -45,6 +54,10 @@ export interface AcceptedInbound {
   format: BodyFormat;
   /** JSON text: the posted bytes unchanged for JSON; the decoded object for form and GET. */
   body: string;
+  /** The posted text as received, when `body` is not it (form posts); signatures cover these bytes. */
+  raw?: string | undefined;
+  /** The query's data parameters: every one but pipeline_id, key and token (request-capture.ts). */
+  query: CapturedQuery;
 }
 
 export type InboundDecision = { ok: true; request: AcceptedInbound } | { ok: false; error: InboundErrorCode };
@@ -96,16 +109,19 @@ export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: numb
   return {
     ok: true,
     request: {
+      method,
       pipelineId: Number(single.pipeline_id),
       key: single.key!.toLowerCase(),
       token: single.token!,
       format: body.format,
       body: body.text,
+      raw: body.raw,
+      query: captureQuery(data),
     },
   };
 }
 
-type DecodedBody = { format: BodyFormat; text: string } | { error: InboundErrorCode };
+type DecodedBody = { format: BodyFormat; text: string; raw?: string } | { error: InboundErrorCode };
 
 function decodeBody(
   method: string,
@@ -131,9 +147,14 @@ function decodeBody(
   // `curl -d '{...}'` and many HTTP clients label JSON as a form by default. A body that parses
   // as a JSON object or array is never a meaningful form, so it is kept as the JSON it is.
   const form = isFormContentType(request.contentType);
-  if (form && !looksLikeJsonContainer(text)) return fromPairs('form', formPairs(text), maxBodyBytes);
-  if (!isJson(text)) return form ? fromPairs('form', formPairs(text), maxBodyBytes) : { error: 'INVALID_BODY' };
+  if (form && (!looksLikeJsonContainer(text) || !isJson(text))) return withRaw(fromPairs('form', formPairs(text), maxBodyBytes), text);
+  if (!isJson(text)) return { error: 'INVALID_BODY' };
   return { format: 'json', text };
+}
+
+/** A decoded form keeps the text it was decoded from. */
+function withRaw(decoded: DecodedBody, raw: string): DecodedBody {
+  return 'error' in decoded ? decoded : { ...decoded, raw };
 }
 
 function looksLikeJsonContainer(text: string): boolean {

@@ -3,14 +3,26 @@
 import { createHash } from 'node:crypto';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { utcDay } from './clock.ts';
+import type { IngestMessage } from './ingest-message.ts';
+import { PARQUET_TYPES, WEBHOOK_COLUMNS, type WebhookRow } from './lake-columns.ts';
 import type { QuarantineRecord, RejectionBucket } from './rejections.ts';
 
-/** One row of the `webhooks` table: exactly Kondado's four columns. */
-export interface WebhookRow {
-  __kdd_request_id: string;
-  __kdd_request_unix_timestamp: number;
-  __kdd_requester_key: string;
-  __kdd_request_body: string;
+export type { WebhookRow };
+
+/**
+ * The row an accepted request lands as; `body` is its stored body text (the message's, or the
+ * claim-checked one). Columns a message predates are null.
+ */
+export function webhookRowOf(message: IngestMessage, body: string): WebhookRow {
+  return {
+    __kdd_request_id: message.id,
+    __kdd_request_unix_timestamp: message.ts,
+    __kdd_requester_key: message.key,
+    __kdd_request_body: body,
+    __hl_request_method: message.method ?? null,
+    __hl_request_headers: message.headers === undefined ? null : JSON.stringify(message.headers),
+    __hl_request_query: message.query === undefined ? null : JSON.stringify(message.query),
+  };
 }
 
 export interface Partition {
@@ -52,18 +64,13 @@ export function quarantineObjectKey(partition: QuarantinePartition, requestIds: 
 
 export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
   const buffer = parquetWriteBuffer({
-    columnData: [
-      { name: '__kdd_request_id', type: 'STRING', nullable: false, data: rows.map((row) => row.__kdd_request_id) },
-      {
-        name: '__kdd_request_unix_timestamp',
-        type: 'DOUBLE',
-        nullable: false,
-        data: rows.map((row) => row.__kdd_request_unix_timestamp),
-      },
-      { name: '__kdd_requester_key', type: 'STRING', nullable: false, data: rows.map((row) => row.__kdd_requester_key) },
-      { name: '__kdd_request_body', type: 'STRING', nullable: false, data: rows.map((row) => row.__kdd_request_body) },
-    ],
-    // Bodies are unique text: min/max statistics on them only cost time.
+    columnData: WEBHOOK_COLUMNS.map((column) => ({
+      name: column.name,
+      type: PARQUET_TYPES[column.type],
+      nullable: column.nullable,
+      data: rows.map((row) => row[column.name]),
+    })),
+    // Bodies and headers are unique text: min/max statistics on them only cost time.
     statistics: false,
   });
   return new Uint8Array(buffer);

@@ -3,6 +3,7 @@
 // and per-window summaries behind the aggregated `webhook_rejected` event. Sizes are bounded by
 // the rules here, whatever a sender posts or how many random pipeline ids it tries.
 import type { RejectionReason } from './records.ts';
+import type { CapturedHeaders, CapturedQuery } from './request-capture.ts';
 
 /** Rejections for a pipeline id that does not exist are counted and quarantined under this one name. */
 export const UNKNOWN_PIPELINE_BUCKET = 'unknown';
@@ -45,6 +46,10 @@ export interface QuarantineRecord {
   pipelineId: number;
   reason: RejectionReason;
   format: string;
+  /** The request's method, captured headers and query data parameters, as they would have landed (absent for messages that predate them). */
+  method?: string | undefined;
+  headers?: CapturedHeaders | undefined;
+  query?: CapturedQuery | undefined;
   /** Size of the whole body in bytes (UTF-8). */
   bodyBytes: number;
   /** The body's first bytes (at most QUARANTINE_BODY_PREFIX_BYTES, cut before a split character). */

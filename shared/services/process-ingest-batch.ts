@@ -20,9 +20,9 @@ import {
   groupByPartition,
   partitionOf,
   quarantineObjectKey,
+  webhookRowOf,
   webhooksObjectKey,
   type QuarantinePartition,
-  type WebhookRow,
 } from '../domain/lake.ts';
 import { batchLandedEvent, webhookReceivedEvent } from '../domain/outbound/built-in-events.ts';
 import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
@@ -100,9 +100,13 @@ interface Parsed {
   index: number;
 }
 
-interface Landing extends Parsed {
+/** An accepted request's body text and, for form posts, the text as received (issue 10 verifies it). */
+export interface RequestContent {
   body: string;
+  raw: string | undefined;
 }
+
+interface Landing extends Parsed, RequestContent {}
 
 interface Rejected extends Parsed {
   reason: RejectionReason;
@@ -178,12 +182,7 @@ export async function processIngestBatch(
       [...groups.values()].map(async ({ partition, items: group }) => {
         const objectKey = webhooksObjectKey(partition, group.map((item) => item.message.id));
         try {
-          const rows: WebhookRow[] = group.map((item) => ({
-            __kdd_request_id: item.message.id,
-            __kdd_request_unix_timestamp: item.message.ts,
-            __kdd_requester_key: item.message.key,
-            __kdd_request_body: item.body,
-          }));
+          const rows = group.map((item) => webhookRowOf(item.message, item.body));
           await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
           landed += group.length;
           if (wanted?.('webhook_received', partition.pipelineId) === true) {
@@ -227,14 +226,14 @@ export async function processIngestBatch(
   const inline: Landing[] = [];
   const claimChecked: Parsed[] = [];
   for (const item of accepted) {
-    if (item.message.bodyRef === undefined) inline.push({ ...item, body: item.message.body! });
-    else claimChecked.push(item);
+    if (isClaimChecked(item.message)) claimChecked.push(item);
+    else inline.push({ ...item, body: item.message.body!, raw: item.message.raw });
   }
   const sized = (
     await Promise.all(
       claimChecked.map(async (item) => {
         try {
-          return { item, bytes: await deps.claims.size(item.message.bodyRef!) };
+          return { item, bytes: await claimedBytes(item.message, deps.claims) };
         } catch (error) {
           failed.add(item.messageId);
           log.error('claim check size read failed', { messageId: item.messageId, requestId: item.message.id, error });
@@ -257,7 +256,7 @@ export async function processIngestBatch(
     const fetched = await Promise.all(
       (rounds[round] ?? []).map(async ({ item }): Promise<Landing | undefined> => {
         try {
-          return { ...item, body: await deps.claims.get(item.message.bodyRef!) };
+          return { ...item, ...(await fetchContent(item.message, deps.claims)) };
         } catch (error) {
           failed.add(item.messageId);
           log.error('claim check fetch failed', { messageId: item.messageId, requestId: item.message.id, error });
@@ -289,6 +288,25 @@ export async function processIngestBatch(
   }
 
   return { failedMessageIds: [...failed], landed, rejected: rejectedCount, malformed };
+}
+
+function isClaimChecked(message: IngestMessage): boolean {
+  return message.bodyRef !== undefined || message.rawRef !== undefined;
+}
+
+/** Bytes of a message's claim-checked texts, without reading them (its share of the body budget). */
+async function claimedBytes(message: IngestMessage, claims: ClaimReader): Promise<number> {
+  const sizes = await Promise.all([message.bodyRef, message.rawRef].map((ref) => (ref === undefined ? 0 : claims.size(ref))));
+  return sizes[0]! + sizes[1]!;
+}
+
+/** An accepted message's body and raw text, from the message or from their claim-checked objects. */
+export async function fetchContent(message: IngestMessage, claims: ClaimReader): Promise<RequestContent> {
+  const [body, raw] = await Promise.all([
+    message.bodyRef === undefined ? message.body! : claims.get(message.bodyRef),
+    message.rawRef === undefined ? message.raw : claims.get(message.rawRef),
+  ]);
+  return { body, raw };
 }
 
 /**
@@ -355,7 +373,17 @@ async function handleRejected(
 
 async function quarantineRecordOf(item: Rejected, claims: ClaimReader): Promise<QuarantineRecord> {
   const { message } = item;
-  const base = { id: message.id, ts: message.ts, key: message.key, pipelineId: message.pipelineId, reason: item.reason, format: message.format };
+  const base = {
+    id: message.id,
+    ts: message.ts,
+    key: message.key,
+    pipelineId: message.pipelineId,
+    reason: item.reason,
+    format: message.format,
+    method: message.method,
+    headers: message.headers,
+    query: message.query,
+  };
   if (message.bodyRef === undefined) {
     const body = message.body!;
     return { ...base, bodyBytes: Buffer.byteLength(body, 'utf8'), bodyPrefix: textPrefix(body, QUARANTINE_BODY_PREFIX_BYTES) };

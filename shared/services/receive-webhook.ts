@@ -2,7 +2,7 @@
 // Authentication is not checked here (Kondado checks it later); the database is never touched.
 import { newRequestId, sha256Hex } from '../domain/credentials.ts';
 import type { Clock } from '../domain/clock.ts';
-import { claimKey, serializeIngestMessage, type IngestMessage } from '../domain/ingest-message.ts';
+import { claimKey, rawClaimKey, serializeIngestMessage, type IngestMessage } from '../domain/ingest-message.ts';
 import {
   errorReply,
   interpretInbound,
@@ -11,6 +11,7 @@ import {
   type InboundHttpRequest,
   type KondadoReply,
 } from '../domain/kondado.ts';
+import { captureHeaders } from '../domain/request-capture.ts';
 import { log } from '../logger.ts';
 import type { ClaimStore, IngestQueue } from '../ports/ingest.ts';
 
@@ -28,17 +29,24 @@ export async function receiveWebhook(request: InboundHttpRequest, deps: ReceiveD
   const decision = interpretInbound(request, deps.maxBodyBytes);
   if (!decision.ok) return errorReply(decision.error);
 
-  const { pipelineId, key, token, format, body } = decision.request;
+  const { method, pipelineId, key, token, format, body, raw, query } = decision.request;
   const id = newRequestId();
   const ts = deps.clock.nowMs() / 1000;
-  const message: IngestMessage = { v: 1, id, ts, pipelineId, key, tokenSha256: sha256Hex(token), format, body };
+  // Credentials among the headers are redacted here, before anything is queued.
+  const headers = captureHeaders(request.headers, request.cookies);
+  const tokenSha256 = sha256Hex(token);
+  const message: IngestMessage = { v: 1, id, ts, pipelineId, key, tokenSha256, format, method, headers, query, body, raw };
   try {
     // Decided on the final (queue-safe, escaped) text: an escape is up to 3x its character's UTF-8.
     let text = serializeIngestMessage(message);
-    if (Buffer.byteLength(text, 'utf8') > deps.maxMessageBytes) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so most messages need no measuring.
+    if (text.length * 3 > deps.maxMessageBytes && Buffer.byteLength(text, 'utf8') > deps.maxMessageBytes) {
+      // Body and raw text go together, each to its own object, so the body's stays byte for byte.
       const bodyRef = { bucket: deps.lakeBucket, key: claimKey(id, ts) };
-      await (await deps.claims()).put(bodyRef, body);
-      text = serializeIngestMessage({ ...message, body: undefined, bodyRef });
+      const rawRef = raw === undefined ? undefined : { bucket: deps.lakeBucket, key: rawClaimKey(id, ts) };
+      const claims = await deps.claims();
+      await Promise.all([claims.put(bodyRef, body), rawRef === undefined ? undefined : claims.put(rawRef, raw!)]);
+      text = serializeIngestMessage({ ...message, body: undefined, bodyRef, raw: undefined, rawRef });
     }
     await deps.queue.send(text);
   } catch (error) {

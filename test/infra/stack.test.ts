@@ -271,7 +271,7 @@ describe('lake bucket', () => {
 });
 
 describe('Glue and Athena', () => {
-  it('declares the webhooks table as Parquet with the four Kondado columns', () => {
+  it("declares the webhooks table as Parquet with Kondado's four columns, then the __hl_* request columns", () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'hooklake' } });
     const table = resources[id(stack.analytics.table)].Properties;
     expect(table.DatabaseName).toEqual({ Ref: id(stack.analytics.database) });
@@ -283,6 +283,9 @@ describe('Glue and Athena', () => {
       { Name: '__kdd_request_unix_timestamp', Type: 'double' },
       { Name: '__kdd_requester_key', Type: 'string' },
       { Name: '__kdd_request_body', Type: 'string' },
+      { Name: '__hl_request_method', Type: 'string' },
+      { Name: '__hl_request_headers', Type: 'string' },
+      { Name: '__hl_request_query', Type: 'string' },
     ]);
     expect(input.PartitionKeys).toEqual([
       { Name: 'pipeline_id', Type: 'string' },

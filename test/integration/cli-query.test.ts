@@ -7,6 +7,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryCache, queryLake, syncLake } from '../../shared/adapters/lake-query.ts';
 import { createS3Client } from '../../shared/adapters/s3-objects.ts';
+import { encodeWebhookRows } from '../../shared/domain/lake.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
 
@@ -94,7 +95,7 @@ describe('queryLake', () => {
     expect(raw.sync.downloaded).toBe(0);
   });
 
-  it('exposes the documented columns with exact values', async () => {
+  it('exposes the documented columns with exact values, __hl_* as null in objects written before them', async () => {
     const result = await queryLake({
       s3,
       bucket,
@@ -108,7 +109,12 @@ describe('queryLake', () => {
       { name: '__kdd_request_unix_timestamp', type: 'DOUBLE' },
       { name: '__kdd_requester_key', type: 'VARCHAR' },
       { name: '__kdd_request_body', type: 'VARCHAR' },
+      { name: '__hl_request_method', type: 'VARCHAR' },
+      { name: '__hl_request_headers', type: 'VARCHAR' },
+      { name: '__hl_request_query', type: 'VARCHAR' },
     ]);
+    // Every object here predates the __hl_* columns: they read as null.
+    const none = { __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null };
     expect(result.rows).toEqual([
       {
         pipeline_id: 7,
@@ -117,6 +123,7 @@ describe('queryLake', () => {
         __kdd_request_unix_timestamp: 1763510400.25,
         __kdd_requester_key: KEY,
         __kdd_request_body: BODIES.a,
+        ...none,
       },
       {
         pipeline_id: 7,
@@ -125,6 +132,7 @@ describe('queryLake', () => {
         __kdd_request_unix_timestamp: 1763510401.5,
         __kdd_requester_key: KEY,
         __kdd_request_body: BODIES.b,
+        ...none,
       },
       {
         pipeline_id: 8,
@@ -133,6 +141,7 @@ describe('queryLake', () => {
         __kdd_request_unix_timestamp: 1763596800,
         __kdd_requester_key: KEY,
         __kdd_request_body: BODIES.c,
+        ...none,
       },
     ]);
   });
@@ -202,6 +211,9 @@ describe('queryLake', () => {
       '__kdd_request_unix_timestamp DOUBLE',
       '__kdd_requester_key VARCHAR',
       '__kdd_request_body VARCHAR',
+      '__hl_request_method VARCHAR',
+      '__hl_request_headers VARCHAR',
+      '__hl_request_query VARCHAR',
     ]);
     expect(columns.rows).toEqual([]);
   });
@@ -211,6 +223,37 @@ describe('queryLake', () => {
     await syncLake({ s3, bucket, cacheDir: cache });
     const result = await queryLake({ s3, bucket: emptyBucket, cacheDir: cache, sql: 'select count(*) as n from webhooks_raw' });
     expect(result.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('an object written before the __hl_* columns and one written with them query together, by column name', async () => {
+    const cache = cacheDir();
+    const headers = '{"content-type":"application/json","authorization":"[redacted]","x-github-event":"push"}';
+    const current = encodeWebhookRows([
+      {
+        __kdd_request_id: 'f'.repeat(20),
+        __kdd_request_unix_timestamp: 1763596801.5,
+        __kdd_requester_key: KEY,
+        __kdd_request_body: '{"ref":"main"}',
+        __hl_request_method: 'POST',
+        __hl_request_headers: headers,
+        __hl_request_query: '{"source":"gh"}',
+      },
+    ]);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'webhooks/pipeline_id=10/dt=2026-11-20/old.parquet', Body: parquet([{ id: 'e'.repeat(20), ts: 1763596800, key: KEY, body: '{}' }]) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'webhooks/pipeline_id=10/dt=2026-11-20/new.parquet', Body: current }));
+    const result = await queryLake({
+      s3,
+      bucket,
+      cacheDir: cache,
+      pipelineId: 10,
+      sql:
+        "select __kdd_request_id as id, __hl_request_method as method, json_extract_string(__hl_request_headers, '$.x-github-event') as event, " +
+        "json_extract_string(__hl_request_query, '$.source') as source, __hl_request_headers as headers from webhooks order by id",
+    });
+    expect(result.rows).toEqual([
+      { id: 'e'.repeat(20), method: null, event: null, source: null, headers: null },
+      { id: 'f'.repeat(20), method: 'POST', event: 'push', source: 'gh', headers },
+    ]);
   });
 
   it('reports SQL errors', async () => {

@@ -118,6 +118,14 @@ describe('hard Unicode through the local stack', () => {
   it('a 4-byte character straddling the claim-check threshold: claim-checked past it, inline below it, both byte for byte', async () => {
     const pipelineId = await stack.createPipeline('boundary');
     const { key, token } = await stack.createToken();
+    const body = (padding: number) => `"${'a'.repeat(padding)}😀"`;
+    // The message also carries the captured method, headers and query. A probe of the same
+    // Content-Length digits, small enough to travel inline, lands them as the receiver captured them.
+    const [probe] = await postAll(stack.webhookUrl(pipelineId, key, token), [body(900_000)], 1);
+    await landedBodies(pipelineId, 1);
+    const [captured] = await stack.query(
+      `select __hl_request_method as method, __hl_request_headers as headers, __hl_request_query as query from webhooks_raw where __kdd_request_id = '${probe!.id}'`,
+    );
     /** The final message for this body, as the receiver serialized it (only ts and id vary, and the reply gives both). */
     const finalBytes = (body: string, sent?: Sent) =>
       Buffer.byteLength(
@@ -129,15 +137,18 @@ describe('hard Unicode through the local stack', () => {
           key,
           tokenSha256: sha256Hex(token),
           format: 'json',
+          method: captured!.method as string,
+          headers: JSON.parse(captured!.headers as string),
+          query: JSON.parse(captured!.query as string),
           body,
         }),
       );
     // `"aaa…😀"`: the emoji's 12-byte escape ends 4 bytes before the message does. With the
     // longest timestamp the escape starts 3 bytes before the threshold; a shorter one (down to
     // 12 characters) moves it up to 6 bytes earlier, so the threshold still falls inside it.
-    const body = (padding: number) => `"${'a'.repeat(padding)}😀"`;
     const straddling = body(MAX_MESSAGE_BYTES - finalBytes(body(0)) + 13);
     const below = body(MAX_MESSAGE_BYTES - finalBytes(body(0)));
+    expect(String(Buffer.byteLength(straddling)).length).toBe(String(Buffer.byteLength(body(900_000))).length);
     const [over, under] = await postAll(stack.webhookUrl(pipelineId, key, token), [straddling, below], 1);
     const escapeStart = finalBytes(straddling, over) - 16;
     expect(escapeStart).toBeLessThan(MAX_MESSAGE_BYTES);
@@ -145,7 +156,7 @@ describe('hard Unicode through the local stack', () => {
     expect(finalBytes(below, under)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     expect(await claimExists(over!.id, over!.ts)).toBe(true);
     expect(await claimExists(under!.id, under!.ts)).toBe(false);
-    await expectLandedByteForByte(pipelineId, [over!, under!]);
+    await expectLandedByteForByte(pipelineId, [probe!, over!, under!]);
   });
 });
 

@@ -57,7 +57,7 @@ describe('interpretInbound: parameters', () => {
     const body = '{ "b": 1,\n "a": [1.50, "é"] }';
     expect(interpretInbound(post(valid, body), LIMIT)).toEqual({
       ok: true,
-      request: { pipelineId: 835212, key: KEY, token: TOKEN, format: 'json', body },
+      request: { method: 'POST', pipelineId: 835212, key: KEY, token: TOKEN, format: 'json', body, query: {} },
     });
   });
 
@@ -213,5 +213,38 @@ describe('interpretInbound: bodies', () => {
 
   it.each(['PUT', 'DELETE', 'PATCH', 'OPTIONS'])('%s → METHOD_NOT_ALLOWED', (method) => {
     expect(errorOf({ ...post(valid, '{}'), method })).toBe('METHOD_NOT_ALLOWED');
+  });
+});
+
+describe('interpretInbound: what is captured besides the body', () => {
+  it('a form post keeps the text as received in raw, beside the decoded body', () => {
+    const form = 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=25399013&note=caf%C3%A9+%26+more&empty=';
+    const decision = interpretInbound(post(valid, form, 'application/x-www-form-urlencoded'), LIMIT);
+    expect(decision).toMatchObject({ ok: true, request: { method: 'POST', format: 'form', raw: form } });
+    expect(decision.ok && JSON.parse(decision.request.body)).toEqual({ leads: { status: [{ id: '25399013' }] }, note: 'café & more', empty: '' });
+  });
+
+  it('JSON, a form-labelled JSON body and GET have no raw: the stored body is the received text, or there is none', () => {
+    for (const request of [
+      post(valid, '{"a":1}'),
+      post(valid, '{"a":1}', 'application/x-www-form-urlencoded'),
+      { method: 'GET', rawQueryString: `${valid}&a=1` },
+    ]) {
+      const decision = interpretInbound(request, LIMIT);
+      expect(decision.ok).toBe(true);
+      expect(decision.ok && decision.request.raw).toBeUndefined();
+    }
+  });
+
+  it('the query capture holds the data parameters, decoded, repeats as lists; never pipeline_id, key or token', () => {
+    const query = `source=shop&token=${TOKEN}&tag=a&pipeline_id=835212&tag=b%20c&key=${KEY}&x%5By%5D=1`;
+    const decision = interpretInbound(post(query, '{}'), LIMIT);
+    expect(decision.ok && decision.request.query).toEqual({ source: 'shop', tag: ['a', 'b c'], 'x[y]': '1' });
+    expect(decision.ok && JSON.stringify(decision.request.query)).not.toContain(TOKEN);
+  });
+
+  it('GET: method GET, and the data parameters in the query capture as well as the body', () => {
+    const decision = interpretInbound({ method: 'get', rawQueryString: `${valid}&type=add&mobile=61438333061` }, LIMIT);
+    expect(decision).toMatchObject({ ok: true, request: { method: 'GET', format: 'query', query: { type: 'add', mobile: '61438333061' } } });
   });
 });

@@ -1,4 +1,4 @@
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { authorizeIngest } from '../../shared/domain/authorize.ts';
 import { utcDay } from '../../shared/domain/clock.ts';
@@ -12,12 +12,21 @@ import {
   newRequestId,
   sha256Hex,
 } from '../../shared/domain/credentials.ts';
-import { MalformedMessageError, parseIngestMessage, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import {
+  claimKey,
+  MalformedMessageError,
+  parseIngestMessage,
+  rawClaimKey,
+  receivedBodyText,
+  serializeIngestMessage,
+  type IngestMessage,
+} from '../../shared/domain/ingest-message.ts';
 import {
   contentName,
   encodeWebhookRows,
   partitionOf,
   quarantineObjectKey,
+  webhookRowOf,
   webhooksObjectKey,
   type WebhookRow,
 } from '../../shared/domain/lake.ts';
@@ -75,6 +84,62 @@ describe('ingest message', () => {
       expect(() => parseIngestMessage(text)).toThrow(MalformedMessageError);
     }
   });
+
+  // What receivers before the capture queued: still on the queue during a deployment.
+  const v1WithoutCapture =
+    '{"v":1,"id":"rydjemeilmsqkqvjtfkc","ts":1577015690.3118637,"pipelineId":835212,' +
+    `"key":"d538b946-9d55-405a-9bd2-72d74b1cb8f5","tokenSha256":"${sha256Hex('t')}","format":"form","body":"{\\"a\\":\\"1\\"}"}`;
+
+  it('a message queued before method, headers, query and raw existed still parses, without them', () => {
+    const parsed = parseIngestMessage(v1WithoutCapture);
+    expect(parsed).toEqual({ ...message, format: 'form', body: '{"a":"1"}' });
+    expect(parsed.method).toBeUndefined();
+    expect(receivedBodyText(parsed.format, { body: parsed.body!, raw: parsed.raw })).toBeUndefined();
+  });
+
+  const captured: IngestMessage = {
+    ...message,
+    format: 'form',
+    method: 'POST',
+    headers: Object.assign(Object.create(null) as Record<string, string>, { 'x-github-event': 'push', authorization: '[redacted]', ['__proto__']: 'p' }),
+    query: Object.assign(Object.create(null) as Record<string, string | string[]>, { source: 'shop', tag: ['a', 'b'] }),
+    body: '{"a":"1 2"}',
+    raw: 'a=1+2',
+  };
+
+  it('method, headers, query and raw round-trip in that field order, with the names as parsed (__proto__ included)', () => {
+    const text = serializeIngestMessage(captured);
+    expect(Object.keys(JSON.parse(text))).toEqual(['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'body', 'raw']);
+    const parsed = parseIngestMessage(text);
+    expect(JSON.stringify(parsed.headers)).toBe('{"x-github-event":"push","authorization":"[redacted]","__proto__":"p"}');
+    expect(parsed.query).toEqual({ source: 'shop', tag: ['a', 'b'] });
+    expect(receivedBodyText(parsed.format, { body: parsed.body!, raw: parsed.raw })).toBe('a=1+2');
+  });
+
+  it('a claim-checked message carries bodyRef and rawRef instead of body and raw', () => {
+    const bodyRef = { bucket: 'b', key: claimKey(message.id, message.ts) };
+    const rawRef = { bucket: 'b', key: rawClaimKey(message.id, message.ts) };
+    expect(rawRef.key).toBe('claims/2019-12-22/rydjemeilmsqkqvjtfkc.raw');
+    const parsed = parseIngestMessage(serializeIngestMessage({ ...captured, body: undefined, raw: undefined, bodyRef, rawRef }));
+    expect(parsed).toMatchObject({ bodyRef, rawRef });
+    expect(parsed.body).toBeUndefined();
+    expect(parsed.raw).toBeUndefined();
+  });
+
+  it('refuses headers or query that are not objects of strings, and raw together with rawRef', () => {
+    const base = JSON.parse(serializeIngestMessage(captured)) as Record<string, unknown>;
+    for (const broken of [
+      { ...base, headers: { a: 1 } },
+      { ...base, headers: ['a'] },
+      { ...base, query: { a: [1] } },
+      { ...base, query: 'a=1' },
+      { ...base, method: 'post' },
+      { ...base, rawRef: { bucket: 'b', key: 'claims/x.raw' } },
+      { ...base, rawRef: { bucket: 'b', key: 'elsewhere/x.raw' }, raw: undefined },
+    ]) {
+      expect(() => parseIngestMessage(JSON.stringify(broken))).toThrow(MalformedMessageError);
+    }
+  });
 });
 
 describe('lake layout', () => {
@@ -94,14 +159,54 @@ describe('lake layout', () => {
     expect(quarantineObjectKey(partition, ['a'])).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/[0-9a-f]{32}\.jsonl$/);
   });
 
-  it('writes the four Kondado columns to Parquet', async () => {
+  it("writes Kondado's four columns first, then the __hl_* columns, nulls included, to Parquet", async () => {
+    const kdd = { __kdd_requester_key: 'k' };
     const rows: WebhookRow[] = [
-      { __kdd_request_id: 'a'.repeat(20), __kdd_request_unix_timestamp: 1.5, __kdd_requester_key: 'k', __kdd_request_body: '{"x":"é"}' },
-      { __kdd_request_id: 'b'.repeat(20), __kdd_request_unix_timestamp: 2.25, __kdd_requester_key: 'k', __kdd_request_body: '[]' },
+      {
+        ...kdd,
+        __kdd_request_id: 'a'.repeat(20),
+        __kdd_request_unix_timestamp: 1.5,
+        __kdd_request_body: '{"x":"é"}',
+        __hl_request_method: 'POST',
+        __hl_request_headers: '{"x-github-event":"push"}',
+        __hl_request_query: '{}',
+      },
+      {
+        ...kdd,
+        __kdd_request_id: 'b'.repeat(20),
+        __kdd_request_unix_timestamp: 2.25,
+        __kdd_request_body: '[]',
+        __hl_request_method: null,
+        __hl_request_headers: null,
+        __hl_request_query: null,
+      },
     ];
     const bytes = encodeWebhookRows(rows);
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     expect(await parquetReadObjects({ file })).toEqual(rows);
+    const metadata = parquetMetadata(file);
+    expect(metadata.schema.slice(1).map((element) => element.name)).toEqual([
+      '__kdd_request_id',
+      '__kdd_request_unix_timestamp',
+      '__kdd_requester_key',
+      '__kdd_request_body',
+      '__hl_request_method',
+      '__hl_request_headers',
+      '__hl_request_query',
+    ]);
+  });
+
+  it('a row of a message queued before method, headers and query existed has nulls there', () => {
+    const old = parseIngestMessage(
+      `{"v":1,"id":"${'c'.repeat(20)}","ts":1.5,"pipelineId":1,"key":"${'0'.repeat(36)}","tokenSha256":"${'f'.repeat(64)}","format":"json","body":"{}"}`,
+    );
+    expect(webhookRowOf(old, '{}')).toMatchObject({ __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null });
+    const current = { ...old, method: 'POST', headers: { 'x-a': '1' }, query: { q: ['1', '2'] } };
+    expect(webhookRowOf(current, '{}')).toMatchObject({
+      __hl_request_method: 'POST',
+      __hl_request_headers: '{"x-a":"1"}',
+      __hl_request_query: '{"q":["1","2"]}',
+    });
   });
 });
 

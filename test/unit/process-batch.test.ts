@@ -1,13 +1,16 @@
+import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import { parseIngestMessage, receivedBodyText, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import type { InboundHttpRequest } from '../../shared/domain/kondado.ts';
 import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
 import type { BodyRef } from '../../shared/domain/ingest-message.ts';
 import type { ClaimReader, CredentialDirectory, LakeObject } from '../../shared/ports/ingest.ts';
 import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
 import type { OutboundEvent } from '../../shared/domain/outbound/queue-messages.ts';
 import type { EventSink } from '../../shared/services/outbound-events.ts';
-import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
+import { fetchContent, processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
+import { receiveWebhook } from '../../shared/services/receive-webhook.ts';
 import { memoryRejections } from '../support/memory-rejections.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';
@@ -364,5 +367,113 @@ describe('processIngestBatch: outbound events are not lost', () => {
     const records = [message(), message({ pipelineId: 2 }), message({ tokenSha256: sha256Hex('bad') })];
     const outcome = await processIngestBatch(records, { ...deps, events: sink({ wantedFails: true }).sink });
     expect(outcome.failedMessageIds.sort()).toEqual([records[0]!.messageId, records[1]!.messageId].sort());
+  });
+});
+
+describe('processIngestBatch: the captured request', () => {
+  /** The real receiver use case, with its queue and claim store in memory. */
+  async function receive(request: Omit<InboundHttpRequest, 'rawQueryString'> & { query?: string }, maxMessageBytes = 1_000_000) {
+    const sent: string[] = [];
+    const claimed: Record<string, string> = {};
+    const reply = await receiveWebhook(
+      { ...request, rawQueryString: `pipeline_id=1&key=${KEY}&token=good${request.query ?? ''}` },
+      {
+        queue: { send: async (text) => void sent.push(text) },
+        claims: async () => ({ put: async (ref, text) => void (claimed[ref.key] = text), get: async (ref) => claimed[ref.key]! }),
+        clock: { nowMs: () => 1_764_000_000_500 },
+        lakeBucket: 'b',
+        maxBodyBytes: 6_000_000,
+        maxMessageBytes,
+      },
+    );
+    expect(reply.statusCode).toBe(200);
+    return { record: { messageId: `r${++counter}`, body: sent[0]! }, claimed };
+  }
+
+  const readRows = async (object: LakeObject) =>
+    (await parquetReadObjects({
+      file: object.body.buffer.slice(object.body.byteOffset, object.body.byteOffset + object.body.byteLength) as ArrayBuffer,
+    })) as Record<string, unknown>[];
+
+  const githubHeaders = {
+    'content-type': 'application/json',
+    authorization: 'Bearer ghp_secret',
+    'x-github-event': 'push',
+    'x-hub-signature-256': 'sha256=abc',
+  };
+
+  it('JSON, form and GET requests land with their method, redacted headers and query in the __hl_* columns', async () => {
+    const { deps, objects } = fakeDeps();
+    const json = await receive({ method: 'POST', contentType: 'application/json', headers: githubHeaders, body: Buffer.from('{"ref":"main"}'), query: '&source=gh' });
+    const form = await receive({
+      method: 'POST',
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from('a=1&a=2'),
+    });
+    const get = await receive({ method: 'GET', headers: { 'user-agent': 'kudosity' }, query: '&type=add&mobile=1' });
+    const outcome = await processIngestBatch([json.record, form.record, get.record], deps);
+    expect(outcome).toMatchObject({ failedMessageIds: [], landed: 3 });
+    const rows = await readRows([...objects.values()][0]!);
+    expect(rows.map((row) => [row.__kdd_request_body, row.__hl_request_method, row.__hl_request_headers, row.__hl_request_query])).toEqual([
+      [
+        '{"ref":"main"}',
+        'POST',
+        '{"content-type":"application/json","authorization":"[redacted]","x-github-event":"push","x-hub-signature-256":"sha256=abc"}',
+        '{"source":"gh"}',
+      ],
+      ['{"a":["1","2"]}', 'POST', '{"content-type":"application/x-www-form-urlencoded"}', '{}'],
+      ['{"type":"add","mobile":"1"}', 'GET', '{"user-agent":"kudosity"}', '{"type":"add","mobile":"1"}'],
+    ]);
+  });
+
+  it("a form post's raw text reaches the processor intact, inline and through the claim check", async () => {
+    const form = `text=${encodeURIComponent('café ✓ 😀 & =')}&blob=${'%F0%9F%98%80'.repeat(200)}&z=+`;
+    const request = { method: 'POST', contentType: 'application/x-www-form-urlencoded', body: Buffer.from(form) } as const;
+    const inline = await receive(request);
+    const claimedAway = await receive(request, 1500);
+    expect(Object.keys(claimedAway.claimed).sort()).toEqual([
+      expect.stringMatching(/^claims\/2025-11-24\/[a-z]{20}\.json$/),
+      expect.stringMatching(/^claims\/2025-11-24\/[a-z]{20}\.raw$/),
+    ]);
+    const { deps, objects, reads } = fakeDeps(claimedAway.claimed);
+    expect(await processIngestBatch([inline.record, claimedAway.record], deps)).toMatchObject({ failedMessageIds: [], landed: 2 });
+    const decoded = JSON.stringify({ text: 'café ✓ 😀 & =', blob: '😀'.repeat(200), z: ' ' });
+    expect((await readRows([...objects.values()][0]!)).map((row) => row.__kdd_request_body)).toEqual([decoded, decoded]);
+    // The content the processor holds for each accepted message, which signature verification reads.
+    for (const { record } of [inline, claimedAway]) {
+      const message = parseIngestMessage(record.body);
+      const content = await fetchContent(message, deps.claims);
+      expect(content.body).toBe(decoded);
+      expect(receivedBodyText(message.format, content)).toBe(form);
+    }
+    expect(reads.filter((read) => read.startsWith('get')).map((read) => read.slice(-4)).sort()).toEqual(['json', 'json', '.raw', '.raw'].sort());
+  });
+
+  it("a rejected request's quarantine line keeps its method, redacted headers and query", async () => {
+    const { deps, objects } = fakeDeps();
+    const { record } = await receive({ method: 'POST', contentType: 'application/json', headers: githubHeaders, body: Buffer.from('{}'), query: '&source=gh' });
+    const wrongPipeline = record.body.replace('"pipelineId":1,', '"pipelineId":3,');
+    expect(await processIngestBatch([{ ...record, body: wrongPipeline }], deps)).toMatchObject({ rejected: 1 });
+    const [line] = quarantineLines([...objects.values()][0]!);
+    expect(line).toMatchObject({
+      reason: 'unknown_pipeline',
+      method: 'POST',
+      headers: { authorization: '[redacted]', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=abc' },
+      query: { source: 'gh' },
+    });
+    expect(JSON.stringify(line)).not.toContain('ghp_secret');
+  });
+
+  it('a message queued before the capture lands with null __hl_* columns and a quarantine line without them', async () => {
+    const { deps, objects } = fakeDeps();
+    const old = message();
+    expect(JSON.parse(old.body)).not.toHaveProperty('headers');
+    const rejectedOld = message({ tokenSha256: sha256Hex('bad') });
+    await processIngestBatch([old, rejectedOld], deps);
+    const webhooks = [...objects.entries()].find(([key]) => key.startsWith('webhooks/'))![1];
+    expect(await readRows(webhooks)).toMatchObject([{ __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null }]);
+    const [line] = quarantineLines([...objects.entries()].find(([key]) => key.startsWith('quarantine/'))![1]);
+    expect(Object.keys(line!)).toEqual(['id', 'ts', 'key', 'pipelineId', 'reason', 'format', 'bodyBytes', 'bodyPrefix']);
   });
 });

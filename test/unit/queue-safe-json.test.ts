@@ -150,7 +150,20 @@ describe('claim check on the final text', () => {
   /** Bytes of the final message for a body, measured once with no padding (ids are always 20 letters). */
   const finalBytes = (padding: number) =>
     Buffer.byteLength(
-      serializeIngestMessage({ v: 1, id: 'a'.repeat(20), ts: 1577015690.3118637, pipelineId: 42, key: KEY, tokenSha256: sha256Hex(TOKEN), format: 'json', body: body(0) }),
+      serializeIngestMessage({
+        v: 1,
+        id: 'a'.repeat(20),
+        ts: 1577015690.3118637,
+        pipelineId: 42,
+        key: KEY,
+        tokenSha256: sha256Hex(TOKEN),
+        format: 'json',
+        // What the receiver captures of a request with no headers and no data parameters.
+        method: 'POST',
+        headers: {},
+        query: {},
+        body: body(0),
+      }),
     ) + padding;
 
   it('claims a message whose 4-byte character straddles the limit once escaped, though its raw UTF-8 would fit', async () => {

@@ -93,6 +93,55 @@ describe('receiver handler', () => {
     expect(Buffer.byteLength(sent[0]!)).toBeLessThan(2048);
   });
 
+  it('enqueues the method, the headers with credentials redacted (Authorization, cookies) and the query data parameters', async () => {
+    const { deps, sent } = fakeDeps();
+    const e = event('POST', `${valid}&source=github`, '{"zen":"Keep it logically awesome."}');
+    e.headers = {
+      'content-type': 'application/json',
+      authorization: 'Bearer sk_live_abc',
+      'x-github-event': 'ping',
+      'x-hub-signature-256': 'sha256=0f2e',
+      'x-shopify-access-token': 'shpat_123',
+    };
+    e.cookies = ['session=s3cr3t'];
+    expect((await invoke(deps, e)).statusCode).toBe(200);
+    const message = parseIngestMessage(sent[0]!);
+    expect(message.method).toBe('POST');
+    expect(message.headers).toEqual({
+      'content-type': 'application/json',
+      authorization: '[redacted]',
+      'x-github-event': 'ping',
+      'x-hub-signature-256': 'sha256=0f2e',
+      'x-shopify-access-token': '[redacted]',
+      cookie: '[redacted]',
+    });
+    expect(message.query).toEqual({ source: 'github' });
+    for (const secret of ['sk_live_abc', 'shpat_123', 's3cr3t', TOKEN]) expect(sent[0]).not.toContain(secret);
+  });
+
+  it('a form post carries the text as received in raw; a JSON post carries none', async () => {
+    const { deps, sent } = fakeDeps();
+    const form = 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=1&text=a+b';
+    expect((await invoke(deps, event('POST', valid, form, 'application/x-www-form-urlencoded'))).statusCode).toBe(200);
+    expect(parseIngestMessage(sent[0]!)).toMatchObject({ format: 'form', body: '{"leads":{"status":[{"id":"1"}]},"text":"a b"}', raw: form });
+    expect((await invoke(deps, event('POST', valid, '{"a":1}'))).statusCode).toBe(200);
+    expect(parseIngestMessage(sent[1]!).raw).toBeUndefined();
+  });
+
+  it('a form too large for SQS sends body and raw text to the claim store, each whole, and points at both', async () => {
+    const { deps, sent, claims } = fakeDeps({ maxMessageBytes: 2048 });
+    const form = `blob=${'%E2%9C%93'.repeat(300)}&n=1`;
+    expect((await invoke(deps, event('POST', valid, form, 'application/x-www-form-urlencoded'))).statusCode).toBe(200);
+    const message = parseIngestMessage(sent[0]!);
+    expect(message.body).toBeUndefined();
+    expect(message.raw).toBeUndefined();
+    expect(message.bodyRef?.key).toMatch(/^claims\/2019-12-22\/[a-z]{20}\.json$/);
+    expect(message.rawRef?.key).toBe(message.bodyRef!.key.replace(/\.json$/, '.raw'));
+    expect(claims.get(message.bodyRef!.key)).toBe(JSON.stringify({ blob: '✓'.repeat(300), n: '1' }));
+    expect(claims.get(message.rawRef!.key)).toBe(form);
+    expect(message.headers).toEqual({ 'content-type': 'application/x-www-form-urlencoded' });
+  });
+
   it('a failing queue is a 503 SERVICE_UNAVAILABLE, never a stack trace', async () => {
     const { deps } = fakeDeps({ queue: { send: async () => Promise.reject(new Error('connection refused')) } });
     const result = await invoke(deps, event('POST', valid, '{}'));
@@ -166,6 +215,52 @@ describe('receiver properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('credential header values never reach the queue nor the log, whether the queue takes the message or fails', async () => {
+    const written: string[] = [];
+    const { stdout, stderr } = process;
+    const originals = { out: stdout.write, err: stderr.write, level: process.env.HOOKLAKE_LOG_LEVEL };
+    const capture = (chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    };
+    stdout.write = capture as typeof stdout.write;
+    stderr.write = capture as typeof stderr.write;
+    delete process.env.HOOKLAKE_LOG_LEVEL;
+    try {
+      let failNext = false;
+      const { deps, sent } = fakeDeps({
+        queue: {
+          send: async (text) => {
+            if (failNext) throw new Error(`queue refused ${text.length} bytes`);
+            sent.push(text);
+          },
+        },
+      });
+      const credentialName = fc.oneof(
+        fc.constantFrom('Authorization', 'proxy-authorization', 'X-Api-Key', 'x-auth-token', 'X-Amz-Security-Token', 'set-cookie'),
+        fc.constantFrom('token', 'secret', 'password', 'api-key', 'apikey', 'session').map((part) => `x-my-${part}-header`),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(credentialName, fc.uuid().map((uuid) => `SECRET-${uuid}`), { minKeys: 1 }), fc.boolean(), async (credentials, fail) => {
+          failNext = fail;
+          const e = event('POST', valid, '{}');
+          e.headers = { ...e.headers, 'x-github-event': 'push', ...credentials };
+          e.cookies = ['sid=SECRET-cookie'];
+          const result = await invoke(deps, e);
+          expect(result.statusCode).toBe(fail ? 503 : 200);
+        }),
+        { numRuns: 200 },
+      );
+      expect(sent.length).toBeGreaterThan(0);
+      expect(written.some((line) => line.includes('enqueue failed'))).toBe(true);
+      expect([...sent, ...written].filter((text) => text.includes('SECRET-'))).toEqual([]);
+    } finally {
+      stdout.write = originals.out;
+      stderr.write = originals.err;
+      if (originals.level !== undefined) process.env.HOOKLAKE_LOG_LEVEL = originals.level;
+    }
   });
 
   it('every request with valid parameters and a JSON body is accepted and enqueued intact', async () => {
