@@ -136,8 +136,21 @@ export function parseMappingList(text: string): FieldMapping[] {
     });
 }
 
-/** A problem with the query's result columns that fails the run (the payload could not be built). */
-export function resultColumnsProblem(columns: readonly string[], definition: { mapping: readonly FieldMapping[] }): string | undefined {
+/**
+ * A problem with the query's result columns that fails the run: the primary key or a mapped source
+ * is not among them (names match as DuckDB matches them, ignoring case), or, without a mapping, a
+ * column would take a field Hooklake writes or two columns would share a name.
+ */
+export function resultColumnsProblem(columns: readonly string[], definition: { primaryKey: string; mapping: readonly FieldMapping[] }): string | undefined {
+  const present = new Set(columns.map((column) => column.toLowerCase()));
+  const missing = (name: string, role: string) =>
+    present.has(name.toLowerCase()) ? undefined : `the query's result has no column "${name}" (${role}); its columns are ${columns.map((c) => `"${c}"`).join(', ') || 'none'}`;
+  const keyProblem = missing(definition.primaryKey, 'the primary key');
+  if (keyProblem !== undefined) return keyProblem;
+  for (const pair of definition.mapping) {
+    const problem = missing(pair.source, `mapped to ${pair.destination}`);
+    if (problem !== undefined) return problem;
+  }
   if (definition.mapping.length > 0) return undefined; // only mapped destinations reach the payload; checked at creation
   const seen = new Set<string>();
   for (const column of columns) {
