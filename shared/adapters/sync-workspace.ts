@@ -13,7 +13,7 @@
 // files, no credentials, no network).
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -121,15 +121,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
 
     async readOps(ref, from, to) {
       const path = await ensureOps(ref);
-      return withDuckDb({ allowed: [runDir(ref)], limits: options }, async (connection) => {
-        const reader = await connection.runAndReadAll(readOpsQuery(path, from, to));
-        return reader.getRowObjectsJson().map((row) => ({
-          rowNum: Number(row.row_num),
-          op: row.op as SyncOp,
-          key: String(row.k),
-          rowJson: String(row.row_json),
-        }));
-      });
+      return readOpsFile(path, from, to, options);
     },
 
     async fold(ref, mode, delivered) {
@@ -139,23 +131,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
       const nextPath = join(dir, 'snapshot-next.parquet');
       await rm(basePath, { force: true });
       const hasSnapshot = await download(snapshotObjectKey(ref.syncId), basePath);
-      await withDuckDb({ allowed: [dir], limits: options }, async (connection) => {
-        for (const statement of snapshotStatements(hasSnapshot ? basePath : undefined)) await connection.run(statement);
-        await connection.run('create temp table hl_delivered (row_num bigint)');
-        const appender = await connection.createAppender('hl_delivered');
-        try {
-          for await (const page of delivered) {
-            for (const rowNum of page) {
-              appender.appendBigInt(BigInt(rowNum));
-              appender.endRow();
-            }
-            appender.flushSync();
-          }
-        } finally {
-          appender.closeSync();
-        }
-        await connection.run(foldStatement(mode, opsPath, nextPath));
-      });
+      await foldOps({ workDir: dir, snapshotPath: hasSnapshot ? basePath : undefined, opsPath, outPath: nextPath, mode, delivered, ...options });
       await upload(nextPath, snapshotObjectKey(ref.syncId));
     },
 
@@ -222,6 +198,50 @@ export async function planOps(input: PlanInput): Promise<PlanResult> {
       failedRows: { null_primary_key: Number(summary.null_keys), duplicate_primary_key: Number(summary.duplicate_keys) },
       totalOps,
     };
+  });
+}
+
+/** Row-ops `from`..`to` (inclusive) of a row-ops file, in order. */
+export async function readOpsFile(opsPath: string, from: number, to: number, limits: DuckDbLimits = {}): Promise<PlannedRowOp[]> {
+  return withDuckDb({ allowed: [dirname(opsPath)], limits }, async (connection) => {
+    const reader = await connection.runAndReadAll(readOpsQuery(opsPath, from, to));
+    return reader.getRowObjectsJson().map((row) => ({
+      rowNum: Number(row.row_num),
+      op: row.op as SyncOp,
+      key: String(row.k),
+      rowJson: String(row.row_json),
+    }));
+  });
+}
+
+/**
+ * Writes the next snapshot to `outPath`: the current one (`snapshotPath`, none before the first
+ * fold) with the delivered row-ops (by number, in pages) applied. All files lie under `workDir`.
+ */
+export async function foldOps(input: {
+  workDir: string;
+  snapshotPath?: string | undefined;
+  opsPath: string;
+  outPath: string;
+  mode: SyncMode;
+  delivered: AsyncIterable<readonly number[]>;
+} & DuckDbLimits): Promise<void> {
+  await withDuckDb({ allowed: [input.workDir], limits: input }, async (connection) => {
+    for (const statement of snapshotStatements(input.snapshotPath)) await connection.run(statement);
+    await connection.run('create temp table hl_delivered (row_num bigint)');
+    const appender = await connection.createAppender('hl_delivered');
+    try {
+      for await (const page of input.delivered) {
+        for (const rowNum of page) {
+          appender.appendBigInt(BigInt(rowNum));
+          appender.endRow();
+        }
+        appender.flushSync();
+      }
+    } finally {
+      appender.closeSync();
+    }
+    await connection.run(foldStatement(input.mode, input.opsPath, input.outPath));
   });
 }
 
