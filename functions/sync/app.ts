@@ -40,21 +40,23 @@ function commonDeps(config: SyncConfig) {
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
   const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
   const s3 = createS3Client(config.aws);
+  const workspace = duckDbSyncWorkspace({
+    s3,
+    bucket: config.lakeBucket,
+    origin: config.aws.endpoints.s3,
+    rootDir: config.workDir,
+    memoryLimit: config.duckDbMemoryLimit,
+  });
   return {
     clients: { dynamodb, sqs, s3 },
     store: dynamoSyncStore(dynamodb, config.tableName),
     deliveries: dynamoDeliveryStore(dynamodb, config.tableName),
     eventsQueue: sqsEventsQueue(sqs, config.eventsQueueUrl),
     syncQueue: sqsSyncQueue(sqs, config.syncQueueUrl),
-    workspace: duckDbSyncWorkspace({
-      s3,
-      bucket: config.lakeBucket,
-      origin: config.aws.endpoints.s3,
-      rootDir: config.workDir,
-      memoryLimit: config.duckDbMemoryLimit,
-    }),
+    workspace,
     clock: clockOf(config),
     close() {
+      workspace.close?.();
       dynamodb.destroy();
       sqs.destroy();
       s3.destroy();

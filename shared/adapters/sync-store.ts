@@ -58,6 +58,7 @@ function syncDefinitionItem(sync: StoredSync): Item {
     ...optS('headersCiphertext', sync.headersCiphertext),
     secretCiphertext: { S: sync.secretCiphertext },
     schedule: { S: JSON.stringify(sync.schedule) },
+    ...optN('pipelineId', sync.pipelineId),
     scheduleAnchorMs: { N: String(sync.scheduleAnchorMs) },
     enabled: { BOOL: sync.enabled },
     createdAt: { S: sync.createdAt },
@@ -83,6 +84,7 @@ export function itemToSync(item: Item): StoredSync {
     ...(headersCiphertext === undefined ? {} : { headersCiphertext }),
     secretCiphertext: s(item, 'secretCiphertext') ?? '',
     schedule: json<SyncSchedule>(s(item, 'schedule'), { kind: 'manual' }),
+    ...optNum('pipelineId', n(item, 'pipelineId')),
     scheduleAnchorMs: n(item, 'scheduleAnchorMs') ?? 0,
     enabled: item.enabled?.BOOL ?? true,
     createdAt: s(item, 'createdAt') ?? '',
@@ -221,6 +223,7 @@ export function dynamoSyncStore(client: DynamoDBClient, tableName: string): Sync
         sets.push(`#a${index} = :a${index}`);
       }
       const removals: string[] = [];
+      if (sync.pipelineId === undefined) removals.push('pipelineId');
       if (sync.headersCiphertext === undefined) removals.push('headersCiphertext');
       if (sync.nextRunAtMs === undefined) removals.push('nextRunAtMs');
       else {

@@ -70,6 +70,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
   const lakeDir = join(root, 'lake');
   const runDir = (ref: RunRef) => join(root, 'runs', ref.runId);
   const localOps = (ref: RunRef) => join(runDir(ref), 'ops.parquet');
+  const reader = opsReader(join(root, 'runs'), options);
 
   async function download(key: string, path: string): Promise<boolean> {
     try {
@@ -100,7 +101,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
 
   return {
     async plan(ref, definition) {
-      await syncLake({ s3: options.s3, bucket: options.bucket, origin: options.origin, cacheDir: lakeDir });
+      await syncLake({ s3: options.s3, bucket: options.bucket, origin: options.origin, cacheDir: lakeDir, pipelineId: definition.pipelineId });
       const dir = runDir(ref);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
@@ -121,7 +122,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
 
     async readOps(ref, from, to) {
       const path = await ensureOps(ref);
-      return readOpsFile(path, from, to, options);
+      return reader.read(path, from, to);
     },
 
     async fold(ref, mode, delivered) {
@@ -138,6 +139,10 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
     async discard(ref) {
       await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: opsObjectKey(ref) }));
       await rm(runDir(ref), { recursive: true, force: true });
+    },
+
+    close() {
+      reader.close();
     },
 
     async deleteSync(syncId) {
@@ -161,7 +166,7 @@ export interface PlanInput extends DuckDbLimits {
   workDir: string;
   snapshotPath?: string | undefined;
   opsPath: string;
-  definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode };
+  definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode; pipelineId?: number | undefined };
 }
 
 /**
@@ -170,9 +175,10 @@ export interface PlanInput extends DuckDbLimits {
  * (a missing primary key or mapped column included).
  */
 export async function planOps(input: PlanInput): Promise<PlanResult> {
-  const hasLake = await hasLakeObjects(input.lakeDir);
+  const pipelineId = input.definition.pipelineId;
+  const hasLake = await hasLakeObjects(input.lakeDir, pipelineId);
   return withDuckDb({ allowed: [input.lakeDir, input.workDir], limits: input, spillDir: join(input.workDir, 'spill') }, async (connection) => {
-    const glob = hasLake ? join(input.lakeDir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet') : undefined;
+    const glob = hasLake ? join(input.lakeDir, 'webhooks', pipelineId === undefined ? 'pipeline_id=*' : `pipeline_id=${pipelineId}`, 'dt=*', '*.parquet') : undefined;
     for (const statement of webhookViewStatements(glob)) await connection.run(statement);
     const columns = await checkedQueryColumns(connection, input.definition.sql);
     const columnProblem = resultColumnsProblem(columns, input.definition);
@@ -203,15 +209,55 @@ export async function planOps(input: PlanInput): Promise<PlanResult> {
 
 /** Row-ops `from`..`to` (inclusive) of a row-ops file, in order. */
 export async function readOpsFile(opsPath: string, from: number, to: number, limits: DuckDbLimits = {}): Promise<PlannedRowOp[]> {
-  return withDuckDb({ allowed: [dirname(opsPath)], limits }, async (connection) => {
-    const reader = await connection.runAndReadAll(readOpsQuery(opsPath, from, to));
-    return reader.getRowObjectsJson().map((row) => ({
-      rowNum: Number(row.row_num),
-      op: row.op as SyncOp,
-      key: String(row.k),
-      rowJson: String(row.row_json),
-    }));
-  });
+  const reader = opsReader(dirname(opsPath), limits);
+  try {
+    return await reader.read(opsPath, from, to);
+  } finally {
+    reader.close();
+  }
+}
+
+export interface OpsReader {
+  read(opsPath: string, from: number, to: number): Promise<PlannedRowOp[]>;
+  close(): void;
+}
+
+/**
+ * Reads row-ops files under `allowedDir` with one DuckDB instance kept open (opening one per chunk
+ * cost ~50 ms, five times the read itself).
+ */
+export function opsReader(allowedDir: string, limits: DuckDbLimits = {}): OpsReader {
+  let opened: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> | undefined;
+  const open = async () => {
+    const instance = await DuckDBInstance.create(':memory:', duckDbConfig(limits));
+    const connection = await instance.connect();
+    await lockDown(connection, [allowedDir]);
+    return { instance, connection };
+  };
+  return {
+    async read(opsPath, from, to) {
+      opened ??= open();
+      const { connection } = await opened.catch((error: unknown) => {
+        opened = undefined;
+        throw error;
+      });
+      const reader = await connection.runAndReadAll(readOpsQuery(opsPath, from, to));
+      return reader.getRowObjectsJson().map((row) => ({
+        rowNum: Number(row.row_num),
+        op: row.op as SyncOp,
+        key: String(row.k),
+        rowJson: String(row.row_json),
+      }));
+    },
+    close() {
+      const current = opened;
+      opened = undefined;
+      void current?.then(({ instance, connection }) => {
+        connection.closeSync();
+        instance.closeSync();
+      }).catch(() => undefined);
+    },
+  };
 }
 
 /**
@@ -283,18 +329,13 @@ async function withDuckDb<T>(
   setup: { allowed: readonly string[]; limits: DuckDbLimits; spillDir?: string },
   work: (connection: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
-  const config: Record<string, string> = {};
-  if (setup.limits.memoryLimit !== undefined) config.memory_limit = setup.limits.memoryLimit;
-  if (setup.limits.threads !== undefined) config.threads = String(setup.limits.threads);
+  const config = duckDbConfig(setup.limits);
   if (setup.spillDir !== undefined) config.temp_directory = setup.spillDir;
   const instance = await DuckDBInstance.create(':memory:', config);
   try {
     const connection = await instance.connect();
     try {
-      const dirs = setup.allowed.map((dir) => sqlString(`${resolve(dir)}/`)).join(', ');
-      await connection.run(`set allowed_directories = [${dirs}]`);
-      await connection.run('set enable_external_access = false');
-      await connection.run('set lock_configuration = true');
+      await lockDown(connection, setup.allowed);
       return await work(connection);
     } finally {
       connection.closeSync();
@@ -304,11 +345,26 @@ async function withDuckDb<T>(
   }
 }
 
-async function hasLakeObjects(lakeDir: string): Promise<boolean> {
-  const root = join(lakeDir, 'webhooks');
+function duckDbConfig(limits: DuckDbLimits): Record<string, string> {
+  const config: Record<string, string> = {};
+  if (limits.memoryLimit !== undefined) config.memory_limit = limits.memoryLimit;
+  if (limits.threads !== undefined) config.threads = String(limits.threads);
+  return config;
+}
+
+/** No file outside `allowed`, no extension, no network; and the settings cannot be changed back. */
+async function lockDown(connection: DuckDBConnection, allowed: readonly string[]): Promise<void> {
+  const dirs = allowed.map((dir) => sqlString(`${resolve(dir)}/`)).join(', ');
+  await connection.run(`set allowed_directories = [${dirs}]`);
+  await connection.run('set enable_external_access = false');
+  await connection.run('set lock_configuration = true');
+}
+
+async function hasLakeObjects(lakeDir: string, pipelineId: number | undefined): Promise<boolean> {
+  const scope = pipelineId === undefined ? 'webhooks' : `webhooks/pipeline_id=${pipelineId}`;
   try {
-    const entries = await readdir(root, { recursive: true });
-    return entries.some((entry) => WEBHOOKS_OBJECT_KEY.test(`webhooks/${entry.split('\\').join('/')}`));
+    const entries = await readdir(join(lakeDir, ...scope.split('/')), { recursive: true });
+    return entries.some((entry) => WEBHOOKS_OBJECT_KEY.test(`${scope}/${entry.split('\\').join('/')}`));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;

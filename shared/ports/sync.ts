@@ -37,6 +37,8 @@ export interface Sync {
   format: 'json' | 'form';
   headerNames: string[];
   schedule: SyncSchedule;
+  /** The only pipeline the query sees (absent = the whole lake). */
+  pipelineId?: number | undefined;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -211,7 +213,10 @@ export interface RunRef {
 /** The query engine and the files of a run: the lake mirror, the run's row-ops, the sync's snapshot. */
 export interface SyncWorkspace {
   /** Mirrors the lake, runs the query, diffs it with the snapshot and stores the row-ops durably. */
-  plan(ref: RunRef, definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode }): Promise<PlanResult>;
+  plan(
+    ref: RunRef,
+    definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode; pipelineId?: number | undefined },
+  ): Promise<PlanResult>;
   /** Row-ops `from`..`to` inclusive, in order. */
   readOps(ref: RunRef, from: number, to: number): Promise<PlannedRowOp[]>;
   /** Folds the delivered row-ops (by number, any order, pages of any size) into the sync's snapshot. */
@@ -220,6 +225,8 @@ export interface SyncWorkspace {
   discard(ref: RunRef): Promise<void>;
   /** Drops everything of a deleted sync. */
   deleteSync(syncId: string): Promise<void>;
+  /** Releases what it holds open (a DuckDB instance). */
+  close?(): void;
 }
 
 export interface SyncQueueEntry {

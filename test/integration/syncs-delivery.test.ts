@@ -171,6 +171,18 @@ describe('what fails a run, what fails rows', () => {
   });
 });
 
+describe('lake scope', () => {
+  it('pipelineId limits the lake the query sees to that pipeline', async () => {
+    const other = await stack.createPipeline('other');
+    const sql = `select cast(json_extract(__kdd_request_body, '$.customer_id') as bigint) as customer_id from webhooks`;
+    const { sync: scoped } = await createSync('scoped', { sql, mapping: [], pipelineId });
+    const { sync: empty } = await createSync('empty', { sql, mapping: [], pipelineId: other });
+    expect(scoped.pipelineId).toBe(pipelineId);
+    expect(await stack.syncs.runSync(scoped.id, { wait: true, timeoutMs: 20_000 })).toMatchObject({ status: 'succeeded', rows: 5, delivered: 5 });
+    expect(await stack.syncs.runSync(empty.id, { wait: true, timeoutMs: 20_000 })).toMatchObject({ status: 'succeeded', rows: 0, delivered: 0 });
+  });
+});
+
 describe('runs never overlap', () => {
   it('a second trigger while a run is delivering is refused (manual) or skipped (schedule), and the next run starts after it ends', async () => {
     const { sync } = await createSync('slow', { schedule: { kind: 'every', minutes: 1 } });

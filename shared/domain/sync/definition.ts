@@ -42,6 +42,8 @@ export interface SyncDefinitionInput {
   headers?: Record<string, string> | undefined;
   /** `{kind:'manual'}` (default), `{kind:'every', minutes}` or `{kind:'cron', expression}`. */
   schedule?: SyncSchedule | undefined;
+  /** Limit the lake the query sees to one pipeline (as `hooklake query --pipeline N`): less to copy. */
+  pipelineId?: number | undefined;
 }
 
 export interface SyncDefinition {
@@ -55,6 +57,7 @@ export interface SyncDefinition {
   mapping: FieldMapping[];
   headers: Record<string, string>;
   schedule: SyncSchedule;
+  pipelineId?: number | undefined;
 }
 
 export class SyncDefinitionError extends Error {
@@ -82,6 +85,8 @@ export function validateSyncDefinition(input: SyncDefinitionInput): SyncDefiniti
   const headerProblem = headersProblem(headers);
   if (headerProblem !== undefined) fail(`headers: ${headerProblem}`);
   const schedule = parseSchedule(input.schedule ?? { kind: 'manual' });
+  const pipelineId = input.pipelineId;
+  if (pipelineId !== undefined && (!Number.isSafeInteger(pipelineId) || pipelineId < 1)) fail('pipelineId is a positive whole number');
   return {
     name,
     sql: input.sql,
@@ -92,6 +97,7 @@ export function validateSyncDefinition(input: SyncDefinitionInput): SyncDefiniti
     mapping,
     headers: { ...headers },
     schedule,
+    ...(pipelineId === undefined ? {} : { pipelineId }),
   };
 }
 
