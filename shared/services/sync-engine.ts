@@ -93,6 +93,22 @@ export async function startRun(
   const claim = await deps.store.claimRun(sync.id, { runId, atMs: now, runStartMs: startedAtMs, staleBeforeMs: now - RUN_CLAIM_STALE_MS });
   if (claim === 'missing') return 'missing';
   if (claim === 'busy') return { busy: (await deps.store.getSync(sync.id))?.activeRunId };
+  if (sync.activeRunId !== undefined) {
+    // The claim was taken over (older than RUN_CLAIM_STALE_MS): its run died without ending.
+    const abandoned = await deps.store.getRun(sync.id, sync.activeRunId);
+    if (abandoned !== undefined && !isFinalRunStatus(abandoned.status)) {
+      await deps.store.putRun(
+        {
+          ...abandoned,
+          status: 'failed',
+          finishedAt: new Date(now).toISOString(),
+          error: 'abandoned: the run stopped making progress and the next trigger took over its claim',
+          version: abandoned.version + 1,
+        },
+        abandoned.version,
+      );
+    }
+  }
   const run: StoredRun = {
     id: runId,
     syncId: sync.id,
