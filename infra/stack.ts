@@ -27,7 +27,7 @@ import {
   Syncs,
 } from './constructs/syncs.ts';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-workspace.ts';
+import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
 
 export interface HooklakeStackProps extends StackProps {
   /** Let the api and fan-out accept subscription targets on private/loopback addresses. Default false. */

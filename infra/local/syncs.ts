@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createSyncHandler, syncEngineDeps, syncServiceFromConfig, type SyncOverrides } from '../../functions/sync/app.ts';
+import { createSyncHandler, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
+import { syncServiceFromConfig } from '../../functions/sync/service.ts';
 import { clientOptions } from '../../shared/adapters/aws-clients.ts';
 import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
 import type { SyncConfig } from '../../shared/config.ts';
@@ -67,7 +68,7 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
     batchWindowMs: 0,
     concurrency: 2,
   });
-  const service = syncServiceFromConfig(config, options.overrides);
+  const service = syncServiceFromConfig(config);
   const ticks = sqsSyncQueue(sqs, queue.QueueUrl!);
   const tick = () => ticks.send([{ message: { v: 1, kind: 'tick' } }]);
   const interval = options.tickIntervalMs ?? TICK_MS / (config.timeScale ?? 1);

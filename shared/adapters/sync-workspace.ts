@@ -16,13 +16,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../domain/lake-views.ts';
 import { resultColumnsProblem, type FieldMapping, type SyncMode, type SyncOp } from '../domain/sync/definition.ts';
@@ -39,11 +33,10 @@ import {
 import { emptyOpCounts } from '../domain/sync/runs.ts';
 import type { PlannedRowOp, PlanResult, RunRef, SyncWorkspace } from '../ports/sync.ts';
 import { syncLake } from './lake-query.ts';
+import { opsObjectKey, s3SyncFiles, snapshotObjectKey } from './sync-files.ts';
 
-/** Every durable file of syncs lives under this prefix of the lake bucket. */
-export const SYNC_FILES_PREFIX = 'syncs/';
-export const snapshotObjectKey = (syncId: string) => `${SYNC_FILES_PREFIX}${syncId}/snapshot.parquet`;
-export const opsObjectKey = (ref: RunRef) => `${SYNC_FILES_PREFIX}${ref.syncId}/runs/${ref.runId}/ops.parquet`;
+export { SYNC_FILES_PREFIX } from './sync-files.ts';
+
 
 /** The query failed or its result cannot be synced: the run fails with this message (DuckDB's own when it is DuckDB's). */
 export class SyncQueryError extends Error {
@@ -145,17 +138,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
       reader.close();
     },
 
-    async deleteSync(syncId) {
-      const prefix = `${SYNC_FILES_PREFIX}${syncId}/`;
-      let token: string | undefined;
-      do {
-        const page = await options.s3.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const object of page.Contents ?? []) {
-          if (object.Key !== undefined) await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: object.Key }));
-        }
-        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
-    },
+    deleteSync: (syncId) => s3SyncFiles(options.s3, options.bucket).deleteSync(syncId),
   };
 }
 

@@ -17,11 +17,13 @@ import { isFinalRunStatus } from '../domain/sync/runs.ts';
 import { nextFireAfter, ScheduleError } from '../domain/sync/schedule.ts';
 import { log } from '../logger.ts';
 import type { ConnectionTestResult, Delivery } from '../ports/outbound.ts';
-import { SyncError, type StoredRun, type StoredSync, type Sync, type SyncRun, type SyncService } from '../ports/sync.ts';
+import { SyncError, type StoredRun, type StoredSync, type Sync, type SyncRun, type SyncService, type SyncWorkspace } from '../ports/sync.ts';
 import type { HttpSender, Resolve, SecretCipher } from './outbound-ports.ts';
 import { startRun, type SyncEngineDeps } from './sync-engine.ts';
 
-export interface SyncServiceDeps extends Pick<SyncEngineDeps, 'store' | 'deliveries' | 'eventsQueue' | 'syncQueue' | 'workspace' | 'clock'> {
+export interface SyncServiceDeps extends Pick<SyncEngineDeps, 'store' | 'deliveries' | 'eventsQueue' | 'syncQueue' | 'clock'> {
+  /** Removes a deleted sync's files (the query engine itself is not needed here). */
+  files: Pick<SyncWorkspace, 'deleteSync'>;
   cipher: SecretCipher;
   /** For the connection test. */
   sender: HttpSender;
@@ -189,7 +191,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
 
     async deleteSync(id) {
       const deleted = await deps.store.deleteSync(id);
-      if (deleted) await deps.workspace.deleteSync(id).catch((error: unknown) => log.warn('sync files not removed', { syncId: id, error }));
+      if (deleted) await deps.files.deleteSync(id).catch((error: unknown) => log.warn('sync files not removed', { syncId: id, error }));
       return deleted;
     },
 
