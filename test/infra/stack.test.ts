@@ -1,12 +1,13 @@
 // HooklakeStack, resource by resource and permission by permission. One synth (with real
 // esbuild bundling of the handlers) for the file; a second, unbundled one for non-default props.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
 import {
@@ -37,6 +38,11 @@ let resources: Record<string, Json>;
 /** Logical id of an L1 resource, or of an L2 construct's main resource. */
 const id = (construct: IConstruct) =>
   stack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
+
+afterAll(() => {
+  // The bundled assets (the sync function's carries DuckDB, ~70 MB) live in a temporary outdir.
+  if (app !== undefined && path.resolve(app.outdir).startsWith(path.resolve(tmpdir()))) rmSync(app.outdir, { recursive: true, force: true });
+});
 
 beforeAll(() => {
   app = new App({ context: cdkJsonContext() });
