@@ -14,6 +14,20 @@ import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
 import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
 import { EVENTS_DLQ_RETENTION_DAYS, Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
+import {
+  SYNC_DELIVERY_PARTITION,
+  SYNC_DUCKDB_MEMORY_LIMIT,
+  SYNC_ENCRYPTION_CONTEXT,
+  SYNC_EPHEMERAL_STORAGE_MIB,
+  SYNC_EVENT_PARTITION,
+  SYNC_FUNCTION_MEMORY_MB,
+  SYNC_FUNCTION_TIMEOUT,
+  SYNC_NATIVE_MODULES,
+  SYNC_PARTITIONS,
+  Syncs,
+} from './constructs/syncs.ts';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
 
 export interface HooklakeStackProps extends StackProps {
   /** Let the api and fan-out accept subscription targets on private/loopback addresses. Default false. */
@@ -248,6 +262,8 @@ export class HooklakeStack extends Stack {
   readonly outbound: Outbound;
   readonly fanout: HooklakeFunction;
   readonly httpApi: HooklakeHttpApi;
+  readonly syncs: Syncs;
+  readonly sync: HooklakeFunction;
 
   constructor(scope: Construct, id: string, props: HooklakeStackProps = {}) {
     super(scope, id, {
@@ -275,6 +291,8 @@ export class HooklakeStack extends Stack {
       fanoutTimeout: FANOUT_TIMEOUT,
       oldestMessageAlarmAge: EVENTS_OLDEST_MESSAGE_ALARM_AGE,
     });
+
+    this.syncs = new Syncs(this, 'Syncs', { oldestMessageAlarmAge: Duration.minutes(30) });
 
     const bucket = this.lake.bucket;
     const table = this.stateTable.table;
@@ -343,6 +361,28 @@ export class HooklakeStack extends Stack {
       },
     });
 
+    this.sync = new HooklakeFunction(this, 'Sync', {
+      ...common,
+      name: 'sync',
+      description: 'Hooklake syncs: query the lake with DuckDB, diff with what was delivered, enqueue row-ops to the fan-out',
+      memorySize: SYNC_FUNCTION_MEMORY_MB,
+      timeout: SYNC_FUNCTION_TIMEOUT,
+      // DuckDB ships as a native binding: the linux-x64 one npm installed, beside the bundle.
+      architecture: lambda.Architecture.X86_64,
+      nativeModules: SYNC_NATIVE_MODULES,
+      ephemeralStorageMiB: SYNC_EPHEMERAL_STORAGE_MIB,
+      environment: {
+        [ENV.tableName]: table.tableName,
+        [ENV.lakeBucket]: bucket.bucketName,
+        [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
+        [ENV.syncQueueUrl]: this.syncs.queue.queueUrl,
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        [ENV.syncWorkDir]: '/tmp/hooklake-sync',
+        [ENV.syncMemoryLimit]: SYNC_DUCKDB_MEMORY_LIMIT,
+      },
+    });
+    this.syncs.connectSyncFunction(this.sync.fn);
+
     this.ingest.connectProcessor(this.processor.fn, {
       batchSize: settings.processorBatchSize,
       maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
@@ -407,6 +447,34 @@ export class HooklakeStack extends Stack {
     this.fanout.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
     this.fanout.allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [table.tableArn]);
     this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn], SUBSCRIPTION_ENCRYPTION_CONTEXT);
+    // A sync's delivery jobs name the sync as their target: its secret and header values open
+    // only under {subscriptionId: "syn_…"}, a grant of its own.
+    this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn], SYNC_ENCRYPTION_CONTEXT);
+
+    // sync: mirror the lake (list and read webhooks/), keep its runs' row-ops and its snapshot
+    // under syncs/; read sync items, claim and release runs (UpdateItem), write run records; write
+    // its row-op events and deliveries (BatchWriteItem), read them back (BatchGetItem, Query);
+    // queue delivery jobs for the fan-out and its own continuations and checks. No KMS: it never
+    // sees a secret (the fan-out signs).
+    const leadingKeys = (...partitions: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } });
+    this.sync.allow(['s3:ListBucket'], [bucket.bucketArn], { StringLike: { 's3:prefix': [`${LAKE_PREFIX.webhooks}*`, `${SYNC_FILES_PREFIX}*`] } });
+    this.sync.allow(['s3:GetObject'], [objects(LAKE_PREFIX.webhooks)]);
+    this.sync.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(SYNC_FILES_PREFIX)]);
+    this.sync.allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(...SYNC_PARTITIONS));
+    this.sync.allow(['dynamodb:Query'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[0], SYNC_DELIVERY_PARTITION));
+    this.sync.allow(['dynamodb:UpdateItem'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[0]));
+    this.sync.allow(['dynamodb:PutItem'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[1]));
+    this.sync.allow(['dynamodb:BatchGetItem'], [table.tableArn], leadingKeys(SYNC_DELIVERY_PARTITION));
+    this.sync.allow(['dynamodb:BatchWriteItem'], [table.tableArn], leadingKeys(SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION));
+    this.sync.allow(['sqs:SendMessage'], [eventsQueue.queueArn, this.syncs.queue.queueArn]);
+    this.sync.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.webhooks),
+      'The sync function mirrors the lake to run a sync query over it (read-only): it reads whichever webhooks/pipeline_id=N/dt=D/*.parquet objects exist.',
+    );
+    this.sync.acknowledgePrefixWildcard(
+      nagObjects(SYNC_FILES_PREFIX),
+      'The sync function keeps each sync snapshot at syncs/<sync id>/snapshot.parquet and each run row-ops at syncs/<sync id>/runs/<run id>/ops.parquet; ids are made at run time, so only the prefix can be granted.',
+    );
 
     this.httpApi = new HooklakeHttpApi(this, 'Http', {
       receiver: this.receiver.fn,
@@ -425,6 +493,8 @@ export class HooklakeStack extends Stack {
     new CfnOutput(this, 'GlueDatabase', { value: this.analytics.database.ref });
     new CfnOutput(this, 'EventsQueueUrl', { value: eventsQueue.queueUrl, description: 'Outbound events and delivery retries' });
     new CfnOutput(this, 'EventsDeadLetterQueueUrl', { value: this.outbound.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SyncQueueUrl', { value: this.syncs.queue.queueUrl, description: 'Sync triggers, run continuations and completion checks' });
+    new CfnOutput(this, 'SyncDeadLetterQueueUrl', { value: this.syncs.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'SecretsKeyArn', { value: secretsKey.keyArn, description: 'KMS key encrypting subscription signing secrets' });
   }
 }

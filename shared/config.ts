@@ -254,6 +254,69 @@ export function fanoutConfig(env: Env): FanoutConfig {
   };
 }
 
+/**
+ * The sync function (functions/sync) and the SyncService wherever it is composed. The engine needs
+ * the table, the lake bucket (lake mirror and `syncs/` files), the events queue (delivery jobs) and
+ * its own queue; the service also the secrets cipher and the connection test's settings.
+ */
+export interface SyncConfig {
+  aws: AwsConfig;
+  tableName: string;
+  lakeBucket: string;
+  eventsQueueUrl: string;
+  syncQueueUrl: string;
+  deliveryRetentionDays: number;
+  /** Local directory of the lake mirror and the runs' files (on Lambda under /tmp). */
+  workDir: string;
+  /** DuckDB's memory_limit (it spills to workDir beyond it), e.g. '1GB'; unset = DuckDB's default (80% of RAM). */
+  duckDbMemoryLimit?: string | undefined;
+  /** Row-ops per chunk (default 1000). */
+  chunkSize?: number | undefined;
+  /** SyncService only: signing secrets and header values are encrypted at creation. */
+  secrets?: SecretsConfig | undefined;
+  allowPrivateTargets?: boolean | undefined;
+  /** Loopback targets: set only by the local stack, never from the environment. */
+  allowLoopbackTargets?: boolean | undefined;
+  /** SyncService only: the connection test's timeout, default 5000. */
+  deliveryTimeoutMs?: number | undefined;
+  /** Local stack only (simulated time, see OutboundSettings). */
+  timeScale?: number | undefined;
+  timeOriginMs?: number | undefined;
+}
+
+const SyncSchema = v.object({
+  ...AwsSchema.entries,
+  HOOKLAKE_TABLE_NAME: v.pipe(v.string(), v.minLength(3)),
+  HOOKLAKE_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
+  HOOKLAKE_EVENTS_QUEUE_URL: v.pipe(v.string(), v.url()),
+  HOOKLAKE_SYNC_QUEUE_URL: v.pipe(v.string(), v.url()),
+  HOOKLAKE_DELIVERY_RETENTION_DAYS: optionalInt(30, 1),
+  HOOKLAKE_SYNC_WORK_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '/tmp/hooklake-sync'),
+  HOOKLAKE_SYNC_MEMORY_LIMIT: v.optional(v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'like 1GB'))),
+  HOOKLAKE_SYNC_CHUNK_SIZE: optionalInt(1000, 1),
+  ...SecretsSchema,
+  HOOKLAKE_ALLOW_PRIVATE_TARGETS: flag(false),
+  HOOKLAKE_DELIVERY_TIMEOUT_MS: optionalInt(5000, 1),
+});
+
+export function syncConfig(env: Env): SyncConfig {
+  const p = parse(SyncSchema, env, 'sync');
+  return {
+    aws: awsConfig(p),
+    tableName: p.HOOKLAKE_TABLE_NAME,
+    lakeBucket: p.HOOKLAKE_LAKE_BUCKET,
+    eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
+    syncQueueUrl: p.HOOKLAKE_SYNC_QUEUE_URL,
+    deliveryRetentionDays: p.HOOKLAKE_DELIVERY_RETENTION_DAYS,
+    workDir: p.HOOKLAKE_SYNC_WORK_DIR,
+    duckDbMemoryLimit: p.HOOKLAKE_SYNC_MEMORY_LIMIT,
+    chunkSize: p.HOOKLAKE_SYNC_CHUNK_SIZE,
+    secrets: secretsConfig(p),
+    allowPrivateTargets: p.HOOKLAKE_ALLOW_PRIVATE_TARGETS,
+    deliveryTimeoutMs: p.HOOKLAKE_DELIVERY_TIMEOUT_MS,
+  };
+}
+
 /** Environment variable names, shared with infra so the two cannot drift. */
 export const ENV = {
   ingestQueueUrl: 'HOOKLAKE_INGEST_QUEUE_URL',
@@ -282,4 +345,12 @@ export const ENV = {
   fanoutConcurrency: 'HOOKLAKE_FANOUT_CONCURRENCY',
   /** Fan-out and processor: how long the subscription list is cached, default 10 s. */
   subscriptionCacheSeconds: 'HOOKLAKE_SUBSCRIPTION_CACHE_SECONDS',
+  // Syncs (functions/sync).
+  /** Triggers, run continuations and completion checks of syncs. */
+  syncQueueUrl: 'HOOKLAKE_SYNC_QUEUE_URL',
+  /** The lake mirror and the runs' files (default /tmp/hooklake-sync). */
+  syncWorkDir: 'HOOKLAKE_SYNC_WORK_DIR',
+  /** DuckDB's memory_limit in the sync function. */
+  syncMemoryLimit: 'HOOKLAKE_SYNC_MEMORY_LIMIT',
+  syncChunkSize: 'HOOKLAKE_SYNC_CHUNK_SIZE',
 } as const;

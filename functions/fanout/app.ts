@@ -14,12 +14,14 @@ import {
 } from '../../shared/adapters/outbound-store.ts';
 import { dynamoRejectionSummaryReader } from '../../shared/adapters/rejection-store.ts';
 import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
+import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
 import type { FanoutConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
 import { createFanout, type Fanout, type FanoutDeps } from '../../shared/services/fanout.ts';
 import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
+import { withSyncDestinations } from '../../shared/services/sync-destinations.ts';
 
 export interface FanoutOverrides {
   /** Injected DNS for the sender (tests simulate rebinding). */
@@ -32,7 +34,9 @@ export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}
   const cipher = secretCipherFromConfig(config.aws, config.secrets);
   if (cipher === undefined) throw new Error('fanout: HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY is required');
   const timeScale = config.timeScale ?? 1;
-  const directory = subscriptionDirectory(dynamoSubscriptionStore(dynamodb, config.tableName), {
+  // Syncs are delivery targets too: their jobs name a `syn_` id (shared/services/sync-destinations.ts).
+  const subscriptions = withSyncDestinations(dynamoSubscriptionStore(dynamodb, config.tableName), dynamoSyncStore(dynamodb, config.tableName));
+  const directory = subscriptionDirectory(subscriptions, {
     ttlMs: config.subscriptionCacheSeconds * 1000,
     cipher,
     scope: subscriptionScope(config),

@@ -1,7 +1,7 @@
 // One Lambda of Hooklake: bundled handler, its own role and log group, nothing else.
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,6 +31,16 @@ export interface HooklakeFunctionProps {
    * pool, and it can never run more instances than this. Undefined = none reserved.
    */
   reservedConcurrentExecutions?: number;
+  /** Default arm64. A function with a native module runs where its shipped binary was built (x86_64 for DuckDB here). */
+  architecture?: lambda.Architecture;
+  /**
+   * Packages left out of the bundle and copied from the repository's node_modules into the asset
+   * (native modules: esbuild cannot bundle a `.node` binary). Copied, never installed, so synth
+   * stays offline; the copy is the platform binding `npm ci` installed here (linux-x64).
+   */
+  nativeModules?: readonly string[];
+  /** /tmp size in MiB (512–10240). Default 512. */
+  ephemeralStorageMiB?: number;
 }
 
 export class HooklakeFunction extends Construct {
@@ -58,7 +68,8 @@ export class HooklakeFunction extends Construct {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      ...(props.ephemeralStorageMiB === undefined ? {} : { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) }),
       memorySize: props.memorySize,
       timeout: props.timeout,
       role: this.role,
@@ -82,7 +93,20 @@ export class HooklakeFunction extends Construct {
         // middleware) under a deployed function. The cost, a larger zip, is small: minified
         // ESM with tree-shaking keeps only the commands the handler uses.
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: [...(props.nativeModules ?? [])],
+        ...(props.nativeModules === undefined || props.nativeModules.length === 0
+          ? {}
+          : {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  props.nativeModules!.flatMap((name) => [
+                    `mkdir -p "${outputDir}/node_modules/${path.posix.dirname(name)}"`,
+                    `cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/${name}"`,
+                  ]),
+              },
+            }),
       },
     });
 

@@ -18,6 +18,9 @@ import { prepareDataDir, writePrivateFile } from './state-files.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
 import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
+import { startLocalSyncs } from './syncs.ts';
+import type { SyncOverrides } from '../../functions/sync/app.ts';
+import type { SyncService } from '../../shared/ports/sync.ts';
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
@@ -71,6 +74,14 @@ export interface LocalStackOptions {
   processorBodyBudgetBytes?: number;
   /** Processor: webhook_rejected summary window in seconds (HOOKLAKE_REJECTION_SUMMARY_SECONDS), default 60. */
   rejectionSummarySeconds?: number;
+  /** Syncs: row-ops per chunk (HOOKLAKE_SYNC_CHUNK_SIZE), default 1000. */
+  syncChunkSize?: number;
+  /** Syncs: real ms between schedule ticks; default one minute of the stack's clock; 0 = none (tests tick by hand). */
+  syncTickIntervalMs?: number;
+  /** Syncs: visibility timeout of the sync queue (a failed message comes back after it), default 5 s. */
+  syncVisibilityTimeoutSeconds?: number;
+  /** Syncs: test hooks (a crash point after a chunk). */
+  syncOverrides?: SyncOverrides;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -93,6 +104,10 @@ export interface LocalStack {
   stackFile?: string;
   /** The configuration the management API runs with (tests build an OutboundService from it). */
   apiConfig: ApiConfig;
+  /** Syncs (issue 9): the service the management API will put behind /v4/syncs. */
+  syncs: SyncService;
+  /** Queues a schedule tick now (tests). */
+  syncTick(): Promise<void>;
   /** Set when the processor/fan-out worker thread died (functionsInWorker). */
   functionsFailure(): Error | undefined;
   stop(): Promise<void>;
@@ -201,6 +216,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           );
     stoppers.push(() => functions.stop());
 
+    const syncs = await startLocalSyncs({
+      config: {
+        aws,
+        tableName: resources.tableName,
+        lakeBucket: resources.lakeBucket,
+        eventsQueueUrl: resources.eventsQueueUrl,
+        deliveryRetentionDays: outbound.deliveryRetentionDays!,
+        chunkSize: options.syncChunkSize,
+        secrets: { localKey: localSecretKey },
+        allowPrivateTargets,
+        allowLoopbackTargets: allowPrivateTargets,
+        deliveryTimeoutMs: outbound.deliveryTimeoutMs,
+        timeScale,
+        timeOriginMs: outbound.timeOriginMs,
+      },
+      workDir: dataDir === undefined ? undefined : join(dataDir, 'syncs'),
+      visibilityTimeoutSeconds: options.syncVisibilityTimeoutSeconds ?? 5,
+      maxReceiveCount: ingestMaxReceiveCount,
+      tickIntervalMs: options.syncTickIntervalMs,
+      overrides: options.syncOverrides,
+    });
+    stoppers.push(() => syncs.stop());
+
     const gateway: Gateway = await startGateway(
       [
         { prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver },
@@ -223,7 +261,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timeScale,
     };
     if (stackFile !== undefined) writePrivateFile(stackFile, `${JSON.stringify(info, null, 2)}\n`);
-    return { info, ...(stackFile === undefined ? {} : { stackFile }), apiConfig, functionsFailure: () => functions.failure, stop: stopAll };
+    return {
+      info,
+      ...(stackFile === undefined ? {} : { stackFile }),
+      apiConfig,
+      syncs: syncs.service,
+      syncTick: () => syncs.tick(),
+      functionsFailure: () => functions.failure,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -202,6 +202,7 @@ describe('IAM for the outbound half', () => {
     expect(keyGrants.sort()).toEqual(
       [
         `Fanout kms:Decrypt ${secretsKey()} ${context}`,
+        `Fanout kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`,
         `ManagementApi kms:Decrypt ${secretsKey()} ${context}`,
         `ManagementApi kms:Encrypt ${secretsKey()} ${context}`,
       ].sort(),

@@ -1,12 +1,13 @@
 // HooklakeStack, resource by resource and permission by permission. One synth (with real
 // esbuild bundling of the handlers) for the file; a second, unbundled one for non-default props.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
 import {
@@ -38,6 +39,11 @@ let resources: Record<string, Json>;
 const id = (construct: IConstruct) =>
   stack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
 
+afterAll(() => {
+  // The bundled assets (the sync function's carries DuckDB, ~70 MB) live in a temporary outdir.
+  if (app !== undefined && path.resolve(app.outdir).startsWith(path.resolve(tmpdir()))) rmSync(app.outdir, { recursive: true, force: true });
+});
+
 beforeAll(() => {
   app = new App({ context: cdkJsonContext() });
   stack = new HooklakeStack(app, 'HooklakeStack');
@@ -49,12 +55,12 @@ const permissionsOf = (roleLogicalId: string) => cfnPermissionsOf(resources, rol
 const resourcesOfType = (type: string) => cfnResourcesOfType(resources, type);
 
 describe('lambda functions', () => {
-  it('bundles four handlers for nodejs24.x on arm64', () => {
+  it('bundles five handlers for nodejs24.x, on arm64 but the sync function (x86_64, for its DuckDB binding)', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
-    for (const [, fn] of functions) {
+    expect(functions).toHaveLength(5);
+    for (const [logicalId, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
-      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Architectures).toEqual([logicalId === id(stack.sync.fn) ? 'x86_64' : 'arm64']);
       expect(fn.Properties.Handler).toBe('index.handler');
       expect(fn.Properties.TracingConfig).toBeUndefined();
     }
@@ -91,13 +97,13 @@ describe('lambda functions', () => {
 
   it('reserves 10 concurrent executions for the api function only', () => {
     expect(resources[id(stack.api.fn)].Properties.ReservedConcurrentExecutions).toBe(10);
-    for (const fn of [stack.receiver, stack.processor, stack.fanout]) {
+    for (const fn of [stack.receiver, stack.processor, stack.fanout, stack.sync]) {
       expect(resources[id(fn.fn)].Properties.ReservedConcurrentExecutions, fn.node.id).toBeUndefined();
     }
   });
 
   it('logs each function to its own log group with a retention', () => {
-    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout]) {
+    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout, stack.sync]) {
       const props = resources[id(fn.fn)].Properties;
       expect(props.LoggingConfig.LogGroup).toEqual({ Ref: id(fn.logGroup) });
       expect(resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(30);
@@ -105,7 +111,7 @@ describe('lambda functions', () => {
   });
 
   it('emits minified ESM bundles with the require shim and the AWS SDK inside', () => {
-    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout]) {
+    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout, stack.sync]) {
       const key: string = resources[id(fn.fn)].Properties.Code.S3Key;
       const bundle = readFileSync(path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(bundle.startsWith("import { createRequire as __hooklakeCreateRequire } from 'node:module';")).toBe(true);
@@ -128,8 +134,10 @@ describe('lambda functions', () => {
       [ENV.lakeBucket]: 'lake-bucket',
       [ENV.tableName]: 'hooklake-table',
       [ENV.secretsKmsKeyId]: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      [ENV.syncQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/sync',
     };
-    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout]) {
+    // The sync bundle imports DuckDB from the node_modules shipped beside it (the native binding included).
+    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout, stack.sync]) {
       const variables = resources[id(fn.fn)].Properties.Environment.Variables as Record<string, Json>;
       const env: Record<string, string | undefined> = { PATH: process.env.PATH, AWS_REGION: 'us-east-1' };
       for (const [name, value] of Object.entries(variables)) {
@@ -171,7 +179,7 @@ describe('ingest queue', () => {
   });
 
   it('feeds the processor in batches of 100 with partial batch failures, at most 10 invocations at once', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2); // ingest -> processor, events -> fanout
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3); // ingest -> processor, events -> fanout, sync queue -> sync
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [id(stack.ingest.queue), 'Arn'] },
       FunctionName: { Ref: id(stack.processor.fn) },
@@ -447,6 +455,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `sqs:SendMessage ${eventsQueue()}`,
         ...['GetItem', 'BatchGetItem', 'Query', 'PutItem'].map((action) => `dynamodb:${action} ${table()}`),
         `kms:Decrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
+        `kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`, // sync destinations
       ].sort(),
     );
   });

@@ -8,12 +8,14 @@
 //   `timestamp`, `data_<path>`) appended to the URL's own query; a URL over 8 KiB throws
 //   `UrlTooLongError` (the delivery fails as `url_too_long`, never truncated).
 // GET and form parse the data keeping each number's source text (`envelopeForEncoding`).
+// A raw envelope (a sync row-op, events.ts `SYNC_ROW_EVENT_TYPE`) sends its data itself in place of
+// the envelope, in the same three encodings: valmi's payload at the top level.
 //
 // Every request carries the Standard Webhooks headers (signature.ts): POST signs the body, GET
 // the query string as sent. Subscription headers go first, lowercased, without the names
 // header-policy.ts reserves, so they can never replace or duplicate ours.
 import { sendableHeaders } from './header-policy.ts';
-import { buildGetUrl, encodeBracketForm, flattenForQuery } from './payload-encoding.ts';
+import { buildGetUrl, encodeBracketForm, flattenForQuery, parseJsonKeepingNumberText } from './payload-encoding.ts';
 import { signatureHeaders, signatureHeadersForGet } from './signature.ts';
 import { envelopeForEncoding, envelopeJson, type DeliveryEnvelope } from './events.ts';
 
@@ -46,15 +48,16 @@ export function buildDeliveryRequest(input: {
   const { target, envelope, webhookId, secret, timestamp } = input;
   const headers = sendableHeaders(target.headers);
   headers['user-agent'] = USER_AGENT;
+  const encodable = () => (envelope.raw === true ? parseJsonKeepingNumberText(envelope.dataJson) : envelopeForEncoding(envelope));
   if (target.webhookHttpMethod === 'GET') {
-    const url = buildGetUrl(target.webhookUrl, flattenForQuery(envelopeForEncoding(envelope)), {
+    const url = buildGetUrl(target.webhookUrl, flattenForQuery(encodable()), {
       ...(input.maxUrlLength === undefined ? {} : { maxUrlLength: input.maxUrlLength }),
     });
     Object.assign(headers, signatureHeadersForGet({ secret, msgId: webhookId, timestamp, url }));
     return { method: 'GET', url, headers };
   }
   const form = target.format === 'form';
-  const body = form ? encodeBracketForm(envelopeForEncoding(envelope)) : envelopeJson(envelope);
+  const body = form ? encodeBracketForm(encodable()) : envelope.raw === true ? envelope.dataJson : envelopeJson(envelope);
   headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
   Object.assign(headers, signatureHeaders({ secret, msgId: webhookId, timestamp, payload: body }));
   const url = new URL(target.webhookUrl);

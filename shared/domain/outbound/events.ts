@@ -75,6 +75,16 @@ export const CUSTOM_EVENT_TYPE = /^[a-z][a-z0-9_.-]{0,63}$/;
 /** Prefix kept for future built-in events. */
 export const RESERVED_PREFIX = 'hooklake.';
 
+/**
+ * Internal event type of one sync row-op (shared/domain/sync/). Its data is the delivery's whole
+ * payload, sent without the envelope (`raw`). The reserved prefix keeps it out of custom events
+ * and subscriptions, so only the sync that enqueues its deliveries ever sends one.
+ */
+export const SYNC_ROW_EVENT_TYPE = 'hooklake.sync_row';
+
+/** Event types whose data is the payload itself, not wrapped in `{type, id, timestamp, data}`. */
+export const isRawPayloadEventType = (type: string) => type === SYNC_ROW_EVENT_TYPE;
+
 export function isBuiltInEventType(type: string): type is BuiltInEventType {
   return BUILT_IN.has(type as BuiltInEventType);
 }
@@ -131,6 +141,8 @@ export interface DeliveryEnvelope {
   timestamp: string;
   /** The envelope's `data` as JSON text. */
   dataJson: string;
+  /** Deliver `dataJson` itself as the payload, without the envelope (sync row-ops). */
+  raw?: boolean | undefined;
 }
 
 /** An envelope as a JSON value (what the events endpoint shows as an example). */
@@ -148,13 +160,14 @@ const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
  * Date); `id` is the event's id, the same for every subscriber; `dataJson` must be JSON text.
  */
 export function buildEnvelope(input: { type: string; id: string; timestamp: number | Date; dataJson: string }): DeliveryEnvelope {
-  if (!isBuiltInEventType(input.type) && customEventTypeProblem(input.type) !== undefined) {
+  const raw = isRawPayloadEventType(input.type);
+  if (!raw && !isBuiltInEventType(input.type) && customEventTypeProblem(input.type) !== undefined) {
     throw new RangeError(`'${input.type}' is neither a built-in event nor a valid custom event type`);
   }
   if (!EVENT_ID.test(input.id)) throw new RangeError('an event id is 1 to 255 printable ASCII characters without spaces');
   const time = input.timestamp instanceof Date ? input.timestamp : new Date(input.timestamp);
   if (Number.isNaN(time.getTime())) throw new RangeError('the event timestamp is not a valid time');
-  return { type: input.type, id: input.id, timestamp: time.toISOString(), dataJson: input.dataJson };
+  return { type: input.type, id: input.id, timestamp: time.toISOString(), dataJson: input.dataJson, ...(raw ? { raw: true } : {}) };
 }
 
 /** The JSON body of a POST `json` delivery: the data text spliced in, never re-serialised. */

@@ -1,0 +1,68 @@
+// Composition root of the sync function: the engine (DuckDB, S3, DynamoDB, SQS) behind an SQS
+// batch handler. The SyncService, which needs no DuckDB, is composed in ./service.ts.
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createS3Client } from '../../shared/adapters/s3-objects.ts';
+import { dynamoRowOpWriter } from '../../shared/adapters/sync-store.ts';
+import { duckDbSyncWorkspace } from '../../shared/adapters/sync-workspace.ts';
+import type { SyncConfig } from '../../shared/config.ts';
+import { parseSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { log } from '../../shared/logger.ts';
+import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from '../../shared/services/sync-engine.ts';
+import { syncStores } from './service.ts';
+
+export interface SyncOverrides {
+  /** Tests: a crash point after a chunk is enqueued (sync-engine.ts). */
+  afterChunkEnqueued?: SyncEngineDeps['afterChunkEnqueued'];
+  /** Tests: time kept in reserve before a run continues in a new message. */
+  reserveMs?: number;
+}
+
+export function syncEngineDeps(config: SyncConfig, overrides: SyncOverrides = {}): SyncEngineDeps & { close(): void } {
+  const common = syncStores(config);
+  const s3 = createS3Client(config.aws);
+  const workspace = duckDbSyncWorkspace({
+    s3,
+    bucket: config.lakeBucket,
+    origin: config.aws.endpoints.s3,
+    rootDir: config.workDir,
+    memoryLimit: config.duckDbMemoryLimit,
+  });
+  return {
+    store: common.store,
+    rowOps: dynamoRowOpWriter(common.dynamodb, config.tableName),
+    deliveries: common.deliveries,
+    eventsQueue: common.eventsQueue,
+    syncQueue: common.syncQueue,
+    workspace,
+    clock: common.clock,
+    timeScale: config.timeScale ?? 1,
+    retentionDays: config.deliveryRetentionDays,
+    chunkSize: config.chunkSize,
+    ...(overrides.reserveMs === undefined ? {} : { reserveMs: overrides.reserveMs }),
+    ...(overrides.afterChunkEnqueued === undefined ? {} : { afterChunkEnqueued: overrides.afterChunkEnqueued }),
+    close() {
+      workspace.close?.();
+      common.close();
+      s3.destroy();
+    },
+  };
+}
+
+/** SQS batch → engine, one message at a time (a run message may use most of the invocation), partial batch failures. */
+export function createSyncHandler(engine: SyncEngine) {
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) => {
+    const failed: string[] = [];
+    for (const record of event.Records) {
+      try {
+        await engine.handle(parseSyncMessage(record.body), () => context.getRemainingTimeInMillis());
+      } catch (error) {
+        log.error('sync-queue message failed; it will be retried', { messageId: record.messageId, error });
+        failed.push(record.messageId);
+      }
+    }
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  });
+}
+
+export { createSyncEngine };

@@ -1,0 +1,74 @@
+// Composition of the SyncService (shared/services/sync-service.ts) from a SyncConfig: what the
+// management API will call, and the local stack does now. Nothing here loads DuckDB (the api
+// function's bundle stays free of the native module); the sync function adds the engine (app.ts).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { createHttpSender, resolverFrom, type LookupAll } from '../../shared/adapters/http-sender.ts';
+import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
+import { dynamoDeliveryStore } from '../../shared/adapters/outbound-store.ts';
+import { createS3Client } from '../../shared/adapters/s3-objects.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
+import { s3SyncFiles } from '../../shared/adapters/sync-files.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
+import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
+import type { SyncConfig } from '../../shared/config.ts';
+import { systemClock, type Clock } from '../../shared/domain/clock.ts';
+import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
+import type { SyncService } from '../../shared/ports/sync.ts';
+import { createSyncService } from '../../shared/services/sync-service.ts';
+
+/** The engine's clock: the delivery engine's (simulated in the local stack when timeScale > 1). */
+export function syncClock(config: Pick<SyncConfig, 'timeScale' | 'timeOriginMs'>): Clock {
+  const timeScale = config.timeScale ?? 1;
+  return timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now());
+}
+
+/** The table and queue adapters both the service and the engine use. */
+export function syncStores(config: SyncConfig) {
+  const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
+  const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
+  return {
+    dynamodb,
+    store: dynamoSyncStore(dynamodb, config.tableName),
+    deliveries: dynamoDeliveryStore(dynamodb, config.tableName),
+    eventsQueue: sqsEventsQueue(sqs, config.eventsQueueUrl),
+    syncQueue: sqsSyncQueue(sqs, config.syncQueueUrl),
+    clock: syncClock(config),
+    close() {
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+/** The SyncService over the real adapters. `lookupAll`: the connection test's DNS (tests). */
+export function syncServiceFromConfig(config: SyncConfig, overrides: { lookupAll?: LookupAll } = {}): SyncService & { close(): Promise<void> } {
+  const stores = syncStores(config);
+  const s3 = createS3Client(config.aws);
+  const cipher = secretCipherFromConfig(config.aws, config.secrets);
+  if (cipher === undefined) throw new Error('syncs: HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY is required');
+  const sender = createHttpSender({
+    allowPrivateTargets: config.allowPrivateTargets ?? false,
+    allowLoopbackTargets: config.allowLoopbackTargets,
+    timeoutMs: config.deliveryTimeoutMs ?? 5000,
+    ...(overrides.lookupAll === undefined ? {} : { lookupAll: overrides.lookupAll }),
+  });
+  const service = createSyncService({
+    ...stores,
+    files: s3SyncFiles(s3, config.lakeBucket),
+    cipher,
+    sender,
+    resolve: resolverFrom(overrides.lookupAll),
+    allowPrivateTargets: config.allowPrivateTargets ?? false,
+    allowLoopbackTargets: config.allowLoopbackTargets,
+  });
+  return {
+    ...service,
+    async close() {
+      await sender.close();
+      stores.close();
+      s3.destroy();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// Syncs on AWS (issue 9): the sync queue with its DLQ and alarms, the EventBridge Scheduler
+// schedule that ticks it every minute, and the event source that feeds it to the sync function.
+// The function itself is a HooklakeFunction made in stack.ts (x86_64, DuckDB shipped beside the
+// bundle); its permissions are granted there, next to the other roles'.
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { serializeSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { createMonitoredQueue } from './monitored-queue.ts';
+
+/** The sync function's limits: a run continues in a new invocation before 15 minutes are up. */
+export const SYNC_FUNCTION_TIMEOUT = Duration.minutes(15);
+export const SYNC_FUNCTION_MEMORY_MB = 3008;
+/** DuckDB's memory limit inside it: the rest is Node, the AWS SDK and the page cache of /tmp. */
+export const SYNC_DUCKDB_MEMORY_LIMIT = '2GB';
+/** /tmp of the sync function: the lake mirror and a run's files (Lambda allows up to 10 GiB). */
+export const SYNC_EPHEMERAL_STORAGE_MIB = 10_240;
+export const SYNC_MAX_RECEIVE_COUNT = 5;
+/** Sync function invocations at once (runs of one sync never overlap; different syncs may run together). */
+export const SYNC_MAX_CONCURRENCY = 5;
+/** Packages the sync function ships from node_modules (DuckDB's native binding for linux-x64). */
+export const SYNC_NATIVE_MODULES = ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-x64', 'detect-libc'] as const;
+/** Every sync item's partition key (`SYNC`) and every run item's (`SYNC#<sync id>`). */
+export const SYNC_PARTITIONS = ['SYNC', 'SYNC#*'] as const;
+/** The deliveries and events of sync row-ops (sync ids are `syn_…`, row-op event ids `evt_sync_…`). */
+export const SYNC_DELIVERY_PARTITION = 'DELIVERY#syn_*';
+export const SYNC_EVENT_PARTITION = 'EVENT#evt_sync_*';
+/**
+ * A sync's secret and header values are encrypted with EncryptionContext {subscriptionId: "syn_…"}
+ * (the delivery engine treats a sync as a subscription): only grants naming this pattern open them.
+ */
+export const SYNC_ID_PATTERN = 'syn_*';
+export const SYNC_ENCRYPTION_CONTEXT = { StringLike: { 'kms:EncryptionContext:subscriptionId': SYNC_ID_PATTERN } };
+
+export interface SyncsProps {
+  /** Alarm when the oldest message waits longer (checks are delayed at most 5 minutes, ticks come every minute). */
+  oldestMessageAlarmAge: Duration;
+}
+
+export class Syncs extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly dlqDepthAlarm: cloudwatch.Alarm;
+  readonly oldestMessageAlarm: cloudwatch.Alarm;
+  readonly schedule: scheduler.CfnSchedule;
+  readonly schedulerRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SyncsProps) {
+    super(scope, id);
+    const monitored = createMonitoredQueue(this, {
+      consumerTimeout: SYNC_FUNCTION_TIMEOUT,
+      maxReceiveCount: SYNC_MAX_RECEIVE_COUNT,
+      deadLetterRetention: Duration.days(14),
+      deadLetterAlarmDescription:
+        'Hooklake: a sync message (tick, run or completion check) failed 5 times and waits in the sync DLQ. Fix the cause, then redrive it to the sync queue.',
+      oldestMessageAlarmAge: props.oldestMessageAlarmAge,
+      oldestMessageAlarmDescription: 'Hooklake: the sync function is not draining the sync queue (or is failing).',
+    });
+    this.queue = monitored.queue;
+    this.deadLetterQueue = monitored.deadLetterQueue;
+    this.dlqDepthAlarm = monitored.dlqDepthAlarm;
+    this.oldestMessageAlarm = monitored.oldestMessageAlarm;
+
+    // One schedule for every sync: each minute a tick, and the sync function starts the runs that
+    // are due by their own schedule (shared/domain/sync/schedule.ts, the same code as locally).
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Hooklake sync ticks: EventBridge Scheduler sends to the sync queue',
+    });
+    this.schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    this.schedule = new scheduler.CfnSchedule(this, 'Tick', {
+      description: 'Hooklake: starts the syncs whose schedule is due',
+      scheduleExpression: 'rate(1 minute)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.queue.queueArn,
+        roleArn: this.schedulerRole.roleArn,
+        input: serializeSyncMessage({ v: 1, kind: 'tick' }),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 },
+      },
+    });
+  }
+
+  /** One message per invocation (a run may use most of its 15 minutes), partial failures, bounded concurrency. */
+  connectSyncFunction(fn: lambda.IFunction): void {
+    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: SYNC_MAX_CONCURRENCY, reportBatchItemFailures: true }));
+  }
+}

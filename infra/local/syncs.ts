@@ -1,0 +1,91 @@
+// Syncs in the local stack: the sync queue (with its DLQ) on fauxqs, the sync function's handler
+// behind an SQS poller, and the stack's own scheduler: a timer that queues a `tick` every minute of
+// the stack's clock (simulated time included), as the deployed EventBridge schedule does, so
+// schedules fire by the same parsing (shared/domain/sync/schedule.ts) in both places.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createSyncHandler, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
+import { syncServiceFromConfig } from '../../functions/sync/service.ts';
+import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
+import type { SyncConfig } from '../../shared/config.ts';
+import type { SyncService } from '../../shared/ports/sync.ts';
+import { createSyncEngine } from '../../shared/services/sync-engine.ts';
+import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
+
+/** The schedule tick: one minute of the stack's clock. */
+export const TICK_MS = 60_000;
+
+export interface LocalSyncsOptions {
+  /** Everything of SyncConfig but the queue and work dir, which this module provides. */
+  config: Omit<SyncConfig, 'syncQueueUrl' | 'workDir'>;
+  /** Lake mirror and run files; a temporary directory (removed at stop) when absent. */
+  workDir?: string | undefined;
+  /** Seconds a received sync message stays invisible (failed messages come back after it). */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  /** Real ms between ticks; default one minute of the stack's clock (TICK_MS / timeScale). 0 = no timer. */
+  tickIntervalMs?: number | undefined;
+  overrides?: SyncOverrides | undefined;
+}
+
+export interface LocalSyncs {
+  service: SyncService;
+  syncQueueUrl: string;
+  syncDlqUrl: string;
+  /** Queues a tick now (tests: a schedule check without waiting for the timer). */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSyncs(options: LocalSyncsOptions): Promise<LocalSyncs> {
+  const { aws } = options.config;
+  const sqs = new SQSClient(clientOptions(aws, aws.endpoints.sqs));
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'hooklake-sync-dlq' }));
+  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'hooklake-sync',
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount }),
+      },
+    }),
+  );
+  const temporary = options.workDir === undefined ? mkdtempSync(join(tmpdir(), 'hooklake-sync-')) : undefined;
+  const config: SyncConfig = { ...options.config, syncQueueUrl: queue.QueueUrl!, workDir: options.workDir ?? temporary! };
+  const engineDeps = syncEngineDeps(config, { reserveMs: 10_000, ...options.overrides });
+  const handler = createSyncHandler(createSyncEngine(engineDeps)) as unknown as SqsHandler;
+  const poller = startSqsPoller({
+    name: 'sync',
+    sqs,
+    queueUrl: queue.QueueUrl!,
+    queueArn: `arn:aws:sqs:us-east-1:000000000000:hooklake-sync`,
+    handler,
+    batchSize: 1,
+    batchWindowMs: 0,
+    concurrency: 2,
+  });
+  const service = syncServiceFromConfig(config);
+  const ticks = sqsSyncQueue(sqs, queue.QueueUrl!);
+  const tick = () => ticks.send([{ message: { v: 1, kind: 'tick' } }]);
+  const interval = options.tickIntervalMs ?? TICK_MS / (config.timeScale ?? 1);
+  const timer = interval > 0 ? setInterval(() => void tick().catch(() => undefined), interval) : undefined;
+  timer?.unref();
+  return {
+    service,
+    syncQueueUrl: queue.QueueUrl!,
+    syncDlqUrl: dlq.QueueUrl!,
+    tick,
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      await poller.stop();
+      await service.close();
+      engineDeps.close();
+      sqs.destroy();
+      if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// Syncs in HooklakeStack: the sync function, its queue and DLQ, the EventBridge Scheduler tick, and
+// exactly what the sync role may do. One unbundled synth (stack.test.ts bundles the sync function
+// and loads it, DuckDB's native binding included).
+import { App, CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cdkJsonContext } from '../../infra/app.ts';
+import type { HooklakeFunction } from '../../infra/constructs/function.ts';
+import { SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION, SYNC_ID_PATTERN, SYNC_PARTITIONS } from '../../infra/constructs/syncs.ts';
+import { HooklakeStack } from '../../infra/stack.ts';
+import { deliveryKey, eventKey, subscriptionKey } from '../../shared/adapters/outbound-store.ts';
+import { runKey, syncKey } from '../../shared/adapters/sync-store.ts';
+import { ENV } from '../../shared/config.ts';
+import { newRunId, newSyncId, rowOpEventId } from '../../shared/domain/sync/ids.ts';
+import { parseSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { flatten, type Json, permissionsOf as cfnPermissionsOf, resourcesOfType as cfnResourcesOfType } from './cfn.ts';
+
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+let stack: HooklakeStack;
+let resources: Record<string, Json>;
+const id = (construct: IConstruct) =>
+  stack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
+const permissionsOf = (fn: HooklakeFunction) => cfnPermissionsOf(resources, id(fn.role));
+
+beforeAll(() => {
+  const app = new App({ context: { ...cdkJsonContext(), ...NO_BUNDLING } });
+  stack = new HooklakeStack(app, 'HooklakeStack');
+  resources = Template.fromStack(stack).toJSON().Resources;
+});
+
+const syncQueue = () => `<${id(stack.syncs.queue)}.Arn>`;
+/** IAM StringLike: `*` any run of characters, everything else literal. */
+const like = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`);
+
+describe('sync function', () => {
+  it('runs functions/sync on x86_64 with 3008 MB, 15 minutes, 10 GiB of /tmp and exactly its environment', () => {
+    const fn = resources[id(stack.sync.fn)].Properties;
+    expect(fn).toMatchObject({ Architectures: ['x86_64'], MemorySize: 3008, Timeout: 900, EphemeralStorage: { Size: 10240 } });
+    expect(fn.Environment.Variables).toEqual({
+      [ENV.tableName]: { Ref: id(stack.stateTable.table) },
+      [ENV.lakeBucket]: { Ref: id(stack.lake.bucket) },
+      [ENV.eventsQueueUrl]: { Ref: id(stack.outbound.queue) },
+      [ENV.syncQueueUrl]: { Ref: id(stack.syncs.queue) },
+      [ENV.deliveryRetentionDays]: '30',
+      [ENV.syncWorkDir]: '/tmp/hooklake-sync',
+      [ENV.syncMemoryLimit]: '2GB',
+    });
+  });
+
+  it('is fed one message at a time by the sync queue, partial failures, at most 5 at once, and is its only consumer', () => {
+    const mappings = cfnResourcesOfType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => flatten(m.Properties.EventSourceArn) === syncQueue());
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: id(stack.sync.fn) },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 5 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+});
+
+describe('sync queue and schedule', () => {
+  it('is encrypted, TLS-only, hides a message for six function timeouts and redrives to a DLQ after 5 receives', () => {
+    const queue = resources[id(stack.syncs.queue)].Properties;
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(queue.VisibilityTimeout).toBe(5400);
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [id(stack.syncs.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 });
+    expect(resources[id(stack.syncs.dlqDepthAlarm)].Properties.Threshold).toBe(0);
+    expect(resources[id(stack.syncs.oldestMessageAlarm)].Properties.Threshold).toBe(1800);
+  });
+
+  it('an EventBridge Scheduler schedule sends a tick every minute, through a role that may only send to the sync queue', () => {
+    const schedule = resources[id(stack.syncs.schedule)].Properties;
+    expect(schedule.ScheduleExpression).toBe('rate(1 minute)');
+    expect(flatten(schedule.Target.Arn)).toBe(syncQueue());
+    expect(parseSyncMessage(schedule.Target.Input)).toEqual({ v: 1, kind: 'tick' });
+    expect(schedule.Target.RoleArn).toEqual({ 'Fn::GetAtt': [id(stack.syncs.schedulerRole), 'Arn'] });
+    expect(cfnPermissionsOf(resources, id(stack.syncs.schedulerRole))).toEqual([`sqs:SendMessage ${syncQueue()}`]);
+    expect(resources[id(stack.syncs.schedulerRole)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+  });
+
+  it('exports the sync queue and its DLQ', () => {
+    const outputs = Template.fromStack(stack).toJSON().Outputs;
+    expect(outputs.SyncQueueUrl.Value).toEqual({ Ref: id(stack.syncs.queue) });
+    expect(outputs.SyncDeadLetterQueueUrl.Value).toEqual({ Ref: id(stack.syncs.deadLetterQueue) });
+  });
+});
+
+describe('IAM of the sync function', () => {
+  it('allows exactly its calls: lake reads, syncs/ files, sync and run items, its row-ops, the two queues; no KMS', () => {
+    const lake = `<${id(stack.lake.bucket)}.Arn>`;
+    const table = `<${id(stack.stateTable.table)}.Arn>`;
+    const keys = (...partitions: string[]) => `if ForAllValues:StringLike dynamodb:LeadingKeys=${[...partitions].sort().join(',')}`;
+    expect(permissionsOf(stack.sync)).toEqual(
+      [
+        `logs:CreateLogStream <${id(stack.sync.logGroup)}.Arn>`,
+        `logs:PutLogEvents <${id(stack.sync.logGroup)}.Arn>`,
+        ...['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map((a) => `sqs:${a} ${syncQueue()}`),
+        `sqs:SendMessage ${syncQueue()}`,
+        `sqs:SendMessage <${id(stack.outbound.queue)}.Arn>`,
+        `s3:ListBucket ${lake} if StringLike s3:prefix=syncs/*,webhooks/*`,
+        `s3:GetObject ${lake}/webhooks/*`,
+        `s3:GetObject ${lake}/syncs/*`,
+        `s3:PutObject ${lake}/syncs/*`,
+        `s3:DeleteObject ${lake}/syncs/*`,
+        `dynamodb:GetItem ${table} ${keys('SYNC', 'SYNC#*')}`,
+        `dynamodb:Query ${table} ${keys('SYNC', 'DELIVERY#syn_*')}`,
+        `dynamodb:UpdateItem ${table} ${keys('SYNC')}`,
+        `dynamodb:PutItem ${table} ${keys('SYNC#*')}`,
+        `dynamodb:BatchGetItem ${table} ${keys('DELIVERY#syn_*')}`,
+        `dynamodb:BatchWriteItem ${table} ${keys('DELIVERY#syn_*', 'EVENT#evt_sync_*')}`,
+      ].sort(),
+    );
+  });
+
+  it("the key conditions cover the partitions its adapters use, and no subscription's deliveries", () => {
+    const syncId = newSyncId();
+    const runId = newRunId(Date.now());
+    expect(syncKey(syncId).pk.S).toMatch(like(SYNC_PARTITIONS[0]));
+    expect(runKey(syncId, runId).pk.S).toMatch(like(SYNC_PARTITIONS[1]));
+    expect(deliveryKey(syncId, 'dlv_x').pk.S).toMatch(like(SYNC_DELIVERY_PARTITION));
+    expect(eventKey(rowOpEventId({ syncId, runId, key: '1', op: 'upsert', rowNum: 1 })).pk.S).toMatch(like(SYNC_EVENT_PARTITION));
+    expect(deliveryKey('sub_0123456789abcdef0123', 'dlv_x').pk.S).not.toMatch(like(SYNC_DELIVERY_PARTITION));
+    expect(eventKey('evt_recv_abcdefghijklmnopqrst').pk.S).not.toMatch(like(SYNC_EVENT_PARTITION));
+    expect(subscriptionKey('sub_1').pk.S).not.toMatch(like(SYNC_PARTITIONS[1]));
+  });
+
+  it('the KMS grant for sync secrets matches every sync id and no subscription id', () => {
+    expect(newSyncId()).toMatch(like(SYNC_ID_PATTERN));
+    expect('sub_0123456789abcdef0123').not.toMatch(like(SYNC_ID_PATTERN));
+  });
+});
