@@ -1,5 +1,5 @@
-// Composition of the SyncService (shared/services/sync-service.ts) from a SyncConfig: what the
-// management API will call, and the local stack does now. Nothing here loads DuckDB (the api
+// Composition of the SyncService (shared/services/sync-service.ts) from its config: what the
+// management API (functions/api/app.ts) calls, and the local stack's tests. Nothing here loads DuckDB (the api
 // function's bundle stays free of the native module); the sync function adds the engine (app.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -12,7 +12,7 @@ import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
 import { s3SyncFiles } from '../../shared/adapters/sync-files.ts';
 import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
 import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
-import type { SyncConfig } from '../../shared/config.ts';
+import type { SyncConfig, SyncServiceConfig } from '../../shared/config.ts';
 import { systemClock, type Clock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
 import type { SyncService } from '../../shared/ports/sync.ts';
@@ -25,7 +25,7 @@ export function syncClock(config: Pick<SyncConfig, 'timeScale' | 'timeOriginMs'>
 }
 
 /** The table and queue adapters both the service and the engine use. */
-export function syncStores(config: SyncConfig) {
+export function syncStores(config: SyncServiceConfig) {
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
   const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
   return {
@@ -43,7 +43,7 @@ export function syncStores(config: SyncConfig) {
 }
 
 /** The SyncService over the real adapters. `lookupAll`: the connection test's DNS (tests). */
-export function syncServiceFromConfig(config: SyncConfig, overrides: { lookupAll?: LookupAll } = {}): SyncService & { close(): Promise<void> } {
+export function syncServiceFromConfig(config: SyncServiceConfig, overrides: { lookupAll?: LookupAll } = {}): SyncService & { close(): Promise<void> } {
   const stores = syncStores(config);
   const s3 = createS3Client(config.aws);
   const cipher = secretCipherFromConfig(config.aws, config.secrets);
