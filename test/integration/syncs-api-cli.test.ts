@@ -4,9 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_LIMITS } from '../../shared/domain/sync/definition.ts';
+import { main } from '../../cli/main.ts';
 import { runCli } from '../support/cli-harness.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
@@ -158,7 +160,7 @@ describe('hooklake syncs, the way a user runs it', () => {
     expect(page.stdout).toContain('upsert 2');
   });
 
-  it('list, get, disable (a run is then refused), enable, run without --wait (returns at once), delete', async () => {
+  it('list, get, disable (a run is then refused), enable, run without --wait (returns at once), --wait with progress on a terminal, delete (its files too)', async () => {
     const { id } = await createSync('lifecycle');
     const listed = await cli('syncs', 'list', '--json');
     expect(listed.json.map((sync: { id: string }) => sync.id)).toContain(id);
@@ -175,7 +177,29 @@ describe('hooklake syncs, the way a user runs it', () => {
     expect(started).toMatchObject({ code: 0, json: { status: 'running', sync_id: id, delivered: 0 } });
     await finishedRun(id, started.json.run_id);
 
+    // --wait on a terminal: a progress line on stderr, the result alone on stdout.
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['syncs', 'run', id, '--wait', '--json'], {
+      stdout: (text) => (stdout += text),
+      stderr: (text) => (stderr += text),
+      env: { HOOKLAKE_DATA_DIR: dataDir },
+      cwd: dataDir,
+      stderrIsTty: true,
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'succeeded', sync_id: id });
+    expect(stderr).toMatch(/\r.*run_\w+ (running|delivering): .*delivered, \d+ failed, \d+ pending \(\d+ s\)/);
+    expect(stderr.endsWith('\n')).toBe(true);
+
+    // Deleting the sync removes its files (the snapshot its run folded) from the lake bucket.
+    const s3 = new S3Client({ region: stack.info.region, endpoint: stack.info.endpoints.s3, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const files = async () =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: stack.info.resources.lakeBucket, Prefix: `syncs/${id}/` }))).Contents ?? []).map((object) => object.Key);
+    expect(await files()).toContain(`syncs/${id}/snapshot.parquet`);
     expect((await cli('syncs', 'delete', id, '--json')).json).toMatchObject({ id, deleted: true });
+    expect(await files()).toEqual([]);
+    s3.destroy();
     const gone = await cli('syncs', 'get', id);
     expect(gone).toMatchObject({ code: 1 });
     expect(gone.stderr).toMatch(/NOT_FOUND, HTTP 404/);
