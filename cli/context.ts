@@ -6,6 +6,8 @@ export interface CliIo {
   stderr(text: string): void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** stderr is a terminal: progress lines go there only then (never into a pipe or a log). */
+  stderrIsTty?: boolean;
 }
 
 /** A failure the user can act on: printed as one line, exit code 1, no stack trace. */

@@ -14,6 +14,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     stderr: io.stderr ?? ((text) => process.stderr.write(text)),
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
+    stderrIsTty: io.stderrIsTty ?? (io.stderr === undefined && process.stderr.isTTY === true),
   };
   try {
     await buildProgram(fullIo).parseAsync([...argv], { from: 'user' });

@@ -1,5 +1,5 @@
 // The `hooklake` command tree. Each group registers itself: inbound (pipelines, tokens, admin,
-// query) and outbound (subscriptions, events).
+// query) and outbound (subscriptions, events, syncs).
 import { Command } from 'commander';
 import { registerAdmin } from './admin.ts';
 import type { CliIo } from './context.ts';
@@ -7,6 +7,7 @@ import { registerEvents } from './events.ts';
 import { registerPipelines } from './pipelines.ts';
 import { registerQuery } from './query.ts';
 import { registerSubscriptions } from './subscriptions.ts';
+import { registerSyncs } from './syncs.ts';
 import { registerTokens } from './tokens.ts';
 
 export function buildProgram(io: CliIo): Command {
@@ -30,5 +31,6 @@ export function buildProgram(io: CliIo): Command {
   registerQuery(program, io);
   registerSubscriptions(program, io);
   registerEvents(program, io);
+  registerSyncs(program, io);
   return program;
 }

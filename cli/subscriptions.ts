@@ -19,13 +19,13 @@ function subscriptionId(value: string): string {
   return value;
 }
 
-function method(value: string): 'GET' | 'POST' {
+export function method(value: string): 'GET' | 'POST' {
   const upper = value.trim().toUpperCase();
   if (upper !== 'GET' && upper !== 'POST') throw new InvalidArgumentError('expected GET or POST.');
   return upper;
 }
 
-function format(value: string): 'json' | 'form' {
+export function format(value: string): 'json' | 'form' {
   const lower = value.trim().toLowerCase();
   if (lower !== 'json' && lower !== 'form') throw new InvalidArgumentError('expected json or form.');
   return lower;
@@ -39,7 +39,7 @@ function deliveryStatus(value: string): 'pending' | 'succeeded' | 'failed' {
 }
 
 /** `--header 'Name: value'`, repeatable, collected into an object. */
-function header(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+export function header(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const colon = value.indexOf(':');
   const name = colon < 0 ? '' : value.slice(0, colon).trim();
   if (name === '') throw new InvalidArgumentError("expected 'Name: value'.");

@@ -339,6 +339,7 @@ export class HooklakeStack extends Stack {
         [ENV.lakeBucket]: bucket.bucketName,
         [ENV.allowPrivateTargets]: allowPrivateTargets,
         [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
+        [ENV.syncQueueUrl]: this.syncs.queue.queueUrl,
         [ENV.secretsKmsKeyId]: secretsKey.keyArn,
         [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
@@ -431,8 +432,8 @@ export class HooklakeStack extends Stack {
       'The processor writes rejected requests to quarantine/pipeline_id=N/dt=D/<hash of the batch ids>.jsonl; keys are new for every batch, so only the prefix can be granted (write-only).',
     );
 
-    // api: pipelines, tokens, admins, subscriptions and the delivery log in the table (no S3:
-    // rejection counts are table items); publish custom events and redeliveries; encrypt new
+    // api: pipelines, tokens, admins, subscriptions, syncs and the delivery log in the table
+    // (rejection counts are table items too); publish custom events and redeliveries; encrypt new
     // signing secrets, decrypt them for the connection test.
     this.api.allow(
       ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -440,6 +441,18 @@ export class HooklakeStack extends Stack {
     );
     this.api.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
     this.api.allow(['kms:Encrypt', 'kms:Decrypt'], [secretsKey.keyArn], SUBSCRIPTION_ENCRYPTION_CONTEXT);
+    // api, syncs (SyncService): sync items and run records are table items (the grants above);
+    // start a run (SendMessage to the sync queue); encrypt a new sync's secret and header values
+    // under {subscriptionId: "syn_…"} (never decrypt: only the fan-out signs); delete a deleted
+    // sync's files under syncs/<id>/ (list, then delete each). Nothing else of the lake bucket.
+    this.api.allow(['sqs:SendMessage'], [this.syncs.queue.queueArn]);
+    this.api.allow(['kms:Encrypt'], [secretsKey.keyArn], SYNC_ENCRYPTION_CONTEXT);
+    this.api.allow(['s3:ListBucket'], [bucket.bucketArn], { StringLike: { 's3:prefix': [`${SYNC_FILES_PREFIX}*`] } });
+    this.api.allow(['s3:DeleteObject'], [objects(SYNC_FILES_PREFIX)]);
+    this.api.acknowledgePrefixWildcard(
+      nagObjects(SYNC_FILES_PREFIX),
+      'The management API deletes a deleted sync\'s files (syncs/<sync id>/snapshot.parquet and unfinished runs\' row-ops); ids are made at run time, so only the prefix can be granted (delete-only).',
+    );
 
     // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions (read), events,
     // deliveries and suspension state (conditional PutItem) in the table; decrypt signing secrets

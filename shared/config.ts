@@ -153,6 +153,8 @@ export interface ApiConfig extends OutboundSettings {
   aws: AwsConfig;
   tableName: string;
   lakeBucket: string;
+  /** The sync queue: /v4/syncs runs start there. Unset = no sync routes (they answer 500, logged). */
+  syncQueueUrl?: string | undefined;
   allowPrivateTargets: boolean;
   /** Loopback targets: set only by the local stack (infra/local/stack.ts), never from the environment. */
   allowLoopbackTargets?: boolean | undefined;
@@ -179,6 +181,7 @@ const ApiSchema = v.object({
   HOOKLAKE_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
   HOOKLAKE_ALLOW_PRIVATE_TARGETS: flag(false),
   HOOKLAKE_EVENTS_QUEUE_URL: v.optional(v.pipe(v.string(), v.url())),
+  HOOKLAKE_SYNC_QUEUE_URL: v.optional(v.pipe(v.string(), v.url())),
   ...SecretsSchema,
   HOOKLAKE_DELIVERY_TIMEOUT_MS: optionalInt(5000, 1),
   HOOKLAKE_DELIVERY_RETENTION_DAYS: optionalInt(30, 1),
@@ -192,6 +195,7 @@ export function apiConfig(env: Env): ApiConfig {
     lakeBucket: p.HOOKLAKE_LAKE_BUCKET,
     allowPrivateTargets: p.HOOKLAKE_ALLOW_PRIVATE_TARGETS,
     eventsQueueUrl: p.HOOKLAKE_EVENTS_QUEUE_URL,
+    syncQueueUrl: p.HOOKLAKE_SYNC_QUEUE_URL,
     secrets: secretsConfig(p),
     deliveryTimeoutMs: p.HOOKLAKE_DELIVERY_TIMEOUT_MS,
     deliveryRetentionDays: p.HOOKLAKE_DELIVERY_RETENTION_DAYS,
@@ -283,6 +287,9 @@ export interface SyncConfig {
   timeScale?: number | undefined;
   timeOriginMs?: number | undefined;
 }
+
+/** What the SyncService needs (the API composes it too): the engine's settings without its work dir and DuckDB limits. */
+export type SyncServiceConfig = Omit<SyncConfig, 'workDir' | 'duckDbMemoryLimit' | 'chunkSize'>;
 
 const SyncSchema = v.object({
   ...AwsSchema.entries,

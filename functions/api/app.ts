@@ -11,6 +11,8 @@ import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
 import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
 import type { ApiConfig } from '../../shared/config.ts';
+import type { SyncService } from '../../shared/ports/sync.ts';
+import { syncServiceFromConfig } from '../sync/service.ts';
 import { RESPONSE_HEADERS, type ApiRequest, type ApiResponse } from '../../shared/api/router.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
@@ -58,12 +60,33 @@ function createDynamoDb(config: ApiConfig): DynamoDBClient {
   return new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
 }
 
+/** The SyncService behind /v4/syncs (no DuckDB: runs happen in the sync function), when the sync queue is configured. */
+export function createSyncService(config: ApiConfig): SyncService | undefined {
+  const { syncQueueUrl, eventsQueueUrl, secrets } = config;
+  if (syncQueueUrl === undefined || eventsQueueUrl === undefined || secrets === undefined) return undefined;
+  return syncServiceFromConfig({
+    aws: config.aws,
+    tableName: config.tableName,
+    lakeBucket: config.lakeBucket,
+    eventsQueueUrl,
+    syncQueueUrl,
+    deliveryRetentionDays: config.deliveryRetentionDays ?? 30,
+    secrets,
+    allowPrivateTargets: config.allowPrivateTargets,
+    allowLoopbackTargets: config.allowLoopbackTargets,
+    deliveryTimeoutMs: config.deliveryTimeoutMs,
+    timeScale: config.timeScale,
+    timeOriginMs: config.timeOriginMs,
+  });
+}
+
 export function apiDeps(config: ApiConfig): ManagementDeps {
   const dynamodb = createDynamoDb(config);
   return {
     store: dynamoManagementStore(dynamodb, config.tableName),
     clock: systemClock,
     outbound: createOutboundService(config, {}, dynamodb),
+    syncs: createSyncService(config),
   };
 }
 

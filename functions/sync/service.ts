@@ -1,5 +1,5 @@
-// Composition of the SyncService (shared/services/sync-service.ts) from a SyncConfig: what the
-// management API will call, and the local stack does now. Nothing here loads DuckDB (the api
+// Composition of the SyncService (shared/services/sync-service.ts) from its config: what the
+// management API (functions/api/app.ts) calls, and the local stack's tests. Nothing here loads DuckDB (the api
 // function's bundle stays free of the native module); the sync function adds the engine (app.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -7,12 +7,11 @@ import { clientOptions } from '../../shared/adapters/aws-clients.ts';
 import { createHttpSender, resolverFrom, type LookupAll } from '../../shared/adapters/http-sender.ts';
 import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
 import { dynamoDeliveryStore } from '../../shared/adapters/outbound-store.ts';
-import { createS3Client } from '../../shared/adapters/s3-objects.ts';
 import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
-import { s3SyncFiles } from '../../shared/adapters/sync-files.ts';
+import type { SyncFiles } from '../../shared/adapters/sync-files.ts';
 import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
 import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
-import type { SyncConfig } from '../../shared/config.ts';
+import type { SyncConfig, SyncServiceConfig } from '../../shared/config.ts';
 import { systemClock, type Clock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
 import type { SyncService } from '../../shared/ports/sync.ts';
@@ -25,7 +24,7 @@ export function syncClock(config: Pick<SyncConfig, 'timeScale' | 'timeOriginMs'>
 }
 
 /** The table and queue adapters both the service and the engine use. */
-export function syncStores(config: SyncConfig) {
+export function syncStores(config: SyncServiceConfig) {
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
   const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
   return {
@@ -42,10 +41,35 @@ export function syncStores(config: SyncConfig) {
   };
 }
 
+/**
+ * A deleted sync's files, through an S3 client made at the first delete: the S3 SDK is loaded only
+ * then, so the api function's cold start does not pay for a call it rarely makes.
+ */
+function lazyS3SyncFiles(config: SyncServiceConfig): SyncFiles & { close(): void } {
+  let files: Promise<{ files: SyncFiles; close(): void }> | undefined;
+  const open = async () => {
+    const [{ createS3Client }, { s3SyncFiles }] = await Promise.all([
+      import('../../shared/adapters/s3-objects.ts'),
+      import('../../shared/adapters/sync-files.ts'),
+    ]);
+    const s3 = createS3Client(config.aws);
+    return { files: s3SyncFiles(s3, config.lakeBucket), close: () => s3.destroy() };
+  };
+  return {
+    async deleteSync(syncId) {
+      files ??= open();
+      await (await files).files.deleteSync(syncId);
+    },
+    close() {
+      void files?.then((opened) => opened.close());
+    },
+  };
+}
+
 /** The SyncService over the real adapters. `lookupAll`: the connection test's DNS (tests). */
-export function syncServiceFromConfig(config: SyncConfig, overrides: { lookupAll?: LookupAll } = {}): SyncService & { close(): Promise<void> } {
+export function syncServiceFromConfig(config: SyncServiceConfig, overrides: { lookupAll?: LookupAll } = {}): SyncService & { close(): Promise<void> } {
   const stores = syncStores(config);
-  const s3 = createS3Client(config.aws);
+  const files = lazyS3SyncFiles(config);
   const cipher = secretCipherFromConfig(config.aws, config.secrets);
   if (cipher === undefined) throw new Error('syncs: HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY is required');
   const sender = createHttpSender({
@@ -56,7 +80,7 @@ export function syncServiceFromConfig(config: SyncConfig, overrides: { lookupAll
   });
   const service = createSyncService({
     ...stores,
-    files: s3SyncFiles(s3, config.lakeBucket),
+    files,
     cipher,
     sender,
     resolve: resolverFrom(overrides.lookupAll),
@@ -68,7 +92,7 @@ export function syncServiceFromConfig(config: SyncConfig, overrides: { lookupAll
     async close() {
       await sender.close();
       stores.close();
-      s3.destroy();
+      files.close();
     },
   };
 }

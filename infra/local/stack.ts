@@ -104,7 +104,7 @@ export interface LocalStack {
   stackFile?: string;
   /** The configuration the management API runs with (tests build an OutboundService from it). */
   apiConfig: ApiConfig;
-  /** Syncs (issue 9): the service the management API will put behind /v4/syncs. */
+  /** Syncs (issue 9): the same service the management API composes behind /v4/syncs (tests call it directly). */
   syncs: SyncService;
   /** Queues a schedule tick now (tests). */
   syncTick(): Promise<void>;
@@ -170,7 +170,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       allowLoopbackTargets: allowPrivateTargets,
       ...outbound,
     };
-    const api = createApiHandler(apiConfig) as unknown as HttpHandler;
     const functionsSettings: FunctionsSettings = {
       aws,
       processor: {
@@ -238,6 +237,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       overrides: options.syncOverrides,
     });
     stoppers.push(() => syncs.stop());
+    // The api composes its own SyncService from its config, as the deployed function does.
+    apiConfig.syncQueueUrl = syncs.syncQueueUrl;
+    const api = createApiHandler(apiConfig) as unknown as HttpHandler;
 
     const gateway: Gateway = await startGateway(
       [

@@ -3,6 +3,7 @@
 // (conditional claims and versions) and sync-workspace.ts (the same DuckDB diff and fold).
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pageOf } from '../ports/page.ts';
 import type { RowOpWriter, StoredRun, StoredSync, SyncStore, SyncWorkspace } from '../ports/sync.ts';
 import type { StoredEvent } from '../services/outbound-ports.ts';
 import type { DeliveryRecord } from '../domain/outbound/delivery-log.ts';
@@ -26,6 +27,11 @@ export function memorySyncStore(): SyncStore & { syncs: Map<string, StoredSync>;
     },
     async listSyncs() {
       return [...syncs.values()].map(copy);
+    },
+    async listSyncPage(page) {
+      const sorted = [...syncs.values()].sort((a, b) => a.id.localeCompare(b.id));
+      const after = page.after === undefined ? sorted : sorted.filter((sync) => sync.id > page.after!);
+      return pageOf(after.slice(0, page.limit + 1).map(copy), page.limit, (sync) => sync.id);
     },
     async replaceSync(sync, expectedVersion) {
       const current = syncs.get(sync.id);
@@ -70,12 +76,11 @@ export function memorySyncStore(): SyncStore & { syncs: Map<string, StoredSync>;
       const run = runs.get(runKey(syncId, runId));
       return run === undefined ? undefined : copy(run);
     },
-    async listRuns(syncId, limit) {
-      return [...runs.values()]
-        .filter((run) => run.syncId === syncId)
-        .sort((a, b) => b.id.localeCompare(a.id))
-        .slice(0, limit)
-        .map(copy);
+    async listRuns(syncId, page) {
+      const newestFirst = [...runs.values()]
+        .filter((run) => run.syncId === syncId && (page.after === undefined || run.id < page.after))
+        .sort((a, b) => b.id.localeCompare(a.id));
+      return pageOf(newestFirst.slice(0, page.limit + 1).map(copy), page.limit, (run) => run.id);
     },
   };
 }

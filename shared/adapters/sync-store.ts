@@ -22,6 +22,8 @@ import type { FieldMapping, SyncMode } from '../domain/sync/definition.ts';
 import { emptyFailedRows, emptyOpCounts, type FailedRowCounts, type OpCounts, type SyncRunStatus, type SyncTrigger } from '../domain/sync/runs.ts';
 import type { SyncSchedule } from '../domain/sync/schedule.ts';
 import type { ClaimOutcome, RowOpWriter, StoredRun, StoredSync, SyncStore } from '../ports/sync.ts';
+import { pageOf } from '../ports/page.ts';
+import { queryPageItems } from './dynamodb-pages.ts';
 import { deliveryToItem, eventKey } from './outbound-store.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -209,6 +211,15 @@ export function dynamoSyncStore(client: DynamoDBClient, tableName: string): Sync
       } while (start !== undefined);
       return out;
     },
+    async listSyncPage(page) {
+      const items = await queryPageItems(
+        client,
+        { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: SYNC_PK } } },
+        page.limit,
+        page.after === undefined ? undefined : syncKey(page.after),
+      );
+      return pageOf(items.map(itemToSync), page.limit, (sync) => sync.id);
+    },
     async replaceSync(sync, expectedVersion) {
       // UpdateItem of the definition's attributes (and the next fire time) only, so a run claim
       // taken by the engine meanwhile is never overwritten.
@@ -313,24 +324,19 @@ export function dynamoSyncStore(client: DynamoDBClient, tableName: string): Sync
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: runKey(syncId, runId), ConsistentRead: true }));
       return Item === undefined ? undefined : itemToRun(Item);
     },
-    async listRuns(syncId, limit) {
-      const out: StoredRun[] = [];
-      let start: Item | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: runPk(syncId) } },
-            ScanIndexForward: false,
-            Limit: Math.min(limit, 100),
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        );
-        out.push(...(page.Items ?? []).map(itemToRun));
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined && out.length < limit);
-      return out.slice(0, limit);
+    async listRuns(syncId, page) {
+      const items = await queryPageItems(
+        client,
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: runPk(syncId) } },
+          ScanIndexForward: false,
+        },
+        page.limit,
+        page.after === undefined ? undefined : runKey(syncId, page.after),
+      );
+      return pageOf(items.map(itemToRun), page.limit, (run) => run.id);
     },
   };
 }

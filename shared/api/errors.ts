@@ -11,15 +11,23 @@ export const API_ERRORS = {
   },
   INVALID_EVENT_TYPE: { status: 400, description: 'An event type that is malformed, reserved, or not allowed here (e.g. subscribing to `ping`).' },
   UNAUTHORIZED: { status: 401, description: 'No `Authorization: Bearer <admin credential>`, or not a valid, unrevoked one.' },
-  NOT_FOUND: { status: 404, description: 'The addressed resource (pipeline, token, admin, subscription, delivery) does not exist.' },
+  NOT_FOUND: { status: 404, description: 'The addressed resource (pipeline, token, admin, subscription, delivery, sync, run) does not exist.' },
   ROUTE_NOT_FOUND: { status: 404, description: 'No route has this path.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'The path exists, the method does not (see the `Allow` header).' },
   UNKNOWN_PIPELINE: { status: 409, description: 'The request names a pipeline that does not exist (a token scope, a subscription filter).' },
   CONFLICT: {
     status: 409,
-    description: 'The request conflicts with the current state: a subscription changed by another request since it was read, or revoking the credential that makes the call.',
+    description:
+      'The request conflicts with the current state: a subscription or sync changed by another request since it was read, revoking the credential that makes the call, or running a sync that is disabled or has a run in progress.',
   },
-  PAYLOAD_TOO_LARGE: { status: 413, description: 'The body exceeds the route\'s limit (64 KiB; 260 KiB for POST /v4/events), or event data exceeds 256 KiB of JSON.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    description: 'The body exceeds the route\'s limit (64 KiB; 128 KiB for POST /v4/syncs; 260 KiB for POST /v4/events), or event data exceeds 256 KiB of JSON.',
+  },
+  CONNECTION_TEST_FAILED: {
+    status: 422,
+    description: 'The endpoint did not answer the signed `ping` with a 2xx in time; the message shows its answer (status, start of the body). Fix it, or skip the test.',
+  },
   INTERNAL: { status: 500, description: 'A fault on our side; the detail is logged, never returned.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

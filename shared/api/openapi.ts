@@ -57,6 +57,7 @@ async function generateDocument<D>(routes: readonly Route<D>[]): Promise<OpenApi
         { name: 'Subscriptions', description: 'Outbound webhook subscriptions, Kadoa-style (camelCase).' },
         { name: 'Deliveries', description: 'The delivery log of a subscription and redelivery.' },
         { name: 'Events', description: 'Event types and custom events.' },
+        { name: 'Syncs', description: 'Lake rows to webhooks, valmi-style (snake_case): syncs, their runs and the runs page.' },
       ],
       security: [{ adminCredential: [] }],
       components: {

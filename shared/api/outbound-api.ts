@@ -42,14 +42,14 @@ export const MAX_EVENT_BODY_BYTES = MAX_EVENT_DATA_BYTES + 4 * 1024;
 
 // ---- request schemas ----
 
-const WebhookUrl = v.pipe(
+export const WebhookUrl = v.pipe(
   v.string('must be a string'),
   v.trim(),
   v.minLength(1, 'must not be empty'),
   v.maxLength(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`),
 );
 
-const Method = v.pipe(
+export const Method = v.pipe(
   v.string('must be "POST" or "GET"'),
   v.toUpperCase(),
   v.picklist(['POST', 'GET'], 'must be "POST" or "GET"'),
@@ -79,7 +79,7 @@ const Description = v.pipe(
 );
 
 // Not v.record: it drops keys such as `constructor` silently; every name must be seen and judged.
-const Headers = v.pipe(
+export const Headers = v.pipe(
   v.custom<Record<string, unknown>>(
     (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
     'must be an object of header names to values',
@@ -96,7 +96,7 @@ const Headers = v.pipe(
 );
 documentAs(Headers, { type: 'object', additionalProperties: { type: 'string' } });
 
-const Format = v.picklist(['json', 'form'], 'must be "json" or "form"');
+export const Format = v.picklist(['json', 'form'], 'must be "json" or "form"');
 
 const Enabled = v.boolean('must be true or false');
 

@@ -12,6 +12,7 @@ import type { SyncSchedule } from '../domain/sync/schedule.ts';
 import type { SyncMessage } from '../domain/sync/messages.ts';
 import type { StoredEvent } from '../services/outbound-ports.ts';
 import type { ConnectionTestResult, Delivery, DeliveryQuery } from './outbound.ts';
+import type { Page, PageRequest } from './page.ts';
 
 // ---------------------------------------------------------------- the service
 
@@ -99,7 +100,8 @@ export interface SyncService {
    * returns its signing secret, once.
    */
   createSync(input: SyncInput): Promise<{ sync: Sync; secret: string; test?: ConnectionTestResult | undefined }>;
-  listSyncs(): Promise<Sync[]>;
+  /** A page of syncs in id order (default: the first 100). */
+  listSyncs(page?: PageRequest): Promise<Page<Sync>>;
   getSync(id: string): Promise<Sync | undefined>;
   /** False when there was nothing to delete. A run in progress ends failed; its snapshot is removed. */
   deleteSync(id: string): Promise<boolean>;
@@ -107,8 +109,8 @@ export interface SyncService {
   disableSync(id: string): Promise<Sync>;
   /** Starts a run now; CONFLICT (with `activeRunId`) while one is in progress or when the sync is disabled. */
   runSync(id: string, options?: RunOptions): Promise<SyncRun>;
-  /** Newest first. */
-  listRuns(id: string, options?: { limit?: number | undefined }): Promise<SyncRun[]>;
+  /** A page of the sync's runs, newest first (default: the first 100); NOT_FOUND for an unknown sync. */
+  listRuns(id: string, page?: PageRequest): Promise<Page<SyncRun>>;
   getRun(syncId: string, runId: string): Promise<SyncRun | undefined>;
   /** The sync's delivery log (one delivery per row-op), newest first. */
   listDeliveries(syncId: string, query?: DeliveryQuery): Promise<Delivery[]>;
@@ -166,7 +168,10 @@ export type ClaimOutcome = 'claimed' | 'busy' | 'missing';
 export interface SyncStore {
   putSync(sync: StoredSync): Promise<void>;
   getSync(id: string): Promise<StoredSync | undefined>;
+  /** Every sync (the engine's tick). */
   listSyncs(): Promise<StoredSync[]>;
+  /** A page of syncs in id order. */
+  listSyncPage(page: PageRequest): Promise<Page<StoredSync>>;
   /** Conditional on `expectedVersion`; never touches the run claim or trigger fields. */
   replaceSync(sync: StoredSync, expectedVersion: number): Promise<'replaced' | 'missing' | 'conflict'>;
   deleteSync(id: string): Promise<boolean>;
@@ -179,8 +184,8 @@ export interface SyncStore {
   /** `expectedVersion` undefined = only if absent. */
   putRun(run: StoredRun, expectedVersion: number | undefined): Promise<boolean>;
   getRun(syncId: string, runId: string): Promise<StoredRun | undefined>;
-  /** Newest first. */
-  listRuns(syncId: string, limit: number): Promise<StoredRun[]>;
+  /** A page of a sync's runs, newest first (`after`: a run id; run ids sort by start). */
+  listRuns(syncId: string, page: PageRequest): Promise<Page<StoredRun>>;
 }
 
 /** Writes a chunk's row-op events and their pending deliveries (unconditionally: the caller knows they are new). */

@@ -16,7 +16,9 @@ import { newSyncId } from '../domain/sync/ids.ts';
 import { isFinalRunStatus } from '../domain/sync/runs.ts';
 import { nextFireAfter, ScheduleError } from '../domain/sync/schedule.ts';
 import { log } from '../logger.ts';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
 import type { ConnectionTestResult, Delivery } from '../ports/outbound.ts';
+import type { PageRequest } from '../ports/page.ts';
 import { SyncError, type StoredRun, type StoredSync, type Sync, type SyncRun, type SyncService, type SyncWorkspace } from '../ports/sync.ts';
 import type { HttpSender, Resolve, SecretCipher } from './outbound-ports.ts';
 import { startRun, type SyncEngineDeps } from './sync-engine.ts';
@@ -36,8 +38,9 @@ export interface SyncServiceDeps extends Pick<SyncEngineDeps, 'store' | 'deliver
 }
 
 const DEFAULT_WAIT_MS = 120_000;
-const DEFAULT_LIST_LIMIT = 100;
-const MAX_LIST_LIMIT = 1000;
+
+/** The page size within the lists' bounds (list-limits.ts). */
+const boundedPage = (page: PageRequest): PageRequest => ({ ...page, limit: Math.min(MAX_LIST_LIMIT, Math.max(1, page.limit)) });
 
 export function createSyncService(deps: SyncServiceDeps): SyncService {
   const nowMs = () => Math.floor(deps.clock.nowMs());
@@ -180,8 +183,9 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       return { sync: toSync(stored), secret, ...(test === undefined ? {} : { test }) };
     },
 
-    async listSyncs() {
-      return (await deps.store.listSyncs()).map(toSync);
+    async listSyncs(page = { limit: DEFAULT_LIST_LIMIT }) {
+      const listed = await deps.store.listSyncPage(boundedPage(page));
+      return { ...listed, items: listed.items.map(toSync) };
     },
 
     async getSync(id) {
@@ -219,10 +223,10 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       return toSyncRun(run);
     },
 
-    async listRuns(id, options = {}) {
+    async listRuns(id, page = { limit: DEFAULT_LIST_LIMIT }) {
       await requireSync(id);
-      const limit = Math.min(MAX_LIST_LIMIT, Math.max(1, options.limit ?? DEFAULT_LIST_LIMIT));
-      return (await deps.store.listRuns(id, limit)).map(toSyncRun);
+      const listed = await deps.store.listRuns(id, boundedPage(page));
+      return { ...listed, items: listed.items.map(toSyncRun) };
     },
 
     async getRun(syncId, runId) {

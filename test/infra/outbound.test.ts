@@ -191,7 +191,7 @@ describe('state table', () => {
 
 describe('IAM for the outbound half', () => {
   // Each role's exact list: stack.test.ts ("IAM: each role allows exactly what its code calls").
-  it('only the fan-out and the api use the secrets key, only the api encrypts, always under a subscription context', () => {
+  it("only the fan-out and the api use the secrets key, only the api encrypts, always under a subscription's or a sync's context", () => {
     const roles = [stack.receiver, stack.processor, stack.api, stack.fanout];
     const keyGrants = roles.flatMap((fn) =>
       permissionsOf(fn)
@@ -205,6 +205,7 @@ describe('IAM for the outbound half', () => {
         `Fanout kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`,
         `ManagementApi kms:Decrypt ${secretsKey()} ${context}`,
         `ManagementApi kms:Encrypt ${secretsKey()} ${context}`,
+        `ManagementApi kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`, // a new sync's secret
       ].sort(),
     );
   });

@@ -88,6 +88,7 @@ describe('lambda functions', () => {
       [ENV.lakeBucket]: { Ref: bucket },
       [ENV.allowPrivateTargets]: '0',
       [ENV.eventsQueueUrl]: { Ref: eventsQueue },
+      [ENV.syncQueueUrl]: { Ref: id(stack.syncs.queue) },
       [ENV.secretsKmsKeyId]: { 'Fn::GetAtt': [secretsKey, 'Arn'] },
       [ENV.deliveryTimeoutMs]: '5000',
       [ENV.deliveryRetentionDays]: '30',
@@ -435,7 +436,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
     );
   });
 
-  it('api: table items, publish to the events queue, encrypt and decrypt under a subscription context; no S3 at all', () => {
+  it("api: table items, publish to the events and sync queues, encrypt and decrypt under a subscription context, encrypt only under a sync's; of S3 only deleting syncs/ files", () => {
     expect(permissionsOf(roleId(stack.api))).toEqual(
       [
         ...logWrites(stack.api),
@@ -443,6 +444,11 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `sqs:SendMessage ${eventsQueue()}`,
         `kms:Encrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
         `kms:Decrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
+        // Syncs (SyncService): start a run, encrypt a new sync's secret, remove a deleted sync's files.
+        `sqs:SendMessage <${id(stack.syncs.queue)}.Arn>`,
+        `kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`,
+        `s3:ListBucket ${lake()} if StringLike s3:prefix=syncs/*`,
+        `s3:DeleteObject ${lake()}/syncs/*`,
       ].sort(),
     );
   });

@@ -115,7 +115,7 @@ describe('creation', () => {
     const refused = await createSync('refuse').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SyncError);
     expect(refused).toMatchObject({ code: 'CONNECTION_TEST_FAILED', test: { ok: false, statusCode: 503, responseSnippet: 'down for maintenance' } });
-    expect((await stack.syncs.listSyncs()).some((sync) => sync.name === 'refuse')).toBe(false);
+    expect((await stack.syncs.listSyncs()).items.some((sync) => sync.name === 'refuse')).toBe(false);
     const { sync, test } = await createSync('refuse', { skipTest: true });
     expect(test).toBeUndefined();
     expect(sync).toMatchObject({ name: 'refuse', enabled: true, schedule: { kind: 'manual' } });
@@ -197,7 +197,7 @@ describe('runs never overlap', () => {
       return run?.status === 'succeeded' ? run : undefined;
     }, 20_000, 'the slow run');
     expect(done).toMatchObject({ delivered: 5, pending: 0 });
-    expect((await stack.syncs.listRuns(sync.id)).map((run) => run.id)).toEqual([first.id]);
+    expect((await stack.syncs.listRuns(sync.id)).items.map((run) => run.id)).toEqual([first.id]);
     const next = await stack.syncs.runSync(sync.id, { wait: true, timeoutMs: 20_000 });
     expect(next).toMatchObject({ status: 'succeeded', counts: { upsert: 0 } });
     expect((await stack.syncs.getSync(sync.id))?.activeRunId).toBeUndefined();

@@ -117,7 +117,7 @@ describe('sync modes over three runs', () => {
     }
     // The runs page: newest first, one row per run, counts as delivered.
     const upsert = syncs.find((s) => s.mode === 'upsert')!;
-    const page = await stack.syncs.listRuns(upsert.sync.id);
+    const page = (await stack.syncs.listRuns(upsert.sync.id)).items;
     expect(page.map((run) => run.delivered)).toEqual([2, 2, 3]);
     expect(page.map((run) => run.rows)).toEqual([3, 3, 3]);
     const deliveries = await stack.syncs.listDeliveries(upsert.sync.id);

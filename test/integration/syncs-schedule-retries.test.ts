@@ -87,7 +87,7 @@ describe('schedules', () => {
     });
     expect(sync.nextRunAt).toBeDefined();
     const runs = await eventually(async () => {
-      const list = await stack.syncs.listRuns(sync.id);
+      const list = (await stack.syncs.listRuns(sync.id)).items;
       return list.filter((run) => run.status === 'succeeded').length >= 2 ? list : undefined;
     }, 30_000, 'two scheduled runs');
     expect(runs.every((run) => run.trigger === 'schedule')).toBe(true);
@@ -100,8 +100,8 @@ describe('schedules', () => {
     expect(finished.slice(1).every((run) => run.counts.append === 0)).toBe(true);
     await stack.syncs.disableSync(sync.id);
     await eventually(async () => ((await stack.syncs.getSync(sync.id))?.activeRunId === undefined ? true : undefined), 20_000, 'the last run to end');
-    const count = (await stack.syncs.listRuns(sync.id)).length;
+    const count = (await stack.syncs.listRuns(sync.id)).items.length;
     await new Promise((resolve) => setTimeout(resolve, 1000)); // ten simulated minutes
-    expect((await stack.syncs.listRuns(sync.id)).length).toBe(count);
+    expect((await stack.syncs.listRuns(sync.id)).items.length).toBe(count);
   });
 });
