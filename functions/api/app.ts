@@ -64,6 +64,7 @@ export function apiDeps(config: ApiConfig): ManagementDeps {
     store: dynamoManagementStore(dynamodb, config.tableName),
     clock: systemClock,
     outbound: createOutboundService(config, {}, dynamodb),
+    verificationCipher: secretCipherFromConfig(config.aws, config.secrets, 'pipelineId'),
   };
 }
 

@@ -183,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ingestMaxReceiveCount,
         bodyBudgetBytes: options.processorBodyBudgetBytes,
         rejectionSummarySeconds: options.rejectionSummarySeconds,
+        secrets: { localKey: localSecretKey },
       },
       fanout: {
         aws,

@@ -13,6 +13,8 @@ import { REJECTION_REASONS, type AdminRecord, type PipelineRecord, type Rejectio
 import { ApiError } from './errors.ts';
 import { openApiRoute } from './openapi.ts';
 import { outboundRoutes } from './outbound-api.ts';
+import { VerificationSchema, verificationJson, verificationRoutes } from './verification-api.ts';
+import type { SecretCipher } from '../services/outbound-ports.ts';
 import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { IsoTimestamp } from './schemas.ts';
@@ -22,6 +24,8 @@ export interface ManagementDeps {
   clock: Clock;
   /** Subscriptions, events and deliveries (the outbound delivery engine). */
   outbound: OutboundService;
+  /** Encrypts pipelines' verification secrets under {pipelineId} (verification-api.ts). */
+  verificationCipher?: SecretCipher | undefined;
 }
 
 /** Days of rejection counts GET /v4/pipelines/{id} reports, today (UTC) included. */
@@ -114,6 +118,7 @@ export const PipelineDetailSchema = v.pipe(
       }),
       v.description(`Requests refused by the processor in the last ${REJECTION_DAYS} days (UTC), per reason, most recent day first.`),
     ),
+    verification: v.nullable(VerificationSchema),
   }),
   v.metadata({ ref: 'PipelineDetail' }),
 );
@@ -252,7 +257,7 @@ export const managementRoutes: Route<ManagementDeps>[] = [
         deps.store.rejectionCounts(params.id, windowStart(deps.clock.nowMs(), REJECTION_DAYS)),
       ]);
       if (pipeline === undefined) throw notFound('pipeline', params.id);
-      return reply(200, { ...pipelineJson(pipeline), rejected: rejectedJson(counts) });
+      return reply(200, { ...pipelineJson(pipeline), rejected: rejectedJson(counts), verification: verificationJson(pipeline.verification) });
     },
   }),
   route({
@@ -384,7 +389,12 @@ export const managementRoutes: Route<ManagementDeps>[] = [
 ];
 
 /** Every route of the API, in the order the document lists them. */
-export const API_ROUTES: Route<ManagementDeps>[] = [openApiRoute(() => API_ROUTES), ...managementRoutes, ...outboundRoutes];
+export const API_ROUTES: Route<ManagementDeps>[] = [
+  openApiRoute(() => API_ROUTES),
+  ...managementRoutes,
+  ...verificationRoutes<ManagementDeps>(PipelineIdParams),
+  ...outboundRoutes,
+];
 
 // ---- admin authentication ----
 

@@ -237,6 +237,7 @@ describe('queryLake', () => {
         __hl_request_method: 'POST',
         __hl_request_headers: headers,
         __hl_request_query: '{"source":"gh"}',
+        __hl_provider_delivery_id: 'gh-delivery-1',
       },
     ]);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'webhooks/pipeline_id=10/dt=2026-11-20/old.parquet', Body: parquet([{ id: 'e'.repeat(20), ts: 1763596800, key: KEY, body: '{}' }]) }));
@@ -248,11 +249,11 @@ describe('queryLake', () => {
       pipelineId: 10,
       sql:
         "select __kdd_request_id as id, __hl_request_method as method, json_extract_string(__hl_request_headers, '$.x-github-event') as event, " +
-        "json_extract_string(__hl_request_query, '$.source') as source, __hl_request_headers as headers from webhooks order by id",
+        "json_extract_string(__hl_request_query, '$.source') as source, __hl_request_headers as headers, __hl_provider_delivery_id as delivery from webhooks order by id",
     });
     expect(result.rows).toEqual([
-      { id: 'e'.repeat(20), method: null, event: null, source: null, headers: null },
-      { id: 'f'.repeat(20), method: 'POST', event: 'push', source: 'gh', headers },
+      { id: 'e'.repeat(20), method: null, event: null, source: null, headers: null, delivery: null },
+      { id: 'f'.repeat(20), method: 'POST', event: 'push', source: 'gh', headers, delivery: 'gh-delivery-1' },
     ]);
   });
 

@@ -39,6 +39,23 @@ export interface VerificationSettings {
   prefix?: string | undefined;
 }
 
+/** What a pipeline item holds: the settings, how many secrets, and the secrets encrypted together (a JSON list). */
+export interface StoredVerification extends VerificationSettings {
+  secretCount: number;
+  /** SecretCipher output under the context {pipelineId}; never shown, never logged. */
+  secretsCiphertext: string;
+}
+
+/** The plaintext that is encrypted: the secrets as a JSON list (one KMS call per pipeline, not per secret). */
+export const encodeSecrets = (secrets: readonly string[]): string => JSON.stringify(secrets);
+
+/** The secrets of a decrypted plaintext; throws when it is not a list of strings. */
+export function decodeSecrets(plaintext: string): string[] {
+  const secrets: unknown = JSON.parse(plaintext);
+  if (!Array.isArray(secrets) || !secrets.every((secret) => typeof secret === 'string')) throw new Error('verification secrets are not a list of strings');
+  return secrets;
+}
+
 /** RFC 9110 token, the only kind of header name a request can carry. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 /** Standard Webhooks secrets: `whsec_` and base64 of the key (the libraries accept the bare base64 too). */
