@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { providerDeliveryId } from '../../shared/domain/signatures/delivery-id.ts';
 import {
+  decodeSecrets,
+  encodeSecrets,
   MAX_SIGNATURES_PER_HEADER,
   verificationProblem,
   type SignatureProvider,
@@ -218,5 +220,13 @@ describe('provider delivery ids', () => {
     expect(providerDeliveryId('github', { 'x-github-delivery': ' ' }, BODY)).toBeNull();
     expect(providerDeliveryId('github', { 'x-github-delivery': 'x'.repeat(257) }, BODY)).toBeNull();
     expect(providerDeliveryId('slack', {}, 'token=a&command=%2Fx')).toBeNull();
+  });
+});
+
+describe('stored secrets', () => {
+  it('decodeSecrets round-trips encodeSecrets and never quotes a broken plaintext in its error', () => {
+    expect(decodeSecrets(encodeSecrets(['a', 'b "c"']))).toEqual(['a', 'b "c"']);
+    expect(() => decodeSecrets('["s3cr3t-value"')).toThrow(/^verification secrets are not JSON$/);
+    expect(() => decodeSecrets('{"a":1}')).toThrow('not a list of strings');
   });
 });

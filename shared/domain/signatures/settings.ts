@@ -51,7 +51,13 @@ export const encodeSecrets = (secrets: readonly string[]): string => JSON.string
 
 /** The secrets of a decrypted plaintext; throws when it is not a list of strings. */
 export function decodeSecrets(plaintext: string): string[] {
-  const secrets: unknown = JSON.parse(plaintext);
+  let secrets: unknown;
+  try {
+    secrets = JSON.parse(plaintext);
+  } catch {
+    // JSON.parse's message quotes its input: never let a secret reach a log through it.
+    throw new Error('verification secrets are not JSON');
+  }
   if (!Array.isArray(secrets) || !secrets.every((secret) => typeof secret === 'string')) throw new Error('verification secrets are not a list of strings');
   return secrets;
 }
