@@ -1,6 +1,8 @@
-// hooklake pipelines create|list|get|delete
-import type { Command } from 'commander';
+// hooklake pipelines create|list|get|delete, pipelines verification set|clear
+import { InvalidArgumentError, type Command } from 'commander';
 import type { PipelineDetailJson, PipelineJson } from '../shared/api/management-api.ts';
+import type { VerificationJson } from '../shared/api/verification-api.ts';
+import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_PROVIDERS } from '../shared/domain/signatures/settings.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveInt } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';
@@ -52,6 +54,7 @@ export function registerPipelines(program: Command, io: CliIo): void {
             ['name', pipeline.name],
             ['created_at', pipeline.created_at],
             ['rejected (7d)', rejected.total === 0 ? '0' : `${rejected.total} (${reasons})`],
+            ['verification', verificationText(pipeline.verification)],
           ]),
         ];
         if (rejected.days.length > 0) {
@@ -59,6 +62,37 @@ export function registerPipelines(program: Command, io: CliIo): void {
         }
         return lines.join('\n');
       });
+    });
+
+  const verification = pipelines.command('verification').description("verify the pipeline's senders' signatures (github, stripe, shopify, slack, standard-webhooks, hmac)");
+  verification
+    .command('set')
+    .description('verify signatures with 1 or 2 secrets (2 during a rotation); replaces any earlier setting; the secrets are never shown again')
+    .argument('<id>', 'pipeline id', positiveInt)
+    .requiredOption('--provider <provider>', SIGNATURE_PROVIDERS.join(' | '), oneOf(SIGNATURE_PROVIDERS))
+    .requiredOption('--secret <secret>', 'the signing secret as the sender shows it (repeat for a second one)', collect)
+    .option('--header <name>', 'hmac: the header carrying the signature', nonEmpty)
+    .option('--algorithm <algorithm>', `hmac: ${HMAC_ALGORITHMS.join(' | ')}`, oneOf(HMAC_ALGORITHMS))
+    .option('--encoding <encoding>', `hmac: ${SIGNATURE_ENCODINGS.join(' | ')}`, oneOf(SIGNATURE_ENCODINGS))
+    .option('--prefix <prefix>', 'hmac: text before the digest, e.g. sha256=')
+    .action(async (id: number, options: VerificationOptions, command: Command) => {
+      const set = await client(command).request<{ pipeline_id: number; verification: VerificationJson | null }>('PUT', `/v4/pipelines/${id}/verification`, {
+        provider: options.provider,
+        secrets: options.secret,
+        ...(options.header === undefined ? {} : { header: options.header }),
+        ...(options.algorithm === undefined ? {} : { algorithm: options.algorithm }),
+        ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+        ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+      });
+      emit(io, command, set, () => `Pipeline ${set.pipeline_id} verifies signatures: ${verificationText(set.verification)}`);
+    });
+  verification
+    .command('clear')
+    .description('stop verifying signatures (the secrets are deleted)')
+    .argument('<id>', 'pipeline id', positiveInt)
+    .action(async (id: number, _options: unknown, command: Command) => {
+      const cleared = await client(command).request<{ pipeline_id: number; verification: null }>('DELETE', `/v4/pipelines/${id}/verification`);
+      emit(io, command, cleared, () => `Pipeline ${cleared.pipeline_id} no longer verifies signatures`);
     });
 
   pipelines
@@ -69,4 +103,31 @@ export function registerPipelines(program: Command, io: CliIo): void {
       const deleted = await client(command).request<PipelineJson & { deleted: true }>('DELETE', `/v4/pipelines/${id}`);
       emit(io, command, deleted, () => `Deleted pipeline ${deleted.pipeline_id} (${deleted.name})`);
     });
+}
+
+interface VerificationOptions {
+  provider: string;
+  secret: string[];
+  header?: string;
+  algorithm?: string;
+  encoding?: string;
+  prefix?: string;
+}
+
+/** `--secret`, repeatable. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+function oneOf(choices: readonly string[]) {
+  return (value: string): string => {
+    if (!choices.includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}.`);
+    return value;
+  };
+}
+
+/** `github (1 secret)`, `hmac x-signature sha256 hex prefix "sha256=" (2 secrets)`, or `none`; never a secret. */
+export function verificationText(verification: VerificationJson | null | undefined): string {
+  if (verification === null || verification === undefined) return 'none';
+  const generic = [verification.header, verification.algorithm, verification.encoding].filter((part) => part !== undefined);
+  const prefix = verification.prefix === undefined ? [] : [`prefix ${JSON.stringify(verification.prefix)}`];
+  return [verification.provider, ...generic, ...prefix, `(${verification.secrets} secret${verification.secrets === 1 ? '' : 's'})`].join(' ');
 }

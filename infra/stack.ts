@@ -208,6 +208,12 @@ export const SUBSCRIPTION_ID_PATTERN = 'sub_*';
 const SUBSCRIPTION_ENCRYPTION_CONTEXT = {
   StringLike: { 'kms:EncryptionContext:subscriptionId': SUBSCRIPTION_ID_PATTERN },
 };
+// Pipelines' verification secrets are encrypted under EncryptionContext {pipelineId: "<id>"}
+// (issue 10): the api encrypts them, the processor decrypts them, and neither grant opens a
+// subscription's secret (whose context has no pipelineId key) nor the other way round.
+export const PIPELINE_ENCRYPTION_CONTEXT = {
+  StringLike: { 'kms:EncryptionContext:pipelineId': '*' },
+};
 // Retries wait in the events queue with DelaySeconds up to 900 s (see outbound.ts): alarm at
 // twice that, so only a stalled fan-out, not a normal retry, trips it.
 const EVENTS_OLDEST_MESSAGE_ALARM_AGE = Duration.minutes(30);
@@ -323,6 +329,7 @@ export class HooklakeStack extends Stack {
         [ENV.tableName]: table.tableName,
         [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
         [ENV.ingestMaxReceiveCount]: String(MAX_RECEIVE_COUNT),
+        [ENV.secretsKmsKeyId]: secretsKey.keyArn,
       },
     });
     this.api = new HooklakeFunction(this, 'ManagementApi', {
@@ -419,6 +426,8 @@ export class HooklakeStack extends Stack {
     this.processor.allow(['dynamodb:BatchGetItem', 'dynamodb:Query'], [table.tableArn], PROCESSOR_READ_CONDITION);
     this.processor.allow(['dynamodb:UpdateItem'], [table.tableArn], PROCESSOR_WRITE_CONDITION);
     this.processor.allow(['sqs:SendMessage'], [eventsQueue.queueArn]);
+    // Signature verification: open the pipelines' verification secrets (never encrypt them).
+    this.processor.allow(['kms:Decrypt'], [secretsKey.keyArn], PIPELINE_ENCRYPTION_CONTEXT);
     this.processor.acknowledgePrefixWildcard(
       nagObjects(LAKE_PREFIX.claims),
       'The processor reads a claim-check body at the key its queue message names; the grant keeps even a forged pointer inside claims/ of the lake bucket (read-only).',
@@ -453,6 +462,8 @@ export class HooklakeStack extends Stack {
       nagObjects(SYNC_FILES_PREFIX),
       'The management API deletes a deleted sync\'s files (syncs/<sync id>/snapshot.parquet and unfinished runs\' row-ops); ids are made at run time, so only the prefix can be granted (delete-only).',
     );
+    // Pipelines' verification secrets: encrypted when set, never decrypted by the api.
+    this.api.allow(['kms:Encrypt'], [secretsKey.keyArn], PIPELINE_ENCRYPTION_CONTEXT);
 
     // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions (read), events,
     // deliveries and suspension state (conditional PutItem) in the table; decrypt signing secrets

@@ -79,6 +79,21 @@ export function receiverConfig(env: Env): ReceiverConfig {
   };
 }
 
+const SecretsSchema = {
+  HOOKLAKE_SECRETS_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
+  HOOKLAKE_LOCAL_SECRET_KEY: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((text) => Buffer.from(text, 'base64').length === 32, 'must be base64 of 32 bytes'),
+    ),
+  ),
+};
+
+const secretsConfig = (p: { HOOKLAKE_SECRETS_KMS_KEY_ID?: string | undefined; HOOKLAKE_LOCAL_SECRET_KEY?: string | undefined }) =>
+  p.HOOKLAKE_SECRETS_KMS_KEY_ID === undefined && p.HOOKLAKE_LOCAL_SECRET_KEY === undefined
+    ? undefined
+    : { kmsKeyId: p.HOOKLAKE_SECRETS_KMS_KEY_ID, localKey: p.HOOKLAKE_LOCAL_SECRET_KEY };
+
 export interface ProcessorConfig {
   aws: AwsConfig;
   lakeBucket: string;
@@ -94,6 +109,8 @@ export interface ProcessorConfig {
   bodyBudgetBytes?: number | undefined;
   /** Length of a webhook_rejected summary window, default 60 s (shorter only in tests). */
   rejectionSummarySeconds?: number | undefined;
+  /** Decrypts pipelines' verification secrets (context {pipelineId}); unset: verifying pipelines' requests are retried. */
+  secrets?: SecretsConfig | undefined;
 }
 
 const ProcessorSchema = v.object({
@@ -106,6 +123,7 @@ const ProcessorSchema = v.object({
   HOOKLAKE_INGEST_MAX_RECEIVE_COUNT: optionalInt(5, 1),
   HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES: optionalInt(DEFAULT_BODY_BUDGET_BYTES, 1),
   HOOKLAKE_REJECTION_SUMMARY_SECONDS: v.pipe(optionalInt(REJECTION_SUMMARY_WINDOW_SECONDS, 1), v.maxValue(600)),
+  ...SecretsSchema,
 });
 
 export function processorConfig(env: Env): ProcessorConfig {
@@ -120,6 +138,7 @@ export function processorConfig(env: Env): ProcessorConfig {
     ingestMaxReceiveCount: p.HOOKLAKE_INGEST_MAX_RECEIVE_COUNT,
     bodyBudgetBytes: p.HOOKLAKE_PROCESSOR_BODY_BUDGET_BYTES,
     rejectionSummarySeconds: p.HOOKLAKE_REJECTION_SUMMARY_SECONDS,
+    secrets: secretsConfig(p),
   };
 }
 
@@ -159,21 +178,6 @@ export interface ApiConfig extends OutboundSettings {
   /** Loopback targets: set only by the local stack (infra/local/stack.ts), never from the environment. */
   allowLoopbackTargets?: boolean | undefined;
 }
-
-const SecretsSchema = {
-  HOOKLAKE_SECRETS_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
-  HOOKLAKE_LOCAL_SECRET_KEY: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((text) => Buffer.from(text, 'base64').length === 32, 'must be base64 of 32 bytes'),
-    ),
-  ),
-};
-
-const secretsConfig = (p: { HOOKLAKE_SECRETS_KMS_KEY_ID?: string | undefined; HOOKLAKE_LOCAL_SECRET_KEY?: string | undefined }) =>
-  p.HOOKLAKE_SECRETS_KMS_KEY_ID === undefined && p.HOOKLAKE_LOCAL_SECRET_KEY === undefined
-    ? undefined
-    : { kmsKeyId: p.HOOKLAKE_SECRETS_KMS_KEY_ID, localKey: p.HOOKLAKE_LOCAL_SECRET_KEY };
 
 const ApiSchema = v.object({
   ...AwsSchema.entries,

@@ -87,6 +87,7 @@ export function apiDeps(config: ApiConfig): ManagementDeps {
     clock: systemClock,
     outbound: createOutboundService(config, {}, dynamodb),
     syncs: createSyncService(config),
+    verificationCipher: secretCipherFromConfig(config.aws, config.secrets, 'pipelineId'),
   };
 }
 

@@ -9,6 +9,7 @@ import { dynamoRejectionCounter } from '../../shared/adapters/rejection-store.ts
 import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
 import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import { createS3Client, s3ClaimStore, s3LakeStore } from '../../shared/adapters/s3-objects.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
 import type { ProcessorConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
@@ -16,6 +17,7 @@ import { eventSink } from '../../shared/services/outbound-events.ts';
 import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
 import { rememberSummaryClaims } from '../../shared/services/rejection-summary-claims.ts';
+import { cachedVerifiers } from '../../shared/services/verifier-cache.ts';
 
 export function processorDeps(config: ProcessorConfig): ProcessDeps {
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
@@ -33,6 +35,8 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
     bodyBudgetBytes: config.bodyBudgetBytes,
     rejectionSummarySeconds: config.rejectionSummarySeconds,
     clock: systemClock,
+    // Signature verifiers beside the credential cache, with its TTL (a `verification set` takes effect as fast as a revocation).
+    verifiers: cachedVerifiers(secretCipherFromConfig(config.aws, config.secrets, 'pipelineId'), config.authCacheTtlSeconds, systemClock),
     events:
       config.eventsQueueUrl === undefined
         ? undefined

@@ -6,6 +6,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { WEBHOOK_COLUMNS } from '../../shared/domain/lake-columns.ts';
+import { deliveryDedupSql } from '../../shared/domain/lake-views.ts';
 import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
 
 /**
@@ -29,6 +30,13 @@ export const WEBHOOK_PARTITION_KEYS = [
   { name: 'dt', type: 'string' },
 ] as const;
 
+/** The saved Athena query that counts each provider delivery once (README "Querying the lake"). */
+export const DELIVERY_DEDUP_QUERY_NAME = 'webhooks_by_delivery';
+export const DELIVERY_DEDUP_QUERY =
+  `-- One row per provider delivery of pipeline 1 (a GitHub redelivery or Stripe retry counts once).\n` +
+  `-- Edit the pipeline id: Athena needs pipeline_id = '<id>' (partition projection).\n` +
+  deliveryDedupSql('webhooks', "where pipeline_id = '1'");
+
 export interface AnalyticsProps {
   lakeBucket: s3.IBucket;
   accessLogsBucket: s3.IBucket;
@@ -42,6 +50,7 @@ export class Analytics extends Construct {
   readonly database: glue.CfnDatabase;
   readonly table: glue.CfnTable;
   readonly workGroup: athena.CfnWorkGroup;
+  readonly deliveryDedupQuery: athena.CfnNamedQuery;
   readonly resultsBucket: s3.Bucket;
   readonly databaseName: string;
   readonly workGroupName: string;
@@ -122,5 +131,15 @@ export class Analytics extends Construct {
         },
       },
     });
+
+    // Saved in the workgroup (Athena console → Saved queries): the same SQL as DuckDB's local view.
+    this.deliveryDedupQuery = new athena.CfnNamedQuery(this, 'DeliveryDedupQuery', {
+      name: DELIVERY_DEDUP_QUERY_NAME,
+      description: 'Webhooks deduplicated by the provider delivery id (__hl_provider_delivery_id), else by request id',
+      database: props.databaseName,
+      workGroup: this.workGroup.ref,
+      queryString: DELIVERY_DEDUP_QUERY,
+    });
+    this.deliveryDedupQuery.addDependency(this.database);
   }
 }

@@ -182,6 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ingestMaxReceiveCount,
         bodyBudgetBytes: options.processorBodyBudgetBytes,
         rejectionSummarySeconds: options.rejectionSummarySeconds,
+        secrets: { localKey: localSecretKey },
       },
       fanout: {
         aws,

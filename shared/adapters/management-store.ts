@@ -31,6 +31,7 @@ import {
   rejectionCountsPk,
   tokenKey,
   tokenToItem,
+  verificationAttributes,
   type Item,
   type Key,
 } from './table-items.ts';
@@ -115,6 +116,26 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     }
   }
 
+  /** An UpdateItem of an existing pipeline; undefined when it does not exist. */
+  async function updatePipeline(id: number, expression: string, values?: Record<string, AttributeValue>): Promise<PipelineRecord | undefined> {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: pipelineKey(id),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes === undefined ? undefined : itemToPipeline(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   return {
     async createPipeline({ name, createdAt }) {
       for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
@@ -152,6 +173,18 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
         new DeleteItemCommand({ TableName: tableName, Key: pipelineKey(id), ReturnValues: 'ALL_OLD' }),
       );
       return Attributes === undefined ? undefined : itemToPipeline(Attributes);
+    },
+
+    async setVerification(id, verification) {
+      const attributes = verificationAttributes(verification);
+      return updatePipeline(id, 'SET verification = :settings, verificationSecrets = :secrets', {
+        ':settings': attributes.verification,
+        ':secrets': attributes.verificationSecrets,
+      });
+    },
+
+    async clearVerification(id) {
+      return updatePipeline(id, 'REMOVE verification, verificationSecrets');
     },
 
     async createToken({ name, pipelines, createdAt }) {

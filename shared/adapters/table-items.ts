@@ -8,6 +8,7 @@ import {
   type TokenRecord,
 } from '../domain/records.ts';
 import type { RejectionBucket } from '../domain/rejections.ts';
+import { SIGNATURE_PROVIDERS, type StoredVerification } from '../domain/signatures/settings.ts';
 
 export type Item = Record<string, AttributeValue>;
 export type Key = { pk: { S: string }; sk: { S: string } };
@@ -46,11 +47,37 @@ export function pipelineToItem(record: PipelineRecord): Item {
     id: { N: String(record.id) },
     name: { S: record.name },
     createdAt: { S: record.createdAt },
+    ...(record.verification === undefined ? {} : verificationAttributes(record.verification)),
   };
 }
 
+/**
+ * A pipeline's verification: `verification` S (JSON of the settings and the secret count, never a
+ * secret) and `verificationSecrets` S (the ciphertext of the secrets).
+ */
+export function verificationAttributes(stored: StoredVerification): { verification: { S: string }; verificationSecrets: { S: string } } {
+  const { secretsCiphertext, ...settings } = stored;
+  return { verification: { S: JSON.stringify(settings) }, verificationSecrets: { S: secretsCiphertext } };
+}
+
+function itemToVerification(item: Item): StoredVerification | undefined {
+  const settings = str(item, 'verification');
+  const secretsCiphertext = str(item, 'verificationSecrets');
+  if (settings === undefined || secretsCiphertext === undefined) return undefined;
+  const parsed = JSON.parse(settings) as Omit<StoredVerification, 'secretsCiphertext'>;
+  // Written by the API only; a provider this code does not know must not silently turn verification off.
+  if (!(SIGNATURE_PROVIDERS as readonly string[]).includes(parsed.provider)) throw new Error(`pipeline ${str(item, 'id')}: unknown verification provider`);
+  return { ...parsed, secretsCiphertext };
+}
+
 export function itemToPipeline(item: Item): PipelineRecord {
-  return { id: num(item, 'id')!, name: str(item, 'name') ?? '', createdAt: str(item, 'createdAt') ?? '' };
+  const verification = itemToVerification(item);
+  return {
+    id: num(item, 'id')!,
+    name: str(item, 'name') ?? '',
+    createdAt: str(item, 'createdAt') ?? '',
+    ...(verification === undefined ? {} : { verification }),
+  };
 }
 
 export function tokenToItem(record: TokenRecord): Item {

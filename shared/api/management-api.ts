@@ -15,6 +15,8 @@ import { ApiError } from './errors.ts';
 import { openApiRoute } from './openapi.ts';
 import { outboundRoutes } from './outbound-api.ts';
 import { syncRoutes } from './sync-api.ts';
+import { VerificationSchema, verificationJson, verificationRoutes } from './verification-api.ts';
+import type { SecretCipher } from '../services/outbound-ports.ts';
 import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { IsoTimestamp } from './schemas.ts';
@@ -26,6 +28,8 @@ export interface ManagementDeps {
   outbound: OutboundService;
   /** Syncs (sync-api.ts); absent where the API runs without the sync queue configured. */
   syncs?: SyncService | undefined;
+  /** Encrypts pipelines' verification secrets under {pipelineId} (verification-api.ts). */
+  verificationCipher?: SecretCipher | undefined;
 }
 
 /** Days of rejection counts GET /v4/pipelines/{id} reports, today (UTC) included. */
@@ -118,6 +122,7 @@ export const PipelineDetailSchema = v.pipe(
       }),
       v.description(`Requests refused by the processor in the last ${REJECTION_DAYS} days (UTC), per reason, most recent day first.`),
     ),
+    verification: v.nullable(VerificationSchema),
   }),
   v.metadata({ ref: 'PipelineDetail' }),
 );
@@ -256,7 +261,7 @@ export const managementRoutes: Route<ManagementDeps>[] = [
         deps.store.rejectionCounts(params.id, windowStart(deps.clock.nowMs(), REJECTION_DAYS)),
       ]);
       if (pipeline === undefined) throw notFound('pipeline', params.id);
-      return reply(200, { ...pipelineJson(pipeline), rejected: rejectedJson(counts) });
+      return reply(200, { ...pipelineJson(pipeline), rejected: rejectedJson(counts), verification: verificationJson(pipeline.verification) });
     },
   }),
   route({
@@ -388,7 +393,13 @@ export const managementRoutes: Route<ManagementDeps>[] = [
 ];
 
 /** Every route of the API, in the order the document lists them. */
-export const API_ROUTES: Route<ManagementDeps>[] = [openApiRoute(() => API_ROUTES), ...managementRoutes, ...outboundRoutes, ...syncRoutes];
+export const API_ROUTES: Route<ManagementDeps>[] = [
+  openApiRoute(() => API_ROUTES),
+  ...managementRoutes,
+  ...verificationRoutes<ManagementDeps>(PipelineIdParams),
+  ...outboundRoutes,
+  ...syncRoutes,
+];
 
 // ---- admin authentication ----
 

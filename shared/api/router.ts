@@ -12,7 +12,7 @@ import { describeRoute, resolver, uniqueSymbol, type DescribeRouteOptions } from
 import * as v from 'valibot';
 import { API_ERRORS, ApiError, MAX_REQUEST_BODY_BYTES, errorBodySchema, type ApiErrorCode } from './errors.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Headers of every answer: JSON, never cached (answers carry credentials' metadata and secrets shown once). */
 export const RESPONSE_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;

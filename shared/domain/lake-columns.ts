@@ -25,6 +25,8 @@ export const WEBHOOK_COLUMNS = [
   { name: '__hl_request_headers', type: 'string', nullable: true },
   /** JSON text of the query's data parameters (never pipeline_id, key or token). */
   { name: '__hl_request_query', type: 'string', nullable: true },
+  /** The provider's id of the delivery (X-GitHub-Delivery, Stripe's event id, webhook-id, …; signatures/delivery-id.ts), null when none. */
+  { name: '__hl_provider_delivery_id', type: 'string', nullable: true },
 ] as const satisfies readonly LakeColumn[];
 
 export type WebhookColumn = (typeof WEBHOOK_COLUMNS)[number];

@@ -40,7 +40,26 @@ export function webhookViewStatements(parquetGlob: string | undefined, options: 
   return [
     `create view webhooks_raw as select ${columnList} from ${source}`,
     `create view webhooks as ${options.raw === true ? 'select * from webhooks_raw' : dedup}`,
+    `create view webhooks_by_delivery as ${deliveryDedupSql('webhooks_raw')}`,
   ];
+}
+
+/**
+ * One row per provider delivery (issue 10): rows with the same `__hl_provider_delivery_id` in a
+ * pipeline are one delivery (a GitHub redelivery, a Stripe retry), rows without one count per
+ * request id (which also folds SQS's duplicates); the earliest copy counts. Plain SQL that DuckDB
+ * and Athena (Trino) both run: the local `webhooks_by_delivery` view is this over `webhooks_raw`,
+ * and the deployment saves it as an Athena named query over the Glue table `webhooks`, where
+ * `where` must filter `pipeline_id` by equality (injected partition projection).
+ */
+export function deliveryDedupSql(source: string, where = ''): string {
+  const columns = WEBHOOK_VIEW_COLUMNS.map(([name]) => name).join(', ');
+  const deliveryKey = `coalesce('delivery:' || __hl_provider_delivery_id, 'request:' || __kdd_request_id)`;
+  return (
+    `select ${columns} from (select *, row_number() over (partition by pipeline_id, ${deliveryKey} ` +
+    `order by __kdd_request_unix_timestamp, __kdd_request_id) as hl_delivery_rank from ${source}${where === '' ? '' : ` ${where}`}) ` +
+    `where hl_delivery_rank = 1`
+  );
 }
 
 const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;

@@ -11,9 +11,10 @@ export type { WebhookRow };
 
 /**
  * The row an accepted request lands as; `body` is its stored body text (the message's, or the
- * claim-checked one). Columns a message predates are null.
+ * claim-checked one); `deliveryId` the provider's delivery id (signatures/delivery-id.ts). Columns
+ * a message predates are null.
  */
-export function webhookRowOf(message: IngestMessage, body: string): WebhookRow {
+export function webhookRowOf(message: IngestMessage, body: string, deliveryId: string | null = null): WebhookRow {
   return {
     __kdd_request_id: message.id,
     __kdd_request_unix_timestamp: message.ts,
@@ -22,6 +23,7 @@ export function webhookRowOf(message: IngestMessage, body: string): WebhookRow {
     __hl_request_method: message.method ?? null,
     __hl_request_headers: message.headers === undefined ? null : JSON.stringify(message.headers),
     __hl_request_query: message.query === undefined ? null : JSON.stringify(message.query),
+    __hl_provider_delivery_id: deliveryId,
   };
 }
 

@@ -1,9 +1,12 @@
 // What the table stores about pipelines, ingest tokens and admins, independent of DynamoDB.
+import type { StoredVerification } from './signatures/settings.ts';
 
 export interface PipelineRecord {
   id: number;
   name: string;
   createdAt: string;
+  /** How its senders' signatures are verified (issue 10); absent: not verified. */
+  verification?: StoredVerification | undefined;
 }
 
 export interface TokenRecord {
@@ -31,6 +34,11 @@ export const REJECTION_REASONS = [
   'revoked_token',
   'pipeline_not_allowed',
   'unknown_pipeline',
+  // The pipeline verifies signatures (issue 10): the signature does not match any active secret,
+  // the header(s) are absent, or the signed timestamp is off by more than the tolerance.
+  'bad_signature',
+  'missing_signature',
+  'stale_timestamp',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

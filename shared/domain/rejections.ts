@@ -50,6 +50,8 @@ export interface QuarantineRecord {
   method?: string | undefined;
   headers?: CapturedHeaders | undefined;
   query?: CapturedQuery | undefined;
+  /** The provider's delivery id, as the row would have had it (null: none; absent in lines written before it). */
+  deliveryId?: string | null | undefined;
   /** Size of the whole body in bytes (UTF-8). */
   bodyBytes: number;
   /** The body's first bytes (at most QUARANTINE_BODY_PREFIX_BYTES, cut before a split character). */

@@ -24,6 +24,21 @@ export const SIGNATURE_HEADERS: ReadonlySet<string> = new Set([
   'webhook-signature',
 ]);
 
+/**
+ * Headers carrying a provider's delivery id (signatures/delivery-id.ts reads them in this order):
+ * kept first, with the signature headers, when headers must be dropped to fit the bounds.
+ */
+export const DELIVERY_ID_HEADERS: ReadonlySet<string> = new Set(['x-github-delivery', 'x-shopify-webhook-id', 'webhook-id']);
+
+/**
+ * Kept first when headers must be dropped to fit the bounds, so verification and delivery ids
+ * survive a sender's padding: the providers' signature and id headers, and any name containing
+ * `signature` or `hmac` (what generic `hmac` senders name theirs: X-Signature, X-Hmac-Sha256, …).
+ */
+export function isKeptFirst(lowerName: string): boolean {
+  return SIGNATURE_HEADERS.has(lowerName) || DELIVERY_ID_HEADERS.has(lowerName) || lowerName.includes('signature') || lowerName.includes('hmac');
+}
+
 /** Header names whose value is a credential. */
 export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
@@ -100,8 +115,8 @@ function ruleOf(lowerName: string): HeaderRule {
 
 /**
  * The headers as they are kept: names lower-cased, credentials redacted, bounded to
- * MAX_CAPTURED_ENTRIES and MAX_CAPTURED_JSON_BYTES. When they do not all fit, signature headers
- * are kept first, then the others in order while they fit, and TRUNCATED_KEY says how many were
+ * MAX_CAPTURED_ENTRIES and MAX_CAPTURED_JSON_BYTES. When they do not all fit, the headers of
+ * isKeptFirst are kept first, then the others in order while they fit, and TRUNCATED_KEY says how many were
  * dropped. `cookies` are API Gateway's payload-2.0 cookies (taken out of the headers there): their
  * presence is kept as a redacted `cookie` header.
  */
@@ -158,7 +173,7 @@ export function captureHeaders(
     count++;
     units += COOKIE.length + REDACTED.length + 1;
   }
-  return bounded(all, count, units, (name) => SIGNATURE_HEADERS.has(name));
+  return bounded(all, count, units, isKeptFirst);
 }
 
 /**

@@ -1,5 +1,6 @@
 // What the management API (and the CLI's admin bootstrap) needs from storage.
 import type { AdminRecord, PipelineRecord, RejectionCounts, TokenRecord } from '../domain/records.ts';
+import type { StoredVerification } from '../domain/signatures/settings.ts';
 import type { Page, PageRequest } from './page.ts';
 
 /** A token as the API shows it: never its hash. */
@@ -33,6 +34,10 @@ export interface ManagementStore {
   getPipeline(id: number): Promise<PipelineRecord | undefined>;
   /** The deleted pipeline, or undefined when there was none. */
   deletePipeline(id: number): Promise<PipelineRecord | undefined>;
+  /** Sets (replaces) the pipeline's signature verification; undefined when there is no such pipeline. */
+  setVerification(id: number, verification: StoredVerification): Promise<PipelineRecord | undefined>;
+  /** Removes it (idempotent); undefined when there is no such pipeline. */
+  clearVerification(id: number): Promise<PipelineRecord | undefined>;
 
   /**
    * Creates a key and a random token and stores only the token's SHA-256.

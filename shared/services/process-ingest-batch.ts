@@ -10,10 +10,13 @@
 // - Accepted claim-checked bodies are fetched in rounds of at most the body budget, each landed and
 //   let go before the next (body-budget.ts). Only when the invocation runs short of time are the
 //   remaining ones handed back as batch item failures; they are fetched first next time.
+// - A pipeline that verifies signatures (issue 10) has each accepted request checked over the body
+//   as received once its body is at hand (inline, or fetched in its round); a failure is quarantined
+//   and counted like a credential failure (bad_signature, missing_signature, stale_timestamp).
 import { authorizeIngest } from '../domain/authorize.ts';
 import { planFetchRounds, fetchPriority, DEFAULT_BODY_BUDGET_BYTES } from '../domain/body-budget.ts';
 import { systemClock, utcDay, type Clock } from '../domain/clock.ts';
-import { MalformedMessageError, parseIngestMessage, type IngestMessage } from '../domain/ingest-message.ts';
+import { MalformedMessageError, parseIngestMessage, receivedBodyText, type IngestMessage } from '../domain/ingest-message.ts';
 import {
   encodeQuarantineRows,
   encodeWebhookRows,
@@ -27,6 +30,8 @@ import {
 import { batchLandedEvent, webhookReceivedEvent } from '../domain/outbound/built-in-events.ts';
 import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { PipelineRecord, RejectionReason } from '../domain/records.ts';
+import { providerDeliveryId } from '../domain/signatures/delivery-id.ts';
+import type { Verifier } from '../domain/signatures/verify.ts';
 import {
   countByReason,
   QUARANTINE_BODY_PREFIX_BYTES,
@@ -42,6 +47,7 @@ import {
 import { log } from '../logger.ts';
 import type { ClaimReader, CredentialDirectory, LakeStore, RejectionCounter } from '../ports/ingest.ts';
 import type { EventSink, EventWanted } from './outbound-events.ts';
+import type { VerifierSource } from './verifier-cache.ts';
 
 export interface QueueRecord {
   messageId: string;
@@ -78,6 +84,8 @@ export interface ProcessDeps {
   rejectionSummarySeconds?: number | undefined;
   /** See DEFAULT_ROUND_RESERVE_MS. */
   roundReserveMs?: number | undefined;
+  /** Verifiers of pipelines that verify signatures; without it, their requests are retried (never landed unverified). */
+  verifiers?: VerifierSource | undefined;
 }
 
 export interface BatchContext {
@@ -110,6 +118,8 @@ interface Landing extends Parsed, RequestContent {}
 
 interface Rejected extends Parsed {
   reason: RejectionReason;
+  /** The content, when it was at hand (signature failures): the quarantine line reads no claim again. */
+  content?: RequestContent | undefined;
 }
 
 export async function processIngestBatch(
@@ -156,6 +166,51 @@ export async function processIngestBatch(
     else rejected.push({ ...item, reason: decision.reason });
   }
 
+  // 3b. The verifiers of the pipelines that verify signatures (one decrypt per pipeline, cached).
+  //     Without one, a request of such a pipeline is retried: it never lands unverified.
+  const verifiers = new Map<number, Verifier>();
+  const unverifiable = new Set<number>();
+  await Promise.all(
+    [...new Set(accepted.map((item) => item.message.pipelineId))].map(async (pipelineId) => {
+      const pipeline = lookup.pipelines.get(pipelineId)!;
+      if (pipeline.verification === undefined) return;
+      try {
+        if (deps.verifiers === undefined) throw new Error('no verifier source configured');
+        const verifier = await deps.verifiers.verifierOf(pipeline);
+        if (verifier !== undefined) verifiers.set(pipelineId, verifier);
+      } catch (error) {
+        unverifiable.add(pipelineId);
+        log.error('signature verification unavailable; retrying the pipeline\'s requests', { pipelineId, error });
+      }
+    }),
+  );
+  if (unverifiable.size > 0) {
+    fail(accepted.filter((item) => unverifiable.has(item.message.pipelineId)).map((item) => item.messageId));
+    accepted.splice(0, accepted.length, ...accepted.filter((item) => !unverifiable.has(item.message.pipelineId)));
+  }
+  /** The verified (or not verifying) landings among `items`; the others are returned as rejected. */
+  const verify = (items: readonly Landing[]): { passed: Landing[]; refused: Rejected[] } => {
+    const passed: Landing[] = [];
+    const refused: Rejected[] = [];
+    for (const item of items) {
+      const verifier = verifiers.get(item.message.pipelineId);
+      if (verifier === undefined) {
+        passed.push(item);
+        continue;
+      }
+      const received = receivedBodyText(item.message.format, item);
+      // The signed timestamp is compared with the moment the request arrived, not with now: a
+      // message retried or redriven later is still judged as it was received.
+      const result =
+        received === undefined
+          ? ({ ok: false, reason: 'bad_signature' } as const)
+          : verifier({ headers: item.message.headers, body: received, nowSeconds: item.message.ts });
+      if (result.ok) passed.push(item);
+      else refused.push({ ...item, reason: result.reason, content: { body: item.body, raw: item.raw } });
+    }
+    return { passed, refused };
+  };
+
   // Which built-in events anyone listens to. Not knowing puts every landed message's events at risk.
   let wanted: EventWanted | undefined;
   let eventsUnknown = false;
@@ -168,7 +223,7 @@ export async function processIngestBatch(
   }
 
   // 4. Rejected: quarantined and counted, never fetched whole.
-  const rejectedCount = await handleRejected(rejected, lookup.pipelines, wanted, deps, fail);
+  let rejectedCount = await handleRejected(rejected, lookup.pipelines, wanted, deps, fail);
 
   // 5. Accepted: land them, claim-checked bodies in rounds within the body budget.
   const outboundEvents: OutboundEvent[] = [];
@@ -182,7 +237,8 @@ export async function processIngestBatch(
       [...groups.values()].map(async ({ partition, items: group }) => {
         const objectKey = webhooksObjectKey(partition, group.map((item) => item.message.id));
         try {
-          const rows = group.map((item) => webhookRowOf(item.message, item.body));
+          const provider = lookup.pipelines.get(partition.pipelineId)?.verification?.provider;
+          const rows = group.map((item) => webhookRowOf(item.message, item.body, providerDeliveryId(provider, item.message.headers, item.body)));
           await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
           landed += group.length;
           if (wanted?.('webhook_received', partition.pipelineId) === true) {
@@ -264,8 +320,9 @@ export async function processIngestBatch(
         }
       }),
     );
-    const landing = [...(round === 0 ? inline : []), ...fetched.filter((item) => item !== undefined)];
-    await land(landing.sort((a, b) => a.index - b.index));
+    const { passed, refused } = verify([...(round === 0 ? inline : []), ...fetched.filter((item) => item !== undefined)]);
+    rejectedCount += await handleRejected(refused, lookup.pipelines, wanted, deps, fail);
+    await land(passed.sort((a, b) => a.index - b.index));
   }
 
   // 6. Outbound events, after every lake write of the batch.
@@ -326,7 +383,7 @@ async function handleRejected(
   const described = await Promise.all(
     rejected.map(async (item) => {
       try {
-        return { item, record: await quarantineRecordOf(item, deps.claims) };
+        return { item, record: await quarantineRecordOf(item, pipelines.get(item.message.pipelineId), deps.claims) };
       } catch (error) {
         fail([item.messageId]);
         log.error('claim check prefix read failed', { messageId: item.messageId, requestId: item.message.id, error });
@@ -371,8 +428,9 @@ async function handleRejected(
   return quarantined;
 }
 
-async function quarantineRecordOf(item: Rejected, claims: ClaimReader): Promise<QuarantineRecord> {
+async function quarantineRecordOf(item: Rejected, pipeline: PipelineRecord | undefined, claims: ClaimReader): Promise<QuarantineRecord> {
   const { message } = item;
+  const knownBody = item.content?.body ?? message.body;
   const base = {
     id: message.id,
     ts: message.ts,
@@ -383,13 +441,20 @@ async function quarantineRecordOf(item: Rejected, claims: ClaimReader): Promise<
     method: message.method,
     headers: message.headers,
     query: message.query,
+    // Like the row's column; absent for messages queued before headers were captured. A body-borne
+    // id (Stripe, Slack) only when the body is at hand: a claim-checked one is not read for it.
+    ...(message.headers === undefined ? {} : { deliveryId: providerDeliveryId(pipeline?.verification?.provider, message.headers, knownBody ?? '') }),
   };
-  if (message.bodyRef === undefined) {
-    const body = message.body!;
-    return { ...base, bodyBytes: Buffer.byteLength(body, 'utf8'), bodyPrefix: textPrefix(body, QUARANTINE_BODY_PREFIX_BYTES) };
+  if (knownBody !== undefined) {
+    return {
+      ...base,
+      bodyBytes: Buffer.byteLength(knownBody, 'utf8'),
+      bodyPrefix: textPrefix(knownBody, QUARANTINE_BODY_PREFIX_BYTES),
+      ...(message.bodyRef === undefined ? {} : { bodyRef: message.bodyRef }),
+    };
   }
   // One byte more than kept, so the cut can tell whether it splits a character.
-  const head = await claims.head(message.bodyRef, QUARANTINE_BODY_PREFIX_BYTES + 1);
+  const head = await claims.head(message.bodyRef!, QUARANTINE_BODY_PREFIX_BYTES + 1);
   return { ...base, bodyBytes: head.bytes, bodyPrefix: utf8Prefix(head.prefix, QUARANTINE_BODY_PREFIX_BYTES), bodyRef: message.bodyRef };
 }
 

@@ -160,14 +160,14 @@ describe('fan-out function', () => {
 });
 
 describe('signing secrets key', () => {
-  it('rotates, is retained, and is handed to the api and the fan-out as its ARN', () => {
+  it('rotates, is retained, and is handed to the api, the fan-out and the processor as its ARN', () => {
     const key = resources[id(stack.outbound.secretsKey)];
     expect(key.Type).toBe('AWS::KMS::Key');
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.DeletionPolicy).toBe('Retain');
     expect(key.UpdateReplacePolicy).toBe('Retain');
     const arn = { 'Fn::GetAtt': [id(stack.outbound.secretsKey), 'Arn'] };
-    for (const fn of [stack.api, stack.fanout]) {
+    for (const fn of [stack.api, stack.fanout, stack.processor]) {
       expect(resources[id(fn.fn)].Properties.Environment.Variables[ENV.secretsKmsKeyId]).toEqual(arn);
     }
     resourcesOfType('AWS::KMS::Key').forEach(([keyId]) => expect(keyId).toBe(id(stack.outbound.secretsKey)));
@@ -191,7 +191,7 @@ describe('state table', () => {
 
 describe('IAM for the outbound half', () => {
   // Each role's exact list: stack.test.ts ("IAM: each role allows exactly what its code calls").
-  it("only the fan-out and the api use the secrets key, only the api encrypts, always under a subscription's or a sync's context", () => {
+  it("only the fan-out, the api and the processor use the secrets key, only the api encrypts, always under a subscription's, a sync's or a pipeline's context", () => {
     const roles = [stack.receiver, stack.processor, stack.api, stack.fanout];
     const keyGrants = roles.flatMap((fn) =>
       permissionsOf(fn)
@@ -206,6 +206,8 @@ describe('IAM for the outbound half', () => {
         `ManagementApi kms:Decrypt ${secretsKey()} ${context}`,
         `ManagementApi kms:Encrypt ${secretsKey()} ${context}`,
         `ManagementApi kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`, // a new sync's secret
+        `ManagementApi kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:pipelineId=*`,
+        `Processor kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:pipelineId=*`,
       ].sort(),
     );
   });

@@ -10,6 +10,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
+import { DELIVERY_DEDUP_QUERY, DELIVERY_DEDUP_QUERY_NAME } from '../../infra/constructs/analytics.ts';
 import {
   CONTEXT_KEYS,
   DEFAULTS,
@@ -82,6 +83,7 @@ describe('lambda functions', () => {
       [ENV.tableName]: { Ref: table },
       [ENV.eventsQueueUrl]: { Ref: eventsQueue },
       [ENV.ingestMaxReceiveCount]: '5', // the ingest queue's redrive maxReceiveCount
+      [ENV.secretsKmsKeyId]: { 'Fn::GetAtt': [secretsKey, 'Arn'] }, // pipelines' verification secrets
     });
     expect(env(stack.api.fn)).toEqual({
       [ENV.tableName]: { Ref: table },
@@ -280,7 +282,7 @@ describe('lake bucket', () => {
 });
 
 describe('Glue and Athena', () => {
-  it("declares the webhooks table as Parquet with Kondado's four columns, then the __hl_* request columns", () => {
+  it("declares the webhooks table as Parquet with Kondado's four columns, then the __hl_* request columns and the provider delivery id", () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'hooklake' } });
     const table = resources[id(stack.analytics.table)].Properties;
     expect(table.DatabaseName).toEqual({ Ref: id(stack.analytics.database) });
@@ -295,6 +297,7 @@ describe('Glue and Athena', () => {
       { Name: '__hl_request_method', Type: 'string' },
       { Name: '__hl_request_headers', Type: 'string' },
       { Name: '__hl_request_query', Type: 'string' },
+      { Name: '__hl_provider_delivery_id', Type: 'string' },
     ]);
     expect(input.PartitionKeys).toEqual([
       { Name: 'pipeline_id', Type: 'string' },
@@ -305,6 +308,17 @@ describe('Glue and Athena', () => {
       'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
     );
     expect(flatten(input.StorageDescriptor.Location)).toBe(`s3://<${id(stack.lake.bucket)}>/webhooks/`);
+  });
+
+  it('saves the delivery dedup query in the workgroup, over the Glue table, filtered by one pipeline id', () => {
+    const query = resources[id(stack.analytics.deliveryDedupQuery)];
+    expect(query.Type).toBe('AWS::Athena::NamedQuery');
+    expect(query.Properties.Name).toBe(DELIVERY_DEDUP_QUERY_NAME);
+    expect(query.Properties.Database).toBe('hooklake');
+    expect(query.Properties.WorkGroup).toEqual({ Ref: id(stack.analytics.workGroup) });
+    expect(query.Properties.QueryString).toBe(DELIVERY_DEDUP_QUERY);
+    expect(DELIVERY_DEDUP_QUERY).toContain("from webhooks where pipeline_id = '1'");
+    expect(DELIVERY_DEDUP_QUERY).toContain('partition by pipeline_id, coalesce(');
   });
 
   it('projects pipeline_id (injected) and dt (date up to NOW) onto the processor layout', () => {
@@ -410,6 +424,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
   const eventsQueue = () => `<${id(stack.outbound.queue)}.Arn>`;
   const secretsKey = () => `<${id(stack.outbound.secretsKey)}.Arn>`;
   const SUBSCRIPTION_CONTEXT = 'if StringLike kms:EncryptionContext:subscriptionId=sub_*';
+  const PIPELINE_CONTEXT = 'if StringLike kms:EncryptionContext:pipelineId=*';
   /** IAM StringLike: `*` any run of characters, `?` one, everything else literal. */
   const likePattern = (like: string) =>
     new RegExp(`^${like.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
@@ -420,7 +435,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
     );
   });
 
-  it('processor: consume ingest, read claims/, write webhooks/ and quarantine/, read TOKEN/PIPELINE/SUB items, update only REJECTED# items, publish events', () => {
+  it('processor: consume ingest, read claims/, write webhooks/ and quarantine/, read TOKEN/PIPELINE/SUB items, update only REJECTED# items, publish events, decrypt under a pipeline context', () => {
     expect(permissionsOf(roleId(stack.processor))).toEqual(
       [
         ...logWrites(stack.processor),
@@ -432,11 +447,12 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `dynamodb:Query ${table()} if ForAllValues:StringEquals dynamodb:LeadingKeys=PIPELINE,SUB,TOKEN`,
         `dynamodb:UpdateItem ${table()} if ForAllValues:StringLike dynamodb:LeadingKeys=REJECTED#*`,
         `sqs:SendMessage ${eventsQueue()}`,
+        `kms:Decrypt ${secretsKey()} ${PIPELINE_CONTEXT}`,
       ].sort(),
     );
   });
 
-  it("api: table items, publish to the events and sync queues, encrypt and decrypt under a subscription context, encrypt only under a sync's; of S3 only deleting syncs/ files", () => {
+  it("api: table items, publish to the events and sync queues, encrypt and decrypt under a subscription context, encrypt only under a sync's or a pipeline's; of S3 only deleting syncs/ files", () => {
     expect(permissionsOf(roleId(stack.api))).toEqual(
       [
         ...logWrites(stack.api),
@@ -449,6 +465,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`,
         `s3:ListBucket ${lake()} if StringLike s3:prefix=syncs/*`,
         `s3:DeleteObject ${lake()}/syncs/*`,
+        `kms:Encrypt ${secretsKey()} ${PIPELINE_CONTEXT}`,
       ].sort(),
     );
   });

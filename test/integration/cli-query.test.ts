@@ -112,9 +112,10 @@ describe('queryLake', () => {
       { name: '__hl_request_method', type: 'VARCHAR' },
       { name: '__hl_request_headers', type: 'VARCHAR' },
       { name: '__hl_request_query', type: 'VARCHAR' },
+      { name: '__hl_provider_delivery_id', type: 'VARCHAR' },
     ]);
     // Every object here predates the __hl_* columns: they read as null.
-    const none = { __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null };
+    const none = { __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null, __hl_provider_delivery_id: null };
     expect(result.rows).toEqual([
       {
         pipeline_id: 7,
@@ -198,7 +199,7 @@ describe('queryLake', () => {
     expect(gone.sync).toMatchObject({ objects: 0, removed: 1 });
   });
 
-  it('answers 0 over an empty lake, with both views and all columns present', async () => {
+  it('answers 0 over an empty lake, with every view and all columns present', async () => {
     const cache = cacheDir();
     const result = await queryLake({ s3, bucket: emptyBucket, cacheDir: cache, sql: 'select count(*) as n from webhooks' });
     expect(result.rows).toEqual([{ n: 0 }]);
@@ -214,8 +215,10 @@ describe('queryLake', () => {
       '__hl_request_method VARCHAR',
       '__hl_request_headers VARCHAR',
       '__hl_request_query VARCHAR',
+      '__hl_provider_delivery_id VARCHAR',
     ]);
     expect(columns.rows).toEqual([]);
+    expect((await queryCache({ cacheDir: cache, sql: 'select count(*) as n from webhooks_by_delivery' })).rows).toEqual([{ n: 0 }]);
   });
 
   it('resets a cache filled from another bucket', async () => {
@@ -237,6 +240,7 @@ describe('queryLake', () => {
         __hl_request_method: 'POST',
         __hl_request_headers: headers,
         __hl_request_query: '{"source":"gh"}',
+        __hl_provider_delivery_id: 'gh-delivery-1',
       },
     ]);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'webhooks/pipeline_id=10/dt=2026-11-20/old.parquet', Body: parquet([{ id: 'e'.repeat(20), ts: 1763596800, key: KEY, body: '{}' }]) }));
@@ -248,11 +252,11 @@ describe('queryLake', () => {
       pipelineId: 10,
       sql:
         "select __kdd_request_id as id, __hl_request_method as method, json_extract_string(__hl_request_headers, '$.x-github-event') as event, " +
-        "json_extract_string(__hl_request_query, '$.source') as source, __hl_request_headers as headers from webhooks order by id",
+        "json_extract_string(__hl_request_query, '$.source') as source, __hl_request_headers as headers, __hl_provider_delivery_id as delivery from webhooks order by id",
     });
     expect(result.rows).toEqual([
-      { id: 'e'.repeat(20), method: null, event: null, source: null, headers: null },
-      { id: 'f'.repeat(20), method: 'POST', event: 'push', source: 'gh', headers },
+      { id: 'e'.repeat(20), method: null, event: null, source: null, headers: null, delivery: null },
+      { id: 'f'.repeat(20), method: 'POST', event: 'push', source: 'gh', headers, delivery: 'gh-delivery-1' },
     ]);
   });
 

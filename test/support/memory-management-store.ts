@@ -42,6 +42,18 @@ export function memoryManagementStore(): MemoryManagementStore {
       pipelines.delete(id);
       return record;
     },
+    async setVerification(id, verification) {
+      const record = pipelines.get(id);
+      if (record === undefined) return undefined;
+      record.verification = { ...verification };
+      return structuredClone(record);
+    },
+    async clearVerification(id) {
+      const record = pipelines.get(id);
+      if (record === undefined) return undefined;
+      delete record.verification;
+      return structuredClone(record);
+    },
     async createToken({ name, pipelines: scope, createdAt }) {
       if (scope !== undefined) {
         const missing = [...new Set(scope)].filter((id) => !pipelines.has(id)).sort((a, b) => a - b);

@@ -170,6 +170,7 @@ describe('lake layout', () => {
         __hl_request_method: 'POST',
         __hl_request_headers: '{"x-github-event":"push"}',
         __hl_request_query: '{}',
+        __hl_provider_delivery_id: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
       },
       {
         ...kdd,
@@ -179,6 +180,7 @@ describe('lake layout', () => {
         __hl_request_method: null,
         __hl_request_headers: null,
         __hl_request_query: null,
+        __hl_provider_delivery_id: null,
       },
     ];
     const bytes = encodeWebhookRows(rows);
@@ -193,6 +195,7 @@ describe('lake layout', () => {
       '__hl_request_method',
       '__hl_request_headers',
       '__hl_request_query',
+      '__hl_provider_delivery_id',
     ]);
   });
 
@@ -200,7 +203,7 @@ describe('lake layout', () => {
     const old = parseIngestMessage(
       `{"v":1,"id":"${'c'.repeat(20)}","ts":1.5,"pipelineId":1,"key":"${'0'.repeat(36)}","tokenSha256":"${'f'.repeat(64)}","format":"json","body":"{}"}`,
     );
-    expect(webhookRowOf(old, '{}')).toMatchObject({ __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null });
+    expect(webhookRowOf(old, '{}')).toMatchObject({ __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null, __hl_provider_delivery_id: null });
     const current = { ...old, method: 'POST', headers: { 'x-a': '1' }, query: { q: ['1', '2'] } };
     expect(webhookRowOf(current, '{}')).toMatchObject({
       __hl_request_method: 'POST',

@@ -53,9 +53,19 @@ describe('management API: pipelines', () => {
       created_at: '2026-11-20T12:00:00.000Z',
       rejected: {
         total: 0,
-        by_reason: { unknown_key: 0, wrong_token: 0, revoked_token: 0, pipeline_not_allowed: 0, unknown_pipeline: 0 },
+        by_reason: {
+          unknown_key: 0,
+          wrong_token: 0,
+          revoked_token: 0,
+          pipeline_not_allowed: 0,
+          unknown_pipeline: 0,
+          bad_signature: 0,
+          missing_signature: 0,
+          stale_timestamp: 0,
+        },
         days: [],
       },
+      verification: null,
     });
     expect((await call('DELETE', '/v4/pipelines/1')).body).toMatchObject({ pipeline_id: 1, deleted: true });
     expect(await call('GET', '/v4/pipelines/1')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
@@ -288,7 +298,16 @@ describe('rejection window', () => {
     expect(rejected.days[0]).toEqual({
       dt: '2026-11-20',
       total: 1,
-      by_reason: { unknown_key: 0, wrong_token: 1, revoked_token: 0, pipeline_not_allowed: 0, unknown_pipeline: 0 },
+      by_reason: {
+        unknown_key: 0,
+        wrong_token: 1,
+        revoked_token: 0,
+        pipeline_not_allowed: 0,
+        unknown_pipeline: 0,
+        bad_signature: 0,
+        missing_signature: 0,
+        stale_timestamp: 0,
+      },
     });
   });
 });

@@ -47,9 +47,9 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
   {
     type: 'webhook_rejected',
     description:
-      'Inbound webhooks to an existing pipeline failed the later authentication check and were quarantined: ' +
+      'Inbound webhooks to an existing pipeline failed the later authentication or signature check and were quarantined: ' +
       'at most one event per pipeline per minute, with counts per reason (unknown_key, wrong_token, ' +
-      'revoked_token, pipeline_not_allowed) and up to 5 sample request ids.',
+      'revoked_token, pipeline_not_allowed, bad_signature, missing_signature, stale_timestamp) and up to 5 sample request ids.',
     subscribable: true,
     exampleData: {
       pipelineId: 835212,

@@ -1,0 +1,232 @@
+// The signature verifiers (shared/domain/signatures/verify.ts), the settings' rules and the
+// provider delivery ids, against requests signed by the providers' own libraries or recipes.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { providerDeliveryId } from '../../shared/domain/signatures/delivery-id.ts';
+import {
+  decodeSecrets,
+  encodeSecrets,
+  MAX_SIGNATURES_PER_HEADER,
+  verificationProblem,
+  type SignatureProvider,
+  type VerificationSettings,
+} from '../../shared/domain/signatures/settings.ts';
+import { verifierFor, type SignedRequest } from '../../shared/domain/signatures/verify.ts';
+import { captureHeaders, MAX_CAPTURED_JSON_BYTES, TRUNCATED_KEY } from '../../shared/domain/request-capture.ts';
+import { lowerCased, signedHeaders, STANDARD_WEBHOOKS_SECRET, STANDARD_WEBHOOKS_SECRET_2, type SignOptions } from '../support/provider-signers.ts';
+
+const HMAC_SPEC = { header: 'X-Signature', algorithm: 'sha512', encoding: 'base64', prefix: 'sha512=' } as const;
+
+interface Case {
+  provider: SignatureProvider;
+  settings: VerificationSettings;
+  secret: string;
+  otherSecret: string;
+  /** Whether the provider signs a timestamp. */
+  timed: boolean;
+  /** The header(s) whose absence is missing_signature. */
+  signatureHeader: string;
+}
+
+const CASES: Case[] = [
+  { provider: 'github', settings: { provider: 'github' }, secret: "It's a Secret to Everybody", otherSecret: 'gh-next', timed: false, signatureHeader: 'x-hub-signature-256' },
+  { provider: 'stripe', settings: { provider: 'stripe' }, secret: 'whsec_test_secret_1', otherSecret: 'whsec_test_secret_2', timed: true, signatureHeader: 'stripe-signature' },
+  { provider: 'shopify', settings: { provider: 'shopify' }, secret: 'shpss_client_secret', otherSecret: 'shpss_next', timed: false, signatureHeader: 'x-shopify-hmac-sha256' },
+  { provider: 'slack', settings: { provider: 'slack' }, secret: '8f742231b10e8888abcd99yyyzzz85a5', otherSecret: 'slack-next', timed: true, signatureHeader: 'x-slack-signature' },
+  {
+    provider: 'standard-webhooks',
+    settings: { provider: 'standard-webhooks' },
+    secret: STANDARD_WEBHOOKS_SECRET,
+    otherSecret: STANDARD_WEBHOOKS_SECRET_2,
+    timed: true,
+    signatureHeader: 'webhook-signature',
+  },
+  { provider: 'hmac', settings: { provider: 'hmac', header: 'x-signature', algorithm: 'sha512', encoding: 'base64', prefix: 'sha512=' }, secret: 'generic', otherSecret: 'generic-2', timed: false, signatureHeader: 'x-signature' },
+];
+
+const NOW = 1_795_438_997;
+const BODY = '{"id":"evt_1","event_id":"Ev1","text":"caf\u00e9 \u{1F600} \\u2028 \u2028","n":1.50}\n';
+
+async function request(c: Case, body: string, options: Partial<SignOptions> = {}): Promise<SignedRequest> {
+  const headers = await signedHeaders(c.provider, body, { secret: c.secret, timestampSeconds: NOW, hmac: HMAC_SPEC, ...options });
+  return { headers: lowerCased(headers), body, nowSeconds: NOW };
+}
+
+describe.each(CASES)('$provider', (c) => {
+  const verify = verifierFor(c.settings, [c.secret]);
+
+  it('a request signed with the secret verifies', async () => {
+    expect(verificationProblem(c.settings, [c.secret])).toBeUndefined();
+    expect(verify(await request(c, BODY))).toEqual({ ok: true });
+  });
+
+  it('one byte of body changed is bad_signature', async () => {
+    const signed = await request(c, BODY);
+    expect(verify({ ...signed, body: BODY.replace('1.50', '1.51') })).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('a wrong secret is bad_signature', async () => {
+    expect(verify(await request(c, BODY, { secret: c.otherSecret }))).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('a missing signature header is missing_signature', async () => {
+    const signed = await request(c, BODY);
+    const { [c.signatureHeader]: _gone, ...rest } = signed.headers!;
+    expect(verify({ ...signed, headers: rest })).toEqual({ ok: false, reason: 'missing_signature' });
+    expect(verify({ ...signed, headers: undefined })).toEqual({ ok: false, reason: 'missing_signature' });
+  });
+
+  it('with two secrets, a request signed with either verifies and one signed with a third does not (rotation)', async () => {
+    const both = verifierFor(c.settings, [c.otherSecret, c.secret]);
+    expect(both(await request(c, BODY))).toEqual({ ok: true });
+    expect(both(await request(c, BODY, { secret: c.otherSecret }))).toEqual({ ok: true });
+    const third = c.provider === 'standard-webhooks' ? 'whsec_' + Buffer.from('third').toString('base64') : 'third';
+    expect(both(await request(c, BODY, { secret: third }))).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it.runIf(c.timed)('a timestamp 301 s old or 301 s ahead is stale_timestamp; 300 s either way verifies', async () => {
+    for (const offset of [-301, 301]) {
+      expect(verify(await request(c, BODY, { timestampSeconds: NOW + offset }))).toEqual({ ok: false, reason: 'stale_timestamp' });
+    }
+    for (const offset of [-300, 300]) expect(verify(await request(c, BODY, { timestampSeconds: NOW + offset }))).toEqual({ ok: true });
+  });
+
+  it('any mutation of the body fails (property)', async () => {
+    const signed = await request(c, BODY);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (other) => {
+        fc.pre(other !== BODY);
+        expect(verify({ ...signed, body: other }).ok).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the signature header survives capture with 300 padding headers before it', async () => {
+    const signed = await signedHeaders(c.provider, BODY, { secret: c.secret, timestampSeconds: NOW, hmac: HMAC_SPEC });
+    const padding = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x-pad-${i}`, 'p'.repeat(100)]));
+    const captured = captureHeaders({ ...padding, ...lowerCased(signed) });
+    expect(captured[TRUNCATED_KEY]).toBeDefined();
+    expect(Buffer.byteLength(JSON.stringify(captured))).toBeLessThanOrEqual(MAX_CAPTURED_JSON_BYTES);
+    expect(verify({ headers: captured, body: BODY, nowSeconds: NOW })).toEqual({ ok: true });
+  });
+});
+
+describe('bounded work', () => {
+  it('a Stripe header with 10,000 v1= entries is checked against the first few only, fast, and a valid signature among them verifies', async () => {
+    const c = CASES.find((item) => item.provider === 'stripe')!;
+    const verify = verifierFor(c.settings, [c.secret, c.otherSecret]);
+    const signed = await request(c, BODY);
+    const genuine = signed.headers!['stripe-signature']!;
+    const junk = Array.from({ length: 10_000 }, () => `v1=${'0'.repeat(64)}`).join(',');
+    const start = performance.now();
+    expect(verify({ ...signed, headers: { 'stripe-signature': `${genuine.split(',')[0]},${junk}` } })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(performance.now() - start).toBeLessThan(50);
+    // The genuine signature first, then the junk: verifies.
+    expect(verify({ ...signed, headers: { 'stripe-signature': `${genuine},${junk}` } })).toEqual({ ok: true });
+    // Beyond the bound it is not looked at.
+    const late = `${genuine.split(',')[0]},${Array.from({ length: MAX_SIGNATURES_PER_HEADER }, () => `v1=${'0'.repeat(64)}`).join(',')},${genuine.split(',')[1]}`;
+    expect(verify({ ...signed, headers: { 'stripe-signature': late } })).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('Standard Webhooks: several v1 signatures, the valid one among them verifies; 10,000 of them cost a small bound', async () => {
+    const c = CASES.find((item) => item.provider === 'standard-webhooks')!;
+    const verify = verifierFor(c.settings, [c.secret]);
+    const signed = await request(c, BODY);
+    const genuine = signed.headers!['webhook-signature']!;
+    const other = `v1,${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(verify({ ...signed, headers: { ...signed.headers, 'webhook-signature': `${other} ${genuine}` } })).toEqual({ ok: true });
+    const junk = Array.from({ length: 10_000 }, () => other).join(' ');
+    const start = performance.now();
+    expect(verify({ ...signed, headers: { ...signed.headers, 'webhook-signature': junk } })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(performance.now() - start).toBeLessThan(50);
+  });
+});
+
+describe('malformed signatures are bad_signature, never an exception', () => {
+  it.each([
+    ['github', { 'x-hub-signature-256': 'sha1=abc' }],
+    ['github', { 'x-hub-signature-256': 'sha256=zz' }],
+    ['stripe', { 'stripe-signature': 'v1=abc' }],
+    ['stripe', { 'stripe-signature': 't=abc,v1=00' }],
+    ['stripe', { 'stripe-signature': ',,,===' }],
+    ['shopify', { 'x-shopify-hmac-sha256': '!!!' }],
+    ['slack', { 'x-slack-signature': 'v1=00', 'x-slack-request-timestamp': String(NOW) }],
+    ['slack', { 'x-slack-signature': 'v0=00', 'x-slack-request-timestamp': '-5' }],
+    ['standard-webhooks', { 'webhook-id': 'a', 'webhook-timestamp': 'x', 'webhook-signature': 'v1,AAAA' }],
+    ['standard-webhooks', { 'webhook-id': 'a', 'webhook-timestamp': String(NOW), 'webhook-signature': 'v2,AAAA' }],
+  ] as const)('%s %j', (provider, headers) => {
+    const c = CASES.find((item) => item.provider === provider)!;
+    expect(verifierFor(c.settings, [c.secret])({ headers, body: BODY, nowSeconds: NOW })).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('the generic provider with hex and sha1/sha256 and no prefix verifies a correct signature and refuses upper/lower-case variants of a wrong one', async () => {
+    for (const algorithm of ['sha1', 'sha256'] as const) {
+      const spec = { header: 'X-Hook-Hmac', algorithm, encoding: 'hex' } as const;
+      const verify = verifierFor({ provider: 'hmac', ...spec, header: 'x-hook-hmac' }, ['k']);
+      const headers = lowerCased(await signedHeaders('hmac', BODY, { secret: 'k', hmac: spec }));
+      expect(verify({ headers, body: BODY, nowSeconds: NOW })).toEqual({ ok: true });
+      expect(verify({ headers: { 'x-hook-hmac': headers['x-hook-hmac']!.toUpperCase() }, body: BODY, nowSeconds: NOW })).toEqual({ ok: true });
+      expect(verify({ headers, body: `${BODY} `, nowSeconds: NOW })).toEqual({ ok: false, reason: 'bad_signature' });
+    }
+  });
+});
+
+describe('settings', () => {
+  it.each([
+    [{ provider: 'github' }, [], 'give 1 or 2 secrets'],
+    [{ provider: 'github' }, ['a', 'b', 'c'], 'give 1 or 2 secrets'],
+    [{ provider: 'github' }, ['a', 'a'], 'the secrets must differ'],
+    [{ provider: 'github' }, [' a'], 'no spaces around it'],
+    [{ provider: 'github' }, ['a\nb'], 'no control characters'],
+    [{ provider: 'github' }, ['x'.repeat(513)], '1 to 512'],
+    [{ provider: 'github', header: 'x-sig' }, ['a'], 'hmac provider only'],
+    [{ provider: 'standard-webhooks' }, ['not base64!'], 'whsec_'],
+    [{ provider: 'hmac', header: 'x-sig' }, ['a'], 'needs header, algorithm and encoding'],
+    [{ provider: 'hmac', header: 'bad header', algorithm: 'sha256', encoding: 'hex' }, ['a'], 'HTTP header name'],
+    [{ provider: 'hmac', header: 'X-Webhook-Token', algorithm: 'sha256', encoding: 'hex' }, ['a'], 'redacted as a credential'],
+    [{ provider: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', prefix: 'a,b' }, ['a'], 'prefix'],
+  ] as const)('%j with %j: %s', (settings, secrets, message) => {
+    expect(verificationProblem(settings as VerificationSettings, secrets)).toContain(message);
+  });
+});
+
+describe('provider delivery ids', () => {
+  const headers = { 'x-github-delivery': 'gh-1', 'x-shopify-webhook-id': 'sh-1', 'webhook-id': 'msg_1', 'stripe-signature': 't=1,v1=00', 'x-slack-signature': 'v0=00' };
+  it.each([
+    ['github', 'gh-1'],
+    ['shopify', 'sh-1'],
+    ['standard-webhooks', 'msg_1'],
+    ['stripe', 'evt_1'],
+    ['slack', 'Ev1'],
+    ['hmac', 'gh-1'],
+    [undefined, 'gh-1'],
+  ] as const)('%s → %s', (provider, id) => {
+    expect(providerDeliveryId(provider, headers, BODY)).toBe(id);
+  });
+
+  it('without a provider: the id headers in order, then Stripe or Slack by their signature header, else null', () => {
+    expect(providerDeliveryId(undefined, { 'webhook-id': 'msg_2' }, BODY)).toBe('msg_2');
+    expect(providerDeliveryId(undefined, { 'stripe-signature': 't=1' }, BODY)).toBe('evt_1');
+    expect(providerDeliveryId(undefined, { 'x-slack-signature': 'v0=1' }, BODY)).toBe('Ev1');
+    expect(providerDeliveryId(undefined, {}, BODY)).toBeNull();
+    expect(providerDeliveryId(undefined, undefined, BODY)).toBeNull();
+  });
+
+  it('a body that is not a JSON object, a non-string id, an empty or over-long id give null', () => {
+    expect(providerDeliveryId('stripe', {}, 'id=evt_1')).toBeNull();
+    expect(providerDeliveryId('stripe', {}, '{"id":123}')).toBeNull();
+    expect(providerDeliveryId('stripe', {}, '["evt_1"]')).toBeNull();
+    expect(providerDeliveryId('github', { 'x-github-delivery': ' ' }, BODY)).toBeNull();
+    expect(providerDeliveryId('github', { 'x-github-delivery': 'x'.repeat(257) }, BODY)).toBeNull();
+    expect(providerDeliveryId('slack', {}, 'token=a&command=%2Fx')).toBeNull();
+  });
+});
+
+describe('stored secrets', () => {
+  it('decodeSecrets round-trips encodeSecrets and never quotes a broken plaintext in its error', () => {
+    expect(decodeSecrets(encodeSecrets(['a', 'b "c"']))).toEqual(['a', 'b "c"']);
+    expect(() => decodeSecrets('["s3cr3t-value"')).toThrow(/^verification secrets are not JSON$/);
+    expect(() => decodeSecrets('{"a":1}')).toThrow('not a list of strings');
+  });
+});
