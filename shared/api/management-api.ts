@@ -7,12 +7,14 @@ import * as v from 'valibot';
 import type { ManagementStore, TokenInfo } from '../ports/management.ts';
 import { UnknownPipelinesError } from '../ports/management.ts';
 import type { OutboundService } from '../ports/outbound.ts';
+import type { RequestInspector } from '../ports/requests.ts';
 import type { Clock } from '../domain/clock.ts';
 import { adminCredentialId, digestsEqual, sha256Hex } from '../domain/credentials.ts';
 import { REJECTION_REASONS, type AdminRecord, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/records.ts';
 import { ApiError } from './errors.ts';
 import { openApiRoute } from './openapi.ts';
 import { outboundRoutes } from './outbound-api.ts';
+import { requestRoutes } from './requests-api.ts';
 import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { IsoTimestamp } from './schemas.ts';
@@ -22,6 +24,8 @@ export interface ManagementDeps {
   clock: Clock;
   /** Subscriptions, events and deliveries (the outbound delivery engine). */
   outbound: OutboundService;
+  /** The console's view of inbound requests (requests-api.ts); absent in tests that do not use it. */
+  requests?: RequestInspector | undefined;
 }
 
 /** Days of rejection counts GET /v4/pipelines/{id} reports, today (UTC) included. */
@@ -384,7 +388,12 @@ export const managementRoutes: Route<ManagementDeps>[] = [
 ];
 
 /** Every route of the API, in the order the document lists them. */
-export const API_ROUTES: Route<ManagementDeps>[] = [openApiRoute(() => API_ROUTES), ...managementRoutes, ...outboundRoutes];
+export const API_ROUTES: Route<ManagementDeps>[] = [
+  openApiRoute(() => API_ROUTES),
+  ...managementRoutes,
+  ...requestRoutes({ PipelineIdParams, rejectedJson, windowStart }),
+  ...outboundRoutes,
+];
 
 // ---- admin authentication ----
 

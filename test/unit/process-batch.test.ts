@@ -115,7 +115,7 @@ describe('processIngestBatch', () => {
     const outcome = await processIngestBatch(records, deps);
     expect(outcome.rejected).toBe(100);
     expect([...objects.keys()]).toHaveLength(1);
-    expect([...objects.keys()][0]).toMatch(/^quarantine\/pipeline_id=unknown\/dt=2025-11-24\/[0-9a-f]{32}\.jsonl$/);
+    expect([...objects.keys()][0]).toMatch(/^quarantine\/pipeline_id=unknown\/dt=2025-11-24\/\d{6}-\d{6}-[0-9a-f]{32}\.jsonl$/);
     expect(Object.fromEntries(rejections.daily)).toEqual({ 'unknown/2025-11-24': { unknown_key: 100 } });
     expect(rejections.calls).toEqual(['addDaily unknown 2025-11-24']);
     // Each line still names the pipeline id the sender used.
