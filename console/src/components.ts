@@ -58,7 +58,7 @@ export function JsonTree(props: { value: Json; name?: string; depth?: number }):
     const open = Array.isArray(value) ? '[' : '{';
     const close = Array.isArray(value) ? ']' : '}';
     if (entries.length === 0) return html`<div class="json-line">${label}${open}${close}</div>`;
-    return html`<details class="json-node" open=${depth < 3}>
+    return html`<details class="json-node" open=${depth < 6}>
       <summary>${label}${open}<span class="muted"> ${entries.length} ${entries.length === 1 ? 'item' : 'items'} </span></summary>
       <div class="json-children">${entries.map(([key, item]) => html`<${JsonTree} value=${item} name=${key} depth=${depth + 1} />`)}</div>
       <div class="json-line">${close}</div>

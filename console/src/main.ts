@@ -74,4 +74,7 @@ function App(): VNode {
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The static "Loading…" line goes; Preact renders into the emptied element.
+root.replaceChildren();
+render(html`<${App} />`, root);
