@@ -1,6 +1,7 @@
 // Builds the console (console/src, Preact + htm) into console/dist: index.html and assets/app.js
-// and app.css, minified by esbuild. Plain JavaScript so it runs on whatever Node npm uses: `npm ci`
-// (prepare), `npm start`, `npm test` and `cdk synth` call it; console/dist is never committed.
+// and app.css, minified by esbuild. Plain JavaScript so it runs on whatever Node npm uses.
+// `npm start`, `npm test`, `npm run test:browser` and the CDK app (cdk synth/deploy) run it first;
+// console/dist is never committed.
 // `--stats` prints the sizes (raw and gzipped) that the README records.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
