@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The browser suite runs apart (npm run test:browser, vitest.browser.config.ts).
+    exclude: ['test/browser/**', '**/node_modules/**'],
+    globalSetup: ['test/support/build-console.global.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

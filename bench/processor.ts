@@ -48,7 +48,7 @@ function makeBatches(): QueueRecord[][] {
       messageId: randomUUID(),
       body: serializeIngestMessage({
         v: 1,
-        id: newRequestId(),
+        id: newRequestId(Date.now() / 1000),
         ts: now + (b * BATCH_SIZE + i) / 1000,
         pipelineId: PIPELINE.id,
         key: TOKEN_RECORD.key,
@@ -128,6 +128,7 @@ async function inMemory(batches: QueueRecord[][]): Promise<Throughput & { object
       head: async () => Promise.reject(new Error('no claim checks expected')),
     },
     rejections: {
+      addLanded: async () => undefined,
       addDaily: async () => Promise.reject(new Error('no rejections expected')),
       claimSummary: async () => Promise.reject(new Error('no rejections expected')),
       releaseSummary: async () => Promise.reject(new Error('no rejections expected')),

@@ -1,5 +1,7 @@
 // CDK entry point (cdk.json: `node infra/app.ts`). Also importable: tests build the same app.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HooklakeStack, propsFromContext } from './stack.ts';
@@ -23,5 +25,9 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
-// Run by the CDK CLI: the App synthesizes itself on exit (CDK_OUTDIR is set).
-if (import.meta.main) createApp();
+// Run by the CDK CLI: the App synthesizes itself on exit (CDK_OUTDIR is set). The console is
+// built first, so the api function's asset carries the current console (console/dist).
+if (import.meta.main) {
+  execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-console.mjs', import.meta.url))], { stdio: 'inherit' });
+  createApp();
+}

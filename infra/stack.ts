@@ -8,7 +8,8 @@ import { SUBSCRIPTION_PK } from '../shared/adapters/outbound-store.ts';
 import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/table-items.ts';
 import { ENV } from '../shared/config.ts';
 import { Analytics } from './constructs/analytics.ts';
-import { HooklakeFunction, nagObjectArn } from './constructs/function.ts';
+import * as path from 'node:path';
+import { HooklakeFunction, nagObjectArn, REPO_ROOT } from './constructs/function.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
 import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
 import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
@@ -335,7 +336,9 @@ export class HooklakeStack extends Stack {
     this.api = new HooklakeFunction(this, 'ManagementApi', {
       ...common,
       name: 'api',
-      description: 'Hooklake management API (/v4/)',
+      description: 'Hooklake management API (/v4/) and console (/console/)',
+      // The console's built files (scripts/build-console.mjs) travel beside the bundle.
+      extraAssets: [{ from: path.join(REPO_ROOT, 'console', 'dist'), to: 'console' }],
       memorySize: 512,
       timeout: API_TIMEOUT,
       // Its own share of the account's concurrency, so an ingest flood (receiver, processor)
@@ -442,7 +445,7 @@ export class HooklakeStack extends Stack {
     );
 
     // api: pipelines, tokens, admins, subscriptions, syncs and the delivery log in the table
-    // (rejection counts are table items too); publish custom events and redeliveries; encrypt new
+    // (rejection and landed counts are table items); publish custom events and redeliveries; encrypt new
     // signing secrets, decrypt them for the connection test.
     this.api.allow(
       ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -464,6 +467,21 @@ export class HooklakeStack extends Stack {
     );
     // Pipelines' verification secrets: encrypted when set, never decrypted by the api.
     this.api.allow(['kms:Encrypt'], [secretsKey.keyArn], PIPELINE_ENCRYPTION_CONTEXT);
+    // The console's request inspector (shared/services/request-inspector.ts) reads back what the
+    // processor wrote: lists a pipeline's recent lake and quarantine objects, reads them (never
+    // claims/, never writes).
+    this.api.allow(['s3:ListBucket'], [bucket.bucketArn], {
+      StringLike: { 's3:prefix': [`${LAKE_PREFIX.webhooks}pipeline_id=*`, `${LAKE_PREFIX.quarantine}pipeline_id=*`] },
+    });
+    this.api.allow(['s3:GetObject'], [objects(LAKE_PREFIX.webhooks), objects(LAKE_PREFIX.quarantine)]);
+    this.api.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.webhooks),
+      "The console's live view and id search read a pipeline's recent webhooks/pipeline_id=N/dt=D/*.parquet objects (read-only, a few per call); their names are per batch, so only the prefix can be granted.",
+    );
+    this.api.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.quarantine),
+      "The console's live view and id search read a pipeline's recent quarantine/pipeline_id=N/dt=D/*.jsonl objects (read-only, a few per call); their names are per batch, so only the prefix can be granted.",
+    );
 
     // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions (read), events,
     // deliveries and suspension state (conditional PutItem) in the table; decrypt signing secrets

@@ -21,6 +21,11 @@ import type { OutboundService } from '../../shared/ports/outbound.ts';
 import { createOutboundServiceWithDeps, type OutboundDeps } from '../../shared/services/outbound.ts';
 import { notifySubscriptionsChanged, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
 import { log } from '../../shared/logger.ts';
+import { consoleAssets, isConsolePath } from '../../shared/api/console-assets.ts';
+import { dynamoLandedCounts } from '../../shared/adapters/landed-counts.ts';
+import { createS3Client } from '../../shared/adapters/s3-objects.ts';
+import { s3LakeReader } from '../../shared/adapters/s3-lake-reader.ts';
+import { createRequestInspector } from '../../shared/services/request-inspector.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -88,6 +93,11 @@ export function apiDeps(config: ApiConfig): ManagementDeps {
     outbound: createOutboundService(config, {}, dynamodb),
     syncs: createSyncService(config),
     verificationCipher: secretCipherFromConfig(config.aws, config.secrets, 'pipelineId'),
+    requests: createRequestInspector({
+      lake: s3LakeReader(createS3Client(config.aws), config.lakeBucket),
+      landed: dynamoLandedCounts(dynamodb, config.tableName),
+      nowMs: () => systemClock.nowMs(),
+    }),
   };
 }
 
@@ -119,11 +129,21 @@ export function apiResult(response: ApiResponse): APIGatewayProxyStructuredResul
   return { statusCode: response.status, headers: response.headers, body: response.body };
 }
 
+export interface ApiHandlerOptions {
+  /** Directory of the built console (index.html, assets/) served under /console/; none: no console. */
+  consoleDir?: string | undefined;
+}
+
 /** The handler over explicit deps (tests, the local stack with its own store). */
-export function createApiHandlerWithDeps(deps: ManagementDeps): ApiHandler {
+export function createApiHandlerWithDeps(deps: ManagementDeps, options: ApiHandlerOptions = {}): ApiHandler {
   const api = managementApi({ deps, logError });
+  const serveConsole = options.consoleDir === undefined ? undefined : consoleAssets(options.consoleDir);
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .handler(async (event) => apiResult(await api(apiRequestFromEvent(event))))
+    .handler(async (event) => {
+      const request = apiRequestFromEvent(event);
+      if (serveConsole !== undefined && isConsolePath(request.path)) return apiResult(serveConsole(request.method, request.path));
+      return apiResult(await api(request));
+    })
     .onError((request) => {
       // Last resort: the router answers every error itself; this catches a malformed event.
       const error = request.error;
@@ -135,6 +155,6 @@ export function createApiHandlerWithDeps(deps: ManagementDeps): ApiHandler {
   return handler as unknown as ApiHandler;
 }
 
-export function createApiHandler(config: ApiConfig): ApiHandler {
-  return createApiHandlerWithDeps(apiDeps(config));
+export function createApiHandler(config: ApiConfig, options: ApiHandlerOptions = {}): ApiHandler {
+  return createApiHandlerWithDeps(apiDeps(config), options);
 }

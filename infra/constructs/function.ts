@@ -39,6 +39,8 @@ export interface HooklakeFunctionProps {
    * stays offline; the copy is the platform binding `npm ci` installed here (linux-x64).
    */
   nativeModules?: readonly string[];
+  /** Directories copied into the asset beside the bundle (`to` relative to it), e.g. the console's files. */
+  extraAssets?: readonly { from: string; to: string }[];
   /** /tmp size in MiB (512–10240). Default 512. */
   ephemeralStorageMiB?: number;
 }
@@ -52,6 +54,11 @@ export class HooklakeFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+    // Native modules come from the repository's node_modules; extra assets from anywhere.
+    const copies = [
+      ...(props.nativeModules ?? []).map((name) => ({ from: path.join(REPO_ROOT, 'node_modules', name), to: `node_modules/${name}` })),
+      ...(props.extraAssets ?? []),
+    ];
 
     // An own role instead of AWSLambdaBasicExecutionRole: that managed policy writes to any
     // log group (Resource "*"); this one may only write to the function's own group.
@@ -94,17 +101,14 @@ export class HooklakeFunction extends Construct {
         // ESM with tree-shaking keeps only the commands the handler uses.
         bundleAwsSDK: true,
         externalModules: [...(props.nativeModules ?? [])],
-        ...(props.nativeModules === undefined || props.nativeModules.length === 0
+        ...(copies.length === 0
           ? {}
           : {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  props.nativeModules!.flatMap((name) => [
-                    `mkdir -p "${outputDir}/node_modules/${path.posix.dirname(name)}"`,
-                    `cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/${name}"`,
-                  ]),
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  copies.flatMap(({ from, to }) => [`mkdir -p "${path.posix.dirname(`${outputDir}/${to}`)}"`, `cp -R "${from}" "${outputDir}/${to}"`]),
               },
             }),
       },

@@ -26,6 +26,8 @@ export interface HttpApiProps {
 
 const INGEST_PATH = '/';
 const MANAGEMENT_PATH = '/v4/{proxy+}';
+/** The console (static files and history routing), served by the api function. */
+const CONSOLE_PATHS = ['/console', '/console/{proxy+}'];
 /** Route keys (`<method> <path>`) of the two routes, as the stage's route settings name them. */
 export const INGEST_ROUTE_KEY = `ANY ${INGEST_PATH}`;
 export const MANAGEMENT_ROUTE_KEY = `ANY ${MANAGEMENT_PATH}`;
@@ -89,6 +91,17 @@ export class HooklakeHttpApi extends Construct {
       }),
     });
 
+    // The console: GET only, under the management throttle (the stage default), same function.
+    const consoleRoutes = CONSOLE_PATHS.flatMap((path) =>
+      this.httpApi.addRoutes({
+        path,
+        methods: [apigw.HttpMethod.GET],
+        integration: new HttpLambdaIntegration(`ConsoleIntegration${path === '/console' ? 'Root' : 'Proxy'}`, props.api, {
+          payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+        }),
+      }),
+    );
+
     // Each route has its own token bucket, so requests to one never use up the other's. (The
     // account's regional API Gateway limit is shared by every route and API all the same.)
     const routeThrottle = (throttle: RouteThrottle) => ({
@@ -101,7 +114,7 @@ export class HooklakeHttpApi extends Construct {
       [MANAGEMENT_ROUTE_KEY]: routeThrottle(props.managementThrottle),
     };
     // Route settings may only name routes that exist when the stage is created or updated.
-    for (const route of [...inbound, ...management]) cfnStage.node.addDependency(route);
+    for (const route of [...inbound, ...management, ...consoleRoutes]) cfnStage.node.addDependency(route);
 
     for (const route of inbound) {
       Validations.of(route).acknowledge({
@@ -115,6 +128,14 @@ export class HooklakeHttpApi extends Construct {
         id: 'AwsSolutions-APIG4',
         reason:
           'The api Lambda authenticates every /v4/ request before routing it (an admin bearer credential whose SHA-256 is compared in constant time with the ADMIN item in DynamoDB), except GET /v4/openapi.json: the published OpenAPI contract, public by design, the same document the repository holds as docs/openapi.json, with no data in it. The same code serves the local stack, which has no API Gateway authorizers.',
+      });
+    }
+
+    for (const route of consoleRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The console is static files (HTML, JavaScript, CSS) with no data in them, public like any sign-in page; everything it shows comes from /v4/ calls, each authenticated by the api Lambda with the admin bearer credential the operator enters.',
       });
     }
   }

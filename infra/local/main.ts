@@ -68,6 +68,7 @@ console.log(`Hooklake local stack is ready.
 
   Inbound webhooks:  ${info.apiUrl}/?pipeline_id=<N>&key=<KEY>&token=<TOKEN>
   Management API:    ${info.apiUrl}/v4/   (admin credential in ${stack.stackFile})
+  Console:           ${info.apiUrl}/console/   (sign in with that admin credential)
   SQS + S3 (fauxqs): ${info.endpoints.sqs}
   DynamoDB:          ${info.endpoints.dynamodb}
   Outbound targets on private/loopback addresses: ${allowPrivateTargets ? 'ALLOWED' : 'refused'} (${privateTargets.reason})

@@ -19,6 +19,10 @@ import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
 import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
 import { startLocalSyncs } from './syncs.ts';
+import { fileURLToPath } from 'node:url';
+
+/** Where scripts/build-console.mjs writes the console (npm ci, npm start and npm test build it). */
+const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 import type { SyncOverrides } from '../../functions/sync/app.ts';
 import type { SyncService } from '../../shared/ports/sync.ts';
 
@@ -240,12 +244,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => syncs.stop());
     // The api composes its own SyncService from its config, as the deployed function does.
     apiConfig.syncQueueUrl = syncs.syncQueueUrl;
-    const api = createApiHandler(apiConfig) as unknown as HttpHandler;
+    const api = createApiHandler(apiConfig, { consoleDir: CONSOLE_DIST_DIR }) as unknown as HttpHandler;
 
     const gateway: Gateway = await startGateway(
       [
         { prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver },
         { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
+        // As the deployment routes GET /console and /console/{proxy+} to the api function.
+        { prefix: '/console', exact: true, routeKey: 'GET /console', handler: api },
+        { prefix: '/console/', exact: false, routeKey: 'GET /console/{proxy+}', handler: api },
       ],
       options.port ?? 3000,
       host,

@@ -15,7 +15,7 @@ import {
   type RejectionCountsByReason,
 } from '../domain/rejections.ts';
 import type { RejectionCounter, RejectionSummaryReader } from '../ports/ingest.ts';
-import { rejectionCountsKey, rejectionSummaryKey, type Item } from './table-items.ts';
+import { landedCountsKey, rejectionCountsKey, rejectionSummaryKey, type Item } from './table-items.ts';
 
 const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
@@ -52,6 +52,19 @@ export function dynamoRejectionCounter(client: DynamoDBClient, tableName: string
           UpdateExpression: `ADD ${add.clauses.join(', ')} SET #expiresAt = :expiresAt`,
           ExpressionAttributeNames: { ...add.names, '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: { ...add.values, ':expiresAt': { N: String(dailyCountsExpiresAt(dt)) } },
+        }),
+      );
+    },
+
+    async addLanded(pipelineId, dt, rows) {
+      if (rows <= 0) return;
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: landedCountsKey(pipelineId, dt),
+          UpdateExpression: 'ADD #landed :rows SET #expiresAt = :expiresAt',
+          ExpressionAttributeNames: { '#landed': 'landed', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':rows': { N: String(rows) }, ':expiresAt': { N: String(dailyCountsExpiresAt(dt)) } },
         }),
       );
     },

@@ -32,6 +32,13 @@ export const rejectionCountsKey = (bucket: RejectionBucket, dt: string): Key => 
 export const SUMMARY_SK_PREFIX = 'WINDOW#';
 export const rejectionSummaryKey = (pipelineId: number, windowStart: string): Key =>
   key(rejectionCountsPk(pipelineId), `${SUMMARY_SK_PREFIX}${windowStart}`);
+/**
+ * Rows landed per pipeline and day live in the pipeline's REJECTED# partition too (the only one
+ * the processor may write), under `LANDED#<day>`: after every day (`9…` < `L`) and before the
+ * summary windows (`L` < `W`), so neither range query sees the other's items.
+ */
+export const LANDED_SK_PREFIX = 'LANDED#';
+export const landedCountsKey = (pipelineId: number, dt: string): Key => key(rejectionCountsPk(pipelineId), `${LANDED_SK_PREFIX}${dt}`);
 /** The last possible day sort key: a day range query stops here, before the summary windows. */
 export const LAST_DAY_SK = '9999-12-31';
 

@@ -8,6 +8,7 @@ import type { ManagementStore, TokenInfo } from '../ports/management.ts';
 import { UnknownPipelinesError } from '../ports/management.ts';
 import type { OutboundService } from '../ports/outbound.ts';
 import type { SyncService } from '../ports/sync.ts';
+import type { RequestInspector } from '../ports/requests.ts';
 import type { Clock } from '../domain/clock.ts';
 import { adminCredentialId, digestsEqual, sha256Hex } from '../domain/credentials.ts';
 import { REJECTION_REASONS, type AdminRecord, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/records.ts';
@@ -17,6 +18,7 @@ import { outboundRoutes } from './outbound-api.ts';
 import { syncRoutes } from './sync-api.ts';
 import { VerificationSchema, verificationJson, verificationRoutes } from './verification-api.ts';
 import type { SecretCipher } from '../services/outbound-ports.ts';
+import { requestRoutes } from './requests-api.ts';
 import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { IsoTimestamp } from './schemas.ts';
@@ -30,6 +32,8 @@ export interface ManagementDeps {
   syncs?: SyncService | undefined;
   /** Encrypts pipelines' verification secrets under {pipelineId} (verification-api.ts). */
   verificationCipher?: SecretCipher | undefined;
+  /** The console's view of inbound requests (requests-api.ts); absent in tests that do not use it. */
+  requests?: RequestInspector | undefined;
 }
 
 /** Days of rejection counts GET /v4/pipelines/{id} reports, today (UTC) included. */
@@ -397,8 +401,9 @@ export const API_ROUTES: Route<ManagementDeps>[] = [
   openApiRoute(() => API_ROUTES),
   ...managementRoutes,
   ...verificationRoutes<ManagementDeps>(PipelineIdParams),
-  ...outboundRoutes,
   ...syncRoutes,
+  ...requestRoutes({ PipelineIdParams, rejectedJson, windowStart }),
+  ...outboundRoutes,
 ];
 
 // ---- admin authentication ----

@@ -1,5 +1,6 @@
 // Ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
 import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { REQUEST_ID_LENGTH, REQUEST_ID_TIME_LETTERS, requestIdTimePrefix } from './request-id.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
@@ -29,9 +30,9 @@ export function randomString(length: number, alphabet: string): string {
   return out;
 }
 
-/** Kondado's request id: 20 lowercase ASCII letters. */
-export function newRequestId(): string {
-  return randomString(20, LOWERCASE);
+/** Kondado's request id: 20 lowercase ASCII letters, the first 7 the receive time (request-id.ts). */
+export function newRequestId(unixSeconds: number): string {
+  return requestIdTimePrefix(unixSeconds) + randomString(REQUEST_ID_LENGTH - REQUEST_ID_TIME_LETTERS, LOWERCASE);
 }
 
 export const TOKEN_LENGTH = 40;

@@ -56,12 +56,48 @@ export function contentName(requestIds: readonly string[]): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-export function webhooksObjectKey(partition: Partition, requestIds: readonly string[]): string {
-  return `${partitionPath(WEBHOOKS_PREFIX, partition)}${contentName(requestIds)}.parquet`;
+/** What an object's name derives from: the ids and receive times of its requests. */
+export interface StoredRequestRef {
+  id: string;
+  /** Unix seconds. */
+  ts: number;
 }
 
-export function quarantineObjectKey(partition: QuarantinePartition, requestIds: readonly string[]): string {
-  return `${partitionPath(QUARANTINE_PREFIX, partition)}${contentName(requestIds)}.jsonl`;
+/** `HHMMSS` (UTC) of a time. */
+export function timeOfDay(unixSeconds: number): string {
+  return new Date(Math.floor(unixSeconds) * 1000).toISOString().slice(11, 19).replaceAll(':', '');
+}
+
+/**
+ * `<first>-<last>-<content>`: the UTC times of day (HHMMSS) of its earliest and latest request,
+ * then contentName. Names stay a function of the rows (a retried batch overwrites its object),
+ * and sort by time within a day partition, so readers can list just a time range (StartAfter)
+ * and tell from the name alone which objects can hold a request of a given second.
+ */
+export function objectName(requests: readonly StoredRequestRef[]): string {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const request of requests) {
+    first = Math.min(first, request.ts);
+    last = Math.max(last, request.ts);
+  }
+  return `${timeOfDay(first)}-${timeOfDay(last)}-${contentName(requests.map((request) => request.id))}`;
+}
+
+const OBJECT_NAME = /^(\d{6})-(\d{6})-[0-9a-f]{32}\.(parquet|jsonl)$/;
+
+/** The time range (HHMMSS, inclusive) in a lake or quarantine object's file name; undefined for other names (objects named before times were). */
+export function objectTimeRange(fileName: string): { first: string; last: string } | undefined {
+  const match = OBJECT_NAME.exec(fileName);
+  return match === null ? undefined : { first: match[1]!, last: match[2]! };
+}
+
+export function webhooksObjectKey(partition: Partition, requests: readonly StoredRequestRef[]): string {
+  return `${partitionPath(WEBHOOKS_PREFIX, partition)}${objectName(requests)}.parquet`;
+}
+
+export function quarantineObjectKey(partition: QuarantinePartition, requests: readonly StoredRequestRef[]): string {
+  return `${partitionPath(QUARANTINE_PREFIX, partition)}${objectName(requests)}.jsonl`;
 }
 
 export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {

@@ -45,6 +45,8 @@ export interface LakeStore {
  * be limited to them): daily counters per bucket, and per-window summaries of existing pipelines.
  */
 export interface RejectionCounter {
+  /** Adds rows landed to the pipeline's counter for one UTC day (one call per lake object, never per row). */
+  addLanded(pipelineId: number, dt: string, rows: number): Promise<void>;
   /** Adds counts to the bucket's counter for one UTC day. */
   addDaily(bucket: RejectionBucket, dt: string, counts: RejectionCountsByReason): Promise<void>;
   /** Claims the window's summary for publishing: true for the first caller only. */

@@ -235,12 +235,16 @@ export async function processIngestBatch(
     const groups = groupByPartition(items, (item) => partitionOf(item.message.pipelineId, item.message.ts));
     await Promise.all(
       [...groups.values()].map(async ({ partition, items: group }) => {
-        const objectKey = webhooksObjectKey(partition, group.map((item) => item.message.id));
+        const objectKey = webhooksObjectKey(partition, group.map((item) => item.message));
         try {
           const provider = lookup.pipelines.get(partition.pipelineId)?.verification?.provider;
           const rows = group.map((item) => webhookRowOf(item.message, item.body, providerDeliveryId(provider, item.message.headers, item.body)));
           await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
           landed += group.length;
+          // Best effort, one write per object: the console's chart, not an exact account (a retried batch counts again).
+          await deps.rejections.addLanded(partition.pipelineId, partition.dt, group.length).catch((error: unknown) => {
+            log.warn('landed counter not updated', { pipelineId: partition.pipelineId, dt: partition.dt, rows: group.length, error });
+          });
           if (wanted?.('webhook_received', partition.pipelineId) === true) {
             for (const item of group) {
               eventSources.add(item.messageId);
@@ -403,7 +407,7 @@ async function handleRejected(
   const counted = new Map<number, Rejected[]>();
   await Promise.all(
     [...groups.values()].map(async ({ partition, items }) => {
-      const objectKey = quarantineObjectKey(partition, items.map(({ item }) => item.message.id));
+      const objectKey = quarantineObjectKey(partition, items.map(({ item }) => item.message));
       const counts = countByReason(items.map(({ item }) => item.reason));
       try {
         await deps.lake.put({ key: objectKey, body: encodeQuarantineRows(items.map(({ record }) => record)), contentType: 'application/x-ndjson' });

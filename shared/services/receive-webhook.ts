@@ -30,8 +30,8 @@ export async function receiveWebhook(request: InboundHttpRequest, deps: ReceiveD
   if (!decision.ok) return errorReply(decision.error);
 
   const { method, pipelineId, key, token, format, body, raw, query } = decision.request;
-  const id = newRequestId();
   const ts = deps.clock.nowMs() / 1000;
+  const id = newRequestId(ts);
   // Credentials among the headers are redacted here, before anything is queued.
   const headers = captureHeaders(request.headers, request.cookies);
   const tokenSha256 = sha256Hex(token);

@@ -9,6 +9,7 @@ export function rememberSummaryClaims(inner: RejectionCounter): RejectionCounter
   const settled = new Map<string, number>();
   const keyOf = (pipelineId: number, windowStart: string) => `${pipelineId}/${windowStart}`;
   return {
+    addLanded: (pipelineId, dt, rows) => inner.addLanded(pipelineId, dt, rows),
     addDaily: (bucket, dt, counts) => inner.addDaily(bucket, dt, counts),
     addToSummary: (pipelineId, window, counts, samples) => inner.addToSummary(pipelineId, window, counts, samples),
     async claimSummary(pipelineId, window) {

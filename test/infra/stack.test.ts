@@ -360,12 +360,17 @@ describe('HTTP API', () => {
     return resources[integrationId].Properties;
   };
 
-  it('routes ANY / to the receiver and ANY /v4/{proxy+} to the api, payload 2.0', () => {
+  it('routes ANY / to the receiver, ANY /v4/{proxy+} and GET /console, /console/{proxy+} to the api, payload 2.0', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     expect(resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort()).toEqual([
       'ANY /',
       'ANY /v4/{proxy+}',
+      'GET /console',
+      'GET /console/{proxy+}',
     ]);
+    for (const consoleRoute of ['GET /console', 'GET /console/{proxy+}']) {
+      expect(integrationTarget(consoleRoute)).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': [id(stack.api.fn), 'Arn'] } });
+    }
     expect(integrationTarget('ANY /')).toMatchObject({
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
@@ -378,7 +383,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it('throttles the ingest route and the management API separately (500/1000 and 50/100 req/s), after both routes exist', () => {
+  it('throttles the ingest route and the management API separately (500/1000 and 50/100 req/s; the console gets the stage default, the management limits), after every route exists', () => {
     const stages = resourcesOfType('AWS::ApiGatewayV2::Stage');
     expect(stages).toHaveLength(1);
     const [, stage] = stages[0]!;
@@ -391,7 +396,7 @@ describe('HTTP API', () => {
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     // CloudFormation refuses route settings that name a route it has not created yet.
     const routeIds = resourcesOfType('AWS::ApiGatewayV2::Route').map(([routeId]) => routeId);
-    expect(routeIds).toHaveLength(2);
+    expect(routeIds).toHaveLength(4);
     expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
@@ -452,10 +457,13 @@ describe('IAM: each role allows exactly what its code calls', () => {
     );
   });
 
-  it("api: table items, publish to the events and sync queues, encrypt and decrypt under a subscription context, encrypt only under a sync's or a pipeline's; of S3 only deleting syncs/ files", () => {
+  it("api: table items, publish to the events and sync queues, encrypt and decrypt under a subscription context, encrypt only under a sync's or a pipeline's; of S3 list and read webhooks/ and quarantine/ (the console), delete syncs/ files", () => {
     expect(permissionsOf(roleId(stack.api))).toEqual(
       [
         ...logWrites(stack.api),
+        `s3:ListBucket ${lake()} if StringLike s3:prefix=quarantine/pipeline_id=*,webhooks/pipeline_id=*`,
+        `s3:GetObject ${lake()}/webhooks/*`,
+        `s3:GetObject ${lake()}/quarantine/*`,
         ...['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'].map((action) => `dynamodb:${action} ${table()}`),
         `sqs:SendMessage ${eventsQueue()}`,
         `kms:Encrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,

@@ -267,6 +267,7 @@ describe('property: full-Unicode bodies through the serializer, fauxqs and the p
             head: async () => Promise.reject(new Error('no claims here')),
           },
           rejections: {
+            addLanded: async () => undefined,
             addDaily: async () => undefined,
             claimSummary: async () => false,
             releaseSummary: async () => undefined,

@@ -5,6 +5,7 @@ import type { RejectionCounter, RejectionSummaryReader } from '../../shared/port
 
 export interface MemoryRejections extends RejectionCounter, RejectionSummaryReader {
   daily: Map<string, RejectionCountsByReason>;
+  landed: Map<string, number>;
   windows: Map<string, { claimed: boolean; counts: RejectionCountsByReason; samples?: string[]; windowEnd: string }>;
   calls: string[];
 }
@@ -25,10 +26,16 @@ export function memoryRejections(): MemoryRejections {
     if (entry === undefined) windows.set(key, (entry = { claimed: false, counts: {}, windowEnd: end }));
     return entry;
   };
+  const landed = new Map<string, number>();
   return {
     daily,
+    landed,
     windows,
     calls,
+    async addLanded(pipelineId, dt, rows) {
+      calls.push(`addLanded ${pipelineId} ${dt}`);
+      landed.set(`${pipelineId}/${dt}`, (landed.get(`${pipelineId}/${dt}`) ?? 0) + rows);
+    },
     async addDaily(bucket, dt, counts) {
       calls.push(`addDaily ${bucket} ${dt}`);
       const key = `${bucket}/${dt}`;

@@ -1,4 +1,5 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { requestIdTime, requestIdTimePrefix } from '../../shared/domain/request-id.ts';
 import { describe, expect, it } from 'vitest';
 import { authorizeIngest } from '../../shared/domain/authorize.ts';
 import { utcDay } from '../../shared/domain/clock.ts';
@@ -23,6 +24,7 @@ import {
 } from '../../shared/domain/ingest-message.ts';
 import {
   contentName,
+  objectTimeRange,
   encodeWebhookRows,
   partitionOf,
   quarantineObjectKey,
@@ -34,7 +36,7 @@ import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts
 
 describe('credentials', () => {
   it('request ids are 20 lowercase letters', () => {
-    for (let i = 0; i < 200; i++) expect(newRequestId()).toMatch(/^[a-z]{20}$/);
+    for (let i = 0; i < 200; i++) expect(newRequestId(Date.now() / 1000)).toMatch(/^[a-z]{20}$/);
   });
 
   it('keys are UUIDs with hyphens and tokens long alphanumerics without', () => {
@@ -149,14 +151,30 @@ describe('lake layout', () => {
     expect(partitionOf(7, 1577059200)).toEqual({ pipelineId: 7, dt: '2019-12-23' });
   });
 
-  it('object names derive from the set of request ids, not their order', () => {
+  it('object names are the UTC time range of their requests then a hash of the set of ids, not their order', () => {
     const partition = { pipelineId: 12, dt: '2026-11-23' };
-    const key = webhooksObjectKey(partition, ['b', 'a', 'c']);
-    expect(key).toMatch(/^webhooks\/pipeline_id=12\/dt=2026-11-23\/[0-9a-f]{32}\.parquet$/);
-    expect(webhooksObjectKey(partition, ['c', 'b', 'a'])).toBe(key);
-    expect(webhooksObjectKey(partition, ['a', 'b'])).not.toBe(key);
+    const at = (id: string, hhmmss: string) => ({ id, ts: Date.parse(`2026-11-23T${hhmmss}.250Z`) / 1000 });
+    const key = webhooksObjectKey(partition, [at('b', '10:00:07'), at('a', '09:59:58'), at('c', '10:00:01')]);
+    expect(key).toMatch(/^webhooks\/pipeline_id=12\/dt=2026-11-23\/095958-100007-[0-9a-f]{32}\.parquet$/);
+    expect(webhooksObjectKey(partition, [at('c', '10:00:01'), at('b', '10:00:07'), at('a', '09:59:58')])).toBe(key);
+    expect(webhooksObjectKey(partition, [at('a', '09:59:58'), at('b', '10:00:07')])).not.toBe(key);
     expect(contentName(['ab', 'c'])).not.toBe(contentName(['a', 'bc']));
-    expect(quarantineObjectKey(partition, ['a'])).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/[0-9a-f]{32}\.jsonl$/);
+    const quarantined = quarantineObjectKey(partition, [at('a', '00:00:00')]);
+    expect(quarantined).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/000000-000000-[0-9a-f]{32}\.jsonl$/);
+    expect(objectTimeRange(key.split('/').pop()!)).toEqual({ first: '095958', last: '100007' });
+    expect(objectTimeRange('0123456789abcdef0123456789abcdef.parquet')).toBeUndefined();
+  });
+
+  it('request ids carry their receive second in the first 7 letters and sort by it', () => {
+    const ts = Date.parse('2026-11-23T10:00:07.900Z') / 1000;
+    const id = newRequestId(ts);
+    expect(id).toMatch(/^[a-z]{20}$/);
+    expect(requestIdTime(id)).toBe(Math.floor(ts));
+    expect(requestIdTimePrefix(ts)).toBe(id.slice(0, 7));
+    expect(newRequestId(ts + 1).slice(0, 7) > id.slice(0, 7)).toBe(true);
+    expect(newRequestId(ts).slice(7)).not.toBe(id.slice(7));
+    expect(requestIdTime('not-an-id')).toBeUndefined();
+    expect(requestIdTime('zzzzzzzzzzzzzzzzzzzz')).toBe(26 ** 7 - 1);
   });
 
   it("writes Kondado's four columns first, then the __hl_* columns, nulls included, to Parquet", async () => {

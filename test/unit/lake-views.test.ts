@@ -6,9 +6,9 @@ import { deliveryDedupSql, WEBHOOKS_OBJECT_KEY, WEBHOOK_VIEW_COLUMNS, webhookVie
 describe('lake views', () => {
   it('the reader accepts the webhooks keys the processor writes and ignores quarantine and stray objects', () => {
     const partition = partitionOf(42, Date.UTC(2026, 10, 3) / 1000);
-    const key = webhooksObjectKey(partition, ['abc']);
+    const key = webhooksObjectKey(partition, [{ id: 'abc', ts: Date.UTC(2026, 10, 3) / 1000 }]);
     expect(WEBHOOKS_OBJECT_KEY.exec(key)?.slice(1, 3)).toEqual(['42', '2026-11-03']);
-    expect(WEBHOOKS_OBJECT_KEY.test(quarantineObjectKey(partition, ['abc']))).toBe(false);
+    expect(WEBHOOKS_OBJECT_KEY.test(quarantineObjectKey(partition, [{ id: 'abc', ts: Date.UTC(2026, 10, 3) / 1000 }]))).toBe(false);
     expect(WEBHOOKS_OBJECT_KEY.test(`${key}.partial`)).toBe(false);
     expect(WEBHOOKS_OBJECT_KEY.test('webhooks/pipeline_id=42/notes.parquet')).toBe(false);
   });

@@ -78,6 +78,22 @@ const quarantineLines = (object: LakeObject) =>
   Buffer.from(object.body).toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('processIngestBatch', () => {
+  it('counts rows landed with one counter write per lake object, never per row, and a failed counter write fails nothing', async () => {
+    const { deps, rejections } = fakeDeps();
+    const records = [message(), message(), message(), message({ pipelineId: 2 }), message({ ts: 1764100000 }), message({ tokenSha256: sha256Hex('bad') })];
+    expect((await processIngestBatch(records, deps)).landed).toBe(5);
+    expect(rejections.calls.filter((call) => call.startsWith('addLanded')).sort()).toEqual([
+      'addLanded 1 2025-11-24',
+      'addLanded 1 2025-11-25',
+      'addLanded 2 2025-11-24',
+    ]);
+    expect(Object.fromEntries(rejections.landed)).toEqual({ '1/2025-11-24': 3, '1/2025-11-25': 1, '2/2025-11-24': 1 });
+
+    const failing = fakeDeps();
+    failing.deps.rejections = { ...failing.rejections, addLanded: async () => Promise.reject(new Error('throttled')) };
+    expect(await processIngestBatch([message(), message()], failing.deps)).toEqual({ failedMessageIds: [], landed: 2, rejected: 0, malformed: 0 });
+  });
+
   it('writes one object per pipeline and day, quarantines and counts rejections (unknown pipelines in one bucket)', async () => {
     const { deps, objects, rejections, lookups } = fakeDeps();
     const records = [
@@ -115,7 +131,7 @@ describe('processIngestBatch', () => {
     const outcome = await processIngestBatch(records, deps);
     expect(outcome.rejected).toBe(100);
     expect([...objects.keys()]).toHaveLength(1);
-    expect([...objects.keys()][0]).toMatch(/^quarantine\/pipeline_id=unknown\/dt=2025-11-24\/[0-9a-f]{32}\.jsonl$/);
+    expect([...objects.keys()][0]).toMatch(/^quarantine\/pipeline_id=unknown\/dt=2025-11-24\/\d{6}-\d{6}-[0-9a-f]{32}\.jsonl$/);
     expect(Object.fromEntries(rejections.daily)).toEqual({ 'unknown/2025-11-24': { unknown_key: 100 } });
     expect(rejections.calls).toEqual(['addDaily unknown 2025-11-24']);
     // Each line still names the pipeline id the sender used.

@@ -1,0 +1,98 @@
+// One pipeline: its inbound URL and a 7-day chart of rows landed and requests rejected per reason.
+import type { VNode } from 'preact';
+import { api } from '../api.ts';
+import { CopyButton, Status, time, useLoad } from '../components.ts';
+import { html } from '../html.ts';
+import type { ConsolePage } from '../page.ts';
+import { href } from '../router.ts';
+import { inboundUrl, type Pipeline } from './pipelines.ts';
+
+interface StatsDay {
+  dt: string;
+  landed: number;
+  rejected: number;
+  rejected_by_reason: Record<string, number>;
+}
+
+const REASON_LABELS: Record<string, string> = {
+  unknown_key: 'unknown key',
+  wrong_token: 'wrong token',
+  revoked_token: 'revoked token',
+  pipeline_not_allowed: 'pipeline not allowed',
+  unknown_pipeline: 'unknown pipeline',
+};
+const SERIES = ['landed', ...Object.keys(REASON_LABELS)];
+
+/** Stacked bars per day as inline SVG; the same figures follow as a table for screen readers and copying. */
+function Chart(props: { days: StatsDay[] }): VNode {
+  const width = 560;
+  const height = 180;
+  const top = 10;
+  const bottom = 30;
+  const left = 40;
+  const values = (day: StatsDay) => [day.landed, ...Object.keys(REASON_LABELS).map((reason) => day.rejected_by_reason[reason] ?? 0)];
+  const max = Math.max(1, ...props.days.map((day) => values(day).reduce((a, b) => a + b, 0)));
+  const slot = (width - left) / props.days.length;
+  const scale = (height - top - bottom) / max;
+  return html`<figure class="chart">
+    <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-labelledby="chart-title">
+      <title id="chart-title">Rows landed and requests rejected per day, last ${props.days.length} days</title>
+      <line x1=${left} y1=${height - bottom} x2=${width} y2=${height - bottom} class="axis" />
+      <text x=${left - 6} y=${top + 4} class="tick" text-anchor="end">${max}</text>
+      <text x=${left - 6} y=${height - bottom} class="tick" text-anchor="end">0</text>
+      ${props.days.map((day, index) => {
+        let y = height - bottom;
+        const x = left + index * slot + slot * 0.15;
+        return html`<g>
+          ${values(day).map((value, series) => {
+            const h = value * scale;
+            y -= h;
+            return value === 0 ? null : html`<rect x=${x} y=${y} width=${slot * 0.7} height=${h} class=${`series-${series}`}><title>${day.dt}: ${value} ${SERIES[series]!.replaceAll('_', ' ')}</title></rect>`;
+          })}
+          <text x=${x + slot * 0.35} y=${height - bottom + 16} class="tick" text-anchor="middle">${day.dt.slice(5)}</text>
+        </g>`;
+      })}
+    </svg>
+    <figcaption>
+      <ul class="legend">${SERIES.map((name, series) => html`<li><span class=${`swatch series-${series}`} aria-hidden="true"></span>${name === 'landed' ? 'landed' : `rejected: ${REASON_LABELS[name]}`}</li>`)}</ul>
+    </figcaption>
+  </figure>`;
+}
+
+function PipelinePage(props: { id: string }) {
+  const pipeline = useLoad(() => api<Pipeline>('GET', `/pipelines/${props.id}`), [props.id]);
+  const stats = useLoad(() => api<{ days: StatsDay[] }>('GET', `/pipelines/${props.id}/stats?days=7`), [props.id]);
+  const days = stats.data?.days ?? [];
+  return html`<p><a class="button" href=${href(`/pipelines/${props.id}/live`)}>Open the live inspector</a></p>
+    <${Status} error=${pipeline.error} loading=${pipeline.data === undefined} />
+    ${pipeline.data === undefined
+      ? null
+      : html`<dl class="facts">
+          <dt>Name</dt><dd>${pipeline.data.name}</dd>
+          <dt>Created</dt><dd>${time(pipeline.data.created_at)}</dd>
+          <dt>Inbound URL</dt><dd><code class="url">${inboundUrl(pipeline.data.pipeline_id)}</code> <${CopyButton} text=${inboundUrl(pipeline.data.pipeline_id)} label="Copy URL" /></dd>
+        </dl>`}
+    <section aria-labelledby="stats-title">
+      <h2 id="stats-title">Last 7 days</h2>
+      <${Status} error=${stats.error} loading=${stats.data === undefined} />
+      ${days.length === 0
+        ? null
+        : html`<${Chart} days=${days} />
+          <table data-testid="stats-table">
+            <caption>Per day (UTC)</caption>
+            <thead><tr><th scope="col">Day</th><th scope="col">Landed</th><th scope="col">Rejected</th><th scope="col">Reasons</th></tr></thead>
+            <tbody>${[...days].reverse().map(
+              (day) => html`<tr><td>${day.dt}</td><td>${day.landed}</td><td>${day.rejected}</td><td>${Object.entries(day.rejected_by_reason)
+                .filter(([, count]) => count > 0)
+                .map(([reason, count]) => `${REASON_LABELS[reason] ?? reason}: ${count}`)
+                .join(', ') || '—'}</td></tr>`,
+            )}</tbody>
+          </table>`}
+    </section>`;
+}
+
+export const pipelinePage: ConsolePage = {
+  path: '/pipelines/:id',
+  title: (params) => `Pipeline ${params.id}`,
+  render: (params) => html`<${PipelinePage} id=${params.id} />`,
+};
