@@ -31,7 +31,7 @@ export function format(value: string): 'json' | 'form' {
   return lower;
 }
 
-function deliveryStatus(value: string): 'pending' | 'succeeded' | 'failed' {
+export function deliveryStatus(value: string): 'pending' | 'succeeded' | 'failed' {
   if (value !== 'pending' && value !== 'succeeded' && value !== 'failed') {
     throw new InvalidArgumentError('expected pending, succeeded or failed.');
   }

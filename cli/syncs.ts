@@ -1,18 +1,18 @@
-// hooklake syncs create|list|get|delete|enable|disable|run|runs: lake rows to webhooks (/v4/syncs).
+// hooklake syncs create|list|get|delete|enable|disable|run|runs|deliveries|redeliver: lake rows to webhooks (/v4/syncs).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedSyncJson, SyncConnectionTestJson, SyncJson, SyncRunJson } from '../shared/api/sync-api.ts';
+import type { CreatedSyncJson, SyncConnectionTestJson, SyncDeliveryJson, SyncJson, SyncRunJson } from '../shared/api/sync-api.ts';
 import { SYNC_MODES, parseMappingList, type FieldMapping, type SyncMode } from '../shared/domain/sync/definition.ts';
 import { SYNC_ID } from '../shared/domain/sync/ids.ts';
 import { isFinalRunStatus } from '../shared/domain/sync/runs.ts';
 import { parseEvery } from '../shared/domain/sync/schedule.ts';
 import { apiClient, type ApiClient } from './api-client.ts';
-import { nonEmpty, positiveInt } from './args.ts';
+import { nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
-import { format, header, method } from './subscriptions.ts';
+import { deliveryStatus, format, header, method } from './subscriptions.ts';
 import { resolveApiTarget } from './target.ts';
 
 /** `syncs run --wait` gives up after this long by default (a run waits for retries up to 3 h: raise it with --timeout). */
@@ -126,6 +126,23 @@ export function describeRun(run: SyncRunJson): string {
       : []),
     ...(run.error === null ? [] : [['error', run.error] as [string, string]]),
   ]);
+}
+
+function deliveriesTable(deliveries: readonly SyncDeliveryJson[]): string {
+  return table(
+    ['id', 'time', 'status', 'attempts', 'last_code', 'last_error', 'webhook_id'],
+    deliveries.map((d) => {
+      const last = d.attempts.at(-1);
+      const status = d.status === 'pending' && d.next_attempt_at !== null ? `pending (next ${d.next_attempt_at})` : d.status;
+      return [d.id, d.created_at, status, d.attempts.length, last?.status_code ?? null, last?.error_class ?? '', d.webhook_id];
+    }),
+  );
+}
+
+interface DeliveriesOptions extends ListOptions {
+  status?: 'pending' | 'succeeded' | 'failed';
+  since?: string;
+  until?: string;
 }
 
 interface CreateOptions {
@@ -311,4 +328,53 @@ export function registerSyncs(program: Command, io: CliIo): void {
           ) + moreHint(listed),
     );
   });
+
+  withListOptions(
+    syncs
+      .command('deliveries')
+      .description('the delivery log of a sync (one delivery per row-op), newest first')
+      .argument('<id>', 'sync id', syncId)
+      .option('--status <status>', 'pending, succeeded or failed', deliveryStatus)
+      .option('--since <time>', 'created at or after: ISO time, date (UTC) or duration ago (30m, 2h, 7d)', (value: string) => pointInTime(value))
+      .option('--until <time>', 'created at or before (same forms as --since)', (value: string) => pointInTime(value)),
+  ).action(async (id: string, options: DeliveriesOptions, command: Command) => {
+    const query = new URLSearchParams();
+    if (options.status !== undefined) query.set('status', options.status);
+    if (options.since !== undefined) query.set('from', options.since);
+    if (options.until !== undefined) query.set('to', options.until);
+    const listed = await listPages<SyncDeliveryJson>(client(command), `${path(id)}/deliveries`, 'deliveries', options, query);
+    const deliveries = listed.items;
+    emit(io, command, deliveries, () =>
+      deliveries.length === 0
+        ? query.size === 0
+          ? `No deliveries for ${id} yet: hooklake syncs run ${id}`
+          : `No deliveries of ${id} match these filters`
+        : deliveriesTable(deliveries) + moreHint(listed),
+    );
+  });
+
+  syncs
+    .command('redeliver')
+    .description('queue one delivery of a sync again, or every failed one created in a time range (a finished run keeps its counts)')
+    .argument('<id>', 'sync id', syncId)
+    .argument('[delivery_id]', 'one delivery (from `syncs deliveries`)')
+    .option('--failed', 'every failed delivery created in --since..--until')
+    .option('--since <time>', 'with --failed: created since: ISO time, date (UTC) or duration ago (2h, 7d)', (value: string) => pointInTime(value))
+    .option('--until <time>', 'end of the range (default: now)', (value: string) => pointInTime(value))
+    .action(async (id: string, deliveryId: string | undefined, options: { failed?: boolean; since?: string; until?: string }, command: Command) => {
+      const api = client(command);
+      if (deliveryId !== undefined) {
+        if (options.failed === true || options.since !== undefined || options.until !== undefined) {
+          command.error('error: give either a delivery id or --failed --since/--until, not both');
+        }
+        const delivery = await api.request<SyncDeliveryJson>('POST', `${path(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
+        emit(io, command, delivery, () => `Queued delivery ${delivery.id} again; webhook-id ${delivery.webhook_id}`);
+        return;
+      }
+      if (options.since === undefined) command.error('error: give a delivery id, or --failed --since (and --until) for every failed delivery in a range');
+      const range = { from: options.since, to: options.until ?? new Date().toISOString() };
+      const result = await api.request<{ queued: number }>('POST', `${path(id)}/redeliver`, range);
+      const what = result.queued === 1 ? '1 failed delivery' : `${result.queued} failed deliveries`;
+      emit(io, command, { ...result, ...range }, () => `Queued ${what} of ${id} created ${range.from} to ${range.to}`);
+    });
 }

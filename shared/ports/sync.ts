@@ -112,10 +112,13 @@ export interface SyncService {
   /** A page of the sync's runs, newest first (default: the first 100); NOT_FOUND for an unknown sync. */
   listRuns(id: string, page?: PageRequest): Promise<Page<SyncRun>>;
   getRun(syncId: string, runId: string): Promise<SyncRun | undefined>;
-  /** The sync's delivery log (one delivery per row-op), newest first. */
-  listDeliveries(syncId: string, query?: DeliveryQuery): Promise<Delivery[]>;
+  /** A page of the sync's delivery log (one delivery per row-op), newest first; NOT_FOUND for an unknown sync. */
+  listDeliveries(syncId: string, query?: DeliveryQuery): Promise<Page<Delivery>>;
+  getDelivery(syncId: string, deliveryId: string): Promise<Delivery | undefined>;
   /** Queues one more attempt of a delivery (same `webhook-id`); it does not change a finished run. */
   redeliver(syncId: string, deliveryId: string): Promise<Delivery>;
+  /** Queues every `failed` delivery of the sync created within [from, to]; none changes a finished run. */
+  redeliverFailed(syncId: string, range: { from: string; to: string }): Promise<{ queued: number }>;
 }
 
 // ---------------------------------------------------------------- the engine's ports

@@ -1,4 +1,4 @@
-// The delivery log of the OutboundService and redelivery: one delivery again (a manual job,
+// The delivery log of the OutboundService (and of the SyncService, deliveryLog) and redelivery: one delivery again (a manual job,
 // queued before the delivery is marked pending), or every failed one in a time range, page by
 // page with a few in flight.
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
@@ -8,6 +8,7 @@ import { OutboundError, type Delivery, type DeliveryQuery, type OutboundService 
 import { pageOf } from '../ports/page.ts';
 import { forEachBounded } from './concurrency.ts';
 import type { OutboundCore } from './outbound.ts';
+import type { DeliveryStore, EventsQueue } from './outbound-ports.ts';
 
 /** Bulk redelivery reads the failed deliveries this many at a time... */
 export const REDELIVERY_PAGE_SIZE = 100;
@@ -16,11 +17,34 @@ export const REDELIVERY_CONCURRENCY = 8;
 
 type DeliveryOperations = Pick<OutboundService, 'listDeliveries' | 'getDelivery' | 'redeliver' | 'redeliverFailed'>;
 
-export function deliveryOperations(core: OutboundCore): DeliveryOperations {
-  const { deps } = core;
+/**
+ * What a delivery log needs from its owner: a subscription's, or a sync's (its row-ops are
+ * deliveries keyed by the sync id). The owner's id is the first argument of every operation.
+ */
+export interface DeliveryLogDeps {
+  deliveries: DeliveryStore;
+  clock: { nowMs(): number };
+  /** The events queue, or a throw when it is not configured. */
+  queue(): EventsQueue;
+  /** Resolves when the owner exists; throws its NOT_FOUND otherwise. */
+  requireOwner(ownerId: string): Promise<unknown>;
+  deliveryNotFound(ownerId: string, deliveryId: string): Error;
+}
 
+export function deliveryOperations(core: OutboundCore): DeliveryOperations {
+  return deliveryLog({
+    deliveries: core.deps.deliveries,
+    clock: core.deps.clock,
+    queue: () => core.needQueue(),
+    requireOwner: (id) => core.requireSubscription(id),
+    deliveryNotFound: (subscriptionId, deliveryId) => new OutboundError('NOT_FOUND', `no delivery ${deliveryId} for subscription ${subscriptionId}`),
+  });
+}
+
+/** The delivery log of one owner and its redelivery (manual jobs through the events queue). */
+export function deliveryLog(deps: DeliveryLogDeps): DeliveryOperations {
   async function queueRedelivery(record: DeliveryRecord): Promise<Delivery> {
-    const queue = core.needQueue();
+    const queue = deps.queue();
     const now = deps.clock.nowMs();
     const job = deliveryJob(record, now, { manual: true });
     // The job first: if the update below loses a race with the job itself, the job has run.
@@ -32,7 +56,7 @@ export function deliveryOperations(core: OutboundCore): DeliveryOperations {
 
   return {
     async listDeliveries(subscriptionId, query: DeliveryQuery = {}) {
-      await core.requireSubscription(subscriptionId);
+      await deps.requireOwner(subscriptionId);
       const limit = Math.min(MAX_LIST_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIST_LIMIT));
       const records = await deps.deliveries.list(subscriptionId, {
         ...rangeOf(query.from, query.to),
@@ -53,13 +77,13 @@ export function deliveryOperations(core: OutboundCore): DeliveryOperations {
 
     async redeliver(subscriptionId, deliveryId) {
       const record = await deps.deliveries.get(subscriptionId, deliveryId);
-      if (record === undefined) throw new OutboundError('NOT_FOUND', `no delivery ${deliveryId} for subscription ${subscriptionId}`);
+      if (record === undefined) throw deps.deliveryNotFound(subscriptionId, deliveryId);
       return queueRedelivery(record);
     },
 
     async redeliverFailed(subscriptionId, range) {
-      await core.requireSubscription(subscriptionId);
-      core.needQueue();
+      await deps.requireOwner(subscriptionId);
+      deps.queue();
       // Page by page (memory bounded by one page, however many failed), a few in flight at once.
       const bounds = rangeOf(range.from, range.to);
       let queued = 0;

@@ -4,10 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
 import { buildDeliveryRequest } from '../domain/outbound/delivery-request.ts';
-import type { DeliveryRecord } from '../domain/outbound/delivery-log.ts';
 import { buildEnvelope, deliveryMessageId } from '../domain/outbound/events.ts';
 import { PayloadEncodingError } from '../domain/outbound/payload-encoding.ts';
-import { deliveryIdPrefixAt, deliveryJob, serializeQueueMessage } from '../domain/outbound/queue-messages.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
 import { newSigningSecret } from '../domain/outbound/signature.ts';
 import { checkResolvedAddresses, checkTargetUrl, type TargetPolicy } from '../domain/outbound/ssrf.ts';
@@ -17,11 +15,12 @@ import { isFinalRunStatus } from '../domain/sync/runs.ts';
 import { nextFireAfter, ScheduleError } from '../domain/sync/schedule.ts';
 import { log } from '../logger.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
-import type { ConnectionTestResult, Delivery } from '../ports/outbound.ts';
+import type { ConnectionTestResult } from '../ports/outbound.ts';
 import type { PageRequest } from '../ports/page.ts';
 import { SyncError, type StoredRun, type StoredSync, type Sync, type SyncRun, type SyncService, type SyncWorkspace } from '../ports/sync.ts';
 import type { HttpSender, Resolve, SecretCipher } from './outbound-ports.ts';
 import { startRun, type SyncEngineDeps } from './sync-engine.ts';
+import { deliveryLog } from './outbound-delivery-service.ts';
 
 export interface SyncServiceDeps extends Pick<SyncEngineDeps, 'store' | 'deliveries' | 'eventsQueue' | 'syncQueue' | 'clock'> {
   /** Removes a deleted sync's files (the query engine itself is not needed here). */
@@ -234,37 +233,13 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       return run === undefined ? undefined : toSyncRun(run);
     },
 
-    async listDeliveries(syncId, query = {}) {
-      await requireSync(syncId);
-      const bound = (text: string | undefined, what: string) => {
-        if (text === undefined) return undefined;
-        const ms = Date.parse(text);
-        if (Number.isNaN(ms)) throw new SyncError('INVALID_REQUEST', `${what} is not an ISO time: ${text}`);
-        return deliveryIdPrefixAt(ms);
-      };
-      const from = bound(query.from, 'from');
-      const to = bound(query.to, 'to');
-      const records = await deps.deliveries.list(syncId, {
-        ...(from === undefined ? {} : { fromId: from }),
-        ...(to === undefined ? {} : { toId: `${to}~` }),
-        status: query.status,
-        limit: Math.min(MAX_LIST_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIST_LIMIT)),
-        descending: true,
-        now: nowMs(),
-      });
-      return records.map(toDelivery);
-    },
-
-    async redeliver(syncId, deliveryId) {
-      const record = await deps.deliveries.get(syncId, deliveryId);
-      if (record === undefined) throw new SyncError('NOT_FOUND', `no delivery ${deliveryId} for sync ${syncId}`);
-      const now = nowMs();
-      // The job first, as the subscriptions' redelivery does: if the update below loses a race with it, it has run.
-      await deps.eventsQueue.send([{ body: serializeQueueMessage(deliveryJob(record, now, { manual: true })) }]);
-      const pending: DeliveryRecord = { ...record, status: 'pending', nextAttemptAt: new Date(now).toISOString(), updatedAt: new Date(now).toISOString() };
-      const updated = await deps.deliveries.replace(pending, record.attemptCount);
-      return toDelivery(updated ? pending : ((await deps.deliveries.get(syncId, deliveryId)) ?? pending));
-    },
+    ...deliveryLog({
+      deliveries: deps.deliveries,
+      clock: { nowMs },
+      queue: () => deps.eventsQueue,
+      requireOwner: requireSync,
+      deliveryNotFound: (syncId, deliveryId) => new SyncError('NOT_FOUND', `no delivery ${deliveryId} for sync ${syncId}`),
+    }),
   };
 }
 
@@ -306,20 +281,5 @@ export function toSyncRun(run: StoredRun): SyncRun {
     delivered: run.delivered,
     failed: run.failed,
     pending: run.pending,
-  };
-}
-
-function toDelivery(record: DeliveryRecord): Delivery {
-  return {
-    id: record.id,
-    subscriptionId: record.subscriptionId,
-    eventId: record.eventId,
-    eventType: record.eventType,
-    webhookId: record.webhookId,
-    status: record.status,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    ...(record.nextAttemptAt === undefined ? {} : { nextAttemptAt: record.nextAttemptAt }),
-    attempts: record.attempts.map((attempt) => ({ ...attempt })),
   };
 }

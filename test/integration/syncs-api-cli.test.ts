@@ -216,6 +216,45 @@ describe('hooklake syncs, the way a user runs it', () => {
     expect(skipped).toMatchObject({ code: 0, json: { connection_test: null, schedule: { kind: 'every', minutes: 120 }, next_run_at: expect.any(String) } });
   });
 
+  it('deliveries shows one delivery per row-op with its attempt; redeliver one sends it again under the same webhook-id; --failed --since queues the failed ones of a range', async () => {
+    const { id } = await createSync('log');
+    const run = await cli('syncs', 'run', id, '--wait', '--json');
+    expect(run, run.stderr).toMatchObject({ code: 0, json: { status: 'succeeded', failed: 0 } });
+    const got = rowRequests('/log');
+    expect(got.length).toBeGreaterThanOrEqual(3); // the customers landed so far
+    expect(run.json.delivered).toBe(got.length);
+
+    const listed = await cli('syncs', 'deliveries', id, '--json');
+    expect(listed).toMatchObject({ code: 0 });
+    const deliveries = listed.json as { id: string; sync_id: string; status: string; webhook_id: string; attempts: { status_code: number | null; ok: boolean }[] }[];
+    expect(deliveries).toHaveLength(got.length);
+    expect(new Set(deliveries.map((d) => d.webhook_id))).toEqual(new Set(got.map((request) => request.headers['webhook-id'])));
+    for (const delivery of deliveries) {
+      expect(delivery).toMatchObject({ sync_id: id, status: 'succeeded', attempts: [{ status_code: 200, ok: true, response_snippet: 'ok' }] });
+    }
+    const table = await cli('syncs', 'deliveries', id);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+TIME\s+STATUS\s+ATTEMPTS\s+LAST_CODE\s+LAST_ERROR\s+WEBHOOK_ID/);
+    expect((await cli('syncs', 'deliveries', id, '--status', 'failed', '--json')).json).toEqual([]);
+
+    const chosen = deliveries[1]!;
+    const redelivered = await cli('syncs', 'redeliver', id, chosen.id, '--json');
+    expect(redelivered).toMatchObject({ code: 0, json: { id: chosen.id, webhook_id: chosen.webhook_id, status: 'pending' } });
+    const again = await eventually(async () => {
+      const { body } = await stack.admin<Record<string, any>>('GET', `/v4/syncs/${id}/deliveries/${chosen.id}`);
+      return body.status === 'succeeded' && body.attempts.length === 2 ? body : undefined;
+    }, 10_000, 'the redelivery');
+    expect(again.attempts.map((attempt: { number: number }) => attempt.number)).toEqual([1, 2]);
+    const resent = rowRequests('/log').slice(got.length);
+    expect(resent.map((request) => request.headers['webhook-id'])).toEqual([chosen.webhook_id]);
+    // The finished run keeps its counts.
+    expect((await stack.admin<Record<string, any>>('GET', `/v4/syncs/${id}/runs/${run.json.run_id}`)).body).toMatchObject({ delivered: got.length, failed: 0 });
+
+    const range = await cli('syncs', 'redeliver', id, '--failed', '--since', '1h', '--json');
+    expect(range).toMatchObject({ code: 0, json: { queued: 0 } });
+    expect((await cli('syncs', 'redeliver', id, chosen.id, '--since', '1h')).code).toBe(2);
+    expect((await cli('syncs', 'redeliver', id)).code).toBe(2);
+  });
+
   it('usage errors exit 2 before any request: --every with --cron, a bad mode, a bad mapping, a malformed id', async () => {
     const base = ['syncs', 'create', '--name', 'x', '--sql', 'select 1 as id', '--primary-key', 'id', '--url', `${receiver.url}/x`];
     const before = receiver.requests.length;
@@ -286,6 +325,38 @@ describe('/v4/syncs', () => {
     const run = await finishedRun(sync.id, started.body.run_id);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/Table with name no_such_table does not exist/);
+  });
+
+  it('the delivery log pages newest first; an unknown delivery is 404, a malformed id 400; a range with from after to is 400', async () => {
+    const sync = await createSync('log-pages');
+    const { body: started } = await stack.admin<{ run_id: string }>('POST', `/v4/syncs/${sync.id}/runs`);
+    const run = await finishedRun(sync.id, started.run_id);
+    expect(run.delivered).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${cursor}`;
+      const { status, body } = await stack.admin<{ deliveries: { id: string }[]; next_cursor: string | null }>('GET', `/v4/syncs/${sync.id}/deliveries${query}`);
+      expect(status).toBe(200);
+      expect(body.deliveries.length).toBeLessThanOrEqual(2);
+      seen.push(...body.deliveries.map((delivery) => delivery.id));
+      cursor = body.next_cursor;
+    } while (cursor !== null && seen.length < 50);
+    expect(seen).toHaveLength(run.delivered);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort().reverse());
+    expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/${seen[0]}`)).body).toMatchObject({ id: seen[0], sync_id: sync.id });
+    expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/dlv_000000000aaaaaaaaaaaaaaaaaaaa`)).body).toMatchObject({ error: 'NOT_FOUND' });
+    expect((await stack.admin('POST', `/v4/syncs/${sync.id}/deliveries/dlv_000000000aaaaaaaaaaaaaaaaaaaa/redeliver`)).body).toMatchObject({ error: 'NOT_FOUND' });
+    expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/${encodeURIComponent('../x')}`)).status).toBe(400);
+    expect((await stack.admin('GET', '/v4/syncs/syn_00000000000000000000/deliveries')).body).toMatchObject({ error: 'NOT_FOUND' });
+    expect((await stack.admin('POST', '/v4/syncs/syn_00000000000000000000/redeliver', { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' })).body).toMatchObject({ error: 'NOT_FOUND' });
+    const backwards = await stack.admin<{ error: string }>('POST', `/v4/syncs/${sync.id}/redeliver`, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' });
+    expect(backwards).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    // A cursor of the runs list is not one of the delivery log.
+    const { body: runs } = await stack.admin<{ next_cursor: string | null }>('GET', `/v4/syncs/${sync.id}/runs?limit=1`);
+    if (runs.next_cursor !== null) expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries?cursor=${runs.next_cursor}`)).status).toBe(400);
+    expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries?cursor=garbage`)).body).toMatchObject({ error: 'INVALID_REQUEST' });
   });
 
   it('lists syncs and runs page by page (limit, cursor, next_cursor); runs newest first', async () => {

@@ -120,7 +120,7 @@ describe('sync modes over three runs', () => {
     const page = (await stack.syncs.listRuns(upsert.sync.id)).items;
     expect(page.map((run) => run.delivered)).toEqual([2, 2, 3]);
     expect(page.map((run) => run.rows)).toEqual([3, 3, 3]);
-    const deliveries = await stack.syncs.listDeliveries(upsert.sync.id);
+    const deliveries = (await stack.syncs.listDeliveries(upsert.sync.id)).items;
     expect(deliveries).toHaveLength(7);
     expect(deliveries.every((delivery) => delivery.status === 'succeeded' && delivery.eventType === 'hooklake.sync_row')).toBe(true);
   });

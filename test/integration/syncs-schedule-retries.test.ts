@@ -49,7 +49,7 @@ describe('failed deliveries', () => {
     const attempts = receiver.at('/flaky').filter((request) => request.body.includes('"customer_id":2'));
     expect(attempts).toHaveLength(5); // Kommo's rule: the first attempt and 4 retries, one webhook-id
     expect(new Set(attempts.map((request) => request.headers['webhook-id'])).size).toBe(1);
-    const failedDelivery = (await stack.syncs.listDeliveries(sync.id, { status: 'failed' }))[0]!;
+    const failedDelivery = (await stack.syncs.listDeliveries(sync.id, { status: 'failed' })).items[0]!;
     expect(failedDelivery.attempts).toHaveLength(5);
 
     refused.clear();
@@ -71,6 +71,45 @@ describe('failed deliveries', () => {
     expect(resent[0]!.headers['webhook-id']).not.toBe(attempts[0]!.headers['webhook-id']); // another run, another row-op
     const third = await stack.syncs.runSync(sync.id, { wait: true, timeoutMs: 20_000 });
     expect(third).toMatchObject({ status: 'succeeded', counts: { upsert: 0 }, delivered: 0 });
+  });
+});
+
+describe('redelivery of a sync\'s failed deliveries', () => {
+  it('POST /v4/syncs/{id}/redeliver queues the failed deliveries of the range again under their webhook-id; they succeed once the endpoint is back, and the finished run keeps its counts', async () => {
+    refused.add(3);
+    const { sync } = await stack.syncs.createSync({
+      name: 'redeliver',
+      sql: latestCustomersSql(pipelineId),
+      primaryKey: 'customer_id',
+      mode: 'upsert',
+      webhookUrl: `${receiver.url}/flaky-redeliver`,
+      mapping: CUSTOMER_MAPPING,
+    });
+    const run = await stack.syncs.runSync(sync.id, { wait: true, timeoutMs: 40_000 });
+    expect(run).toMatchObject({ status: 'failed', delivered: 2, failed: 1 });
+    const { body: failedPage } = await stack.admin<{ deliveries: { id: string; webhook_id: string; attempts: unknown[] }[] }>(
+      'GET',
+      `/v4/syncs/${sync.id}/deliveries?status=failed`,
+    );
+    expect(failedPage.deliveries).toHaveLength(1);
+    const failed = failedPage.deliveries[0]!;
+    expect(failed.attempts).toHaveLength(5);
+
+    refused.clear();
+    const before = receiver.at('/flaky-redeliver').length;
+    // Simulated time: the range in the stack's clock, around the run.
+    const range = { from: run.startedAt, to: new Date(Date.parse(run.startedAt) + 24 * 3_600_000).toISOString() };
+    const queued = await stack.admin('POST', `/v4/syncs/${sync.id}/redeliver`, range);
+    expect(queued).toEqual({ status: 202, body: { queued: 1 } });
+    const done = await eventually(async () => {
+      const { body } = await stack.admin<{ status: string; attempts: unknown[] }>('GET', `/v4/syncs/${sync.id}/deliveries/${failed.id}`);
+      return body.status === 'succeeded' ? body : undefined;
+    }, 10_000, 'the redelivered row-op');
+    expect(done.attempts).toHaveLength(6);
+    const resent = receiver.at('/flaky-redeliver').slice(before);
+    expect(resent.map((request) => request.headers['webhook-id'])).toEqual([failed.webhook_id]);
+    expect(resent[0]!.body).toContain('"customer_id":3');
+    expect(await stack.syncs.getRun(sync.id, run.id)).toMatchObject({ status: 'failed', delivered: 2, failed: 1 });
   });
 });
 
