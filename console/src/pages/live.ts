@@ -9,6 +9,7 @@ import { BodyView, CopyButton, KeyValueTable, Status, time } from '../components
 import { html } from '../html.ts';
 import type { ConsolePage } from '../page.ts';
 import { navigate } from '../router.ts';
+import { reasonLabel } from '../reasons.ts';
 import { inboundUrl } from './pipelines.ts';
 
 interface RequestSummary {
@@ -81,7 +82,7 @@ function Detail(props: { pipelineId: number; request: RequestDetail }): VNode {
     <h2 id="detail-title">Request <code>${request.id}</code></h2>
     <dl class="facts">
       <dt>Received</dt><dd>${time(request.ts)}</dd>
-      <dt>Status</dt><dd>${request.status === 'landed' ? 'landed' : `rejected: ${request.reason ?? 'unknown reason'}`}</dd>
+      <dt>Status</dt><dd>${request.status === 'landed' ? 'landed' : `rejected: ${reasonLabel(request.reason)}`}</dd>
       <dt>Method</dt><dd>${request.method ?? '—'}</dd>
       <dt>Content type</dt><dd>${request.content_type ?? '—'}</dd>
       <dt>Size</dt><dd>${request.bytes === null ? '—' : `${request.bytes} bytes`}</dd>
@@ -182,7 +183,7 @@ function LivePage(props: { id: string }): VNode {
                   <td>${row.content_type ?? '—'}</td>
                   <td>${row.bytes ?? '—'}</td>
                   <td><button type="button" class="link" onClick=${() => open(row.id)}>${row.id}</button></td>
-                  <td>${row.status === 'landed' ? html`<span class="badge ok">landed</span>` : html`<span class="badge bad">rejected: ${row.reason ?? 'unknown'}</span>`}</td>
+                  <td>${row.status === 'landed' ? html`<span class="badge ok">landed</span>` : html`<span class="badge bad" data-reason=${row.reason ?? ''}>rejected: ${reasonLabel(row.reason)}</span>`}</td>
                 </tr>`,
               )}</tbody>
             </table>`}

@@ -1,10 +1,13 @@
-// One pipeline: its inbound URL and a 7-day chart of rows landed and requests rejected per reason.
+// One pipeline: its inbound URL, a 7-day chart of rows landed and requests rejected per reason,
+// and its signature verification (verification.ts).
 import type { VNode } from 'preact';
 import { api } from '../api.ts';
 import { CopyButton, Status, time, useLoad } from '../components.ts';
 import { html } from '../html.ts';
 import type { ConsolePage } from '../page.ts';
 import { href } from '../router.ts';
+import { reasonLabel, REASONS } from '../reasons.ts';
+import { VerificationPanel, type Verification } from '../verification.ts';
 import { inboundUrl, type Pipeline } from './pipelines.ts';
 
 interface StatsDay {
@@ -14,14 +17,7 @@ interface StatsDay {
   rejected_by_reason: Record<string, number>;
 }
 
-const REASON_LABELS: Record<string, string> = {
-  unknown_key: 'unknown key',
-  wrong_token: 'wrong token',
-  revoked_token: 'revoked token',
-  pipeline_not_allowed: 'pipeline not allowed',
-  unknown_pipeline: 'unknown pipeline',
-};
-const SERIES = ['landed', ...Object.keys(REASON_LABELS)];
+const SERIES = ['landed', ...REASONS];
 
 /** Stacked bars per day as inline SVG; the same figures follow as a table for screen readers and copying. */
 function Chart(props: { days: StatsDay[] }): VNode {
@@ -30,7 +26,7 @@ function Chart(props: { days: StatsDay[] }): VNode {
   const top = 10;
   const bottom = 30;
   const left = 40;
-  const values = (day: StatsDay) => [day.landed, ...Object.keys(REASON_LABELS).map((reason) => day.rejected_by_reason[reason] ?? 0)];
+  const values = (day: StatsDay) => [day.landed, ...REASONS.map((reason) => day.rejected_by_reason[reason] ?? 0)];
   const max = Math.max(1, ...props.days.map((day) => values(day).reduce((a, b) => a + b, 0)));
   const slot = (width - left) / props.days.length;
   const scale = (height - top - bottom) / max;
@@ -47,20 +43,20 @@ function Chart(props: { days: StatsDay[] }): VNode {
           ${values(day).map((value, series) => {
             const h = value * scale;
             y -= h;
-            return value === 0 ? null : html`<rect x=${x} y=${y} width=${slot * 0.7} height=${h} class=${`series-${series}`}><title>${day.dt}: ${value} ${SERIES[series]!.replaceAll('_', ' ')}</title></rect>`;
+            return value === 0 ? null : html`<rect x=${x} y=${y} width=${slot * 0.7} height=${h} class=${`series-${series}`}><title>${day.dt}: ${value} ${series === 0 ? 'landed' : `rejected: ${reasonLabel(SERIES[series])}`}</title></rect>`;
           })}
           <text x=${x + slot * 0.35} y=${height - bottom + 16} class="tick" text-anchor="middle">${day.dt.slice(5)}</text>
         </g>`;
       })}
     </svg>
     <figcaption>
-      <ul class="legend">${SERIES.map((name, series) => html`<li><span class=${`swatch series-${series}`} aria-hidden="true"></span>${name === 'landed' ? 'landed' : `rejected: ${REASON_LABELS[name]}`}</li>`)}</ul>
+      <ul class="legend">${SERIES.map((name, series) => html`<li><span class=${`swatch series-${series}`} aria-hidden="true"></span>${name === 'landed' ? 'landed' : `rejected: ${reasonLabel(name)}`}</li>`)}</ul>
     </figcaption>
   </figure>`;
 }
 
 function PipelinePage(props: { id: string }) {
-  const pipeline = useLoad(() => api<Pipeline>('GET', `/pipelines/${props.id}`), [props.id]);
+  const pipeline = useLoad(() => api<Pipeline & { verification: Verification | null }>('GET', `/pipelines/${props.id}`), [props.id]);
   const stats = useLoad(() => api<{ days: StatsDay[] }>('GET', `/pipelines/${props.id}/stats?days=7`), [props.id]);
   const days = stats.data?.days ?? [];
   return html`<p><a class="button" href=${href(`/pipelines/${props.id}/live`)}>Open the live inspector</a></p>
@@ -71,6 +67,7 @@ function PipelinePage(props: { id: string }) {
           <dt>Name</dt><dd>${pipeline.data.name}</dd>
           <dt>Created</dt><dd>${time(pipeline.data.created_at)}</dd>
           <dt>Inbound URL</dt><dd><code class="url">${inboundUrl(pipeline.data.pipeline_id)}</code> <${CopyButton} text=${inboundUrl(pipeline.data.pipeline_id)} label="Copy URL" /></dd>
+          <dt>Signatures</dt><dd data-testid="verification-provider">${pipeline.data.verification === null ? 'not verified' : `verified: ${pipeline.data.verification.provider}`}</dd>
         </dl>`}
     <section aria-labelledby="stats-title">
       <h2 id="stats-title">Last 7 days</h2>
@@ -84,11 +81,12 @@ function PipelinePage(props: { id: string }) {
             <tbody>${[...days].reverse().map(
               (day) => html`<tr><td>${day.dt}</td><td>${day.landed}</td><td>${day.rejected}</td><td>${Object.entries(day.rejected_by_reason)
                 .filter(([, count]) => count > 0)
-                .map(([reason, count]) => `${REASON_LABELS[reason] ?? reason}: ${count}`)
+                .map(([reason, count]) => `${reasonLabel(reason)}: ${count}`)
                 .join(', ') || '—'}</td></tr>`,
             )}</tbody>
           </table>`}
-    </section>`;
+    </section>
+    <${VerificationPanel} pipelineId=${props.id} verification=${pipeline.data?.verification} onChange=${pipeline.reload} />`;
 }
 
 export const pipelinePage: ConsolePage = {
