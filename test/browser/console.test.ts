@@ -1,7 +1,8 @@
 // The console in a real browser (Debian's Chromium, headless, driven by playwright-core) against
 // the real local stack over HTTP: sign in, pipelines, tokens, the live inspector with JSON, form
 // and GET webhooks, a rejected one, the id search, XSS bodies that must stay inert, subscriptions
-// with a ping, the delivery log and a redelivery. axe-core checks every page (no serious or
+// with a ping, the delivery log and a redelivery; signature verification set, seen and cleared;
+// a sync over the lake run to a receiver, its runs page and delivery log. axe-core checks every page (no serious or
 // critical violations); screenshots of the main pages go to docs/console/.
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sign as signGithub } from '@octokit/webhooks-methods';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const CHROMIUM = process.env.HOOKLAKE_CHROMIUM ?? '/usr/bin/chromium';
@@ -237,9 +239,9 @@ describe('the console in Chromium', { timeout: 120_000 }, () => {
       headers: { 'content-type': 'application/json' },
       body: '{"who":"impostor"}',
     });
-    (await waitForRow(rejected)).getByText('rejected: wrong_token').waitFor();
+    (await waitForRow(rejected)).getByText('rejected: wrong token').waitFor();
     detail = await openRequest(rejected);
-    await detail.getByText('rejected: wrong_token').waitFor();
+    await detail.getByText('rejected: wrong token').waitFor();
     expect(await page.content()).not.toContain('WrongToken123');
 
     // Newest first.
@@ -342,6 +344,103 @@ describe('the console in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('link', { name: 'Subscriptions' }).click();
     await page.locator('tr[data-subscription-id]').getByRole('button', { name: 'Delete' }).click();
     await page.getByText('No subscriptions yet.').waitFor();
+  });
+
+  it('sets github verification on the pipeline: a signed request lands, a wrongly signed one shows as rejected: bad signature, counted in the chart; clears it', async () => {
+    const secret = 'It is a secret to everybody';
+    await page.goto(consoleUrl(`/pipelines/${pipelineId}`));
+    await page.getByTestId('verification-state').getByText('Off').waitFor();
+    await page.getByLabel('Provider').selectOption('github');
+    await page.getByLabel('Secret', { exact: true }).fill(secret);
+    await page.getByRole('button', { name: 'Verify signatures' }).click();
+    await page.getByTestId('verification-state').getByText('1 secret active').waitFor();
+    await page.getByTestId('verification-provider').getByText('verified: github').waitFor();
+    expect(await page.getByLabel('Secret', { exact: true }).inputValue()).toBe('');
+    expect(await page.content()).not.toContain(secret);
+
+    const url = stack.webhookUrl(pipelineId, ingestKey, ingestToken);
+    const body = '{"action":"opened","number":42}';
+    const signed = await sendWebhook(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-hub-signature-256': await signGithub(secret, body) },
+      body,
+    });
+    const forged = await sendWebhook(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-hub-signature-256': await signGithub('not the secret', body) },
+      body,
+    });
+    await page.goto(consoleUrl(`/pipelines/${pipelineId}/live`));
+    (await waitForRow(signed)).getByText('landed').waitFor();
+    const forgedBadge = (await waitForRow(forged)).locator('[data-reason="bad_signature"]');
+    await forgedBadge.waitFor();
+    expect(await forgedBadge.textContent()).toBe('rejected: bad signature');
+
+    await page.goto(consoleUrl(`/pipelines/${pipelineId}`));
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByTestId('stats-table').getByRole('row', { name: new RegExp(today) }).getByText('bad signature: 1').waitFor();
+    await page.locator('.legend').getByText('rejected: bad signature').waitFor();
+    await checkAccessibility('pipeline with verification');
+    await shot('verification');
+    await page.getByRole('button', { name: 'Stop verifying' }).click();
+    await page.getByTestId('verification-state').getByText('Off').waitFor();
+    await page.getByTestId('verification-provider').getByText('not verified').waitFor();
+  });
+
+  it('creates a sync over the lake rows to a local receiver, runs it: the runs page counts equal what the receiver got, the delivery log shows each', async () => {
+    const syncPath = '/hook-sync';
+    const syncName = `crm ${XSS_IMG}`;
+    await page.goto(consoleUrl('/pipelines'));
+    await page.getByRole('link', { name: 'Syncs' }).click();
+    await page.getByText('No syncs yet.').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(syncName);
+    await page.getByLabel(/^SQL/).fill(`select __kdd_request_id as request_id, '${XSS_SCRIPT}' as note\nfrom webhooks where pipeline_id = ${pipelineId}`);
+    await page.getByLabel(/^Primary key/).fill('request_id');
+    await page.getByLabel('Mode').selectOption('upsert');
+    await page.getByLabel('Webhook URL').fill(`${new URL(receiverUrl).origin}${syncPath}`);
+    await page.getByLabel(/^Mapping/).fill('request_id:id,note:note');
+    await page.getByLabel(/Custom headers/).fill('X-Crm-Account: acme');
+    await page.getByRole('button', { name: 'Create sync' }).click();
+    expect(await page.getByTestId('created-secret').textContent()).toMatch(/^whsec_/);
+    await page.getByTestId('ping-result').getByText('HTTP 200').waitFor();
+    const row = page.locator('tr[data-sync-id]');
+    await row.getByText(syncName).waitFor();
+    const syncId = (await row.getAttribute('data-sync-id'))!;
+    await checkAccessibility('syncs');
+    await shot('syncs');
+
+    const rowOps = () => received.filter((request) => request.url.startsWith(syncPath) && !request.body.includes('"type":"ping"'));
+    await row.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(consoleUrl(`/syncs/${syncId}`));
+    // The runs page reads itself again while the run goes: no clicks until it has succeeded.
+    const run = page.getByTestId('runs-table').locator('tr[data-run-id]');
+    await run.getByText('succeeded').waitFor({ timeout: 30_000 });
+    const got = rowOps();
+    expect(got.length).toBeGreaterThanOrEqual(7); // the webhooks landed by the steps above
+    expect(await run.locator('[data-count="delivered"]').textContent()).toBe(String(got.length));
+    expect(await run.locator('[data-op="upsert"]').textContent()).toBe(String(got.length));
+    expect(await run.locator('[data-count="failed"]').textContent()).toBe('0');
+    expect(await run.locator('[data-count="pending"]').textContent()).toBe('0');
+    expect(got.every((request) => JSON.parse(request.body)._valmi_meta._valmi_sync_op === 'upsert')).toBe(true);
+
+    const deliveries = page.locator('article.delivery');
+    await expect.poll(() => deliveries.count(), { timeout: 10_000 }).toBe(got.length);
+    await deliveries.first().getByRole('cell', { name: '200', exact: true }).waitFor();
+    await deliveries.first().getByText('thanks from the receiver').waitFor();
+    await deliveries.first().getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByRole('status').filter({ hasText: 'queued again' }).waitFor();
+    await expect.poll(async () => rowOps().length, { timeout: 10_000 }).toBe(got.length + 1);
+
+    await page.getByTestId('sync-sql').getByText(XSS_SCRIPT).waitFor();
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    await checkAccessibility('sync');
+    await shot('sync');
+
+    await page.getByRole('link', { name: 'Syncs' }).click();
+    await page.getByRole('button', { name: `Delete sync ${syncName}` }).click();
+    await page.getByText('No syncs yet.').waitFor();
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
   it('signs out, clearing the credential', async () => {

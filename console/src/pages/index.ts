@@ -6,6 +6,8 @@ import { pipelinePage } from './pipeline.ts';
 import { pipelinesPage } from './pipelines.ts';
 import { subscriptionPage } from './subscription.ts';
 import { subscriptionsPage } from './subscriptions.ts';
+import { syncPage } from './sync.ts';
+import { syncsPage } from './syncs.ts';
 import { tokensPage } from './tokens.ts';
 
-export const PAGES: ConsolePage[] = [pipelinesPage, pipelinePage, livePage, tokensPage, subscriptionsPage, subscriptionPage];
+export const PAGES: ConsolePage[] = [pipelinesPage, pipelinePage, livePage, tokensPage, subscriptionsPage, subscriptionPage, syncsPage, syncPage];

@@ -36,7 +36,7 @@ export function PingAnswer(props: { result: PingResult }) {
 }
 
 /** `Name: value` lines → an object; throws on a line without a colon. */
-function parseHeaders(text: string): Record<string, string> {
+export function parseHeaders(text: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of text.split('\n').map((part) => part.trim()).filter(Boolean)) {
     const colon = line.indexOf(':');
