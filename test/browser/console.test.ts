@@ -387,13 +387,21 @@ describe('the console in Chromium', { timeout: 120_000 }, () => {
     await page.getByTestId('verification-provider').getByText('not verified').waitFor();
   });
 
-  it('creates a sync over the lake rows to a local receiver, runs it: the runs page counts equal what the receiver got, the delivery log shows each', async () => {
+  it('refuses a sync whose endpoint does not answer the ping, with the answer; creates one over the lake rows to a local receiver, runs it: the runs page counts equal what the receiver got, the delivery log shows each', async () => {
     const syncPath = '/hook-sync';
     const syncName = `crm ${XSS_IMG}`;
     await page.goto(consoleUrl('/pipelines'));
     await page.getByRole('link', { name: 'Syncs' }).click();
     await page.getByText('No syncs yet.').waitFor();
+    // An endpoint that does not answer the signed ping: the creation is refused with what happened.
     await page.getByLabel('Name', { exact: true }).fill(syncName);
+    await page.getByLabel(/^SQL/).fill('select 1 as id');
+    await page.getByLabel(/^Primary key/).fill('id');
+    await page.getByLabel('Webhook URL').fill('http://127.0.0.1:1/nobody-home');
+    await page.getByRole('button', { name: 'Create sync' }).click();
+    await page.getByRole('alert').filter({ hasText: 'CONNECTION_TEST_FAILED' }).getByText(/no HTTP answer \(connection\)/).waitFor();
+    await page.getByText('No syncs yet.').waitFor();
+
     await page.getByLabel(/^SQL/).fill(`select __kdd_request_id as request_id, '${XSS_SCRIPT}' as note\nfrom webhooks where pipeline_id = ${pipelineId}`);
     await page.getByLabel(/^Primary key/).fill('request_id');
     await page.getByLabel('Mode').selectOption('upsert');
