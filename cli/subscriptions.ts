@@ -11,6 +11,7 @@ import { apiClient } from './api-client.ts';
 import { commaList, nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
+import { deliveryFilterQuery, redeliverFailedInRange, withDeliveryFilters, type DeliveriesOptions } from './deliveries.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
 
@@ -29,13 +30,6 @@ export function format(value: string): 'json' | 'form' {
   const lower = value.trim().toLowerCase();
   if (lower !== 'json' && lower !== 'form') throw new InvalidArgumentError('expected json or form.');
   return lower;
-}
-
-export function deliveryStatus(value: string): 'pending' | 'succeeded' | 'failed' {
-  if (value !== 'pending' && value !== 'succeeded' && value !== 'failed') {
-    throw new InvalidArgumentError('expected pending, succeeded or failed.');
-  }
-  return value;
 }
 
 /** `--header 'Name: value'`, repeatable, collected into an object. */
@@ -102,11 +96,6 @@ interface CreateOptions {
   disabled?: boolean;
 }
 
-interface DeliveriesOptions extends ListOptions {
-  status?: 'pending' | 'succeeded' | 'failed';
-  since?: string;
-  until?: string;
-}
 
 export function registerSubscriptions(program: Command, io: CliIo): void {
   const subscriptions = program
@@ -210,18 +199,14 @@ export function registerSubscriptions(program: Command, io: CliIo): void {
     });
 
   withListOptions(
-    subscriptions
-      .command('deliveries')
-      .description('the delivery log of a subscription, newest first')
-      .argument('<id>', 'subscription id', subscriptionId)
-      .option('--status <status>', 'pending, succeeded or failed', deliveryStatus)
-      .option('--since <time>', 'created at or after: ISO time, date (UTC) or duration ago (30m, 2h, 7d)', (value: string) => pointInTime(value))
-      .option('--until <time>', 'created at or before (same forms as --since)', (value: string) => pointInTime(value)),
+    withDeliveryFilters(
+      subscriptions
+        .command('deliveries')
+        .description('the delivery log of a subscription, newest first')
+        .argument('<id>', 'subscription id', subscriptionId),
+    ),
   ).action(async (id: string, options: DeliveriesOptions, command: Command) => {
-    const query = new URLSearchParams();
-    if (options.status !== undefined) query.set('status', options.status);
-    if (options.since !== undefined) query.set('from', options.since);
-    if (options.until !== undefined) query.set('to', options.until);
+    const query = deliveryFilterQuery(options);
     const listed = await listPages<DeliveryJson>(client(command), `${path(id)}/deliveries`, 'deliveries', options, query);
     const deliveries = listed.items;
     emit(io, command, deliveries, () =>
@@ -253,9 +238,6 @@ export function registerSubscriptions(program: Command, io: CliIo): void {
         return;
       }
       if (options.since === undefined) command.error('error: give a delivery id, or --since (and --until) for every failed delivery in a range');
-      const range = { from: options.since, to: options.until ?? new Date().toISOString() };
-      const result = await api.request<{ queued: number }>('POST', `${path(id)}/redeliver`, range);
-      const what = result.queued === 1 ? '1 failed delivery' : `${result.queued} failed deliveries`;
-      emit(io, command, { ...result, ...range }, () => `Queued ${what} of ${id} created ${range.from} to ${range.to}`);
+      await redeliverFailedInRange(io, command, api, path(id), id, options.since, options.until);
     });
 }

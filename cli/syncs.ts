@@ -11,8 +11,9 @@ import { apiClient, type ApiClient } from './api-client.ts';
 import { nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
+import { deliveryFilterQuery, redeliverFailedInRange, withDeliveryFilters, type DeliveriesOptions } from './deliveries.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
-import { deliveryStatus, format, header, method } from './subscriptions.ts';
+import { format, header, method } from './subscriptions.ts';
 import { resolveApiTarget } from './target.ts';
 
 /** `syncs run --wait` gives up after this long by default (a run waits for retries up to 3 h: raise it with --timeout). */
@@ -139,11 +140,6 @@ function deliveriesTable(deliveries: readonly SyncDeliveryJson[]): string {
   );
 }
 
-interface DeliveriesOptions extends ListOptions {
-  status?: 'pending' | 'succeeded' | 'failed';
-  since?: string;
-  until?: string;
-}
 
 interface CreateOptions {
   name: string;
@@ -330,18 +326,14 @@ export function registerSyncs(program: Command, io: CliIo): void {
   });
 
   withListOptions(
-    syncs
-      .command('deliveries')
-      .description('the delivery log of a sync (one delivery per row-op), newest first')
-      .argument('<id>', 'sync id', syncId)
-      .option('--status <status>', 'pending, succeeded or failed', deliveryStatus)
-      .option('--since <time>', 'created at or after: ISO time, date (UTC) or duration ago (30m, 2h, 7d)', (value: string) => pointInTime(value))
-      .option('--until <time>', 'created at or before (same forms as --since)', (value: string) => pointInTime(value)),
+    withDeliveryFilters(
+      syncs
+        .command('deliveries')
+        .description('the delivery log of a sync (one delivery per row-op), newest first')
+        .argument('<id>', 'sync id', syncId),
+    ),
   ).action(async (id: string, options: DeliveriesOptions, command: Command) => {
-    const query = new URLSearchParams();
-    if (options.status !== undefined) query.set('status', options.status);
-    if (options.since !== undefined) query.set('from', options.since);
-    if (options.until !== undefined) query.set('to', options.until);
+    const query = deliveryFilterQuery(options);
     const listed = await listPages<SyncDeliveryJson>(client(command), `${path(id)}/deliveries`, 'deliveries', options, query);
     const deliveries = listed.items;
     emit(io, command, deliveries, () =>
@@ -372,9 +364,6 @@ export function registerSyncs(program: Command, io: CliIo): void {
         return;
       }
       if (options.since === undefined) command.error('error: give a delivery id, or --failed --since (and --until) for every failed delivery in a range');
-      const range = { from: options.since, to: options.until ?? new Date().toISOString() };
-      const result = await api.request<{ queued: number }>('POST', `${path(id)}/redeliver`, range);
-      const what = result.queued === 1 ? '1 failed delivery' : `${result.queued} failed deliveries`;
-      emit(io, command, { ...result, ...range }, () => `Queued ${what} of ${id} created ${range.from} to ${range.to}`);
+      await redeliverFailedInRange(io, command, api, path(id), id, options.since, options.until);
     });
 }
