@@ -3,7 +3,8 @@
 // the version read) and delete.
 import { eventTypeRefusal } from '../domain/outbound/events.ts';
 import { newSigningSecret } from '../domain/outbound/signature.ts';
-import { checkResolvedAddresses, checkTargetUrl, type TargetPolicy } from '../domain/outbound/ssrf.ts';
+import type { TargetPolicy } from '../domain/outbound/ssrf.ts';
+import { checkStorableUrl } from './target-url.ts';
 import { newSubscriptionId } from '../domain/outbound/subscription-id.ts';
 import { OutboundError, type OutboundService, type Subscription } from '../ports/outbound.ts';
 import type { OutboundCore } from './outbound.ts';
@@ -27,25 +28,9 @@ export function subscriptionOperations(core: OutboundCore): SubscriptionOperatio
 
   /** The URL as it will be stored, or OutboundError INVALID_TARGET (scheme, credentials, refused address before or after DNS). */
   async function checkUrl(url: string): Promise<string> {
-    const check = checkTargetUrl(url, targetPolicy);
-    if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
-    if (check.verdict === 'allowed') return check.url;
-    let addresses: string[];
-    try {
-      addresses = await deps.resolve(check.hostname);
-    } catch {
-      throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.hostname} does not resolve`);
-    }
-    const resolved = checkResolvedAddresses(addresses, targetPolicy);
-    if (resolved.verdict === 'refused') {
-      throw new OutboundError(
-        'INVALID_TARGET',
-        resolved.reason === 'no_address'
-          ? `webhookUrl refused: ${check.hostname} resolves to no address`
-          : `webhookUrl refused: ${check.hostname} resolves to a ${resolved.addressClass} address`,
-      );
-    }
-    return check.url;
+    const checked = await checkStorableUrl(url, targetPolicy, deps.resolve);
+    if (!checked.ok) throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${checked.reason}`);
+    return checked.url;
   }
 
   function checkEvents(events: readonly string[]): string[] {

@@ -8,7 +8,8 @@ import { buildEnvelope, deliveryMessageId } from '../domain/outbound/events.ts';
 import { PayloadEncodingError } from '../domain/outbound/payload-encoding.ts';
 import { classifyResponse } from '../domain/outbound/retry-policy.ts';
 import { newSigningSecret } from '../domain/outbound/signature.ts';
-import { checkResolvedAddresses, checkTargetUrl, type TargetPolicy } from '../domain/outbound/ssrf.ts';
+import type { TargetPolicy } from '../domain/outbound/ssrf.ts';
+import { checkStorableUrl } from './target-url.ts';
 import { SyncDefinitionError, validateSyncDefinition } from '../domain/sync/definition.ts';
 import { newSyncId } from '../domain/sync/ids.ts';
 import { isFinalRunStatus } from '../domain/sync/runs.ts';
@@ -46,25 +47,9 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   const targetPolicy: TargetPolicy = { allowPrivate: deps.allowPrivateTargets, allowLoopback: deps.allowLoopbackTargets === true };
 
   async function checkUrl(url: string): Promise<string> {
-    const check = checkTargetUrl(url, targetPolicy);
-    if (check.verdict === 'refused') throw new SyncError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
-    if (check.verdict === 'allowed') return check.url;
-    let addresses: string[];
-    try {
-      addresses = await deps.resolve(check.hostname);
-    } catch {
-      throw new SyncError('INVALID_TARGET', `webhookUrl refused: ${check.hostname} does not resolve`);
-    }
-    const resolved = checkResolvedAddresses(addresses, targetPolicy);
-    if (resolved.verdict === 'refused') {
-      throw new SyncError(
-        'INVALID_TARGET',
-        resolved.reason === 'no_address'
-          ? `webhookUrl refused: ${check.hostname} resolves to no address`
-          : `webhookUrl refused: ${check.hostname} resolves to a ${resolved.addressClass} address`,
-      );
-    }
-    return check.url;
+    const checked = await checkStorableUrl(url, targetPolicy, deps.resolve);
+    if (!checked.ok) throw new SyncError('INVALID_TARGET', `webhookUrl refused: ${checked.reason}`);
+    return checked.url;
   }
 
   /** A signed `ping` to the destination, as the subscriptions' connection test sends it. */
