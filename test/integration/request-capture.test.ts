@@ -1,23 +1,15 @@
 // The captured request (method, headers with credentials redacted, query data parameters) through
 // the local stack: real HTTP into the gateway, fauxqs, the processor, Parquet, DuckDB as
 // `hooklake query` runs it, and the quarantine for rejected requests.
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-let s3: S3Client;
 beforeAll(async () => {
   stack = await startTestStack({ authCacheTtlSeconds: 0 });
-  s3 = new S3Client({
-    region: stack.info.region,
-    endpoint: stack.info.endpoints.s3,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
 });
 afterAll(async () => {
-  s3?.destroy();
   await stack?.dispose();
 });
 
@@ -88,11 +80,11 @@ describe('the captured request lands in the __hl_* columns', () => {
     const { key } = await stack.createToken();
     const id = await requestId(await post(`${stack.webhookUrl(pipelineId, key, 'WrongToken123')}&source=github`, '{"a":1}', 'application/json'));
     const line = await eventually(async () => {
-      const { Contents = [] } = await s3.send(
+      const { Contents = [] } = await stack.s3.send(
         new ListObjectsV2Command({ Bucket: stack.info.resources.lakeBucket, Prefix: `quarantine/pipeline_id=${pipelineId}/` }),
       );
       for (const object of Contents) {
-        const text = await (await s3.send(new GetObjectCommand({ Bucket: stack.info.resources.lakeBucket, Key: object.Key! }))).Body!.transformToString();
+        const text = await (await stack.s3.send(new GetObjectCommand({ Bucket: stack.info.resources.lakeBucket, Key: object.Key! }))).Body!.transformToString();
         const found = text.trim().split('\n').map((entry) => JSON.parse(entry) as Record<string, unknown>).find((entry) => entry.id === id);
         if (found !== undefined) return { found, text };
       }

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignatureProvider } from '../../shared/domain/signatures/settings.ts';
 import { runCli } from '../support/cli-harness.ts';
@@ -13,21 +13,13 @@ import { signedHeaders, STANDARD_WEBHOOKS_SECRET, STANDARD_WEBHOOKS_SECRET_2, ty
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-let s3: S3Client;
 let cliDir: string;
 beforeAll(async () => {
   // No credential cache: a verification set takes effect for the next batch.
   stack = await startTestStack({ authCacheTtlSeconds: 0 });
-  s3 = new S3Client({
-    region: stack.info.region,
-    endpoint: stack.info.endpoints.s3,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
   cliDir = mkdtempSync(join(tmpdir(), 'hooklake-sig-cli-'));
 });
 afterAll(async () => {
-  s3?.destroy();
   await stack?.dispose();
   if (cliDir) rmSync(cliDir, { recursive: true, force: true });
 });
@@ -75,10 +67,10 @@ async function send(url: string, body: string, contentType: string, headers: Rec
 
 async function quarantineLines(pipelineId: number): Promise<Record<string, unknown>[]> {
   const bucket = stack.info.resources.lakeBucket;
-  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `quarantine/pipeline_id=${pipelineId}/` }));
+  const { Contents = [] } = await stack.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `quarantine/pipeline_id=${pipelineId}/` }));
   const lines: Record<string, unknown>[] = [];
   for (const object of Contents) {
-    const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }))).Body!.transformToString();
+    const text = await (await stack.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }))).Body!.transformToString();
     lines.push(...text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
   }
   return lines;

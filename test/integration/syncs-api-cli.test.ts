@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_LIMITS } from '../../shared/domain/sync/definition.ts';
@@ -193,13 +193,11 @@ describe('hooklake syncs, the way a user runs it', () => {
     expect(stderr.endsWith('\n')).toBe(true);
 
     // Deleting the sync removes its files (the snapshot its run folded) from the lake bucket.
-    const s3 = new S3Client({ region: stack.info.region, endpoint: stack.info.endpoints.s3, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const files = async () =>
-      ((await s3.send(new ListObjectsV2Command({ Bucket: stack.info.resources.lakeBucket, Prefix: `syncs/${id}/` }))).Contents ?? []).map((object) => object.Key);
+      ((await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.info.resources.lakeBucket, Prefix: `syncs/${id}/` }))).Contents ?? []).map((object) => object.Key);
     expect(await files()).toContain(`syncs/${id}/snapshot.parquet`);
     expect((await cli('syncs', 'delete', id, '--json')).json).toMatchObject({ id, deleted: true });
     expect(await files()).toEqual([]);
-    s3.destroy();
     const gone = await cli('syncs', 'get', id);
     expect(gone).toMatchObject({ code: 1 });
     expect(gone.stderr).toMatch(/NOT_FOUND, HTTP 404/);

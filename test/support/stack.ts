@@ -13,6 +13,8 @@ export interface TestStack extends LocalStack {
   createPipeline(name?: string): Promise<number>;
   createToken(pipelines?: number[]): Promise<{ key: string; token: string }>;
   webhookUrl(pipelineId: number, key: string, token: string, extra?: string): string;
+  /** An S3 client for the stack's bucket (fauxqs), for tests that read the lake's objects. */
+  s3: S3Client;
   /** SQL over the lake through DuckDB, as `hooklake query` runs it. */
   query(sql: string, options?: { raw?: boolean }): Promise<Record<string, JsonValue>[]>;
   dispose(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
   return {
     ...stack,
     admin,
+    s3,
     async createPipeline(name = 'test') {
       const { status, body } = await admin<{ pipeline_id: number }>('POST', '/v4/pipelines', { name });
       if (status !== 201) throw new Error(`create pipeline: ${status} ${JSON.stringify(body)}`);
