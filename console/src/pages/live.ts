@@ -90,9 +90,9 @@ function Detail(props: { pipelineId: number; request: RequestDetail }): VNode {
     <h3>Body</h3>
     <${BodyView} body=${request.body} truncated=${request.body_truncated} />
     <h3>Query parameters</h3>
-    <${KeyValueTable} caption="Query parameters (pipeline_id, key and token are never stored)" entries=${query} empty="No data parameters." />
+    <${KeyValueTable} caption="pipeline_id, key and token are never stored" entries=${query} empty="No data parameters." />
     <h3>Headers</h3>
-    <${KeyValueTable} caption="Request headers (credentials redacted)" entries=${Object.entries(request.headers ?? {})} empty="No headers recorded." />
+    <${KeyValueTable} caption="Credentials are redacted before they are queued" entries=${Object.entries(request.headers ?? {})} empty="No headers recorded." />
     <h3>Replay</h3>
     <p><${CopyButton} text=${curl} label="Copy as curl" /> <span class="muted">Set HOOKLAKE_KEY and HOOKLAKE_TOKEN first: the token is never stored.</span></p>
     <pre class="code" data-testid="curl">${curl}</pre>
