@@ -17,7 +17,7 @@ import { SNIPPET_BYTES, snippetOf } from '../domain/outbound/delivery-log.ts';
 import type { DeliveryRequest } from '../domain/outbound/delivery-request.ts';
 import type { AttemptOutcome } from '../domain/outbound/retry-policy.ts';
 import { checkResolvedAddresses, checkTargetUrl, classifyAddress, isAllowedAddress, type TargetPolicy } from '../domain/outbound/ssrf.ts';
-import type { HttpSender, Resolve, SendResult } from '../services/outbound-ports.ts';
+import type { HttpSender, Resolve, SendResult } from '../ports/outbound-engine.ts';
 
 /** Response bytes read past the snippet to keep the connection reusable; beyond it the socket is dropped. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;

@@ -12,7 +12,7 @@ import type {
   StoredSubscription,
   SubscriptionStore,
   SuspensionStore,
-} from '../services/outbound-ports.ts';
+} from '../ports/outbound-engine.ts';
 import { pageOf } from '../ports/page.ts';
 
 const clone = <T>(value: T): T => structuredClone(value);

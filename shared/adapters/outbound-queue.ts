@@ -2,7 +2,7 @@
 // share SendMessageBatch calls (sqs-batching-sender.ts), so a fan-out batch that schedules many
 // retries, or a processor batch that publishes many events, costs a few calls.
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { EventsQueue } from '../services/outbound-ports.ts';
+import type { EventsQueue } from '../ports/outbound-engine.ts';
 import { batchingSqsSender } from './sqs-batching-sender.ts';
 
 export function sqsEventsQueue(client: SQSClient, queueUrl: string): EventsQueue {

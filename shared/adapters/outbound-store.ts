@@ -28,7 +28,7 @@ import type {
   StoredSubscription,
   SubscriptionStore,
   SuspensionStore,
-} from '../services/outbound-ports.ts';
+} from '../ports/outbound-engine.ts';
 import { pageOf } from '../ports/page.ts';
 import { queryPageItems } from './dynamodb-pages.ts';
 

@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { AwsConfig, SecretsConfig } from '../config.ts';
-import type { SecretCipher } from '../services/outbound-ports.ts';
+import type { SecretCipher } from '../ports/outbound-engine.ts';
 
 const AES_PREFIX = 'aesgcm:v1:';
 const KMS_PREFIX = 'kms:v1:';

@@ -5,7 +5,7 @@ import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pageOf } from '../ports/page.ts';
 import type { RowOpWriter, StoredRun, StoredSync, SyncStore, SyncWorkspace } from '../ports/sync.ts';
-import type { StoredEvent } from '../services/outbound-ports.ts';
+import type { StoredEvent } from '../ports/outbound-engine.ts';
 import type { DeliveryRecord } from '../domain/outbound/delivery-log.ts';
 import { foldOps, opsReader, planOps, type DuckDbLimits } from './sync-workspace.ts';
 

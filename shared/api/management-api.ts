@@ -17,7 +17,7 @@ import { openApiRoute } from './openapi.ts';
 import { outboundRoutes } from './outbound-api.ts';
 import { syncRoutes } from './sync-api.ts';
 import { VerificationSchema, verificationJson, verificationRoutes } from './verification-api.ts';
-import type { SecretCipher } from '../services/outbound-ports.ts';
+import type { SecretCipher } from '../ports/outbound-engine.ts';
 import { requestRoutes } from './requests-api.ts';
 import { buildApp, handleRequest, reply, routeFor, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';

@@ -18,7 +18,7 @@ import {
   type VerificationSettings,
 } from '../domain/signatures/settings.ts';
 import type { ManagementStore } from '../ports/management.ts';
-import type { SecretCipher } from '../services/outbound-ports.ts';
+import type { SecretCipher } from '../ports/outbound-engine.ts';
 import { ApiError } from './errors.ts';
 import { reply, routeFor, type Route } from './router.ts';
 

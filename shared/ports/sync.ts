@@ -10,7 +10,7 @@ import type { FieldMapping, SyncDefinitionInput, SyncMode, SyncOp } from '../dom
 import type { FailedRowCounts, OpCounts, SyncRunStatus, SyncTrigger } from '../domain/sync/runs.ts';
 import type { SyncSchedule } from '../domain/sync/schedule.ts';
 import type { SyncMessage } from '../domain/sync/messages.ts';
-import type { StoredEvent } from '../services/outbound-ports.ts';
+import type { StoredEvent } from './outbound-engine.ts';
 import type { ConnectionTestResult, Delivery, DeliveryQuery } from './outbound.ts';
 import type { Page, PageRequest } from './page.ts';
 

@@ -13,7 +13,7 @@ import { sqsDelaySeconds } from '../domain/outbound/time-scale.ts';
 import { log } from '../logger.ts';
 import type { FanoutDeps, FanoutStats } from './fanout.ts';
 import type { EventCache } from './fanout-event-cache.ts';
-import type { QueueEntry, StoredSubscription } from './outbound-ports.ts';
+import type { QueueEntry, StoredSubscription } from '../ports/outbound-engine.ts';
 
 /** What the parts of one fan-out instance share. */
 export interface FanoutContext {

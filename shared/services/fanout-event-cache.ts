@@ -1,7 +1,7 @@
 // Events kept across warm fan-out invocations, so a retry or redelivery job rarely reads its
 // event from the store again. Bounded by count and by bytes of data (events carry up to 256 KiB).
 import { eventDataBytes } from '../domain/outbound/queue-messages.ts';
-import type { StoredEvent } from './outbound-ports.ts';
+import type { StoredEvent } from '../ports/outbound-engine.ts';
 
 /** At most this many events... */
 export const EVENT_CACHE_ENTRIES = 2000;

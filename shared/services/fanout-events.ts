@@ -11,7 +11,7 @@ import { addressOf, deliveryIdFor, type OutboundEvent, type RejectionSummaryJob 
 import { rejectionSummaryEvent } from '../domain/outbound/built-in-events.ts';
 import type { FanoutStats } from './fanout.ts';
 import { attemptDelivery, type FanoutContext } from './fanout-attempt.ts';
-import type { StoredEvent } from './outbound-ports.ts';
+import type { StoredEvent } from '../ports/outbound-engine.ts';
 
 /** Something that can never succeed on a retry: the message goes to the DLQ through the redrive policy. */
 export class PoisonMessageError extends Error {

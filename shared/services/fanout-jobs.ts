@@ -7,7 +7,7 @@ import { isSuspended, retryNotBefore } from '../domain/outbound/suspension.ts';
 import { log } from '../logger.ts';
 import type { FanoutStats } from './fanout.ts';
 import { attemptDelivery, endWithoutAttempt, jobEntry, type FanoutContext } from './fanout-attempt.ts';
-import type { StoredEvent } from './outbound-ports.ts';
+import type { StoredEvent } from '../ports/outbound-engine.ts';
 
 async function loadEvent(ctx: FanoutContext, eventId: string): Promise<StoredEvent | undefined> {
   const cached = ctx.events.get(eventId);

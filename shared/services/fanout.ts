@@ -21,7 +21,7 @@ import type { FanoutContext } from './fanout-attempt.ts';
 import { eventCache } from './fanout-event-cache.ts';
 import { PoisonMessageError, handleEvent, handleRejectionSummary } from './fanout-events.ts';
 import { describeError, giveUpJob, handleJob } from './fanout-jobs.ts';
-import type { DeliveryStore, EventStore, EventsQueue, HttpSender } from './outbound-ports.ts';
+import type { DeliveryStore, EventStore, EventsQueue, HttpSender } from '../ports/outbound-engine.ts';
 import type { SubscriptionDirectory } from './outbound-subscriptions.ts';
 import type { SuspensionTracker } from './outbound-suspension.ts';
 

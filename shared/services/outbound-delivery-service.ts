@@ -8,7 +8,7 @@ import { OutboundError, type Delivery, type DeliveryQuery, type OutboundService 
 import { pageOf } from '../ports/page.ts';
 import { forEachBounded } from './concurrency.ts';
 import type { OutboundCore } from './outbound.ts';
-import type { DeliveryStore, EventsQueue } from './outbound-ports.ts';
+import type { DeliveryStore, EventsQueue } from '../ports/outbound-engine.ts';
 
 /** Bulk redelivery reads the failed deliveries this many at a time... */
 export const REDELIVERY_PAGE_SIZE = 100;

@@ -9,7 +9,7 @@
 import { matchesSubscription } from '../domain/outbound/events.ts';
 import { serializeQueueMessage, type OutboundEvent, type RejectionSummaryJob } from '../domain/outbound/queue-messages.ts';
 import type { SummaryWindow } from '../domain/rejections.ts';
-import type { EventsQueue } from './outbound-ports.ts';
+import type { EventsQueue } from '../ports/outbound-engine.ts';
 import type { SubscriptionDirectory } from './outbound-subscriptions.ts';
 
 export type EventWanted = (type: string, pipelineId?: number) => boolean;

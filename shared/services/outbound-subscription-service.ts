@@ -8,7 +8,7 @@ import { checkStorableUrl } from './target-url.ts';
 import { newSubscriptionId } from '../domain/outbound/subscription-id.ts';
 import { OutboundError, type OutboundService, type Subscription } from '../ports/outbound.ts';
 import type { OutboundCore } from './outbound.ts';
-import type { StoredSubscription } from './outbound-ports.ts';
+import type { StoredSubscription } from '../ports/outbound-engine.ts';
 import { sealSubscriptionHeaders } from './outbound-subscriptions.ts';
 
 type SubscriptionOperations = Pick<

@@ -7,7 +7,7 @@
 // change shows within the TTL.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { AwsConfig } from '../config.ts';
-import type { SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
+import type { SecretCipher, StoredSubscription, SubscriptionStore } from '../ports/outbound-engine.ts';
 
 const listeners = new Map<string, Set<() => void>>();
 

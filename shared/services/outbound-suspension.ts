@@ -5,7 +5,7 @@
 // conditional write (`version` = the version read); on a conflict the item is read again and the
 // batch re-applied, so concurrent instances never lose a count.
 import { recordInvalid, type SuspensionState } from '../domain/outbound/suspension.ts';
-import type { SuspensionStore } from './outbound-ports.ts';
+import type { SuspensionStore } from '../ports/outbound-engine.ts';
 
 export interface SuspensionTracker {
   /** Counts one invalid response at `at` (epoch ms, fan-out clock); resolves with the state after it. */

@@ -1,5 +1,5 @@
 // OutboundService (shared/ports/outbound.ts): subscriptions, events and the delivery log, for
-// the management API and the CLI, over the engine's ports (outbound-ports.ts). Composition
+// the management API and the CLI, over the engine's ports (ports/outbound-engine.ts). Composition
 // (which adapters) happens in functions/api/app.ts and infra/local; this file only puts the
 // parts together, one per concern:
 //
@@ -21,7 +21,7 @@ import { OutboundError, type OutboundService } from '../ports/outbound.ts';
 import { connectionTest } from './outbound-connection-test.ts';
 import { deliveryOperations } from './outbound-delivery-service.ts';
 import { eventOperations } from './outbound-event-service.ts';
-import type { DeliveryStore, EventsQueue, HttpSender, Resolve, SecretCipher, StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
+import type { DeliveryStore, EventsQueue, HttpSender, Resolve, SecretCipher, StoredSubscription, SubscriptionStore } from '../ports/outbound-engine.ts';
 import { subscriptionOperations } from './outbound-subscription-service.ts';
 
 export interface OutboundDeps {

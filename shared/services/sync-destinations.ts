@@ -5,7 +5,7 @@
 // events are never matched to a sync (its deliveries are created by the sync engine), and the
 // management API's subscription list never shows one.
 import type { StoredSync, SyncStore } from '../ports/sync.ts';
-import type { StoredSubscription, SubscriptionStore } from './outbound-ports.ts';
+import type { StoredSubscription, SubscriptionStore } from '../ports/outbound-engine.ts';
 
 export const isSyncId = (id: string) => id.startsWith('syn_');
 

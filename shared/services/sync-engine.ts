@@ -45,7 +45,7 @@ import {
 import { nextFireAfter } from '../domain/sync/schedule.ts';
 import { log } from '../logger.ts';
 import type { RowOpWriter, RunRef, StoredRun, StoredSync, SyncQueue, SyncStore, SyncWorkspace } from '../ports/sync.ts';
-import type { DeliveryStore, EventsQueue, StoredEvent } from './outbound-ports.ts';
+import type { DeliveryStore, EventsQueue, StoredEvent } from '../ports/outbound-engine.ts';
 
 /** Run records are kept this long (TTL). */
 export const RUN_RETENTION_DAYS = 90;

@@ -19,7 +19,7 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../domain/list-limits.ts';
 import type { ConnectionTestResult } from '../ports/outbound.ts';
 import type { PageRequest } from '../ports/page.ts';
 import { SyncError, type StoredRun, type StoredSync, type Sync, type SyncRun, type SyncService, type SyncWorkspace } from '../ports/sync.ts';
-import type { HttpSender, Resolve, SecretCipher } from './outbound-ports.ts';
+import type { HttpSender, Resolve, SecretCipher } from '../ports/outbound-engine.ts';
 import { startRun, type SyncEngineDeps } from './sync-engine.ts';
 import { deliveryLog } from './outbound-delivery-service.ts';
 

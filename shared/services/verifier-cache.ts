@@ -9,7 +9,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { PipelineRecord } from '../domain/records.ts';
 import { decodeSecrets } from '../domain/signatures/settings.ts';
 import { verifierFor, type Verifier } from '../domain/signatures/verify.ts';
-import type { SecretCipher } from './outbound-ports.ts';
+import type { SecretCipher } from '../ports/outbound-engine.ts';
 
 export interface VerifierSource {
   /** The pipeline's verifier; undefined when it does not verify. Rejects when its secrets cannot be decrypted (retry). */

@@ -22,7 +22,7 @@ import { createFanout } from '../../shared/services/fanout.ts';
 import { EVENT_CACHE_BYTES } from '../../shared/services/fanout-event-cache.ts';
 import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
 import { REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound-delivery-service.ts';
-import type { HttpSender, SendResult } from '../../shared/services/outbound-ports.ts';
+import type { HttpSender, SendResult } from '../../shared/ports/outbound-engine.ts';
 import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
 import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
 

@@ -6,8 +6,8 @@ import type { DeliveryRequest } from '../domain/outbound/delivery-request.ts';
 import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { AttemptOutcome } from '../domain/outbound/retry-policy.ts';
 import type { SuspensionState } from '../domain/outbound/suspension.ts';
-import type { Subscription } from '../ports/outbound.ts';
-import type { Page, PageRequest } from '../ports/page.ts';
+import type { Subscription } from './outbound.ts';
+import type { Page, PageRequest } from './page.ts';
 
 /** A subscription as stored: the API's view plus its encrypted signing secret and header values. */
 export interface StoredSubscription extends Subscription {
