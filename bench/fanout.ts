@@ -10,7 +10,7 @@
 // arriving at the receiver, at low load); the cost of fanning one event out to 1, 10 and 100
 // subscriptions (handleBatch wall time, per event and per delivery).
 //   node bench/fanout.ts      BENCH_FANOUT_DELIVERIES=20000, BENCH_FANOUT_STORE_LATENCY_MS=0 by default
-import { createHttpSender } from '../shared/adapters/http-sender.ts';
+import { createHttpSender } from '../shared/adapters/http/sender.ts';
 import {
   memoryDeliveryStore,
   memoryEventStore,
@@ -18,13 +18,13 @@ import {
   memorySecretCipher,
   memorySubscriptionStore,
   memorySuspensionStore,
-} from '../shared/adapters/outbound-memory.ts';
+} from '../shared/adapters/memory/delivery-store.ts';
 import { systemClock } from '../shared/domain/clock.ts';
-import { serializeQueueMessage } from '../shared/domain/outbound/queue-messages.ts';
-import { createFanout, type Fanout } from '../shared/services/fanout.ts';
-import { createOutboundServiceWithDeps } from '../shared/services/outbound.ts';
-import { subscriptionDirectory } from '../shared/services/outbound-subscriptions.ts';
-import { suspensionTracker } from '../shared/services/outbound-suspension.ts';
+import { serializeQueueMessage } from '../shared/domain/delivery/queue-messages.ts';
+import { createFanout, type Fanout } from '../shared/services/delivery/fanout.ts';
+import { createOutboundServiceWithDeps } from '../shared/services/subscriptions/outbound.ts';
+import { subscriptionDirectory } from '../shared/services/delivery/destinations.ts';
+import { suspensionTracker } from '../shared/services/delivery/suspension-tracker.ts';
 import { epochMs, median, percentile, printResult, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';
 
 export interface FanoutBenchOptions {

@@ -2,8 +2,8 @@
 // ADMIN item straight to DynamoDB with the caller's AWS credentials (a fresh deployment has no
 // admin to call the API with); `list` and `revoke` go through the management API.
 import { InvalidArgumentError, type Command } from 'commander';
-import { createDynamoDbClient, dynamoManagementStore } from '../shared/adapters/management-store.ts';
-import type { AdminJson } from '../shared/api/management-api.ts';
+import { createDynamoDbClient, dynamoManagementStore } from '../shared/adapters/dynamodb/management-store.ts';
+import type { AdminJson } from '../shared/api/app.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';

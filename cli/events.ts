@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EventTypeJson, PublishedEventJson } from '../shared/api/outbound-api.ts';
-import { CUSTOM_EVENT_TYPE } from '../shared/domain/outbound/events.ts';
+import type { EventTypeJson, PublishedEventJson } from '../shared/api/subscriptions.ts';
+import { CUSTOM_EVENT_TYPE } from '../shared/domain/delivery/events.ts';
 import { apiClient } from './api-client.ts';
 import { positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';

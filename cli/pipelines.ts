@@ -1,8 +1,8 @@
 // hooklake pipelines create|list|get|delete, pipelines verification set|clear
 import { InvalidArgumentError, type Command } from 'commander';
-import type { PipelineDetailJson, PipelineJson } from '../shared/api/management-api.ts';
-import type { VerificationJson } from '../shared/api/verification-api.ts';
-import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_PROVIDERS } from '../shared/domain/signatures/settings.ts';
+import type { PipelineDetailJson, PipelineJson } from '../shared/api/app.ts';
+import type { VerificationJson } from '../shared/api/verification.ts';
+import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_PROVIDERS } from '../shared/domain/ingest/signatures/settings.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveInt } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';

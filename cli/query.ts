@@ -1,8 +1,8 @@
 // hooklake query "SQL" [--pipeline N] [--raw] [--bucket B]
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { queryLake, type LakeSource } from '../shared/adapters/lake-query.ts';
-import { createS3Client } from '../shared/adapters/s3-objects.ts';
+import { queryLake, type LakeSource } from '../shared/adapters/duckdb/lake-query.ts';
+import { createS3Client } from '../shared/adapters/s3/objects.ts';
 import { positiveInt } from './args.ts';
 import { CliError, emit, type CliIo } from './context.ts';
 import { plural, table } from './output.ts';

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedSyncJson, SyncConnectionTestJson, SyncDeliveryJson, SyncJson, SyncRunJson } from '../shared/api/sync-api.ts';
-import { SYNC_MODES, parseMappingList, type FieldMapping, type SyncMode } from '../shared/domain/sync/definition.ts';
-import { SYNC_ID } from '../shared/domain/sync/ids.ts';
-import { isFinalRunStatus } from '../shared/domain/sync/runs.ts';
-import { parseEvery } from '../shared/domain/sync/schedule.ts';
+import type { CreatedSyncJson, SyncConnectionTestJson, SyncDeliveryJson, SyncJson, SyncRunJson } from '../shared/api/syncs.ts';
+import { SYNC_MODES, parseMappingList, type FieldMapping, type SyncMode } from '../shared/domain/syncs/definition.ts';
+import { SYNC_ID } from '../shared/domain/syncs/ids.ts';
+import { isFinalRunStatus } from '../shared/domain/syncs/runs.ts';
+import { parseEvery } from '../shared/domain/syncs/schedule.ts';
 import { apiClient, type ApiClient } from './api-client.ts';
 import { nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';

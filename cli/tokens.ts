@@ -1,6 +1,6 @@
 // hooklake tokens create|list|get|revoke
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedTokenJson, TokenJson } from '../shared/api/management-api.ts';
+import type { CreatedTokenJson, TokenJson } from '../shared/api/app.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveIntList } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';

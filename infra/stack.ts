@@ -4,8 +4,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
-import { SUBSCRIPTION_PK } from '../shared/adapters/outbound-store.ts';
-import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/table-items.ts';
+import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/delivery-store.ts';
+import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../shared/config.ts';
 import { Analytics } from './constructs/analytics.ts';
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ import {
   Syncs,
 } from './constructs/syncs.ts';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
+import { SYNC_FILES_PREFIX } from '../shared/adapters/s3/sync-files.ts';
 
 export interface HooklakeStackProps extends StackProps {
   /** Let the api and fan-out accept subscription targets on private/loopback addresses. Default false. */

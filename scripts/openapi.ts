@@ -3,7 +3,7 @@
 // changing a route; test/unit/openapi.test.ts fails while the committed copy is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { API_ROUTES } from '../shared/api/management-api.ts';
+import { API_ROUTES } from '../shared/api/app.ts';
 import { openApiDocument } from '../shared/api/openapi.ts';
 
 export const DOCUMENT_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));

@@ -1,7 +1,7 @@
 // Every environment variable the functions read, parsed once at cold start.
 import * as v from 'valibot';
-import { DEFAULT_BODY_BUDGET_BYTES } from './domain/body-budget.ts';
-import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/rejections.ts';
+import { DEFAULT_BODY_BUDGET_BYTES } from './domain/ingest/body-budget.ts';
+import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/ingest/rejections.ts';
 
 const optionalInt = (fallback: number, min = 0) =>
   v.optional(

@@ -3,25 +3,25 @@ import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { createHttpSender, type LookupAll } from '../../shared/adapters/http-sender.ts';
-import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
+import { clientOptions } from '../../shared/adapters/clients.ts';
+import { createHttpSender, type LookupAll } from '../../shared/adapters/http/sender.ts';
+import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
 import {
   dynamoDeliveryStore,
   dynamoEventStore,
   dynamoSubscriptionStore,
   dynamoSuspensionStore,
-} from '../../shared/adapters/outbound-store.ts';
-import { dynamoRejectionSummaryReader } from '../../shared/adapters/rejection-store.ts';
-import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
-import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
+} from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { dynamoRejectionSummaryReader } from '../../shared/adapters/dynamodb/rejection-store.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/crypto/secret-cipher.ts';
+import { dynamoSyncStore } from '../../shared/adapters/dynamodb/sync-store.ts';
 import type { FanoutConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
-import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
-import { createFanout, type Fanout, type FanoutDeps } from '../../shared/services/fanout.ts';
-import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
-import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
-import { withSyncDestinations } from '../../shared/services/sync-destinations.ts';
+import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';
+import { createFanout, type Fanout, type FanoutDeps } from '../../shared/services/delivery/fanout.ts';
+import { subscriptionDirectory, subscriptionScope } from '../../shared/services/delivery/destinations.ts';
+import { suspensionTracker } from '../../shared/services/delivery/suspension-tracker.ts';
+import { withSyncDestinations } from '../../shared/services/delivery/sync-destinations.ts';
 
 export interface FanoutOverrides {
   /** Injected DNS for the sender (tests simulate rebinding). */

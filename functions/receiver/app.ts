@@ -2,12 +2,12 @@
 import middy from '@middy/core';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { sqsIngestQueue } from '../../shared/adapters/sqs-ingest-queue.ts';
+import { clientOptions } from '../../shared/adapters/clients.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
 import type { ReceiverConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import type { ClaimStore } from '../../shared/ports/ingest.ts';
-import { receiveWebhook, type ReceiveDeps } from '../../shared/services/receive-webhook.ts';
+import { receiveWebhook, type ReceiveDeps } from '../../shared/services/ingest/receive.ts';
 
 export function receiverDeps(config: ReceiverConfig): ReceiveDeps {
   let claims: Promise<ClaimStore> | undefined;
@@ -15,7 +15,7 @@ export function receiverDeps(config: ReceiverConfig): ReceiveDeps {
     queue: sqsIngestQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.ingestQueueUrl),
     // The S3 SDK is imported only when a body is too large for SQS.
     claims: () =>
-      (claims ??= import('../../shared/adapters/s3-objects.ts').then(({ createS3Client, s3ClaimStore }) =>
+      (claims ??= import('../../shared/adapters/s3/objects.ts').then(({ createS3Client, s3ClaimStore }) =>
         s3ClaimStore(createS3Client(config.aws)),
       )),
     clock: systemClock,

@@ -2,13 +2,13 @@
 // batch handler. The SyncService, which needs no DuckDB, is composed in ./service.ts.
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createS3Client } from '../../shared/adapters/s3-objects.ts';
-import { dynamoRowOpWriter } from '../../shared/adapters/sync-store.ts';
-import { duckDbSyncWorkspace } from '../../shared/adapters/sync-workspace.ts';
+import { createS3Client } from '../../shared/adapters/s3/objects.ts';
+import { dynamoRowOpWriter } from '../../shared/adapters/dynamodb/sync-store.ts';
+import { duckDbSyncWorkspace } from '../../shared/adapters/duckdb/sync-workspace.ts';
 import type { SyncConfig } from '../../shared/config.ts';
-import { parseSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { parseSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { log } from '../../shared/logger.ts';
-import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from '../../shared/services/sync-engine.ts';
+import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from '../../shared/services/syncs/engine.ts';
 import { syncStores } from './service.ts';
 
 export interface SyncOverrides {

@@ -5,8 +5,8 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { WEBHOOK_COLUMNS } from '../../shared/domain/lake-columns.ts';
-import { deliveryDedupSql } from '../../shared/domain/lake-views.ts';
+import { WEBHOOK_COLUMNS } from '../../shared/domain/lake/columns.ts';
+import { deliveryDedupSql } from '../../shared/domain/lake/views.ts';
 import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
 
 /**

@@ -10,7 +10,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { serializeSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { serializeSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { createMonitoredQueue } from './monitored-queue.ts';
 
 /** The sync function's limits: a run continues in a new invocation before 15 minutes are up. */

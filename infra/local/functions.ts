@@ -5,10 +5,10 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
 import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import type { LookupAll } from '../../shared/adapters/http-sender.ts';
+import { clientOptions } from '../../shared/adapters/clients.ts';
+import type { LookupAll } from '../../shared/adapters/http/sender.ts';
 import type { AwsConfig, FanoutConfig, ProcessorConfig } from '../../shared/config.ts';
-import { createFanout } from '../../shared/services/fanout.ts';
+import { createFanout } from '../../shared/services/delivery/fanout.ts';
 import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
 import { startInWorker } from './worker-service.ts';
 

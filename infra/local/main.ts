@@ -1,5 +1,5 @@
 // `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
-import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
 import { startLocalStack } from './stack.ts';
 

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { clientOptions } from '../../shared/adapters/clients.ts';
 import type { EmulatorEndpoints } from './emulators.ts';
 
 export interface LocalResources {

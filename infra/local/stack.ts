@@ -7,12 +7,12 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
-import type { LookupAll } from '../../shared/adapters/http-sender.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import type { LookupAll } from '../../shared/adapters/http/sender.ts';
+import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
-import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST } from './network.ts';
 import { prepareDataDir, writePrivateFile } from './state-files.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 /** Where scripts/build-console.mjs writes the console (npm ci, npm start and npm test build it). */
 const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 import type { SyncOverrides } from '../../functions/sync/app.ts';
-import type { SyncService } from '../../shared/ports/sync.ts';
+import type { SyncService } from '../../shared/ports/syncs.ts';
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSyncHandler, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
 import { syncServiceFromConfig } from '../../functions/sync/service.ts';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
+import { clientOptions } from '../../shared/adapters/clients.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sqs/sync-queue.ts';
 import type { SyncConfig } from '../../shared/config.ts';
-import type { SyncService } from '../../shared/ports/sync.ts';
-import { createSyncEngine } from '../../shared/services/sync-engine.ts';
+import type { SyncService } from '../../shared/ports/syncs.ts';
+import { createSyncEngine } from '../../shared/services/syncs/engine.ts';
 import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
 
 /** The schedule tick: one minute of the stack's clock. */

@@ -1,6 +1,6 @@
 // Ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
 import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { REQUEST_ID_LENGTH, REQUEST_ID_TIME_LETTERS, requestIdTimePrefix } from './request-id.ts';
+import { REQUEST_ID_LENGTH, REQUEST_ID_TIME_LETTERS, requestIdTimePrefix } from './ingest/request-id.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';

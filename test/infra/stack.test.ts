@@ -20,10 +20,10 @@ import {
   SUBSCRIPTION_ID_PATTERN,
   propsFromContext,
 } from '../../infra/stack.ts';
-import { subscriptionKey } from '../../shared/adapters/outbound-store.ts';
-import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/table-items.ts';
+import { subscriptionKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../../shared/config.ts';
-import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
+import { SUBSCRIPTION_ID } from '../../shared/domain/delivery/destinations.ts';
 import {
   asArray,
   flatten,

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandlerWithDeps } from '../../functions/api/app.ts';
-import { EVENT_CATALOGUE } from '../../shared/domain/outbound/events.ts';
+import { EVENT_CATALOGUE } from '../../shared/domain/delivery/events.ts';
 import { runCli, serveApiHandler, type ServedApi } from '../support/cli-harness.ts';
 import { fakeOutboundService, type FakeOutboundService } from '../support/fake-outbound-service.ts';
-import { memoryManagementStore, type MemoryManagementStore } from '../support/memory-management-store.ts';
+import { memoryManagementStore, type MemoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 let api: ServedApi;
 let store: MemoryManagementStore;

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryCache, queryLake, syncLake } from '../../shared/adapters/lake-query.ts';
-import { createS3Client } from '../../shared/adapters/s3-objects.ts';
-import { encodeWebhookRows } from '../../shared/domain/lake.ts';
+import { queryCache, queryLake, syncLake } from '../../shared/adapters/duckdb/lake-query.ts';
+import { createS3Client } from '../../shared/adapters/s3/objects.ts';
+import { encodeWebhookRows } from '../../shared/domain/lake/objects.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../functions/api/app.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
 import { matchesSha256 } from '../../shared/domain/credentials.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources, type LocalResources } from '../../infra/local/resources.ts';

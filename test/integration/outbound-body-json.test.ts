@@ -3,7 +3,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundService } from '../../functions/api/app.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import type { OutboundService } from '../../shared/ports/subscriptions.ts';
 import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 

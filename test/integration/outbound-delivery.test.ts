@@ -3,7 +3,7 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/c
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundService } from '../../functions/api/app.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import type { OutboundService } from '../../shared/ports/subscriptions.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 

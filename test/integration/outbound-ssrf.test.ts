@@ -5,9 +5,9 @@
 // into the table), and for a hostname that resolved to a public address at creation and to
 // loopback at delivery (rebinding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
-import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import { createDynamoDbClient } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import type { OutboundService } from '../../shared/ports/subscriptions.ts';
 import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';

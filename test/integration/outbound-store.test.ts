@@ -6,15 +6,15 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
-import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
-import { dynamoDeliveryStore, dynamoSubscriptionStore, subscriptionKey } from '../../shared/adapters/outbound-store.ts';
-import { aesGcmSecretCipher } from '../../shared/adapters/secret-cipher.ts';
+import { createDynamoDbClient } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoDeliveryStore, dynamoSubscriptionStore, subscriptionKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { aesGcmSecretCipher } from '../../shared/adapters/crypto/secret-cipher.ts';
 import type { ApiConfig } from '../../shared/config.ts';
-import { newDeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
-import { deliveryIdFor } from '../../shared/domain/outbound/queue-messages.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import { newDeliveryRecord } from '../../shared/domain/delivery/log.ts';
+import { deliveryIdFor } from '../../shared/domain/delivery/queue-messages.ts';
+import type { OutboundService } from '../../shared/ports/subscriptions.ts';
 import { createOutboundService } from '../../functions/api/app.ts';
-import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { subscriptionDirectory } from '../../shared/services/delivery/destinations.ts';
 
 let emulators: Emulators;
 let config: ApiConfig;

@@ -4,11 +4,11 @@
 // then all succeed — nothing is lost. A subscription on the same host and port with another path
 // is another address: its retry runs when due, during that suspension.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoSuspensionStore } from '../../shared/adapters/outbound-store.ts';
-import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
-import { addressOf } from '../../shared/domain/outbound/queue-messages.ts';
-import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import { dynamoSuspensionStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { createDynamoDbClient } from '../../shared/adapters/dynamodb/management-store.ts';
+import { addressOf } from '../../shared/domain/delivery/queue-messages.ts';
+import { SUSPENSION_RULE } from '../../shared/domain/delivery/suspension.ts';
+import type { OutboundService } from '../../shared/ports/subscriptions.ts';
 import { createOutboundService } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler, type ApiHandler } from '../../functions/api/app.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
-import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
-import { newDeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
-import { deliveryIdFor } from '../../shared/domain/outbound/queue-messages.ts';
+import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { newDeliveryRecord } from '../../shared/domain/delivery/log.ts';
+import { deliveryIdFor } from '../../shared/domain/delivery/queue-messages.ts';
 import type { ManagementStore } from '../../shared/ports/management.ts';
 import { sharedConformanceChecker } from '../support/openapi-conformance.ts';
 

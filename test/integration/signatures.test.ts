@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SignatureProvider } from '../../shared/domain/signatures/settings.ts';
+import type { SignatureProvider } from '../../shared/domain/ingest/signatures/settings.ts';
 import { runCli } from '../support/cli-harness.ts';
 import { signedHeaders, STANDARD_WEBHOOKS_SECRET, STANDARD_WEBHOOKS_SECRET_2, type SignOptions } from '../support/provider-signers.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_LIMITS } from '../../shared/domain/sync/definition.ts';
+import { SYNC_LIMITS } from '../../shared/domain/syncs/definition.ts';
 import { main } from '../../cli/main.ts';
 import { runCli } from '../support/cli-harness.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver.ts';

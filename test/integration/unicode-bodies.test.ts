@@ -8,11 +8,11 @@ import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsIngestQueue } from '../../shared/adapters/sqs-ingest-queue.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { claimKey, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import { claimKey, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
 import type { LakeObject } from '../../shared/ports/ingest.ts';
-import { processIngestBatch } from '../../shared/services/process-ingest-batch.ts';
+import { processIngestBatch } from '../../shared/services/ingest/process-batch.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 
 // The package's entry point is a JSON file.

@@ -1,11 +1,11 @@
 // An in-memory OutboundService for API and CLI tests: the contract's behaviour (ids, one-time
 // secrets, typed errors, delivery log queries, redelivery) without queues, HTTP or DynamoDB.
 import { randomBytes } from 'node:crypto';
-import { EVENT_CATALOGUE, eventTypeRefusal, exampleEnvelope } from '../../shared/domain/outbound/events.ts';
+import { EVENT_CATALOGUE, eventTypeRefusal, exampleEnvelope } from '../../shared/domain/delivery/events.ts';
 import type { JsonValue } from '../../shared/domain/json.ts';
-import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/outbound/queue-messages.ts';
-import { newSigningSecret } from '../../shared/domain/outbound/signature.ts';
-import { checkTargetUrl } from '../../shared/domain/outbound/ssrf.ts';
+import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/delivery/queue-messages.ts';
+import { newSigningSecret } from '../../shared/domain/delivery/signature.ts';
+import { checkTargetUrl } from '../../shared/domain/delivery/ssrf.ts';
 import { pageOf } from '../../shared/ports/page.ts';
 import {
   OutboundError,
@@ -16,7 +16,7 @@ import {
   type PublishedEvent,
   type Subscription,
   type SubscriptionInput,
-} from '../../shared/ports/outbound.ts';
+} from '../../shared/ports/subscriptions.ts';
 
 export interface FakeOutboundService extends OutboundService {
   subscriptions: Map<string, Subscription>;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { queryLake, type JsonValue } from '../../shared/adapters/lake-query.ts';
+import { queryLake, type JsonValue } from '../../shared/adapters/duckdb/lake-query.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
 import { sharedConformanceChecker } from './openapi-conformance.ts';
 

@@ -6,7 +6,7 @@ import {
   decodeBracketParams,
   formPairs,
   splitBracketName,
-} from '../../shared/domain/bracket-params.ts';
+} from '../../shared/domain/ingest/bracket-params.ts';
 
 describe('splitBracketName', () => {
   it.each([

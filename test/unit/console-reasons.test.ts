@@ -1,7 +1,7 @@
 // The console labels every reason the processor can reject a request for (its chart counts each).
 import { describe, expect, it } from 'vitest';
 import { REASONS, reasonLabel } from '../../console/src/reasons.ts';
-import { REJECTION_REASONS } from '../../shared/domain/records.ts';
+import { REJECTION_REASONS } from '../../shared/domain/ingest/records.ts';
 
 describe('console rejection labels', () => {
   it('has a label for exactly the processor\'s rejection reasons, signature ones included', () => {

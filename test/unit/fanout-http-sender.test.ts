@@ -4,9 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '../../shared/adapters/http-sender.ts';
-import { aesGcmSecretCipher } from '../../shared/adapters/secret-cipher.ts';
-import { classifyResponse } from '../../shared/domain/outbound/retry-policy.ts';
+import { createHttpSender } from '../../shared/adapters/http/sender.ts';
+import { aesGcmSecretCipher } from '../../shared/adapters/crypto/secret-cipher.ts';
+import { classifyResponse } from '../../shared/domain/delivery/retry-policy.ts';
 
 let server: Server;
 let base: string;

@@ -10,21 +10,21 @@ import {
   memorySecretCipher,
   memorySubscriptionStore,
   memorySuspensionStore,
-} from '../../shared/adapters/outbound-memory.ts';
-import type { DeliveryRequest } from '../../shared/domain/outbound/delivery-request.ts';
-import { newDeliveryRecord, type DeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
-import { addressOf, deliveryIdFor, parseQueueMessage, serializeQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
-import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
-import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
-import { OutboundError } from '../../shared/ports/outbound.ts';
-import { semaphore } from '../../shared/services/concurrency.ts';
-import { createFanout } from '../../shared/services/fanout.ts';
-import { EVENT_CACHE_BYTES } from '../../shared/services/fanout-event-cache.ts';
-import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
-import { REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/outbound-delivery-service.ts';
-import type { HttpSender, SendResult } from '../../shared/ports/outbound-engine.ts';
-import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
-import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
+} from '../../shared/adapters/memory/delivery-store.ts';
+import type { DeliveryRequest } from '../../shared/domain/delivery/request.ts';
+import { newDeliveryRecord, type DeliveryRecord } from '../../shared/domain/delivery/log.ts';
+import { addressOf, deliveryIdFor, parseQueueMessage, serializeQueueMessage } from '../../shared/domain/delivery/queue-messages.ts';
+import { RETRY_SCHEDULE } from '../../shared/domain/delivery/retry-policy.ts';
+import { SUSPENSION_RULE } from '../../shared/domain/delivery/suspension.ts';
+import { OutboundError } from '../../shared/ports/subscriptions.ts';
+import { semaphore } from '../../shared/services/delivery/concurrency.ts';
+import { createFanout } from '../../shared/services/delivery/fanout.ts';
+import { EVENT_CACHE_BYTES } from '../../shared/services/delivery/event-cache.ts';
+import { createOutboundServiceWithDeps } from '../../shared/services/subscriptions/outbound.ts';
+import { REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/delivery/log.ts';
+import type { HttpSender, SendResult } from '../../shared/ports/delivery.ts';
+import { subscriptionDirectory } from '../../shared/services/delivery/destinations.ts';
+import { suspensionTracker } from '../../shared/services/delivery/suspension-tracker.ts';
 
 const T0 = Math.floor(Date.now() / 1000) * 1000;
 

@@ -5,7 +5,7 @@ import {
   interpretInbound,
   successReply,
   type InboundHttpRequest,
-} from '../../shared/domain/kondado.ts';
+} from '../../shared/domain/ingest/kondado.ts';
 
 const KEY = 'd538b946-9d55-405a-9bd2-72d74b1cb8f5';
 const TOKEN = 'oseutokenaqui123';

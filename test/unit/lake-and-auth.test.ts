@@ -1,7 +1,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { requestIdTime, requestIdTimePrefix } from '../../shared/domain/request-id.ts';
+import { requestIdTime, requestIdTimePrefix } from '../../shared/domain/ingest/request-id.ts';
 import { describe, expect, it } from 'vitest';
-import { authorizeIngest } from '../../shared/domain/authorize.ts';
+import { authorizeIngest } from '../../shared/domain/ingest/authorize.ts';
 import { utcDay } from '../../shared/domain/clock.ts';
 import {
   adminCredentialId,
@@ -21,7 +21,7 @@ import {
   receivedBodyText,
   serializeIngestMessage,
   type IngestMessage,
-} from '../../shared/domain/ingest-message.ts';
+} from '../../shared/domain/ingest/message.ts';
 import {
   contentName,
   objectTimeRange,
@@ -31,8 +31,8 @@ import {
   webhookRowOf,
   webhooksObjectKey,
   type WebhookRow,
-} from '../../shared/domain/lake.ts';
-import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
+} from '../../shared/domain/lake/objects.ts';
+import type { PipelineRecord, TokenRecord } from '../../shared/domain/ingest/records.ts';
 
 describe('credentials', () => {
   it('request ids are 20 lowercase letters', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { partitionOf, quarantineObjectKey, webhooksObjectKey } from '../../shared/domain/lake.ts';
+import { partitionOf, quarantineObjectKey, webhooksObjectKey } from '../../shared/domain/lake/objects.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { deliveryDedupSql, WEBHOOKS_OBJECT_KEY, WEBHOOK_VIEW_COLUMNS, webhookViewStatements } from '../../shared/domain/lake-views.ts';
+import { deliveryDedupSql, WEBHOOKS_OBJECT_KEY, WEBHOOK_VIEW_COLUMNS, webhookViewStatements } from '../../shared/domain/lake/views.ts';
 
 describe('lake views', () => {
   it('the reader accepts the webhooks keys the processor writes and ignores quarantine and stray objects', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBoundTo, localUrl, privateTargetsPolicy, withBindAllMovedTo } from '../../infra/local/network.ts';
-import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { prepareDataDir, writePrivateFile } from '../../infra/local/state-files.ts';
 
 describe('isLoopbackHost', () => {

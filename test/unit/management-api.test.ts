@@ -6,9 +6,9 @@ import {
   rejectedJson,
   windowStart,
   type ManagementDeps,
-} from '../../shared/api/management-api.ts';
+} from '../../shared/api/app.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
-import { memoryManagementStore } from '../support/memory-management-store.ts';
+import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
-import { API_ROUTES, managementApi } from '../../shared/api/management-api.ts';
+import { API_ROUTES, managementApi } from '../../shared/api/app.ts';
 import { openApiDocument } from '../../shared/api/openapi.ts';
 import { routeErrorCodes } from '../../shared/api/router.ts';
 import { API_ERRORS } from '../../shared/api/errors.ts';
 import { DOCUMENT_FILE, openApiDocumentText } from '../../scripts/openapi.ts';
 import { conformanceChecker } from '../support/openapi-conformance.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
-import { memoryManagementStore } from '../support/memory-management-store.ts';
+import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 type Operation = { operationId: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
 const documentOf = async () => (await openApiDocument(API_ROUTES)) as unknown as { openapi: string; paths: Record<string, Record<string, Operation>> };

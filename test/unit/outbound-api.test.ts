@@ -2,14 +2,14 @@
 // with an in-memory OutboundService: validation, error mapping, status codes, response shapes.
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../shared/api/router.ts';
-import { managementApi } from '../../shared/api/management-api.ts';
-import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/outbound/queue-messages.ts';
-import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
-import { MAX_CUSTOM_HEADERS, headersProblem } from '../../shared/domain/outbound/header-policy.ts';
-import { EVENT_CATALOGUE } from '../../shared/domain/outbound/events.ts';
-import { OutboundError } from '../../shared/ports/outbound.ts';
+import { managementApi } from '../../shared/api/app.ts';
+import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/delivery/queue-messages.ts';
+import { SUBSCRIPTION_ID } from '../../shared/domain/delivery/destinations.ts';
+import { MAX_CUSTOM_HEADERS, headersProblem } from '../../shared/domain/delivery/header-policy.ts';
+import { EVENT_CATALOGUE } from '../../shared/domain/delivery/events.ts';
+import { OutboundError } from '../../shared/ports/subscriptions.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
-import { memoryManagementStore } from '../support/memory-management-store.ts';
+import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 const URL_OK = 'https://hooks.example.com/hooklake';

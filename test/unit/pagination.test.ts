@@ -4,10 +4,10 @@
 // the same against DynamoDB.
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
-import { managementApi } from '../../shared/api/management-api.ts';
+import { managementApi } from '../../shared/api/app.ts';
 import { decodeCursor, encodeCursor } from '../../shared/api/pagination.ts';
 import { fakeOutboundService } from '../support/fake-outbound-service.ts';
-import { memoryManagementStore } from '../support/memory-management-store.ts';
+import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 import { conformanceChecker } from '../support/openapi-conformance.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');

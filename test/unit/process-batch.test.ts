@@ -1,17 +1,17 @@
 import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { parseIngestMessage, receivedBodyText, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
-import type { InboundHttpRequest } from '../../shared/domain/kondado.ts';
-import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
-import type { BodyRef } from '../../shared/domain/ingest-message.ts';
+import { parseIngestMessage, receivedBodyText, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
+import type { InboundHttpRequest } from '../../shared/domain/ingest/kondado.ts';
+import type { PipelineRecord, TokenRecord } from '../../shared/domain/ingest/records.ts';
+import type { BodyRef } from '../../shared/domain/ingest/message.ts';
 import type { ClaimReader, CredentialDirectory, LakeObject } from '../../shared/ports/ingest.ts';
-import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
-import type { OutboundEvent } from '../../shared/domain/outbound/queue-messages.ts';
-import type { EventSink } from '../../shared/services/outbound-events.ts';
-import { fetchContent, processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
-import { receiveWebhook } from '../../shared/services/receive-webhook.ts';
-import { memoryRejections } from '../support/memory-rejections.ts';
+import { cachedCredentialDirectory } from '../../shared/services/ingest/credential-cache.ts';
+import type { OutboundEvent } from '../../shared/domain/delivery/queue-messages.ts';
+import type { EventSink } from '../../shared/services/ingest/event-sink.ts';
+import { fetchContent, processIngestBatch, type ProcessDeps } from '../../shared/services/ingest/process-batch.ts';
+import { receiveWebhook } from '../../shared/services/ingest/receive.ts';
+import { memoryRejections } from '../../shared/adapters/memory/rejection-store.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';
 const token: TokenRecord = { key: KEY, name: 't', tokenSha256: sha256Hex('good'), createdAt: '' };

@@ -4,15 +4,15 @@
 // the bytes verified, whatever the body holds.
 import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { aesGcmSecretCipher } from '../../shared/adapters/secret-cipher.ts';
+import { aesGcmSecretCipher } from '../../shared/adapters/crypto/secret-cipher.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
-import { encodeSecrets, type VerificationSettings } from '../../shared/domain/signatures/settings.ts';
+import type { PipelineRecord, TokenRecord } from '../../shared/domain/ingest/records.ts';
+import { encodeSecrets, type VerificationSettings } from '../../shared/domain/ingest/signatures/settings.ts';
 import type { ClaimReader, CredentialDirectory, LakeObject } from '../../shared/ports/ingest.ts';
-import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
-import { receiveWebhook } from '../../shared/services/receive-webhook.ts';
-import { cachedVerifiers } from '../../shared/services/verifier-cache.ts';
-import { memoryRejections } from '../support/memory-rejections.ts';
+import { processIngestBatch, type ProcessDeps } from '../../shared/services/ingest/process-batch.ts';
+import { receiveWebhook } from '../../shared/services/ingest/receive.ts';
+import { cachedVerifiers } from '../../shared/services/ingest/verifier-cache.ts';
+import { memoryRejections } from '../../shared/adapters/memory/rejection-store.ts';
 import { signedHeaders, STANDARD_WEBHOOKS_SECRET } from '../support/provider-signers.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';

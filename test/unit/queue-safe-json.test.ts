@@ -4,17 +4,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { parseIngestMessage, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import { parseIngestMessage, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
 import {
   MalformedQueueMessageError,
   parseQueueMessage,
   serializeQueueMessage,
   deliveryJob,
   type EventMessage,
-} from '../../shared/domain/outbound/queue-messages.ts';
+} from '../../shared/domain/delivery/queue-messages.ts';
 import { isQueueSafe, queueSafeJson } from '../../shared/domain/queue-safe-json.ts';
-import type { BodyRef } from '../../shared/domain/ingest-message.ts';
-import { receiveWebhook, type ReceiveDeps } from '../../shared/services/receive-webhook.ts';
+import type { BodyRef } from '../../shared/domain/ingest/message.ts';
+import { receiveWebhook, type ReceiveDeps } from '../../shared/services/ingest/receive.ts';
 
 /** fauxqs's own check (no `u` flag: anything outside the BMP fails it). */
 const FAUXQS_REFUSES = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/;

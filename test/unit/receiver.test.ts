@@ -3,10 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { describe, expect, it } from 'vitest';
 import { createReceiverHandler } from '../../functions/receiver/app.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { parseIngestMessage } from '../../shared/domain/ingest-message.ts';
-import type { BodyRef } from '../../shared/domain/ingest-message.ts';
+import { parseIngestMessage } from '../../shared/domain/ingest/message.ts';
+import type { BodyRef } from '../../shared/domain/ingest/message.ts';
 import type { ClaimStore } from '../../shared/ports/ingest.ts';
-import type { ReceiveDeps } from '../../shared/services/receive-webhook.ts';
+import type { ReceiveDeps } from '../../shared/services/ingest/receive.ts';
 
 const KEY = 'd538b946-9d55-405a-9bd2-72d74b1cb8f5';
 const TOKEN = 'Abc123def456GHI789jkl012';

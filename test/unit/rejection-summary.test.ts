@@ -10,21 +10,21 @@ import {
   memorySecretCipher,
   memorySubscriptionStore,
   memorySuspensionStore,
-} from '../../shared/adapters/outbound-memory.ts';
+} from '../../shared/adapters/memory/delivery-store.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
-import type { DeliveryRequest } from '../../shared/domain/outbound/delivery-request.ts';
-import { parseQueueMessage } from '../../shared/domain/outbound/queue-messages.ts';
-import type { PipelineRecord, TokenRecord } from '../../shared/domain/records.ts';
+import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
+import type { DeliveryRequest } from '../../shared/domain/delivery/request.ts';
+import { parseQueueMessage } from '../../shared/domain/delivery/queue-messages.ts';
+import type { PipelineRecord, TokenRecord } from '../../shared/domain/ingest/records.ts';
 import type { CredentialDirectory } from '../../shared/ports/ingest.ts';
-import { createFanout } from '../../shared/services/fanout.ts';
-import { eventSink } from '../../shared/services/outbound-events.ts';
-import { createOutboundServiceWithDeps } from '../../shared/services/outbound.ts';
-import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
-import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
-import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
-import { rememberSummaryClaims } from '../../shared/services/rejection-summary-claims.ts';
-import { memoryRejections } from '../support/memory-rejections.ts';
+import { createFanout } from '../../shared/services/delivery/fanout.ts';
+import { eventSink } from '../../shared/services/ingest/event-sink.ts';
+import { createOutboundServiceWithDeps } from '../../shared/services/subscriptions/outbound.ts';
+import { subscriptionDirectory } from '../../shared/services/delivery/destinations.ts';
+import { suspensionTracker } from '../../shared/services/delivery/suspension-tracker.ts';
+import { processIngestBatch, type ProcessDeps } from '../../shared/services/ingest/process-batch.ts';
+import { rememberSummaryClaims } from '../../shared/services/ingest/summary-claims.ts';
+import { memoryRejections } from '../../shared/adapters/memory/rejection-store.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';
 const OTHER_KEY = '99999999-2222-4333-8444-555555555555';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fetchPriority, planFetchRounds } from '../../shared/domain/body-budget.ts';
+import { fetchPriority, planFetchRounds } from '../../shared/domain/ingest/body-budget.ts';
 import {
   dailyCountsExpiresAt,
   rejectionBucketOf,
@@ -8,7 +8,7 @@ import {
   summaryWindowAt,
   textPrefix,
   utf8Prefix,
-} from '../../shared/domain/rejections.ts';
+} from '../../shared/domain/ingest/rejections.ts';
 
 describe('bounded body prefixes', () => {
   it('cuts before a character the byte limit would split', () => {

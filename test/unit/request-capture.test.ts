@@ -11,7 +11,7 @@ import {
   REDACTED,
   SIGNATURE_HEADERS,
   TRUNCATED_KEY,
-} from '../../shared/domain/request-capture.ts';
+} from '../../shared/domain/ingest/request-capture.ts';
 
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 

@@ -2,7 +2,7 @@
 // provider delivery ids, against requests signed by the providers' own libraries or recipes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { providerDeliveryId } from '../../shared/domain/signatures/delivery-id.ts';
+import { providerDeliveryId } from '../../shared/domain/ingest/signatures/delivery-id.ts';
 import {
   decodeSecrets,
   encodeSecrets,
@@ -10,9 +10,9 @@ import {
   verificationProblem,
   type SignatureProvider,
   type VerificationSettings,
-} from '../../shared/domain/signatures/settings.ts';
-import { verifierFor, type SignedRequest } from '../../shared/domain/signatures/verify.ts';
-import { captureHeaders, MAX_CAPTURED_JSON_BYTES, TRUNCATED_KEY } from '../../shared/domain/request-capture.ts';
+} from '../../shared/domain/ingest/signatures/settings.ts';
+import { verifierFor, type SignedRequest } from '../../shared/domain/ingest/signatures/verify.ts';
+import { captureHeaders, MAX_CAPTURED_JSON_BYTES, TRUNCATED_KEY } from '../../shared/domain/ingest/request-capture.ts';
 import { lowerCased, signedHeaders, STANDARD_WEBHOOKS_SECRET, STANDARD_WEBHOOKS_SECRET_2, type SignOptions } from '../support/provider-signers.ts';
 
 const HMAC_SPEC = { header: 'X-Signature', algorithm: 'sha512', encoding: 'base64', prefix: 'sha512=' } as const;

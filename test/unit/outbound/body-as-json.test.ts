@@ -2,17 +2,17 @@
 // delivery format reaches its fields: JSON POST verbatim, GET flattened, form bracket-keyed.
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { webhookReceivedEvent } from '../../../shared/domain/outbound/built-in-events.ts';
-import { buildDeliveryRequest, type DeliveryTarget } from '../../../shared/domain/outbound/delivery-request.ts';
-import { buildEnvelope } from '../../../shared/domain/outbound/events.ts';
+import { webhookReceivedEvent } from '../../../shared/domain/delivery/built-in-events.ts';
+import { buildDeliveryRequest, type DeliveryTarget } from '../../../shared/domain/delivery/request.ts';
+import { buildEnvelope } from '../../../shared/domain/delivery/events.ts';
 import {
   PayloadEncodingError,
   encodeBracketForm,
   flattenForQuery,
   parseJsonKeepingNumberText,
-} from '../../../shared/domain/outbound/payload-encoding.ts';
-import { MAX_EVENT_DATA_BYTES, parseQueueMessage, serializeQueueMessage } from '../../../shared/domain/outbound/queue-messages.ts';
-import { newSigningSecret } from '../../../shared/domain/outbound/signature.ts';
+} from '../../../shared/domain/delivery/payload-encoding.ts';
+import { MAX_EVENT_DATA_BYTES, parseQueueMessage, serializeQueueMessage } from '../../../shared/domain/delivery/queue-messages.ts';
+import { newSigningSecret } from '../../../shared/domain/delivery/signature.ts';
 
 const INPUT = {
   requestId: 'qwertyuiopasdfghjklz',

@@ -4,9 +4,9 @@
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { buildDeliveryRequest, USER_AGENT, type DeliveryTarget } from '../../../shared/domain/outbound/delivery-request.ts';
-import { buildEnvelope } from '../../../shared/domain/outbound/events.ts';
-import { headerNameProblem, headersProblem, reservedHeaderReason, sendableHeaders } from '../../../shared/domain/outbound/header-policy.ts';
+import { buildDeliveryRequest, USER_AGENT, type DeliveryTarget } from '../../../shared/domain/delivery/request.ts';
+import { buildEnvelope } from '../../../shared/domain/delivery/events.ts';
+import { headerNameProblem, headersProblem, reservedHeaderReason, sendableHeaders } from '../../../shared/domain/delivery/header-policy.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const envelope = buildEnvelope({ type: 'order.paid', id: 'evt_1', timestamp: Date.now(), dataJson: '{"id":1}' });

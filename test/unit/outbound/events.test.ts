@@ -11,11 +11,11 @@ import {
   matchesSubscription,
   subscriptionEventProblem,
   type SubscriptionFilter,
-} from '../../../shared/domain/outbound/events.ts';
-import { signPayload } from '../../../shared/domain/outbound/signature.ts';
-import { rejectionSummaryEvent } from '../../../shared/domain/outbound/built-in-events.ts';
-import { REJECTION_REASONS } from '../../../shared/domain/records.ts';
-import type { RejectionSummary } from '../../../shared/domain/rejections.ts';
+} from '../../../shared/domain/delivery/events.ts';
+import { signPayload } from '../../../shared/domain/delivery/signature.ts';
+import { rejectionSummaryEvent } from '../../../shared/domain/delivery/built-in-events.ts';
+import { REJECTION_REASONS } from '../../../shared/domain/ingest/records.ts';
+import type { RejectionSummary } from '../../../shared/domain/ingest/rejections.ts';
 
 describe('event catalogue', () => {
   it('lists the built-in events, ping not subscribable', () => {

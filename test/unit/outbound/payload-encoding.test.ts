@@ -8,7 +8,7 @@ import {
   buildGetUrl,
   encodeBracketForm,
   flattenForQuery,
-} from '../../../shared/domain/outbound/payload-encoding.ts';
+} from '../../../shared/domain/delivery/payload-encoding.ts';
 
 // valmi's documented POST payload and the GET request line it becomes.
 const VALMI_PAYLOAD = {

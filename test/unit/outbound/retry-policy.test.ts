@@ -7,7 +7,7 @@ import {
   classifyResponse,
   nextAttempt,
   type AttemptOutcome,
-} from '../../../shared/domain/outbound/retry-policy.ts';
+} from '../../../shared/domain/delivery/retry-policy.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { buildGetUrl, flattenForQuery } from '../../../shared/domain/outbound/payload-encoding.ts';
+import { buildGetUrl, flattenForQuery } from '../../../shared/domain/delivery/payload-encoding.ts';
 import {
   SigningSecretError,
   decodeSigningSecret,
@@ -10,7 +10,7 @@ import {
   signatureHeaders,
   signatureHeadersForGet,
   signedContentForGet,
-} from '../../../shared/domain/outbound/signature.ts';
+} from '../../../shared/domain/delivery/signature.ts';
 
 // The verifier checks the timestamp against the real clock (5-minute tolerance), so tests sign
 // with the current time; the domain code itself never reads the clock.

@@ -6,7 +6,7 @@ import {
   isAllowedAddress,
   type AddressClass,
   type TargetPolicy,
-} from '../../../shared/domain/outbound/ssrf.ts';
+} from '../../../shared/domain/delivery/ssrf.ts';
 
 describe('classifyAddress', () => {
   it.each<[string, AddressClass]>([

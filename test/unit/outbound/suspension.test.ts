@@ -9,7 +9,7 @@ import {
   RESUME_SPREAD_MS,
   stateExpiresAt,
   type SuspensionState,
-} from '../../../shared/domain/outbound/suspension.ts';
+} from '../../../shared/domain/delivery/suspension.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

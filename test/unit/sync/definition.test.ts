@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMappingList, resultColumnsProblem, SyncDefinitionError, validateSyncDefinition } from '../../../shared/domain/sync/definition.ts';
+import { parseMappingList, resultColumnsProblem, SyncDefinitionError, validateSyncDefinition } from '../../../shared/domain/syncs/definition.ts';
 
 const base = { name: 'crm', sql: 'select 1 as id', primaryKey: 'id', mode: 'upsert' };
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SyncMode } from '../../../shared/domain/sync/definition.ts';
-import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-workspace.ts';
+import type { SyncMode } from '../../../shared/domain/syncs/definition.ts';
+import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/duckdb/sync-workspace.ts';
 
 let root: string;
 let runs = 0;

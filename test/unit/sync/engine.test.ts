@@ -1,15 +1,15 @@
 // The sync engine over in-memory ports and a fake workspace (no DuckDB, no emulators): ticks,
 // run claims, continuation of a long run, completion checks and what a finished run leaves.
 import { describe, expect, it } from 'vitest';
-import { memoryDeliveryStore } from '../../../shared/adapters/outbound-memory.ts';
-import { memorySyncStore } from '../../../shared/adapters/sync-memory.ts';
+import { memoryDeliveryStore } from '../../../shared/adapters/memory/delivery-store.ts';
+import { memorySyncStore } from '../../../shared/adapters/memory/sync-store.ts';
 import type { Clock } from '../../../shared/domain/clock.ts';
-import { parseQueueMessage } from '../../../shared/domain/outbound/queue-messages.ts';
-import { rowOpOf } from '../../../shared/domain/sync/ids.ts';
-import type { SyncMessage } from '../../../shared/domain/sync/messages.ts';
-import { RUN_CLAIM_STALE_MS } from '../../../shared/domain/sync/runs.ts';
-import type { PlannedRowOp, StoredSync, SyncWorkspace } from '../../../shared/ports/sync.ts';
-import { createSyncEngine, startRun } from '../../../shared/services/sync-engine.ts';
+import { parseQueueMessage } from '../../../shared/domain/delivery/queue-messages.ts';
+import { rowOpOf } from '../../../shared/domain/syncs/ids.ts';
+import type { SyncMessage } from '../../../shared/domain/syncs/messages.ts';
+import { RUN_CLAIM_STALE_MS } from '../../../shared/domain/syncs/runs.ts';
+import type { PlannedRowOp, StoredSync, SyncWorkspace } from '../../../shared/ports/syncs.ts';
+import { createSyncEngine, startRun } from '../../../shared/services/syncs/engine.ts';
 
 function world(options: { rowOps?: number; chunkSize?: number } = {}) {
   let now = Date.UTC(2026, 10, 30, 10, 0, 0);
@@ -34,7 +34,7 @@ function world(options: { rowOps?: number; chunkSize?: number } = {}) {
   };
   const deps = {
     store,
-    rowOps: { write: async (_events: unknown, records: readonly import('../../../shared/domain/outbound/delivery-log.ts').DeliveryRecord[]) => void (await Promise.all(records.map((r) => deliveries.create(r)))) },
+    rowOps: { write: async (_events: unknown, records: readonly import('../../../shared/domain/delivery/log.ts').DeliveryRecord[]) => void (await Promise.all(records.map((r) => deliveries.create(r)))) },
     deliveries,
     eventsQueue: { send: async (entries: readonly { body: string }[]) => void jobs.push(...entries.map((e) => e.body)) },
     syncQueue: { send: async (entries: readonly { message: SyncMessage; delaySeconds?: number | undefined }[]) => void syncMessages.push(...entries) },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildGetUrl, encodeBracketForm, flattenForQuery, parseJsonKeepingNumberText } from '../../../shared/domain/outbound/payload-encoding.ts';
-import { newRunId, newSyncId, rowOpEventId, rowOpOf, RUN_ID, SYNC_ID } from '../../../shared/domain/sync/ids.ts';
-import { MalformedSyncMessageError, parseSyncMessage, serializeSyncMessage } from '../../../shared/domain/sync/messages.ts';
-import { syncPayloadJson } from '../../../shared/domain/sync/payload.ts';
+import { buildGetUrl, encodeBracketForm, flattenForQuery, parseJsonKeepingNumberText } from '../../../shared/domain/delivery/payload-encoding.ts';
+import { newRunId, newSyncId, rowOpEventId, rowOpOf, RUN_ID, SYNC_ID } from '../../../shared/domain/syncs/ids.ts';
+import { MalformedSyncMessageError, parseSyncMessage, serializeSyncMessage } from '../../../shared/domain/syncs/messages.ts';
+import { syncPayloadJson } from '../../../shared/domain/syncs/payload.ts';
 
 describe("valmi's payload", () => {
   const seedRow = '{"my_first_name":"Ryan","my_last_name":"Salisbury","email":"ryan.salisbury@sakilacustomer.org","active":1}';

@@ -2,9 +2,9 @@
 // alone (valmi's payload at the top level), in each method and format; other events keep the envelope.
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { buildDeliveryRequest } from '../../../shared/domain/outbound/delivery-request.ts';
-import { buildEnvelope, customEventTypeProblem, subscriptionEventProblem, SYNC_ROW_EVENT_TYPE } from '../../../shared/domain/outbound/events.ts';
-import { newSigningSecret } from '../../../shared/domain/outbound/signature.ts';
+import { buildDeliveryRequest } from '../../../shared/domain/delivery/request.ts';
+import { buildEnvelope, customEventTypeProblem, subscriptionEventProblem, SYNC_ROW_EVENT_TYPE } from '../../../shared/domain/delivery/events.ts';
+import { newSigningSecret } from '../../../shared/domain/delivery/signature.ts';
 
 const secret = newSigningSecret();
 const dataJson = '{"_valmi_meta":{"_valmi_row_num":1,"_valmi_sync_op":"upsert"},"id":12345678901234567890,"name":"Ñ","_message_id":0,"_sync_mode":"upsert"}';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSchedule, nextFireAfter, parseEvery, parseSchedule, ScheduleError } from '../../../shared/domain/sync/schedule.ts';
+import { describeSchedule, nextFireAfter, parseEvery, parseSchedule, ScheduleError } from '../../../shared/domain/syncs/schedule.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const next = (expression: string, after: string) => {
