@@ -4,7 +4,6 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
-import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/delivery-store.ts';
 import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../shared/config.ts';
 import { Analytics } from './constructs/analytics.ts';
@@ -29,6 +28,7 @@ import {
 } from './constructs/syncs.ts';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SYNC_FILES_PREFIX } from '../shared/adapters/s3/sync-files.ts';
+import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/subscription-store.ts';
 
 export interface HooklakeStackProps extends StackProps {
   /** Let the api and fan-out accept subscription targets on private/loopback addresses. Default false. */

@@ -2,7 +2,7 @@
 // batch handler. The SyncService, which needs no DuckDB, is composed in ./service.ts.
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createS3Client } from '../../shared/adapters/s3/objects.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
 import { dynamoRowOpWriter } from '../../shared/adapters/dynamodb/sync-store.ts';
 import { duckDbSyncWorkspace } from '../../shared/adapters/duckdb/sync-workspace.ts';
 import type { SyncConfig } from '../../shared/config.ts';
@@ -20,7 +20,7 @@ export interface SyncOverrides {
 
 export function syncEngineDeps(config: SyncConfig, overrides: SyncOverrides = {}): SyncEngineDeps & { close(): void } {
   const common = syncStores(config);
-  const s3 = createS3Client(config.aws);
+  const s3 = s3Client(config.aws);
   const workspace = duckDbSyncWorkspace({
     s3,
     bucket: config.lakeBucket,

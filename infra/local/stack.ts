@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
 import type { LookupAll } from '../../shared/adapters/http/sender.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
@@ -296,7 +297,7 @@ function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
 
 /** Reuses the credential from a previous run when its hashed item is still in the table, not revoked. */
 async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {
-  const dynamodb = createDynamoDbClient(aws);
+  const dynamodb = dynamoDbClient(aws);
   try {
     const store = dynamoManagementStore(dynamodb, tableName);
     const previousId = previous === undefined ? undefined : adminCredentialId(previous);

@@ -4,11 +4,20 @@
 import * as v from 'valibot';
 import { REJECTION_REASONS, type RejectionReason } from '../domain/ingest/records.ts';
 import { REQUEST_ID_PATTERN } from '../domain/ingest/request-id.ts';
-import type { RecentCursor, RequestDetail, RequestInspector, RequestSummary } from '../ports/inspector.ts';
-import { MAX_CURSOR_KEYS, MAX_RECENT_ROWS } from '../services/inspector/request-inspector.ts';
+import { MAX_CURSOR_KEYS, MAX_RECENT_ROWS, type RecentCursor, type RequestDetail, type RequestInspector, type RequestSummary } from '../ports/inspector.ts';
 import { ApiError } from './errors.ts';
-import type { ManagementDeps, PipelineIdParams, rejectedJson, windowStart } from './app.ts';
+import type { ManagementStore } from '../ports/management.ts';
+import type { Clock } from '../domain/clock.ts';
+import { rejectedJson, windowStart } from './pipelines.ts';
+import { PipelineIdParams } from './schemas.ts';
 import { reply, routeFor, type Route } from './router.ts';
+
+export interface RequestApiDeps {
+  /** Absent in tests that do not use it: the routes then fail (500, logged). */
+  requests?: RequestInspector | undefined;
+  store: Pick<ManagementStore, 'getPipeline' | 'rejectionCounts'>;
+  clock: Clock;
+}
 
 /** Days GET …/stats covers at most. */
 export const MAX_STATS_DAYS = 31;
@@ -138,25 +147,18 @@ function detailJson(request: RequestDetail): v.InferOutput<typeof RequestDetailS
   return { ...summaryJson(request), body: request.body, body_truncated: request.bodyTruncated, headers: request.headers, query: request.query };
 }
 
-function inspector(deps: ManagementDeps): RequestInspector {
+function inspector(deps: RequestApiDeps): RequestInspector {
   if (deps.requests === undefined) throw new Error('the request inspector is not configured');
   return deps.requests;
 }
 
-async function requirePipeline(deps: ManagementDeps, id: number): Promise<void> {
+async function requirePipeline(deps: RequestApiDeps, id: number): Promise<void> {
   if ((await deps.store.getPipeline(id)) === undefined) throw new ApiError('NOT_FOUND', `pipeline ${id} does not exist`);
 }
 
-const route = routeFor<ManagementDeps>();
+const route = routeFor<RequestApiDeps>();
 
-/** What the routes share with management-api.ts, handed over by it (a value import would be circular). */
-export interface PipelineRouteParts {
-  PipelineIdParams: typeof PipelineIdParams;
-  rejectedJson: typeof rejectedJson;
-  windowStart: typeof windowStart;
-}
-
-export const requestRoutes = ({ PipelineIdParams, rejectedJson, windowStart }: PipelineRouteParts): Route<ManagementDeps>[] => [
+export const requestRoutes: Route<RequestApiDeps>[] = [
   route({
     method: 'GET',
     path: '/v4/pipelines/{id}/requests',

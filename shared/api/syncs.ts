@@ -1,22 +1,23 @@
-// Syncs under /v4/syncs (issue 9): a query over the lake sent row by row to a webhook, valmi's way.
+// Syncs under /v4/syncs: a query over the lake sent row by row to a webhook, valmi's way.
 // Request and response schemas and JSON shapes (snake_case, as the CLI prints them: `run_id`,
-// `next_cursor`) here; everything else through SyncService (shared/ports/sync.ts). A run is only
-// started here (202 at once); it happens in the sync function, and its record is read back.
+// `next_cursor`) here; everything else through SyncService (shared/ports/syncs.ts). A run is only
+// started here (202 at once); it happens in the sync function, and its record is read back. A
+// sync's delivery log answers the one form of a delivery (destinations.ts), as a subscription's.
 import * as v from 'valibot';
 import { REDACTED_HEADER_VALUE } from '../domain/delivery/header-policy.ts';
 import { SYNC_LIMITS, SYNC_MODES, SYNC_OPS } from '../domain/syncs/definition.ts';
 import { RUN_ID, SYNC_ID } from '../domain/syncs/ids.ts';
 import { MAX_EVERY_MINUTES, type SyncSchedule } from '../domain/syncs/schedule.ts';
 import type { ManagementStore } from '../ports/management.ts';
-import type { ConnectionTestResult, Delivery, DeliveryAttempt } from '../ports/subscriptions.ts';
+import type { ConnectionTestResult, Delivery } from '../ports/delivery.ts';
 import { SyncError, type Sync, type SyncInput, type SyncRun, type SyncService } from '../ports/syncs.ts';
+import { DELIVERY_FIELDS, DELIVERY_ID, Format, Headers, Method, WebhookUrl, deliveryFieldsJson, deliveryLogRoutes } from './destinations.ts';
 import { ApiError, MAX_REQUEST_BODY_BYTES, type ApiErrorCode } from './errors.ts';
-import { DELIVERY_ID, DeliveriesQuery, Format, Headers, Method, RedeliverRangeBody, WebhookUrl } from './subscriptions.ts';
-import { NextCursor, PAGE_QUERY, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
+import { NextCursor, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { reply, routeFor, type Route } from './router.ts';
-import { IsoTimestamp } from './schemas.ts';
+import { IsoTimestamp, ListQuery, PipelineId } from './schemas.ts';
 
-/** What the sync routes need; ManagementDeps provides it. */
+/** What the sync routes need; ApiDeps provides it. */
 export interface SyncApiDeps {
   /** Absent when the API runs without the sync queue configured: the routes then fail (500, logged). */
   syncs?: SyncService | undefined;
@@ -79,8 +80,6 @@ const Schedule = v.pipe(
   ),
 );
 
-const PipelineId = v.pipe(v.number('must be a number'), v.safeInteger('must be a positive integer'), v.minValue(1, 'must be a positive integer'));
-
 export const CreateSyncBody = v.pipe(
   v.strictObject({
     name: Name,
@@ -122,12 +121,6 @@ export const SyncRunParams = v.object({
   runId: v.pipe(v.string(), v.regex(RUN_ID, 'the run id must look like run_ followed by 9 base-36 digits, _ and 8 hex digits')),
 });
 
-export const SyncDeliveryParams = v.object({
-  ...SyncParams.entries,
-  deliveryId: v.pipe(v.string(), v.regex(DELIVERY_ID, 'the delivery id is malformed')),
-});
-
-const ListQuery = v.object(PAGE_QUERY);
 
 const SYNC_PAGES: ListPaging<string> = { list: 'syncs', key: v.pipe(v.string(), v.regex(SYNC_ID)) };
 const RUN_PAGES: ListPaging<string> = { list: 'sync-runs', key: v.pipe(v.string(), v.regex(RUN_ID)) };
@@ -238,41 +231,14 @@ export const SyncRunSchema = v.pipe(
   ]),
 );
 
-export const SyncDeliveryAttemptSchema = v.pipe(
-  v.strictObject({
-    number: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    at: IsoTimestamp,
-    status_code: v.pipe(v.nullable(v.number()), v.description('null: no HTTP answer.')),
-    latency_ms: v.number(),
-    ok: v.boolean(),
-    error_class: v.pipe(
-      v.nullable(v.string()),
-      v.description('Why the attempt was invalid: http_status, timeout, connection, redirect, blocked_target, url_too_long, encoding_*.'),
-    ),
-    response_snippet: v.pipe(v.nullable(v.string()), v.description('The first 1 KB of the answer.')),
-  }),
-  v.metadata({ ref: 'SyncDeliveryAttempt' }),
-);
-
+/** A sync's delivery (one per row-op): the one form of a delivery (destinations.ts), its destination as `syncId`. */
 export const SyncDeliverySchema = v.pipe(
-  v.strictObject({
-    id: v.string(),
-    sync_id: v.pipe(v.string(), v.regex(SYNC_ID)),
-    event_id: v.pipe(v.string(), v.description('The row-op (one per row and op of a run).')),
-    event_type: v.string(),
-    webhook_id: v.pipe(v.string(), v.description('The `webhook-id` header: the same on every attempt and redelivery of a row-op.')),
-    status: v.picklist(['pending', 'succeeded', 'failed']),
-    created_at: IsoTimestamp,
-    updated_at: IsoTimestamp,
-    next_attempt_at: v.pipe(v.nullable(IsoTimestamp), v.description('When the next retry is due, while pending.')),
-    attempts: v.array(SyncDeliveryAttemptSchema),
-  }),
+  v.strictObject({ id: v.string(), syncId: v.pipe(v.string(), v.regex(SYNC_ID)), ...DELIVERY_FIELDS }),
   v.metadata({ ref: 'SyncDelivery' }),
 );
 
 export type SyncJson = v.InferOutput<typeof SyncSchema>;
 export type SyncDeliveryJson = v.InferOutput<typeof SyncDeliverySchema>;
-export type SyncDeliveryAttemptJson = v.InferOutput<typeof SyncDeliveryAttemptSchema>;
 export type CreatedSyncJson = v.InferOutput<typeof CreatedSyncSchema>;
 export type SyncRunJson = v.InferOutput<typeof SyncRunSchema>;
 export type SyncConnectionTestJson = v.InferOutput<typeof SyncConnectionTestSchema>;
@@ -334,32 +300,8 @@ export function syncRunJson(run: SyncRun): SyncRunJson {
   };
 }
 
-function syncDeliveryAttemptJson(a: DeliveryAttempt): SyncDeliveryAttemptJson {
-  return {
-    number: a.number,
-    at: a.at,
-    status_code: a.statusCode ?? null,
-    latency_ms: a.latencyMs,
-    ok: a.ok,
-    error_class: a.errorClass ?? null,
-    response_snippet: a.responseSnippet ?? null,
-  };
-}
-
 export function syncDeliveryJson(d: Delivery): SyncDeliveryJson {
-  return {
-    id: d.id,
-    // The delivery log keys a sync's row-ops by the sync id.
-    sync_id: d.subscriptionId,
-    event_id: d.eventId,
-    event_type: d.eventType,
-    webhook_id: d.webhookId,
-    status: d.status,
-    created_at: d.createdAt,
-    updated_at: d.updatedAt,
-    next_attempt_at: d.nextAttemptAt ?? null,
-    attempts: d.attempts.map(syncDeliveryAttemptJson),
-  };
+  return { id: d.id, syncId: d.destinationId, ...deliveryFieldsJson(d) };
 }
 
 export function syncConnectionTestJson(test: ConnectionTestResult): SyncConnectionTestJson {
@@ -562,64 +504,33 @@ export const syncRoutes: Route<SyncApiDeps>[] = [
       return reply(200, syncRunJson(run));
     },
   }),
-  route({
-    method: 'GET',
-    path: `${SYNC}/deliveries`,
-    operationId: 'listSyncDeliveries',
-    summary: 'The delivery log of a sync',
-    description: 'One delivery per row-op, newest first, each with its attempts (the last 50).',
-    tags: ['Syncs'],
+  ...deliveryLogRoutes<SyncApiDeps, typeof SyncDeliverySchema>({
+    base: SYNC,
     params: SyncParams,
-    query: DeliveriesQuery,
-    errors: ['NOT_FOUND'],
-    responses: {
-      200: { description: 'A page of deliveries, newest first.', schema: v.strictObject({ deliveries: v.array(SyncDeliverySchema), next_cursor: NextCursor }) },
+    tag: 'Syncs',
+    pages: DELIVERY_PAGES,
+    schema: SyncDeliverySchema,
+    json: syncDeliveryJson,
+    kind: 'sync',
+    text: {
+      list: {
+        operationId: 'listSyncDeliveries',
+        summary: 'The delivery log of a sync',
+        description: 'One delivery per row-op, newest first, each with its attempts (the last 50).',
+      },
+      get: { operationId: 'getSyncDelivery', summary: 'Get one delivery of a sync' },
+      redeliver: {
+        operationId: 'redeliverSyncDelivery',
+        summary: 'Queue one delivery of a sync again',
+        description:
+          'Whatever its status; it keeps its `webhook-id`, continues its attempt log and gets a fresh retry budget. A finished run keeps its counts, and the snapshot is not changed: a row-op whose delivery failed is sent again by the next run anyway.',
+      },
+      redeliverFailed: {
+        operationId: 'redeliverFailedSyncDeliveries',
+        summary: 'Queue every failed delivery of a sync in a time range again',
+        description: 'Every `failed` delivery created within [from, to] (read 100 at a time, 8 queued at once).',
+      },
     },
-    handle: async ({ params, query, deps }) => {
-      const { limit, after } = pageRequest(DELIVERY_PAGES, query);
-      const page = await service(deps, (syncs) => syncs.listDeliveries(params.id, { status: query.status, from: query.from, to: query.to, limit, after }));
-      return reply(200, { deliveries: page.items.map(syncDeliveryJson), next_cursor: nextCursor(DELIVERY_PAGES, page) });
-    },
-  }),
-  route({
-    method: 'GET',
-    path: `${SYNC}/deliveries/{deliveryId}`,
-    operationId: 'getSyncDelivery',
-    summary: 'Get one delivery of a sync',
-    tags: ['Syncs'],
-    params: SyncDeliveryParams,
-    errors: ['NOT_FOUND'],
-    responses: { 200: { description: 'The delivery with its attempts.', schema: SyncDeliverySchema } },
-    handle: async ({ params, deps }) => {
-      const delivery = await service(deps, (syncs) => syncs.getDelivery(params.id, params.deliveryId));
-      if (delivery === undefined) throw new ApiError('NOT_FOUND', `delivery ${params.deliveryId} of sync ${params.id} does not exist`);
-      return reply(200, syncDeliveryJson(delivery));
-    },
-  }),
-  route({
-    method: 'POST',
-    path: `${SYNC}/deliveries/{deliveryId}/redeliver`,
-    operationId: 'redeliverSyncDelivery',
-    summary: 'Queue one delivery of a sync again',
-    description:
-      'Whatever its status; it keeps its `webhook-id`, continues its attempt log and gets a fresh retry budget. A finished run keeps its counts, and the snapshot is not changed: a row-op whose delivery failed is sent again by the next run anyway.',
-    tags: ['Syncs'],
-    params: SyncDeliveryParams,
-    errors: ['NOT_FOUND'],
-    responses: { 202: { description: 'The delivery, queued again.', schema: SyncDeliverySchema } },
-    handle: async ({ params, deps }) => reply(202, syncDeliveryJson(await service(deps, (syncs) => syncs.redeliver(params.id, params.deliveryId)))),
-  }),
-  route({
-    method: 'POST',
-    path: `${SYNC}/redeliver`,
-    operationId: 'redeliverFailedSyncDeliveries',
-    summary: 'Queue every failed delivery of a sync in a time range again',
-    description: 'Every `failed` delivery created within [from, to] (read 100 at a time, 8 queued at once).',
-    tags: ['Syncs'],
-    params: SyncParams,
-    body: RedeliverRangeBody,
-    errors: ['NOT_FOUND'],
-    responses: { 202: { description: 'How many deliveries were queued.', schema: v.strictObject({ queued: v.pipe(v.number(), v.integer(), v.minValue(0)) }) } },
-    handle: async ({ params, body, deps }) => reply(202, await service(deps, (syncs) => syncs.redeliverFailed(params.id, { from: body.from, to: body.to }))),
+    call: (deps, operation) => service(deps, operation),
   }),
 ];

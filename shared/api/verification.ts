@@ -1,4 +1,4 @@
-// PUT and DELETE /v4/pipelines/{id}/verification (issue 10): how a pipeline's senders' signatures
+// PUT and DELETE /v4/pipelines/{id}/verification: how a pipeline's senders' signatures
 // are verified. Secrets go in once, encrypted under the context {pipelineId}, and never come out:
 // answers (and GET /v4/pipelines/{id}) show the provider, the generic provider's settings and how
 // many secrets are active.
@@ -21,6 +21,7 @@ import type { ManagementStore } from '../ports/management.ts';
 import type { SecretCipher } from '../ports/delivery.ts';
 import { ApiError } from './errors.ts';
 import { reply, routeFor, type Route } from './router.ts';
+import { PipelineIdParams } from './schemas.ts';
 
 export interface VerificationDeps {
   store: Pick<ManagementStore, 'setVerification' | 'clearVerification'>;
@@ -90,56 +91,54 @@ export function verificationJson(stored: StoredVerification | undefined): Verifi
 
 const pipelineVerificationJson = (pipeline: PipelineRecord) => ({ pipeline_id: pipeline.id, verification: verificationJson(pipeline.verification) });
 
-/** The routes, over the pipeline id parameters of the pipeline routes. */
-export function verificationRoutes<D extends VerificationDeps>(pipelineIdParams: v.GenericSchema<{ id: string }, { id: number }>): Route<D>[] {
-  const route = routeFor<D>();
-  const params = pipelineIdParams;
-  return [
-    route({
-      method: 'PUT',
-      path: '/v4/pipelines/{id}/verification',
-      operationId: 'setPipelineVerification',
-      summary: "Verify the pipeline's senders' signatures",
-      description:
-        'Replaces any earlier setting. Requests whose signature does not verify are quarantined (`bad_signature`, `missing_signature`, `stale_timestamp`) ' +
-        'and counted, never landed; the sender still gets 200. Takes effect within the processor\'s cache TTL (30 s by default).',
-      tags: ['Pipelines'],
-      params,
-      body: SetVerificationBody,
-      errors: ['NOT_FOUND'],
-      responses: { 200: { description: 'The pipeline\'s verification (never the secrets).', schema: PipelineVerificationSchema } },
-      handle: async ({ params: { id }, body, deps }) => {
-        const settings: VerificationSettings = {
-          provider: body.provider,
-          ...(body.header === undefined ? {} : { header: body.header.toLowerCase() }),
-          ...(body.algorithm === undefined ? {} : { algorithm: body.algorithm }),
-          ...(body.encoding === undefined ? {} : { encoding: body.encoding }),
-          ...(body.prefix === undefined ? {} : { prefix: body.prefix }),
-        };
-        const problem = verificationProblem(settings, body.secrets);
-        if (problem !== undefined) throw new ApiError('INVALID_REQUEST', problem);
-        if (deps.verificationCipher === undefined) throw new Error('no secret cipher configured (HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY)');
-        const secretsCiphertext = await deps.verificationCipher.encrypt(encodeSecrets(body.secrets), String(id));
-        const pipeline = await deps.store.setVerification(id, { ...settings, secretCount: body.secrets.length, secretsCiphertext });
-        if (pipeline === undefined) throw new ApiError('NOT_FOUND', `pipeline ${id} does not exist`);
-        return reply(200, pipelineVerificationJson(pipeline));
-      },
-    }),
-    route({
-      method: 'DELETE',
-      path: '/v4/pipelines/{id}/verification',
-      operationId: 'clearPipelineVerification',
-      summary: 'Stop verifying signatures',
-      description: 'Idempotent. The secrets are deleted. Takes effect within the processor\'s cache TTL.',
-      tags: ['Pipelines'],
-      params,
-      errors: ['NOT_FOUND'],
-      responses: { 200: { description: 'The pipeline, without verification.', schema: PipelineVerificationSchema } },
-      handle: async ({ params: { id }, deps }) => {
-        const pipeline = await deps.store.clearVerification(id);
-        if (pipeline === undefined) throw new ApiError('NOT_FOUND', `pipeline ${id} does not exist`);
-        return reply(200, pipelineVerificationJson(pipeline));
-      },
-    }),
-  ];
-}
+const route = routeFor<VerificationDeps>();
+const params = PipelineIdParams;
+
+export const verificationRoutes: Route<VerificationDeps>[] = [
+  route({
+    method: 'PUT',
+    path: '/v4/pipelines/{id}/verification',
+    operationId: 'setPipelineVerification',
+    summary: "Verify the pipeline's senders' signatures",
+    description:
+      'Replaces any earlier setting. Requests whose signature does not verify are quarantined (`bad_signature`, `missing_signature`, `stale_timestamp`) ' +
+      'and counted, never landed; the sender still gets 200. Takes effect within the processor\'s cache TTL (30 s by default).',
+    tags: ['Pipelines'],
+    params,
+    body: SetVerificationBody,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The pipeline\'s verification (never the secrets).', schema: PipelineVerificationSchema } },
+    handle: async ({ params: { id }, body, deps }) => {
+      const settings: VerificationSettings = {
+        provider: body.provider,
+        ...(body.header === undefined ? {} : { header: body.header.toLowerCase() }),
+        ...(body.algorithm === undefined ? {} : { algorithm: body.algorithm }),
+        ...(body.encoding === undefined ? {} : { encoding: body.encoding }),
+        ...(body.prefix === undefined ? {} : { prefix: body.prefix }),
+      };
+      const problem = verificationProblem(settings, body.secrets);
+      if (problem !== undefined) throw new ApiError('INVALID_REQUEST', problem);
+      if (deps.verificationCipher === undefined) throw new Error('no secret cipher configured (HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY)');
+      const secretsCiphertext = await deps.verificationCipher.encrypt(encodeSecrets(body.secrets), String(id));
+      const pipeline = await deps.store.setVerification(id, { ...settings, secretCount: body.secrets.length, secretsCiphertext });
+      if (pipeline === undefined) throw new ApiError('NOT_FOUND', `pipeline ${id} does not exist`);
+      return reply(200, pipelineVerificationJson(pipeline));
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v4/pipelines/{id}/verification',
+    operationId: 'clearPipelineVerification',
+    summary: 'Stop verifying signatures',
+    description: 'Idempotent. The secrets are deleted. Takes effect within the processor\'s cache TTL.',
+    tags: ['Pipelines'],
+    params,
+    errors: ['NOT_FOUND'],
+    responses: { 200: { description: 'The pipeline, without verification.', schema: PipelineVerificationSchema } },
+    handle: async ({ params: { id }, deps }) => {
+      const pipeline = await deps.store.clearVerification(id);
+      if (pipeline === undefined) throw new ApiError('NOT_FOUND', `pipeline ${id} does not exist`);
+      return reply(200, pipelineVerificationJson(pipeline));
+    },
+  }),
+];

@@ -1,9 +1,8 @@
-// Ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
-import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { REQUEST_ID_LENGTH, REQUEST_ID_TIME_LETTERS, requestIdTimePrefix } from './ingest/request-id.ts';
+// Ingest tokens and admin credentials: generation, hashing and constant-time checks, and the
+// random strings they (and request ids, ingest/request-id.ts) are made of.
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
 
 // Random bytes come from a pool refilled 4 KiB at a time: one randomBytes call per request id
 // costs more than the rest of the id. Used bytes are never reused.
@@ -28,11 +27,6 @@ export function randomString(length: number, alphabet: string): string {
     if (byte < limit) out += alphabet[byte % alphabet.length];
   }
   return out;
-}
-
-/** Kondado's request id: 20 lowercase ASCII letters, the first 7 the receive time (request-id.ts). */
-export function newRequestId(unixSeconds: number): string {
-  return requestIdTimePrefix(unixSeconds) + randomString(REQUEST_ID_LENGTH - REQUEST_ID_TIME_LETTERS, LOWERCASE);
 }
 
 export const TOKEN_LENGTH = 40;
@@ -62,6 +56,16 @@ export function digestsEqual(aHex: string, bHex: string): boolean {
   const a = Buffer.from(aHex, 'hex');
   const b = Buffer.from(bHex, 'hex');
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+/** An admin of the management API, as stored: never its credential, only the credential's SHA-256. */
+export interface AdminRecord {
+  id: string;
+  name: string;
+  tokenSha256: string;
+  createdAt: string;
+  /** When it was revoked; a revoked credential no longer authenticates. Absent = active. */
+  revokedAt?: string | undefined;
 }
 
 const ADMIN_CREDENTIAL = /^hla_([0-9a-f]{16})_([0-9A-Za-z]{40})$/;

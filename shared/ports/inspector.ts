@@ -1,5 +1,6 @@
 // The console's view of inbound requests (docs/design.md, "The request inspector"): what the
-// processor already wrote to the lake and the quarantine, read back by the api function.
+// processor already wrote to the lake and the quarantine, read back by the api function
+// (shared/services/inspector/), with the bounds the API checks its requests against.
 import type { CapturedHeaders, CapturedQuery } from '../domain/ingest/request-capture.ts';
 import type { RejectionReason } from '../domain/ingest/records.ts';
 
@@ -57,6 +58,11 @@ export interface RecentRequests {
   /** New objects left unread by this call's bounds (a flood): the view skipped ahead to the newest. */
   skippedObjects: number;
 }
+
+/** Rows a live poll answers with at most (the API's `limit` bound). */
+export const MAX_RECENT_ROWS = 200;
+/** Objects a cursor remembers at most (the API refuses a cursor naming more). */
+export const MAX_CURSOR_KEYS = 50;
 
 export interface RequestInspector {
   recent(pipelineId: number, cursor: RecentCursor | undefined, limit: number): Promise<RecentRequests>;

@@ -1,12 +1,9 @@
-// The contract between the management API (and CLI) and the outbound delivery engine.
-// The API validates and shapes requests; everything that touches subscriptions, events and
-// deliveries goes through `OutboundService` (implemented in shared/services/outbound.ts).
-import type { AttemptEntry } from '../domain/delivery/log.ts';
+// Subscriptions: URLs subscribed to events, one kind of destination of the delivery engine
+// (ports/delivery.ts). `SubscriptionService` is what the management API and the CLI call
+// (shared/services/subscriptions/); `SubscriptionStore` is where subscriptions are kept.
 import type { JsonValue } from '../domain/json.ts';
+import type { BodyFormat, ConnectionTestResult, DeliveryLog, DeliveryMethod } from './delivery.ts';
 import type { Page, PageRequest } from './page.ts';
-
-export type DeliveryMethod = 'POST' | 'GET';
-export type BodyFormat = 'json' | 'form';
 
 export interface SubscriptionInput {
   webhookUrl: string;
@@ -39,23 +36,34 @@ export interface Subscription {
   updatedAt: string;
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+/** A subscription as stored: the API's view plus its encrypted signing secret and header values (a `SubscribedDestination`). */
+export interface StoredSubscription extends Subscription {
+  /** SecretCipher output (`aesgcm:v1:...` or `kms:v1:...`); never the secret itself. */
+  secretCiphertext: string;
+  /** SecretCipher output of the custom headers as a JSON object; absent when there are none. */
+  headersCiphertext?: string | undefined;
+  /** Custom headers of an item written before they were encrypted: read, never written again (the next update encrypts them). */
+  plaintextHeaders?: Record<string, string> | undefined;
+  /** Incremented by every update: the condition of `SubscriptionStore.replace`. 0 for items written before it existed. */
+  version: number;
+}
 
-export type DeliveryAttempt = AttemptEntry;
+export type ReplaceOutcome = 'replaced' | 'missing' | 'conflict';
 
-export interface Delivery {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: string;
-  /** Standard Webhooks `webhook-id`: the same for every attempt of this delivery. */
-  webhookId: string;
-  status: DeliveryStatus;
-  createdAt: string;
-  updatedAt: string;
-  /** When the next retry is due, while pending. */
-  nextAttemptAt?: string | undefined;
-  attempts: DeliveryAttempt[];
+export interface SubscriptionStore {
+  /** `ifAbsent`: refuse (return false) when the id exists. */
+  put(subscription: StoredSubscription, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  /**
+   * Writes an update only while the stored item still has `expectedVersion`: `missing` when it
+   * was deleted meanwhile (an update never brings it back), `conflict` when another update won.
+   */
+  replace(subscription: StoredSubscription, expectedVersion: number): Promise<ReplaceOutcome>;
+  get(id: string): Promise<StoredSubscription | undefined>;
+  /** Every subscription, in id order (the fan-out's cached directory). */
+  list(): Promise<StoredSubscription[]>;
+  /** A page in id order (the API's list). */
+  listPage(page: PageRequest): Promise<Page<StoredSubscription>>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface EventTypeInfo {
@@ -74,41 +82,23 @@ export interface PublishedEvent {
   matched?: number | undefined;
 }
 
-export interface ConnectionTestResult {
-  ok: boolean;
-  statusCode?: number | undefined;
-  latencyMs: number;
-  errorClass?: string | undefined;
-  responseSnippet?: string | undefined;
-}
-
-export interface DeliveryQuery {
-  /** Default DEFAULT_LIST_LIMIT, at most MAX_LIST_LIMIT. */
-  limit?: number | undefined;
-  /** Exclusive start: only deliveries older than this one (the previous page's `next`). */
-  after?: string | undefined;
-  status?: DeliveryStatus | undefined;
-  /** ISO times bounding createdAt, inclusive. */
-  from?: string | undefined;
-  to?: string | undefined;
-}
-
 /** Typed failures the API maps to documented error codes. */
-export class OutboundError extends Error {
-  override name = 'OutboundError';
+export class SubscriptionError extends Error {
+  override name = 'SubscriptionError';
   readonly code:
     | 'NOT_FOUND'
     | 'CONFLICT' // changed by a concurrent update since it was read: read it again and retry
     | 'INVALID_TARGET' // URL refused: scheme, credentials, private/loopback/metadata address (SSRF)
     | 'INVALID_EVENT_TYPE'
     | 'PAYLOAD_TOO_LARGE';
-  constructor(code: OutboundError['code'], message: string) {
+  constructor(code: SubscriptionError['code'], message: string) {
     super(message);
     this.code = code;
   }
 }
 
-export interface OutboundService {
+/** Subscriptions, the events they subscribe to, and their delivery log (keyed by the subscription id). */
+export interface SubscriptionService extends DeliveryLog {
   /** Checks the URL (including DNS resolution) against the SSRF rules; returns the secret once. */
   createSubscription(input: SubscriptionInput): Promise<{ subscription: Subscription; secret: string }>;
   /** A page in id order (`after`: a subscription id). */
@@ -122,14 +112,6 @@ export interface OutboundService {
   testSubscription(id: string): Promise<ConnectionTestResult>;
 
   listEventTypes(): EventTypeInfo[];
-  /** Publishes a custom event (or, internally, a built-in one) for fan-out. */
+  /** Publishes a custom event for fan-out to the subscriptions that match it. */
   publishEvent(type: string, data: JsonValue, options?: { pipelineId?: number | undefined }): Promise<PublishedEvent>;
-
-  /** A page of the delivery log, newest first (`next`: a delivery id, for `query.after`). */
-  listDeliveries(subscriptionId: string, query?: DeliveryQuery): Promise<Page<Delivery>>;
-  getDelivery(subscriptionId: string, deliveryId: string): Promise<Delivery | undefined>;
-  /** Queues one more attempt of a delivery (any status); attempts continue its log. */
-  redeliver(subscriptionId: string, deliveryId: string): Promise<Delivery>;
-  /** Queues every `failed` delivery of a subscription created within [from, to]. */
-  redeliverFailed(subscriptionId: string, range: { from: string; to: string }): Promise<{ queued: number }>;
 }

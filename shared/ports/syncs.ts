@@ -1,17 +1,17 @@
-// Syncs (issue 9): a query over the lake, diffed against what was last delivered, sent row by row
-// to a webhook through the outbound delivery engine. Two contracts live here:
+// Syncs: a query over the lake, diffed against what was last delivered, sent row by row to a
+// webhook: the other kind of destination of the delivery engine (ports/delivery.ts). Two
+// contracts live here:
 //
 // - `SyncService`: what the management API and the CLI call (create with a connection test, list,
-//   get, delete, enable, disable, run now, runs, the delivery log); shared/services/sync-service.ts.
-// - The engine's ports (store, row-op writer, workspace, queue), implemented in
-//   shared/adapters/sync-*.ts and used by shared/services/sync-engine.ts.
+//   get, delete, enable, disable, run now, runs, the delivery log); shared/services/syncs/service.ts.
+// - The sync engine's ports (store, row-op writer, workspace and its query error, queue),
+//   implemented in shared/adapters/dynamodb/, duckdb/, sqs/ and used by shared/services/syncs/engine.ts.
 import type { DeliveryRecord } from '../domain/delivery/log.ts';
 import type { FieldMapping, SyncDefinitionInput, SyncMode, SyncOp } from '../domain/syncs/definition.ts';
 import type { FailedRowCounts, OpCounts, SyncRunStatus, SyncTrigger } from '../domain/syncs/runs.ts';
 import type { SyncSchedule } from '../domain/syncs/schedule.ts';
 import type { SyncMessage } from '../domain/syncs/messages.ts';
-import type { StoredEvent } from './delivery.ts';
-import type { ConnectionTestResult, Delivery, DeliveryQuery } from './subscriptions.ts';
+import type { ConnectionTestResult, DeliveryLog, StoredEvent } from './delivery.ts';
 import type { Page, PageRequest } from './page.ts';
 
 // ---------------------------------------------------------------- the service
@@ -93,7 +93,8 @@ export interface RunOptions {
   timeoutMs?: number | undefined;
 }
 
-export interface SyncService {
+/** Syncs and their runs, and their delivery log (one delivery per row-op, keyed by the sync id; redelivery never changes a finished run). */
+export interface SyncService extends DeliveryLog {
   /**
    * Validates the definition, checks the URL against the SSRF rules, sends a signed ping (refused
    * with CONNECTION_TEST_FAILED and the answer unless it is 2xx or `skipTest`), stores the sync and
@@ -112,13 +113,6 @@ export interface SyncService {
   /** A page of the sync's runs, newest first (default: the first 100); NOT_FOUND for an unknown sync. */
   listRuns(id: string, page?: PageRequest): Promise<Page<SyncRun>>;
   getRun(syncId: string, runId: string): Promise<SyncRun | undefined>;
-  /** A page of the sync's delivery log (one delivery per row-op), newest first; NOT_FOUND for an unknown sync. */
-  listDeliveries(syncId: string, query?: DeliveryQuery): Promise<Page<Delivery>>;
-  getDelivery(syncId: string, deliveryId: string): Promise<Delivery | undefined>;
-  /** Queues one more attempt of a delivery (same `webhook-id`); it does not change a finished run. */
-  redeliver(syncId: string, deliveryId: string): Promise<Delivery>;
-  /** Queues every `failed` delivery of the sync created within [from, to]; none changes a finished run. */
-  redeliverFailed(syncId: string, range: { from: string; to: string }): Promise<{ queued: number }>;
 }
 
 // ---------------------------------------------------------------- the engine's ports
@@ -218,9 +212,14 @@ export interface RunRef {
   runId: string;
 }
 
+/** The sync's query cannot run (DuckDB's message, or not one SELECT): the run ends failed with it. */
+export class SyncQueryError extends Error {
+  override name = 'SyncQueryError';
+}
+
 /** The query engine and the files of a run: the lake mirror, the run's row-ops, the sync's snapshot. */
 export interface SyncWorkspace {
-  /** Mirrors the lake, runs the query, diffs it with the snapshot and stores the row-ops durably. */
+  /** Mirrors the lake, runs the query, diffs it with the snapshot and stores the row-ops durably; SyncQueryError when the query fails. */
   plan(
     ref: RunRef,
     definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode; pipelineId?: number | undefined },

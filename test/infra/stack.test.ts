@@ -20,7 +20,6 @@ import {
   SUBSCRIPTION_ID_PATTERN,
   propsFromContext,
 } from '../../infra/stack.ts';
-import { subscriptionKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
 import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../../shared/config.ts';
 import { SUBSCRIPTION_ID } from '../../shared/domain/delivery/destinations.ts';
@@ -31,6 +30,7 @@ import {
   permissionsOf as cfnPermissionsOf,
   resourcesOfType as cfnResourcesOfType,
 } from './cfn.ts';
+import { subscriptionKey } from '../../shared/adapters/dynamodb/subscription-store.ts';
 
 let app: App;
 let stack: HooklakeStack;

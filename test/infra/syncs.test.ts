@@ -9,12 +9,13 @@ import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
 import { SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION, SYNC_ID_PATTERN, SYNC_PARTITIONS } from '../../infra/constructs/syncs.ts';
 import { HooklakeStack } from '../../infra/stack.ts';
-import { deliveryKey, eventKey, subscriptionKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { deliveryKey, eventKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
 import { runKey, syncKey } from '../../shared/adapters/dynamodb/sync-store.ts';
 import { ENV } from '../../shared/config.ts';
 import { newRunId, newSyncId, rowOpEventId } from '../../shared/domain/syncs/ids.ts';
 import { parseSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { flatten, type Json, permissionsOf as cfnPermissionsOf, resourcesOfType as cfnResourcesOfType } from './cfn.ts';
+import { subscriptionKey } from '../../shared/adapters/dynamodb/subscription-store.ts';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 

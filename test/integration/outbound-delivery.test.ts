@@ -2,18 +2,18 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../functions/api/app.ts';
-import type { OutboundService } from '../../shared/ports/subscriptions.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 
 let stack: TestStack;
-let outbound: OutboundService;
+let outbound: SubscriptionService;
 let receiver: Receiver;
 
 beforeAll(async () => {
   stack = await startTestStack({ timeScale: 1, eventsVisibilityTimeoutSeconds: 1, maxReceiveCount: 2 });
-  outbound = createOutboundService(stack.apiConfig);
+  outbound = createSubscriptions(stack.apiConfig);
   receiver = await startReceiver();
 });
 

@@ -5,12 +5,12 @@
 // into the table), and for a hostname that resolved to a public address at creation and to
 // loopback at delivery (rebinding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbClient } from '../../shared/adapters/dynamodb/management-store.ts';
-import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
-import type { OutboundService } from '../../shared/ports/subscriptions.ts';
-import { createOutboundService } from '../../functions/api/app.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 /** Refused by a deployment, admitted by the local stack's permissive settings. */
 const REFUSED_BY_DEFAULT = ['127.0.0.1', '[::1]', '10.0.0.1', '172.16.0.1', '192.168.1.1', 'localhost'];
@@ -20,8 +20,8 @@ const BLOCKED = [...REFUSED_BY_DEFAULT, ...ALWAYS_REFUSED];
 
 let stack: TestStack;
 let receiver: Receiver;
-let refusing: OutboundService;
-let permissive: OutboundService;
+let refusing: SubscriptionService;
+let permissive: SubscriptionService;
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -37,9 +37,9 @@ beforeAll(async () => {
       throw Object.assign(new Error(`${hostname} is not in the test's DNS`), { code: 'ENOTFOUND' });
     },
   });
-  refusing = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false });
+  refusing = createSubscriptions({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false });
   // At creation, `rebind.test` resolved to a public address.
-  permissive = createOutboundService(stack.apiConfig, { resolve: async () => ['93.184.216.34'] });
+  permissive = createSubscriptions(stack.apiConfig, { resolve: async () => ['93.184.216.34'] });
 });
 
 afterAll(async () => {
@@ -58,7 +58,7 @@ describe('SSRF guard', () => {
   });
 
   it('with private targets allowed, creation still refuses loopback, link-local and unspecified targets', async () => {
-    const privateOnly = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: true, allowLoopbackTargets: false });
+    const privateOnly = createSubscriptions({ ...stack.apiConfig, allowPrivateTargets: true, allowLoopbackTargets: false });
     for (const host of ['127.0.0.1', '[::1]', 'localhost', ...ALWAYS_REFUSED]) {
       await expect(
         privateOnly.createSubscription({ webhookUrl: `http://${host}:${receiver.port}/x`, webhookHttpMethod: 'POST', events: ['ssrf.never'] }),
@@ -75,7 +75,7 @@ describe('SSRF guard', () => {
 
   it('delivery refuses them at connect time, including a hostname rebound to loopback', async () => {
     const ids: string[] = [];
-    const dynamodb = createDynamoDbClient(stack.apiConfig.aws);
+    const dynamodb = dynamoDbClient(stack.apiConfig.aws);
     const store = dynamoSubscriptionStore(dynamodb, stack.apiConfig.tableName);
     for (const host of [...BLOCKED, 'rebind.test']) {
       const webhookUrl = `http://${host}:${receiver.port}/ssrf`;

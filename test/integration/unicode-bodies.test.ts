@@ -8,7 +8,7 @@ import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/queues.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
 import { claimKey, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
 import type { LakeObject } from '../../shared/ports/ingest.ts';

@@ -1,110 +1,26 @@
-// The fan-out and OutboundService over in-memory ports, with an injected clock and scripted
+// The fan-out and SubscriptionService over in-memory ports, with an injected clock and scripted
 // endpoint answers: Kommo's retry budget, the suspension hold, idempotent fan-out, stale jobs,
 // redelivery with a fresh budget, and the SSRF / event-type checks of subscription creation.
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import {
-  memoryDeliveryStore,
-  memoryEventStore,
-  memoryEventsQueue,
-  memorySecretCipher,
-  memorySubscriptionStore,
-  memorySuspensionStore,
-} from '../../shared/adapters/memory/delivery-store.ts';
+import { memorySuspensionStore } from '../../shared/adapters/memory/delivery-store.ts';
 import type { DeliveryRequest } from '../../shared/domain/delivery/request.ts';
-import { newDeliveryRecord, type DeliveryRecord } from '../../shared/domain/delivery/log.ts';
+import { plannedDelivery, type DeliveryRecord } from '../../shared/domain/delivery/log.ts';
 import { addressOf, deliveryIdFor, parseQueueMessage, serializeQueueMessage } from '../../shared/domain/delivery/queue-messages.ts';
 import { RETRY_SCHEDULE } from '../../shared/domain/delivery/retry-policy.ts';
 import { SUSPENSION_RULE } from '../../shared/domain/delivery/suspension.ts';
-import { OutboundError } from '../../shared/ports/subscriptions.ts';
+import type { SendResult } from '../../shared/ports/delivery.ts';
+import { SubscriptionError } from '../../shared/ports/subscriptions.ts';
 import { semaphore } from '../../shared/services/delivery/concurrency.ts';
-import { createFanout } from '../../shared/services/delivery/fanout.ts';
 import { EVENT_CACHE_BYTES } from '../../shared/services/delivery/event-cache.ts';
-import { createOutboundServiceWithDeps } from '../../shared/services/subscriptions/outbound.ts';
 import { REDELIVERY_CONCURRENCY, REDELIVERY_PAGE_SIZE } from '../../shared/services/delivery/log.ts';
-import type { HttpSender, SendResult } from '../../shared/ports/delivery.ts';
-import { subscriptionDirectory } from '../../shared/services/delivery/destinations.ts';
 import { suspensionTracker } from '../../shared/services/delivery/suspension-tracker.ts';
+import { deliveryWorld } from '../support/delivery-world.ts';
 
 const T0 = Math.floor(Date.now() / 1000) * 1000;
 
 function setup(options: { answer?: (request: DeliveryRequest, index: number) => SendResult; allowPrivate?: boolean } = {}) {
-  let now = T0;
-  const clock = { nowMs: () => now };
-  const subscriptions = memorySubscriptionStore();
-  const deliveries = memoryDeliveryStore();
-  const events = memoryEventStore();
-  const suspensionStore = memorySuspensionStore();
-  const queue = memoryEventsQueue(() => now);
-  const cipher = memorySecretCipher();
-  const sent: DeliveryRequest[] = [];
-  const answer = options.answer ?? (() => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 3, responseSnippet: 'ok' }));
-  const sender: HttpSender = {
-    async send(request) {
-      sent.push(request);
-      return answer(request, sent.length - 1);
-    },
-  };
-  const directory = subscriptionDirectory(subscriptions, { ttlMs: 0, cipher });
-  const fanout = createFanout({
-    directory,
-    events,
-    deliveries,
-    suspension: suspensionTracker(suspensionStore, { cacheMs: 0, now: () => now }),
-    queue,
-    sender,
-    clock,
-    random: () => 0.5,
-    concurrency: 4,
-    retentionDays: 30,
-  });
-  const service = createOutboundServiceWithDeps({
-    subscriptions,
-    deliveries,
-    queue,
-    cipher,
-    sender,
-    resolve: async (hostname) => (hostname === 'rebind.example' ? ['127.0.0.1'] : ['93.184.216.34']),
-    clock,
-    allowPrivateTargets: options.allowPrivate ?? true,
-  });
-  let messageNo = 0;
-  const pending: Array<{ body: string; visibleAt: number; receiveCount: number }> = [];
-  /** Moves what was sent onto the simulated queue, then delivers every message visible by `until`, advancing time. */
-  async function run(until = Number.POSITIVE_INFINITY, maxRounds = 200): Promise<void> {
-    for (let round = 0; round < maxRounds; round++) {
-      for (const entry of queue.drain()) {
-        pending.push({ body: entry.body, visibleAt: entry.sentAt + (entry.delaySeconds ?? 0) * 1000, receiveCount: 1 });
-      }
-      if (pending.length === 0) return;
-      const next = Math.min(...pending.map((p) => p.visibleAt));
-      if (next > until) return;
-      now = Math.max(now, next);
-      const batch = pending.filter((p) => p.visibleAt <= now);
-      for (const item of batch) pending.splice(pending.indexOf(item), 1);
-      const { failedMessageIds } = await fanout.handleBatch(
-        batch.map((item) => ({ messageId: `m${messageNo++}`, body: item.body, receiveCount: item.receiveCount })),
-      );
-      expect(failedMessageIds).toEqual([]);
-    }
-    throw new Error('queue did not settle');
-  }
-  return {
-    service,
-    fanout,
-    queue,
-    events,
-    deliveries,
-    suspensionStore,
-    subscriptions,
-    sent,
-    run,
-    pending,
-    setNow: (ms: number) => {
-      now = ms;
-    },
-    now: () => now,
-  };
+  return deliveryWorld({ startMs: T0, ...(options.answer === undefined ? {} : { answer: options.answer }), allowPrivateTargets: options.allowPrivate ?? true });
 }
 
 const failing = (status = 503) => (): SendResult => ({ outcome: { status }, statusCode: status, latencyMs: 2, responseSnippet: 'down' });
@@ -348,13 +264,12 @@ describe('bounded admin operations', () => {
     // 250 failed deliveries in range, one failed before it and one succeeded in it.
     const record = (n: number, status: 'failed' | 'succeeded') => {
       const at = T0 + n * 1000;
-      const id = deliveryIdFor(`evt_${n}`, subscription.id, at);
       const delivery: DeliveryRecord = {
-        ...newDeliveryRecord({ id, subscriptionId: subscription.id, eventId: `evt_${n}`, eventType: 'x.y', webhookId: `msg_${n}`, address: 'a', eventTimestampMs: at, now: at, retentionDays: 30 }),
+        ...plannedDelivery({ id: `evt_${n}`, type: 'x.y', timestamp: at }, { id: subscription.id, address: 'a' }, { now: at, retentionDays: 30 }),
         status,
         attemptCount: 5,
       };
-      t.deliveries.items.set(`${subscription.id}\n${id}`, delivery);
+      t.deliveries.items.set(`${subscription.id}\n${delivery.id}`, delivery);
     };
     for (let n = 1; n <= 250; n++) record(n, 'failed');
     record(-5, 'failed');
@@ -498,7 +413,7 @@ describe('request formats', () => {
   });
 });
 
-describe('OutboundService checks', () => {
+describe('SubscriptionService checks', () => {
   it('refuses private targets (literal and after DNS) unless allowed, and bad event types', async () => {
     const t = setup({ allowPrivate: false });
     const create = (webhookUrl: string, events = ['x.y']) => t.service.createSubscription({ webhookUrl, webhookHttpMethod: 'POST', events });
@@ -506,7 +421,7 @@ describe('OutboundService checks', () => {
       await expect(create(url), url).rejects.toMatchObject({ code: 'INVALID_TARGET' });
     }
     await expect(create('https://a.example/', ['ping'])).rejects.toMatchObject({ code: 'INVALID_EVENT_TYPE' });
-    await expect(create('https://a.example/', [])).rejects.toBeInstanceOf(OutboundError);
+    await expect(create('https://a.example/', [])).rejects.toBeInstanceOf(SubscriptionError);
     await expect(t.service.publishEvent('webhook_received', {})).rejects.toMatchObject({ code: 'INVALID_EVENT_TYPE' });
     await expect(t.service.publishEvent('big', { x: 'x'.repeat(300 * 1024) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     const { subscription, secret } = await create('https://a.example/');

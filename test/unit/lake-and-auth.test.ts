@@ -1,18 +1,9 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { requestIdTime, requestIdTimePrefix } from '../../shared/domain/ingest/request-id.ts';
+import { requestIdTime, requestIdTimePrefix, newRequestId } from '../../shared/domain/ingest/request-id.ts';
 import { describe, expect, it } from 'vitest';
 import { authorizeIngest } from '../../shared/domain/ingest/authorize.ts';
 import { utcDay } from '../../shared/domain/clock.ts';
-import {
-  adminCredentialId,
-  digestsEqual,
-  matchesSha256,
-  newAdminCredential,
-  newIngestKey,
-  newIngestToken,
-  newRequestId,
-  sha256Hex,
-} from '../../shared/domain/credentials.ts';
+import { adminCredentialId, digestsEqual, matchesSha256, newAdminCredential, newIngestKey, newIngestToken, sha256Hex } from '../../shared/domain/credentials.ts';
 import {
   claimKey,
   MalformedMessageError,

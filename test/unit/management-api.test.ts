@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../shared/api/router.ts';
-import {
-  bearerCredential,
-  managementApi,
-  rejectedJson,
-  windowStart,
-  type ManagementDeps,
-} from '../../shared/api/app.ts';
-import { fakeOutboundService } from '../support/fake-outbound-service.ts';
+import { managementApi, type ApiDeps } from '../../shared/api/app.ts';
+import { fakeSubscriptionService } from '../support/fake-subscription-service.ts';
 import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
+import { rejectedJson, windowStart } from '../../shared/api/pipelines.ts';
+import { bearerCredential } from '../../shared/api/auth.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 
 async function setup() {
   const store = memoryManagementStore();
   const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const deps: ManagementDeps = { store, clock: { nowMs: () => NOW }, outbound: fakeOutboundService() };
+  const deps: ApiDeps = { store, clock: { nowMs: () => NOW }, subscriptions: fakeSubscriptionService() };
   const errors: unknown[] = [];
   const api = managementApi({ deps, logError: (message, detail) => errors.push({ message, detail }) });
   const call = async (method: string, path: string, body?: unknown, credential: string | null = admin.credential) => {

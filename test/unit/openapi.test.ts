@@ -11,7 +11,7 @@ import { routeErrorCodes } from '../../shared/api/router.ts';
 import { API_ERRORS } from '../../shared/api/errors.ts';
 import { DOCUMENT_FILE, openApiDocumentText } from '../../scripts/openapi.ts';
 import { conformanceChecker } from '../support/openapi-conformance.ts';
-import { fakeOutboundService } from '../support/fake-outbound-service.ts';
+import { fakeSubscriptionService } from '../support/fake-subscription-service.ts';
 import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 type Operation = { operationId: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
@@ -41,7 +41,7 @@ describe('the OpenAPI document', () => {
 
   it('is served by GET /v4/openapi.json without a credential, as generated', async () => {
     const api = managementApi({
-      deps: { store: memoryManagementStore(), clock: { nowMs: () => 0 }, outbound: fakeOutboundService() },
+      deps: { store: memoryManagementStore(), clock: { nowMs: () => 0 }, subscriptions: fakeSubscriptionService() },
       logError: () => undefined,
     });
     const response = await api({ method: 'GET', path: '/v4/openapi.json', headers: {}, query: new URLSearchParams(), body: undefined });

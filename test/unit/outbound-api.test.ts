@@ -1,5 +1,5 @@
 // The outbound routes (/v4/webhook-subscriptions, /v4/events) through the whole management API,
-// with an in-memory OutboundService: validation, error mapping, status codes, response shapes.
+// with an in-memory SubscriptionService: validation, error mapping, status codes, response shapes.
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../shared/api/router.ts';
 import { managementApi } from '../../shared/api/app.ts';
@@ -7,8 +7,8 @@ import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/delivery/queue-message
 import { SUBSCRIPTION_ID } from '../../shared/domain/delivery/destinations.ts';
 import { MAX_CUSTOM_HEADERS, headersProblem } from '../../shared/domain/delivery/header-policy.ts';
 import { EVENT_CATALOGUE } from '../../shared/domain/delivery/events.ts';
-import { OutboundError } from '../../shared/ports/subscriptions.ts';
-import { fakeOutboundService } from '../support/fake-outbound-service.ts';
+import { SubscriptionError } from '../../shared/ports/subscriptions.ts';
+import { fakeSubscriptionService } from '../support/fake-subscription-service.ts';
 import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');
@@ -17,10 +17,10 @@ const URL_OK = 'https://hooks.example.com/hooklake';
 async function setup(options: { allowPrivate?: boolean } = {}) {
   const store = memoryManagementStore();
   const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const outbound = fakeOutboundService({ allowPrivate: options.allowPrivate ?? false, now: () => NOW });
+  const outbound = fakeSubscriptionService({ allowPrivate: options.allowPrivate ?? false, now: () => NOW });
   const errors: unknown[] = [];
   const api = managementApi({
-    deps: { store, clock: { nowMs: () => NOW }, outbound },
+    deps: { store, clock: { nowMs: () => NOW }, subscriptions: outbound },
     logError: (message, detail) => errors.push({ message, detail }),
   });
   const call = async (method: string, pathAndQuery: string, body?: unknown, credential: string | null = admin.credential) => {
@@ -546,9 +546,9 @@ describe('engine errors', () => {
     ['INVALID_EVENT_TYPE', 400],
     ['PAYLOAD_TOO_LARGE', 413],
     ['CONFLICT', 409],
-  ] as const)('maps OutboundError %s to %i with the same code', async (code, status) => {
+  ] as const)('maps SubscriptionError %s to %i with the same code', async (code, status) => {
     const { call, outbound } = await setup();
-    outbound.failNext('publishEvent', new OutboundError(code, `engine says ${code}`));
+    outbound.failNext('publishEvent', new SubscriptionError(code, `engine says ${code}`));
     expect(await call('POST', '/v4/events', { type: 'x', data: 1 })).toEqual({
       status,
       headers: undefined,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { managementApi } from '../../shared/api/app.ts';
 import { decodeCursor, encodeCursor } from '../../shared/api/pagination.ts';
-import { fakeOutboundService } from '../support/fake-outbound-service.ts';
+import { fakeSubscriptionService } from '../support/fake-subscription-service.ts';
 import { memoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 import { conformanceChecker } from '../support/openapi-conformance.ts';
 
@@ -15,8 +15,8 @@ const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 async function setup() {
   const store = memoryManagementStore();
   const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const outbound = fakeOutboundService({ now: () => NOW });
-  const api = managementApi({ deps: { store, clock: { nowMs: () => NOW }, outbound }, logError: () => undefined });
+  const outbound = fakeSubscriptionService({ now: () => NOW });
+  const api = managementApi({ deps: { store, clock: { nowMs: () => NOW }, subscriptions: outbound }, logError: () => undefined });
   const checker = await conformanceChecker();
   const call = async (method: string, pathAndQuery: string, body?: unknown) => {
     const [path = '', query = ''] = pathAndQuery.split('?');

@@ -19,7 +19,7 @@ const KEY = '11111111-2222-4333-8444-555555555555';
 const TOKEN = 'good';
 const NOW_MS = 1_764_000_000_500;
 const localKey = Buffer.alloc(32, 9).toString('base64');
-const cipher = aesGcmSecretCipher(localKey, 'pipelineId');
+const cipher = aesGcmSecretCipher(localKey, 'pipeline');
 const token: TokenRecord = { key: KEY, name: 't', tokenSha256: sha256Hex(TOKEN), createdAt: '' };
 
 async function pipelineWith(id: number, settings: VerificationSettings | undefined, secrets: string[] = []): Promise<PipelineRecord> {
@@ -154,7 +154,7 @@ describe('processor: signature verification over the bytes received', () => {
     const open = await pipelineWith(11, undefined);
     const a = await receive({ body: Buffer.from('{"a":1}'), headers: await signedHeaders('github', '{"a":1}', { secret: 'x' }), pipelineId: 10 });
     const b = await receive({ body: Buffer.from('{"a":1}'), headers: {}, pipelineId: 11 });
-    const wrongKey = cachedVerifiers(aesGcmSecretCipher(Buffer.alloc(32, 1).toString('base64'), 'pipelineId'), 30, { nowMs: () => NOW_MS });
+    const wrongKey = cachedVerifiers(aesGcmSecretCipher(Buffer.alloc(32, 1).toString('base64'), 'pipeline'), 30, { nowMs: () => NOW_MS });
     const { processDeps, objects } = deps([strict, open], {}, wrongKey);
     expect(await processIngestBatch([a.record, b.record], processDeps)).toMatchObject({ failedMessageIds: [a.record.messageId], landed: 1, rejected: 0 });
     expect(quarantined(objects)).toEqual([]);

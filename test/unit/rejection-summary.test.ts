@@ -3,28 +3,16 @@
 // reads the window and delivers one event with the summed counts. Nothing for unknown pipelines,
 // nothing when nobody subscribes.
 import { describe, expect, it } from 'vitest';
-import {
-  memoryDeliveryStore,
-  memoryEventStore,
-  memoryEventsQueue,
-  memorySecretCipher,
-  memorySubscriptionStore,
-  memorySuspensionStore,
-} from '../../shared/adapters/memory/delivery-store.ts';
+import { memoryRejections } from '../../shared/adapters/memory/rejection-store.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
-import type { DeliveryRequest } from '../../shared/domain/delivery/request.ts';
 import { parseQueueMessage } from '../../shared/domain/delivery/queue-messages.ts';
+import { serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
 import type { PipelineRecord, TokenRecord } from '../../shared/domain/ingest/records.ts';
 import type { CredentialDirectory } from '../../shared/ports/ingest.ts';
-import { createFanout } from '../../shared/services/delivery/fanout.ts';
 import { eventSink } from '../../shared/services/ingest/event-sink.ts';
-import { createOutboundServiceWithDeps } from '../../shared/services/subscriptions/outbound.ts';
-import { subscriptionDirectory } from '../../shared/services/delivery/destinations.ts';
-import { suspensionTracker } from '../../shared/services/delivery/suspension-tracker.ts';
 import { processIngestBatch, type ProcessDeps } from '../../shared/services/ingest/process-batch.ts';
 import { rememberSummaryClaims } from '../../shared/services/ingest/summary-claims.ts';
-import { memoryRejections } from '../../shared/adapters/memory/rejection-store.ts';
+import { deliveryWorld } from '../support/delivery-world.ts';
 
 const KEY = '11111111-2222-4333-8444-555555555555';
 const OTHER_KEY = '99999999-2222-4333-8444-555555555555';
@@ -46,32 +34,10 @@ const wrongToken = (pipelineId = 1) => message({ pipelineId, tokenSha256: sha256
 const unknownKey = (pipelineId = 1) => message({ pipelineId, key: OTHER_KEY });
 
 async function setup(options: { subscribe?: boolean; queueFails?: () => boolean } = {}) {
-  let now = T;
-  const clock = { nowMs: () => now };
   const rejections = memoryRejections();
-  const subscriptions = memorySubscriptionStore();
-  const cipher = memorySecretCipher();
-  const queue = memoryEventsQueue(() => now);
-  const sent: DeliveryRequest[] = [];
-  const sender = {
-    async send(request: DeliveryRequest) {
-      sent.push(request);
-      return { outcome: { status: 200 }, statusCode: 200, latencyMs: 1, responseSnippet: 'ok' } as const;
-    },
-  };
-  const directory = subscriptionDirectory(subscriptions, { ttlMs: 0, cipher });
-  const service = createOutboundServiceWithDeps({
-    subscriptions,
-    deliveries: memoryDeliveryStore(),
-    queue,
-    cipher,
-    sender,
-    resolve: async () => ['93.184.216.34'],
-    clock,
-    allowPrivateTargets: true,
-  });
+  const world = deliveryWorld({ startMs: T, answer: () => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 1, responseSnippet: 'ok' }), rejectionSummaries: rejections });
   if (options.subscribe !== false) {
-    await service.createSubscription({ webhookUrl: 'https://a.example/hook', webhookHttpMethod: 'POST', events: ['webhook_rejected'], pipelineId: 1 });
+    await world.service.createSubscription({ webhookUrl: 'https://a.example/hook', webhookHttpMethod: 'POST', events: ['webhook_rejected'], pipelineId: 1 });
   }
   const lookupDirectory: CredentialDirectory = {
     async lookup(keys, ids) {
@@ -81,7 +47,7 @@ async function setup(options: { subscribe?: boolean; queueFails?: () => boolean 
       };
     },
   };
-  const sink = eventSink({ directory, queue });
+  const sink = eventSink({ directory: world.directory, queue: world.queue });
   const deps: ProcessDeps = {
     directory: lookupDirectory,
     lake: { put: async () => undefined },
@@ -94,32 +60,10 @@ async function setup(options: { subscribe?: boolean; queueFails?: () => boolean 
         await sink.scheduleRejectionSummary(pipelineId, window, delaySeconds);
       },
     },
-    clock,
+    clock: world.clock,
   };
-  const fanout = createFanout({
-    directory,
-    events: memoryEventStore(),
-    deliveries: memoryDeliveryStore(),
-    suspension: suspensionTracker(memorySuspensionStore(), { cacheMs: 0, now: () => now }),
-    queue,
-    sender,
-    clock,
-    random: () => 0.5,
-    concurrency: 4,
-    retentionDays: 30,
-    rejectionSummaries: rejections,
-  });
-  queue.drain(); // the subscription's own messages, if any
-  return {
-    deps,
-    rejections,
-    queue,
-    fanout,
-    sent,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
+  world.queue.drain(); // the subscription's own messages, if any
+  return { deps, rejections, queue: world.queue, fanout: world.fanout, sent: world.sent, advance: world.advance };
 }
 
 describe('aggregated webhook_rejected', () => {

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONSOLE_SECURITY_HEADERS, consoleAssets } from '../../shared/api/console-assets.ts';
-import { newRequestId } from '../../shared/domain/credentials.ts';
 import { encodeQuarantineRows, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey } from '../../shared/domain/lake/objects.ts';
 import type { IngestMessage } from '../../shared/domain/ingest/message.ts';
 import type { LakeObjectInfo, LakeReader } from '../../shared/ports/inspector.ts';
 import { createRequestInspector, MAX_OBJECTS_READ } from '../../shared/services/inspector/request-inspector.ts';
+import { newRequestId } from '../../shared/domain/ingest/request-id.ts';
 
 const NOW_MS = Date.parse('2026-11-30T12:00:00.000Z');
 

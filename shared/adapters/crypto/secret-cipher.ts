@@ -1,14 +1,18 @@
-// Signing secrets at rest. On AWS: KMS Encrypt/Decrypt with EncryptionContext
-// {subscriptionId}, so a ciphertext copied onto another subscription does not decrypt. Locally:
-// AES-256-GCM (node:crypto) with the key from HOOKLAKE_LOCAL_SECRET_KEY and the subscription id as
-// additional authenticated data. A pipeline's verification secrets (issue 10) use the same key
-// under their own context, {pipelineId: "<id>"} (locally the data `pipelineId:<id>`), so neither
-// kind of ciphertext opens as the other and IAM can grant each context apart. The stored text names its scheme: `kms:v1:<base64 blob>` or
-// `aesgcm:v1:<base64 iv(12) | tag(16) | ciphertext>`.
+// Secrets at rest: destinations' signing secrets and custom header values, and pipelines'
+// verification secrets. On AWS: KMS Encrypt/Decrypt with an EncryptionContext naming the id the
+// secret belongs to, so a ciphertext copied onto another destination or pipeline does not
+// decrypt, and IAM can grant each scope apart. Locally: AES-256-GCM (node:crypto) with the key
+// from HOOKLAKE_LOCAL_SECRET_KEY and the same id as additional authenticated data. The stored text
+// names its scheme: `kms:v1:<base64 blob>` or `aesgcm:v1:<base64 iv(12) | tag(16) | ciphertext>`.
+//
+// The context of a destination (a subscription or a sync) is {subscriptionId: "<id>"} and its
+// local data the bare id, as every existing ciphertext was sealed; a pipeline's is
+// {pipelineId: "<id>"} (locally `pipelineId:<id>`), so neither kind opens as the other.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { AwsConfig, SecretsConfig } from '../../config.ts';
 import type { SecretCipher } from '../../ports/delivery.ts';
+import { kmsClient } from '../clients/kms.ts';
 
 const AES_PREFIX = 'aesgcm:v1:';
 const KMS_PREFIX = 'kms:v1:';
@@ -17,29 +21,32 @@ export class SecretCipherError extends Error {
   override name = 'SecretCipherError';
 }
 
-/** The encryption context's key: subscriptions (and syncs) use `subscriptionId`, pipelines `pipelineId`. */
-export type CipherContextKey = 'subscriptionId' | 'pipelineId';
+/** Whose secrets a cipher seals: a destination's, or a pipeline's verification secrets. */
+export type SecretScope = 'destination' | 'pipeline';
 
-/** Local additional data: the bare id for subscriptions (as stored so far), `<key>:<id>` otherwise. */
-const aadOf = (contextKey: CipherContextKey, id: string) => (contextKey === 'subscriptionId' ? id : `${contextKey}:${id}`);
+/** The KMS EncryptionContext key of each scope (a stored fact: existing ciphertexts and IAM conditions name it). */
+const CONTEXT_KEY: Record<SecretScope, string> = { destination: 'subscriptionId', pipeline: 'pipelineId' };
 
-export function aesGcmSecretCipher(base64Key: string, contextKey: CipherContextKey = 'subscriptionId'): SecretCipher {
+/** Local additional data: the bare id for destinations (as stored so far), `pipelineId:<id>` for pipelines. */
+const aadOf = (scope: SecretScope, id: string) => (scope === 'destination' ? id : `${CONTEXT_KEY[scope]}:${id}`);
+
+export function aesGcmSecretCipher(base64Key: string, scope: SecretScope = 'destination'): SecretCipher {
   const key = Buffer.from(base64Key, 'base64');
   if (key.length !== 32) throw new SecretCipherError('the local secret key is base64 of 32 bytes');
   return {
-    async encrypt(secret, subscriptionId) {
+    async encrypt(plaintext, boundTo) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(Buffer.from(aadOf(contextKey, subscriptionId), 'utf8'));
-      const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+      cipher.setAAD(Buffer.from(aadOf(scope, boundTo), 'utf8'));
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       return AES_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
     },
-    async decrypt(ciphertext, subscriptionId) {
+    async decrypt(ciphertext, boundTo) {
       if (!ciphertext.startsWith(AES_PREFIX)) throw new SecretCipherError('not an aesgcm:v1 ciphertext');
       const raw = Buffer.from(ciphertext.slice(AES_PREFIX.length), 'base64');
       if (raw.length < 29) throw new SecretCipherError('ciphertext too short');
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-      decipher.setAAD(Buffer.from(aadOf(contextKey, subscriptionId), 'utf8'));
+      decipher.setAAD(Buffer.from(aadOf(scope, boundTo), 'utf8'));
       decipher.setAuthTag(raw.subarray(12, 28));
       try {
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
@@ -50,23 +57,23 @@ export function aesGcmSecretCipher(base64Key: string, contextKey: CipherContextK
   };
 }
 
-export function kmsSecretCipher(client: KMSClient, keyId: string, contextKey: CipherContextKey = 'subscriptionId'): SecretCipher {
-  const context = (id: string) => ({ [contextKey]: id });
+export function kmsSecretCipher(client: KMSClient, keyId: string, scope: SecretScope = 'destination'): SecretCipher {
+  const context = (id: string) => ({ [CONTEXT_KEY[scope]]: id });
   return {
-    async encrypt(secret, subscriptionId) {
+    async encrypt(plaintext, boundTo) {
       const { CiphertextBlob } = await client.send(
-        new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(secret, 'utf8'), EncryptionContext: context(subscriptionId) }),
+        new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: context(boundTo) }),
       );
       if (CiphertextBlob === undefined) throw new SecretCipherError('KMS returned no ciphertext');
       return KMS_PREFIX + Buffer.from(CiphertextBlob).toString('base64');
     },
-    async decrypt(ciphertext, subscriptionId) {
+    async decrypt(ciphertext, boundTo) {
       if (!ciphertext.startsWith(KMS_PREFIX)) throw new SecretCipherError('not a kms:v1 ciphertext');
       const { Plaintext } = await client.send(
         new DecryptCommand({
           KeyId: keyId,
           CiphertextBlob: Buffer.from(ciphertext.slice(KMS_PREFIX.length), 'base64'),
-          EncryptionContext: context(subscriptionId),
+          EncryptionContext: context(boundTo),
         }),
       );
       if (Plaintext === undefined) throw new SecretCipherError('KMS returned no plaintext');
@@ -76,12 +83,8 @@ export function kmsSecretCipher(client: KMSClient, keyId: string, contextKey: Ci
 }
 
 /** KMS when a key id is configured, else the local AES key; undefined when neither is. */
-export function secretCipherFromConfig(
-  aws: AwsConfig,
-  secrets: SecretsConfig | undefined,
-  contextKey: CipherContextKey = 'subscriptionId',
-): SecretCipher | undefined {
-  if (secrets?.kmsKeyId !== undefined) return kmsSecretCipher(new KMSClient({ region: aws.region }), secrets.kmsKeyId, contextKey);
-  if (secrets?.localKey !== undefined) return aesGcmSecretCipher(secrets.localKey, contextKey);
+export function secretCipherFromConfig(aws: AwsConfig, secrets: SecretsConfig | undefined, scope: SecretScope = 'destination'): SecretCipher | undefined {
+  if (secrets?.kmsKeyId !== undefined) return kmsSecretCipher(kmsClient(aws), secrets.kmsKeyId, scope);
+  if (secrets?.localKey !== undefined) return aesGcmSecretCipher(secrets.localKey, scope);
   return undefined;
 }

@@ -31,17 +31,12 @@ import {
   writeOpsStatement,
 } from '../../domain/syncs/diff-sql.ts';
 import { emptyOpCounts } from '../../domain/syncs/runs.ts';
-import type { PlannedRowOp, PlanResult, RunRef, SyncWorkspace } from '../../ports/syncs.ts';
+import { SyncQueryError, type PlannedRowOp, type PlanResult, type RunRef, type SyncWorkspace } from '../../ports/syncs.ts';
 import { syncLake } from './lake-query.ts';
 import { opsObjectKey, s3SyncFiles, snapshotObjectKey } from '../s3/sync-files.ts';
 
 export { SYNC_FILES_PREFIX } from '../s3/sync-files.ts';
 
-
-/** The query failed or its result cannot be synced: the run fails with this message (DuckDB's own when it is DuckDB's). */
-export class SyncQueryError extends Error {
-  override name = 'SyncQueryError';
-}
 
 export interface DuckDbLimits {
   /** DuckDB's memory_limit, e.g. '1GB' (it spills to disk beyond it). */

@@ -1,19 +1,7 @@
 // DynamoDB implementation of the management store (docs/design.md, single table).
-import {
-  BatchGetItemCommand,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type BatchGetItemCommandOutput,
-  type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
-import type { AwsConfig } from '../../config.ts';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { newAdminCredential, newIngestKey, newIngestToken, sha256Hex } from '../../domain/credentials.ts';
-import type { AdminRecord, PipelineRecord, TokenRecord } from '../../domain/ingest/records.ts';
+import type { PipelineRecord, TokenRecord } from '../../domain/ingest/records.ts';
 import {
   ADMIN_PK,
   PIPELINE_PK,
@@ -35,22 +23,14 @@ import {
   type Item,
   type Key,
 } from './table-items.ts';
-import { clientOptions } from '../clients.ts';
-import { queryPageItems } from './pages.ts';
+import { conditional } from './attributes.ts';
+import { batchGetItems, queryAllItems, queryPageItems } from './reads.ts';
 import { pageOf } from '../../ports/page.ts';
 import { UnknownPipelinesError, type ManagementStore, type TokenInfo } from '../../ports/management.ts';
+import type { AdminRecord } from '../../domain/credentials.ts';
 
 /** How many times a pipeline id is drawn again when the drawn one is already taken. */
 const ID_ATTEMPTS = 5;
-/** BatchGetItem's limit per request. */
-const BATCH_GET_LIMIT = 100;
-
-export function createDynamoDbClient(aws: AwsConfig): DynamoDBClient {
-  return new DynamoDBClient(clientOptions(aws, aws.endpoints.dynamodb));
-}
-
-const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 
 function tokenInfo(record: TokenRecord): TokenInfo {
   const { tokenSha256: _hash, ...info } = record;
@@ -58,19 +38,6 @@ function tokenInfo(record: TokenRecord): TokenInfo {
 }
 
 export function dynamoManagementStore(client: DynamoDBClient, tableName: string): ManagementStore {
-  async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({ ...input, TableName: tableName, ExclusiveStartKey: startKey }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
-  }
-
   /** A collection's items (pk) from the key `start` on (exclusive), one more than `limit`. */
   const queryPage = (pk: string, limit: number, start: Key | undefined) =>
     queryPageItems(
@@ -87,53 +54,28 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     return item;
   }
 
-  /** The keys among `keys` that exist, following UnprocessedKeys. */
-  async function existingItems(keys: Key[]): Promise<Item[]> {
-    const found: Item[] = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
-      for (let attempt = 0; pending !== undefined && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const result: BatchGetItemCommandOutput = await client.send(
-          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        found.push(...(result.Responses?.[tableName] ?? []));
-        pending = result.UnprocessedKeys?.[tableName]?.Keys;
-      }
-    }
-    return found;
-  }
+  const putNew = (item: Item) =>
+    conditional(() => client.send(new PutItemCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
 
-  async function putNew(item: Item): Promise<boolean> {
-    try {
-      await client.send(
-        new PutItemCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  /** An UpdateItem of an existing item (`ReturnValues: ALL_NEW`): its new attributes, undefined when it does not exist. */
+  async function updateExisting(update: Omit<UpdateItemCommandInput, 'TableName' | 'ConditionExpression' | 'ReturnValues'>): Promise<Item | undefined> {
+    let attributes: Item | undefined;
+    const updated = await conditional(async () => {
+      ({ Attributes: attributes } = await client.send(
+        new UpdateItemCommand({ ...update, TableName: tableName, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_NEW' }),
+      ));
+    });
+    return updated ? attributes : undefined;
   }
 
   /** An UpdateItem of an existing pipeline; undefined when it does not exist. */
   async function updatePipeline(id: number, expression: string, values?: Record<string, AttributeValue>): Promise<PipelineRecord | undefined> {
-    try {
-      const { Attributes } = await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: pipelineKey(id),
-          UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(pk)',
-          ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes === undefined ? undefined : itemToPipeline(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const attributes = await updateExisting({
+      Key: pipelineKey(id),
+      UpdateExpression: expression,
+      ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
+    });
+    return attributes === undefined ? undefined : itemToPipeline(attributes);
   }
 
   return {
@@ -190,7 +132,7 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     async createToken({ name, pipelines, createdAt }) {
       if (pipelines !== undefined) {
         const wanted = [...new Set(pipelines)];
-        const found = new Set((await existingItems(wanted.map(pipelineKey))).map((item) => itemToPipeline(item).id));
+        const found = new Set((await batchGetItems(client, tableName, wanted.map(pipelineKey))).map((item) => itemToPipeline(item).id));
         const missing = wanted.filter((id) => !found.has(id)).sort((a, b) => a - b);
         if (missing.length > 0) throw new UnknownPipelinesError(missing);
       }
@@ -219,23 +161,13 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     },
 
     async revokeToken(key, revokedAt) {
-      try {
-        const { Attributes } = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: tokenKey(key),
-            // Idempotent: the first revocation time stays.
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': { S: revokedAt } },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return Attributes === undefined ? undefined : tokenInfo(itemToToken(Attributes));
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      const attributes = await updateExisting({
+        Key: tokenKey(key),
+        // Idempotent: the first revocation time stays.
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+        ExpressionAttributeValues: { ':now': { S: revokedAt } },
+      });
+      return attributes === undefined ? undefined : tokenInfo(itemToToken(attributes));
     },
 
     async createAdmin({ name, createdAt }) {
@@ -257,28 +189,19 @@ export function dynamoManagementStore(client: DynamoDBClient, tableName: string)
     },
 
     async revokeAdmin(id, revokedAt) {
-      try {
-        const { Attributes } = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: adminKey(id),
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': { S: revokedAt } },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return Attributes === undefined ? undefined : itemToAdmin(Attributes);
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      const attributes = await updateExisting({
+        Key: adminKey(id),
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+        ExpressionAttributeValues: { ':now': { S: revokedAt } },
+      });
+      return attributes === undefined ? undefined : itemToAdmin(attributes);
     },
 
     async rejectionCounts(pipelineId, sinceDt) {
       // Days only (the partition also holds the processor's summary windows, which sort after
       // them); expired counters are left out (dynalite has no TTL).
-      const items = await queryAll({
+      const items = await queryAllItems(client, {
+        TableName: tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :last',
         ExpressionAttributeValues: {
           ':pk': { S: rejectionCountsPk(pipelineId) },

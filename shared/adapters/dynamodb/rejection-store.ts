@@ -15,10 +15,8 @@ import {
   type RejectionCountsByReason,
 } from '../../domain/ingest/rejections.ts';
 import type { RejectionCounter, RejectionSummaryReader } from '../../ports/ingest.ts';
-import { landedCountsKey, rejectionCountsKey, rejectionSummaryKey, type Item } from './table-items.ts';
-
-const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+import { conditional, num } from './attributes.ts';
+import { landedCountsKey, rejectionCountsKey, rejectionSummaryKey } from './table-items.ts';
 
 /** `ADD total :total, #r0 :r0, …` parts for the reasons with a count. */
 function addCounts(counts: RejectionCountsByReason): {
@@ -70,8 +68,8 @@ export function dynamoRejectionCounter(client: DynamoDBClient, tableName: string
     },
 
     async claimSummary(pipelineId, window) {
-      try {
-        await client.send(
+      return conditional(() =>
+        client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: rejectionSummaryKey(pipelineId, window.start),
@@ -85,12 +83,8 @@ export function dynamoRejectionCounter(client: DynamoDBClient, tableName: string
               ':expiresAt': { N: String(summaryExpiresAt(window)) },
             },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async releaseSummary(pipelineId, window) {
@@ -142,26 +136,21 @@ export function dynamoRejectionSummaryReader(client: DynamoDBClient, tableName: 
         new GetItemCommand({ TableName: tableName, Key: rejectionSummaryKey(pipelineId, windowStart), ConsistentRead: true }),
       );
       if (item === undefined) return undefined;
-      const expiresAt = numberOf(item, 'expiresAt');
+      const expiresAt = num(item, 'expiresAt');
       if (expiresAt !== undefined && expiresAt * 1000 <= now()) return undefined;
       const byReason: RejectionCountsByReason = {};
       for (const reason of REJECTION_REASONS) {
-        const count = numberOf(item, reason);
+        const count = num(item, reason);
         if (count !== undefined) byReason[reason] = count;
       }
       return {
         pipelineId,
         windowStart,
         windowEnd: item.windowEnd?.S ?? windowStart,
-        total: numberOf(item, 'total') ?? 0,
+        total: num(item, 'total') ?? 0,
         byReason,
         sampleRequestIds: (item.sampleRequestIds?.L ?? []).flatMap((value) => (value.S === undefined ? [] : [value.S])),
       };
     },
   };
-}
-
-function numberOf(item: Item, name: string): number | undefined {
-  const value = item[name]?.N;
-  return value === undefined ? undefined : Number(value);
 }

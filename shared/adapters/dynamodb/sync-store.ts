@@ -4,17 +4,14 @@
 //                                                 run claim (activeRunId), version
 //   run       pk SYNC#<sync id>    sk <run id>    status, counts, checkpoint (run ids sort by start)
 //
-// A sync's row-ops are ordinary outbound items: `EVENT#evt_sync_…` events and `DELIVERY#<sync id>`
-// deliveries (outbound-store.ts), written here in BatchWriteItem calls of 25.
+// A sync's row-ops are ordinary delivery engine items: `EVENT#evt_sync_…` events and
+// `DELIVERY#<sync id>` deliveries (delivery-store.ts), written here in BatchWriteItem calls of 25.
 import {
   BatchWriteItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -23,23 +20,15 @@ import { emptyFailedRows, emptyOpCounts, type FailedRowCounts, type OpCounts, ty
 import type { SyncSchedule } from '../../domain/syncs/schedule.ts';
 import type { ClaimOutcome, RowOpWriter, StoredRun, StoredSync, SyncStore } from '../../ports/syncs.ts';
 import { pageOf } from '../../ports/page.ts';
-import { queryPageItems } from './pages.ts';
-import { deliveryToItem, eventKey } from './delivery-store.ts';
-
-type Item = Record<string, AttributeValue>;
+import { conditional, json, key, num, optN, optS, str, type Item } from './attributes.ts';
+import { deliveryToItem, eventToItem } from './delivery-store.ts';
+import { queryAllItems, queryPageItems } from './reads.ts';
 
 export const SYNC_PK = 'SYNC';
 export const runPk = (syncId: string) => `SYNC#${syncId}`;
-export const syncKey = (id: string) => ({ pk: { S: SYNC_PK }, sk: { S: id } });
-export const runKey = (syncId: string, runId: string) => ({ pk: { S: runPk(syncId) }, sk: { S: runId } });
+export const syncKey = (id: string) => key(SYNC_PK, id);
+export const runKey = (syncId: string, runId: string) => key(runPk(syncId), runId);
 
-const s = (item: Item, name: string): string | undefined => item[name]?.S;
-const n = (item: Item, name: string): number | undefined => (item[name]?.N === undefined ? undefined : Number(item[name]!.N));
-const optS = (name: string, value: string | undefined): Item => (value === undefined ? {} : { [name]: { S: value } });
-const optN = (name: string, value: number | undefined): Item => (value === undefined ? {} : { [name]: { N: String(value) } });
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-const json = <T>(text: string | undefined, fallback: T): T => (text === undefined ? fallback : (JSON.parse(text) as T));
 
 // ---------------------------------------------------------------- syncs
 
@@ -70,31 +59,31 @@ function syncDefinitionItem(sync: StoredSync): Item {
 }
 
 export function itemToSync(item: Item): StoredSync {
-  const headersCiphertext = s(item, 'headersCiphertext');
-  const activeRunId = s(item, 'activeRunId');
+  const headersCiphertext = str(item, 'headersCiphertext');
+  const activeRunId = str(item, 'activeRunId');
   return {
-    id: s(item, 'id')!,
-    name: s(item, 'name') ?? '',
-    sql: s(item, 'sql') ?? '',
-    primaryKey: s(item, 'primaryKey') ?? '',
-    mode: (s(item, 'mode') ?? 'upsert') as SyncMode,
-    mapping: json<FieldMapping[]>(s(item, 'mapping'), []),
-    webhookUrl: s(item, 'webhookUrl') ?? '',
-    webhookHttpMethod: s(item, 'webhookHttpMethod') === 'GET' ? 'GET' : 'POST',
-    format: s(item, 'format') === 'form' ? 'form' : 'json',
+    id: str(item, 'id')!,
+    name: str(item, 'name') ?? '',
+    sql: str(item, 'sql') ?? '',
+    primaryKey: str(item, 'primaryKey') ?? '',
+    mode: (str(item, 'mode') ?? 'upsert') as SyncMode,
+    mapping: json<FieldMapping[]>(str(item, 'mapping'), []),
+    webhookUrl: str(item, 'webhookUrl') ?? '',
+    webhookHttpMethod: str(item, 'webhookHttpMethod') === 'GET' ? 'GET' : 'POST',
+    format: str(item, 'format') === 'form' ? 'form' : 'json',
     headerNames: (item.headerNames?.L ?? []).map((value) => value.S ?? ''),
     ...(headersCiphertext === undefined ? {} : { headersCiphertext }),
-    secretCiphertext: s(item, 'secretCiphertext') ?? '',
-    schedule: json<SyncSchedule>(s(item, 'schedule'), { kind: 'manual' }),
-    ...optNum('pipelineId', n(item, 'pipelineId')),
-    scheduleAnchorMs: n(item, 'scheduleAnchorMs') ?? 0,
+    secretCiphertext: str(item, 'secretCiphertext') ?? '',
+    schedule: json<SyncSchedule>(str(item, 'schedule'), { kind: 'manual' }),
+    ...optNum('pipelineId', num(item, 'pipelineId')),
+    scheduleAnchorMs: num(item, 'scheduleAnchorMs') ?? 0,
     enabled: item.enabled?.BOOL ?? true,
-    createdAt: s(item, 'createdAt') ?? '',
-    updatedAt: s(item, 'updatedAt') ?? '',
-    version: n(item, 'version') ?? 0,
-    ...(activeRunId === undefined ? {} : { activeRunId, activeRunAtMs: n(item, 'activeRunAtMs') }),
-    ...optNum('nextRunAtMs', n(item, 'nextRunAtMs')),
-    ...optNum('lastRunStartMs', n(item, 'lastRunStartMs')),
+    createdAt: str(item, 'createdAt') ?? '',
+    updatedAt: str(item, 'updatedAt') ?? '',
+    version: num(item, 'version') ?? 0,
+    ...(activeRunId === undefined ? {} : { activeRunId, activeRunAtMs: num(item, 'activeRunAtMs') }),
+    ...optNum('nextRunAtMs', num(item, 'nextRunAtMs')),
+    ...optNum('lastRunStartMs', num(item, 'lastRunStartMs')),
   };
 }
 
@@ -134,34 +123,34 @@ function runToItem(run: StoredRun): Item {
 }
 
 export function itemToRun(item: Item): StoredRun {
-  const settled = s(item, 'settled');
-  const tracked = s(item, 'trackedPending');
+  const settled = str(item, 'settled');
+  const tracked = str(item, 'trackedPending');
   return {
-    id: s(item, 'id')!,
-    syncId: s(item, 'syncId')!,
-    status: (s(item, 'status') ?? 'running') as SyncRunStatus,
-    trigger: (s(item, 'trigger') ?? 'manual') as SyncTrigger,
-    startedAt: s(item, 'startedAt') ?? '',
-    startedAtMs: n(item, 'startedAtMs') ?? 0,
-    ...optStr('enqueuedAt', s(item, 'enqueuedAt')),
-    ...optStr('finishedAt', s(item, 'finishedAt')),
-    ...optStr('error', s(item, 'error')),
-    rows: n(item, 'rows') ?? 0,
-    counts: { ...emptyOpCounts(), ...json<Partial<OpCounts>>(s(item, 'counts'), {}) },
-    failedRows: { ...emptyFailedRows(), ...json<Partial<FailedRowCounts>>(s(item, 'failedRows'), {}) },
-    delivered: n(item, 'delivered') ?? 0,
-    failed: n(item, 'failed') ?? 0,
-    pending: n(item, 'pending') ?? 0,
-    totalOps: n(item, 'totalOps') ?? 0,
-    nextRowNum: n(item, 'nextRowNum') ?? 1,
+    id: str(item, 'id')!,
+    syncId: str(item, 'syncId')!,
+    status: (str(item, 'status') ?? 'running') as SyncRunStatus,
+    trigger: (str(item, 'trigger') ?? 'manual') as SyncTrigger,
+    startedAt: str(item, 'startedAt') ?? '',
+    startedAtMs: num(item, 'startedAtMs') ?? 0,
+    ...optStr('enqueuedAt', str(item, 'enqueuedAt')),
+    ...optStr('finishedAt', str(item, 'finishedAt')),
+    ...optStr('error', str(item, 'error')),
+    rows: num(item, 'rows') ?? 0,
+    counts: { ...emptyOpCounts(), ...json<Partial<OpCounts>>(str(item, 'counts'), {}) },
+    failedRows: { ...emptyFailedRows(), ...json<Partial<FailedRowCounts>>(str(item, 'failedRows'), {}) },
+    delivered: num(item, 'delivered') ?? 0,
+    failed: num(item, 'failed') ?? 0,
+    pending: num(item, 'pending') ?? 0,
+    totalOps: num(item, 'totalOps') ?? 0,
+    nextRowNum: num(item, 'nextRowNum') ?? 1,
     chunkStarted: item.chunkStarted?.BOOL ?? false,
     planned: item.planned?.BOOL ?? false,
-    checks: n(item, 'checks') ?? 0,
+    checks: num(item, 'checks') ?? 0,
     ...(settled === undefined ? {} : { settled: JSON.parse(settled) as StoredRun['settled'] }),
     ...(tracked === undefined ? {} : { trackedPending: JSON.parse(tracked) as string[] }),
-    ...optNum('deadlineMs', n(item, 'deadlineMs')),
-    version: n(item, 'version') ?? 0,
-    expiresAt: n(item, 'expiresAt') ?? 0,
+    ...optNum('deadlineMs', num(item, 'deadlineMs')),
+    version: num(item, 'version') ?? 0,
+    expiresAt: num(item, 'expiresAt') ?? 0,
   };
 }
 
@@ -170,16 +159,6 @@ const optStr = <K extends string>(name: K, value: string | undefined) => (value 
 // ---------------------------------------------------------------- store
 
 export function dynamoSyncStore(client: DynamoDBClient, tableName: string): SyncStore {
-  async function conditional(send: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await send();
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
   return {
     async putSync(sync) {
       await client.send(
@@ -195,21 +174,8 @@ export function dynamoSyncStore(client: DynamoDBClient, tableName: string): Sync
       return Item === undefined ? undefined : itemToSync(Item);
     },
     async listSyncs() {
-      const out: StoredSync[] = [];
-      let start: Item | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: SYNC_PK } },
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        );
-        out.push(...(page.Items ?? []).map(itemToSync));
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
-      return out;
+      const items = await queryAllItems(client, { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: SYNC_PK } } });
+      return items.map(itemToSync);
     },
     async listSyncPage(page) {
       const items = await queryPageItems(
@@ -360,19 +326,7 @@ export function dynamoRowOpWriter(client: DynamoDBClient, tableName: string): Ro
   return {
     async write(events, deliveries) {
       const requests: WriteRequest[] = [
-        ...events.map((event) => ({
-          PutRequest: {
-            Item: {
-              // The same attributes as dynamoEventStore writes (outbound-store.ts).
-              ...eventKey(event.id),
-              id: { S: event.id },
-              type: { S: event.type },
-              timestamp: { N: String(event.timestamp) },
-              data: { S: event.dataJson },
-              expiresAt: { N: String(event.expiresAt) },
-            },
-          },
-        })),
+        ...events.map((event) => ({ PutRequest: { Item: eventToItem(event) } })),
         ...deliveries.map((record) => ({ PutRequest: { Item: deliveryToItem(record) } })),
       ];
       const batches: WriteRequest[][] = [];

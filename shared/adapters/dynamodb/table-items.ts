@@ -1,19 +1,12 @@
 // The single-table layout (docs/design.md): keys and item <-> record mapping, in one place.
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  REJECTION_REASONS,
-  type AdminRecord,
-  type PipelineRecord,
-  type RejectionCounts,
-  type TokenRecord,
-} from '../../domain/ingest/records.ts';
+import { REJECTION_REASONS, type PipelineRecord, type RejectionCounts, type TokenRecord } from '../../domain/ingest/records.ts';
 import type { RejectionBucket } from '../../domain/ingest/rejections.ts';
 import { SIGNATURE_PROVIDERS, type StoredVerification } from '../../domain/ingest/signatures/settings.ts';
+import type { AdminRecord } from '../../domain/credentials.ts';
 
-export type Item = Record<string, AttributeValue>;
-export type Key = { pk: { S: string }; sk: { S: string } };
+import { key, num, str, type Item, type Key } from './attributes.ts';
 
-const key = (pk: string, sk: string): Key => ({ pk: { S: pk }, sk: { S: sk } });
+export type { Item, Key };
 
 export const PIPELINE_PK = 'PIPELINE';
 export const TOKEN_PK = 'TOKEN';
@@ -41,12 +34,6 @@ export const LANDED_SK_PREFIX = 'LANDED#';
 export const landedCountsKey = (pipelineId: number, dt: string): Key => key(rejectionCountsPk(pipelineId), `${LANDED_SK_PREFIX}${dt}`);
 /** The last possible day sort key: a day range query stops here, before the summary windows. */
 export const LAST_DAY_SK = '9999-12-31';
-
-const str = (item: Item, name: string): string | undefined => item[name]?.S;
-const num = (item: Item, name: string): number | undefined => {
-  const n = item[name]?.N;
-  return n === undefined ? undefined : Number(n);
-};
 
 export function pipelineToItem(record: PipelineRecord): Item {
   return {

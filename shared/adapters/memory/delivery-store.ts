@@ -1,69 +1,12 @@
-// In-memory implementations of the outbound ports, for unit tests and the fan-out benchmark.
-// Same contracts as the DynamoDB adapters (conditional writes, expiry on read), no I/O.
+// In-memory delivery engine stores (events, deliveries, suspensions), for unit tests and the
+// fan-out benchmark: the contracts of dynamodb/delivery-store.ts (conditional writes, expiry on
+// read), no I/O. Beside them here: subscriptions, queues, the secret cipher and the other stores.
 import type { DeliveryRecord } from '../../domain/delivery/log.ts';
 import { emptySuspensionState, type SuspensionState } from '../../domain/delivery/suspension.ts';
-import type {
-  DeliveryStore,
-  EventStore,
-  EventsQueue,
-  QueueEntry,
-  SecretCipher,
-  StoredEvent,
-  StoredSubscription,
-  SubscriptionStore,
-  SuspensionStore,
-} from '../../ports/delivery.ts';
-import { pageOf } from '../../ports/page.ts';
+import type { DeliveryStore, EventStore, StoredEvent, SuspensionStore } from '../../ports/delivery.ts';
+import { clone, pause, type MemoryOptions } from './latency.ts';
 
-const clone = <T>(value: T): T => structuredClone(value);
-
-/** Optional artificial latency per call, to approximate a remote store in benchmarks. */
-export interface MemoryOptions {
-  latencyMs?: number;
-}
-
-const pause = async (options: MemoryOptions) => {
-  if (options.latencyMs !== undefined && options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
-};
-
-export function memorySubscriptionStore(options: MemoryOptions = {}): SubscriptionStore & { items: Map<string, StoredSubscription> } {
-  const items = new Map<string, StoredSubscription>();
-  return {
-    items,
-    async put(subscription, putOptions = {}) {
-      await pause(options);
-      if (putOptions.ifAbsent === true && items.has(subscription.id)) return false;
-      items.set(subscription.id, clone(subscription));
-      return true;
-    },
-    async replace(subscription, expectedVersion) {
-      await pause(options);
-      const current = items.get(subscription.id);
-      if (current === undefined) return 'missing';
-      if (current.version !== expectedVersion) return 'conflict';
-      items.set(subscription.id, clone(subscription));
-      return 'replaced';
-    },
-    async get(id) {
-      await pause(options);
-      const found = items.get(id);
-      return found === undefined ? undefined : clone(found);
-    },
-    async list() {
-      await pause(options);
-      return [...items.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map(clone);
-    },
-    async listPage({ limit, after }) {
-      await pause(options);
-      const sorted = [...items.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((s) => after === undefined || s.id > after);
-      return pageOf(sorted.slice(0, limit + 1).map(clone), limit, (s) => s.id);
-    },
-    async delete(id) {
-      await pause(options);
-      return items.delete(id);
-    },
-  };
-}
+export type { MemoryOptions };
 
 export function memoryEventStore(options: MemoryOptions = {}): EventStore & { items: Map<string, StoredEvent> } {
   const items = new Map<string, StoredEvent>();
@@ -85,40 +28,40 @@ export function memoryEventStore(options: MemoryOptions = {}): EventStore & { it
 
 export function memoryDeliveryStore(options: MemoryOptions = {}): DeliveryStore & { items: Map<string, DeliveryRecord> } {
   const items = new Map<string, DeliveryRecord>();
-  const k = (subscriptionId: string, deliveryId: string) => `${subscriptionId}\n${deliveryId}`;
+  const k = (destinationId: string, deliveryId: string) => `${destinationId}\n${deliveryId}`;
   const live = (record: DeliveryRecord | undefined, now = Date.now()) =>
     record !== undefined && record.expiresAt * 1000 > now ? clone(record) : undefined;
   return {
     items,
     async create(record) {
       await pause(options);
-      const key = k(record.subscriptionId, record.id);
+      const key = k(record.destinationId, record.id);
       if (items.has(key)) return false;
       items.set(key, clone(record));
       return true;
     },
-    async get(subscriptionId, deliveryId) {
+    async get(destinationId, deliveryId) {
       await pause(options);
-      return live(items.get(k(subscriptionId, deliveryId)));
+      return live(items.get(k(destinationId, deliveryId)));
     },
     async getMany(keys) {
       await pause(options);
-      return keys.map((key) => live(items.get(k(key.subscriptionId, key.deliveryId)))).filter((r): r is DeliveryRecord => r !== undefined);
+      return keys.map((key) => live(items.get(k(key.destinationId, key.deliveryId)))).filter((r): r is DeliveryRecord => r !== undefined);
     },
     async replace(record, expectedAttemptCount) {
       await pause(options);
-      const key = k(record.subscriptionId, record.id);
+      const key = k(record.destinationId, record.id);
       const current = items.get(key);
       if (current === undefined || current.attemptCount !== expectedAttemptCount) return false;
       items.set(key, clone(record));
       return true;
     },
-    async list(subscriptionId, query) {
+    async list(destinationId, query) {
       await pause(options);
       const from = query.fromId ?? 'dlv_';
       const to = query.toId ?? 'dlv_~';
       const found = [...items.values()]
-        .filter((r) => r.subscriptionId === subscriptionId && r.id >= from && r.id <= to)
+        .filter((r) => r.destinationId === destinationId && r.id >= from && r.id <= to)
         .filter((r) => query.status === undefined || r.status === query.status)
         .filter((r) => r.expiresAt * 1000 > query.now)
         .filter((r) => query.afterId === undefined || (query.descending ? r.id < query.afterId : r.id > query.afterId))
@@ -150,45 +93,4 @@ export function memorySuspensionStore(options: MemoryOptions = {}): SuspensionSt
     },
   };
   return store;
-}
-
-export interface MemoryQueue extends EventsQueue {
-  /** Everything sent, in order, with the (scaled) time it becomes visible. */
-  sent: Array<QueueEntry & { sentAt: number }>;
-  /** Removes and returns what is queued. */
-  drain(): Array<QueueEntry & { sentAt: number }>;
-}
-
-export function memoryEventsQueue(now: () => number = Date.now): MemoryQueue {
-  let queued: Array<QueueEntry & { sentAt: number }> = [];
-  const queue: MemoryQueue = {
-    sent: [],
-    async send(entries) {
-      for (const entry of entries) {
-        const stamped = { ...entry, sentAt: now() };
-        queue.sent.push(stamped);
-        queued.push(stamped);
-      }
-    },
-    drain() {
-      const out = queued;
-      queued = [];
-      return out;
-    },
-  };
-  return queue;
-}
-
-/** Reversible, clearly-not-secure stand-in: tests check the store never holds the plain secret. */
-export function memorySecretCipher(): SecretCipher {
-  return {
-    async encrypt(secret, subscriptionId) {
-      return `mem:${subscriptionId}:${Buffer.from(secret, 'utf8').toString('hex')}`;
-    },
-    async decrypt(ciphertext, subscriptionId) {
-      const prefix = `mem:${subscriptionId}:`;
-      if (!ciphertext.startsWith(prefix)) throw new Error('ciphertext belongs to another subscription');
-      return Buffer.from(ciphertext.slice(prefix.length), 'hex').toString('utf8');
-    },
-  };
 }

@@ -1,8 +1,9 @@
 // An in-memory ManagementStore with the DynamoDB store's behaviour, for unit tests.
 import { newAdminCredential, newIngestKey, newIngestToken, sha256Hex } from '../../domain/credentials.ts';
-import type { AdminRecord, PipelineRecord, RejectionCounts, TokenRecord } from '../../domain/ingest/records.ts';
+import type { PipelineRecord, RejectionCounts, TokenRecord } from '../../domain/ingest/records.ts';
 import { UnknownPipelinesError, type ManagementStore, type TokenInfo } from '../../ports/management.ts';
 import { pageOf } from '../../ports/page.ts';
+import type { AdminRecord } from '../../domain/credentials.ts';
 
 export interface MemoryManagementStore extends ManagementStore {
   pipelines: Map<number, PipelineRecord>;

@@ -1,13 +1,10 @@
-// In-memory sync store and a local-directory workspace (no S3): the benchmark and engine tests use
-// them to measure and exercise the engine without emulators. Same semantics as sync-store.ts
-// (conditional claims and versions) and sync-workspace.ts (the same DuckDB diff and fold).
-import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pageOf } from '../../ports/page.ts';
-import type { RowOpWriter, StoredRun, StoredSync, SyncStore, SyncWorkspace } from '../../ports/syncs.ts';
-import type { StoredEvent } from '../../ports/delivery.ts';
+// In-memory sync store and a counting row-op writer: the benchmark and engine tests use them to
+// measure and exercise the engine without emulators. Same semantics as dynamodb/sync-store.ts
+// (conditional claims and versions). The local-directory workspace: duckdb/local-sync-workspace.ts.
 import type { DeliveryRecord } from '../../domain/delivery/log.ts';
-import { foldOps, opsReader, planOps, type DuckDbLimits } from '../duckdb/sync-workspace.ts';
+import type { StoredEvent } from '../../ports/delivery.ts';
+import { pageOf } from '../../ports/page.ts';
+import type { RowOpWriter, StoredRun, StoredSync, SyncStore } from '../../ports/syncs.ts';
 
 export function memorySyncStore(): SyncStore & { syncs: Map<string, StoredSync>; runs: Map<string, StoredRun> } {
   const syncs = new Map<string, StoredSync>();
@@ -98,44 +95,4 @@ export function countingRowOpWriter(): RowOpWriter & { events: number; deliverie
     },
   };
   return writer;
-}
-
-/**
- * A workspace over local directories only: the lake is already at `<lakeDir>/webhooks/…`, and the
- * snapshot and row-ops stay in `rootDir` (what S3 holds in the real one).
- */
-export function localSyncWorkspace(options: { lakeDir: string; rootDir: string } & DuckDbLimits): SyncWorkspace {
-  const runDir = (runId: string) => join(options.rootDir, 'runs', runId);
-  const snapshot = (syncId: string) => join(options.rootDir, 'snapshots', `${syncId}.parquet`);
-  const exists = (path: string) => stat(path).then(() => true, () => false);
-  const limits: DuckDbLimits = { memoryLimit: options.memoryLimit, threads: options.threads };
-  const reader = opsReader(join(options.rootDir, 'runs'), limits);
-  return {
-    async plan(ref, definition) {
-      const dir = runDir(ref.runId);
-      await mkdir(dir, { recursive: true });
-      const base = join(dir, 'snapshot.parquet');
-      const hasSnapshot = await exists(snapshot(ref.syncId));
-      if (hasSnapshot) await copyFile(snapshot(ref.syncId), base);
-      return planOps({ lakeDir: options.lakeDir, workDir: dir, snapshotPath: hasSnapshot ? base : undefined, opsPath: join(dir, 'ops.parquet'), definition, ...limits });
-    },
-    readOps: (ref, from, to) => reader.read(join(runDir(ref.runId), 'ops.parquet'), from, to),
-    close: () => reader.close(),
-    async fold(ref, mode, delivered) {
-      const dir = runDir(ref.runId);
-      const base = join(dir, 'fold-base.parquet');
-      const hasSnapshot = await exists(snapshot(ref.syncId));
-      if (hasSnapshot) await copyFile(snapshot(ref.syncId), base);
-      const next = join(dir, 'next.parquet');
-      await foldOps({ workDir: dir, snapshotPath: hasSnapshot ? base : undefined, opsPath: join(dir, 'ops.parquet'), outPath: next, mode, delivered, ...limits });
-      await mkdir(join(options.rootDir, 'snapshots'), { recursive: true });
-      await copyFile(next, snapshot(ref.syncId));
-    },
-    async discard(ref) {
-      await rm(runDir(ref.runId), { recursive: true, force: true });
-    },
-    async deleteSync(syncId) {
-      await rm(snapshot(syncId), { force: true });
-    },
-  };
 }

@@ -1,14 +1,6 @@
 // S3 implementations of the claim store and the lake store.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { AwsConfig } from '../../config.ts';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ClaimReader, ClaimStore, LakeStore } from '../../ports/ingest.ts';
-import { clientOptions } from '../clients.ts';
-
-export function createS3Client(aws: AwsConfig): S3Client {
-  const options: S3ClientConfig = clientOptions(aws, aws.endpoints.s3);
-  // Emulators serve path-style URLs only.
-  return new S3Client(aws.endpoints.s3 === undefined ? options : { ...options, forcePathStyle: true });
-}
 
 export function s3ClaimStore(client: S3Client): ClaimStore & ClaimReader {
   return {

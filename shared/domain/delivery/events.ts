@@ -218,9 +218,9 @@ export function matchesSubscription(subscription: SubscriptionFilter, event: { t
 }
 
 /**
- * The `webhook-id` of one event's delivery to one subscription: derived, so every retry (and any
+ * The `webhook-id` of one event's delivery to one destination: derived, so every retry (and any
  * re-enqueue of the same delivery) carries the same id and receivers can de-duplicate.
  */
-export function deliveryMessageId(eventId: string, subscriptionId: string): string {
-  return `msg_${createHash('sha256').update(`${eventId.length}:${eventId}${subscriptionId}`, 'utf8').digest('hex').slice(0, 32)}`;
+export function deliveryMessageId(eventId: string, destinationId: string): string {
+  return `msg_${createHash('sha256').update(`${eventId.length}:${eventId}${destinationId}`, 'utf8').digest('hex').slice(0, 32)}`;
 }

@@ -1,4 +1,4 @@
-// One delivery = one event to one subscription. Its record holds the attempt log and the retry
+// One delivery = one event to one destination (a subscription or a sync). Its record holds the attempt log and the retry
 // budget; `recordAttempt` is the whole state machine:
 //
 //   pending ──valid──▶ succeeded
@@ -8,6 +8,8 @@
 // The retry budget is Kommo's: 4 retries within one hour of the first attempt (retry-policy.ts).
 // A redelivery on demand starts a fresh budget (`windowAttempts` back to 0) while the log and the
 // attempt numbering continue.
+import { deliveryMessageId } from './events.ts';
+import { deliveryIdFor } from './queue-messages.ts';
 import type { Classification } from './retry-policy.ts';
 import { nextAttempt } from './retry-policy.ts';
 import { retryNotBefore, type SuspensionState } from './suspension.ts';
@@ -36,11 +38,12 @@ export interface AttemptEntry {
 
 export interface DeliveryRecord {
   id: string;
-  subscriptionId: string;
+  /** The subscription or sync it goes to (destinations.ts). */
+  destinationId: string;
   eventId: string;
   eventType: string;
   webhookId: string;
-  /** The suspension address of the subscription URL when the delivery was made (queue-messages.ts `addressOf`). */
+  /** The suspension address of the destination's URL when the delivery was made (queue-messages.ts `addressOf`). */
   address: string;
   status: DeliveryStatus;
   /** ISO: the event's time (deliveries are ordered and filtered by it). */
@@ -87,31 +90,32 @@ export interface AttemptApplied {
   retryAt?: number | undefined;
 }
 
-export function newDeliveryRecord(input: {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: string;
-  webhookId: string;
-  address: string;
-  eventTimestampMs: number;
-  now: number;
-  retentionDays: number;
-}): DeliveryRecord {
+/**
+ * The delivery of one event to one destination, before any attempt. Its id and its `webhook-id`
+ * derive from the event and the destination (queue-messages.ts `deliveryIdFor`, events.ts
+ * `deliveryMessageId`), so the same event planned again for the same destination is the same
+ * delivery: a re-received event, a re-published one, or a sync chunk enqueued again.
+ */
+export function plannedDelivery(
+  event: { id: string; type: string; timestamp: number },
+  /** `address`: the suspension address of the destination's URL (queue-messages.ts `addressOf`). */
+  destination: { id: string; address: string },
+  options: { now: number; retentionDays: number },
+): DeliveryRecord {
   return {
-    id: input.id,
-    subscriptionId: input.subscriptionId,
-    eventId: input.eventId,
-    eventType: input.eventType,
-    webhookId: input.webhookId,
-    address: input.address,
+    id: deliveryIdFor(event.id, destination.id, event.timestamp),
+    destinationId: destination.id,
+    eventId: event.id,
+    eventType: event.type,
+    webhookId: deliveryMessageId(event.id, destination.id),
+    address: destination.address,
     status: 'pending',
-    createdAt: new Date(input.eventTimestampMs).toISOString(),
-    updatedAt: new Date(input.now).toISOString(),
+    createdAt: new Date(event.timestamp).toISOString(),
+    updatedAt: new Date(options.now).toISOString(),
     attempts: [],
     attemptCount: 0,
     windowAttempts: 0,
-    expiresAt: expiresAtFor(input.now, input.retentionDays),
+    expiresAt: expiresAtFor(options.now, options.retentionDays),
   };
 }
 

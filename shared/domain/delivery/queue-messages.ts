@@ -7,6 +7,9 @@
 //       shape, with `data` as a JSON value, are still read (JSON.stringify of that value);
 //   {"v":1,"kind":"delivery","deliveryId","subscriptionId","eventId","dueAt":<epoch ms>,"seq","manual"?}
 //       one more attempt of an existing delivery: a scheduled retry, or a redelivery on demand.
+//       `subscriptionId` names the delivery's destination (`destinationId` in the code: a
+//       subscription's `sub_…` or a sync's `syn_…`); the name stays so messages in flight across
+//       a deploy keep their meaning.
 //
 //   {"v":1,"kind":"rejection_summary","pipelineId","windowStart","windowEnd"}
 //       read a pipeline's rejection summary window and fan it out as one `webhook_rejected`
@@ -19,7 +22,7 @@
 // data cap.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { queueSafeJson } from '../queue-safe-json.ts';
+import { parseQueueJson, queueSafeJson } from '../queue-safe-json.ts';
 
 /**
  * Largest `dataJson` of one event (custom or built-in), in UTF-8 bytes: fits a DynamoDB item, and
@@ -48,7 +51,8 @@ export interface DeliveryJob {
   v: 1;
   kind: 'delivery';
   deliveryId: string;
-  subscriptionId: string;
+  /** The subscription or sync the delivery goes to (`subscriptionId` on the wire). */
+  destinationId: string;
   eventId: string;
   /** Epoch ms (fan-out clock) before which the attempt must not run. */
   dueAt: number;
@@ -60,7 +64,7 @@ export interface DeliveryJob {
 
 /** The job for a delivery's next attempt, due at `dueAt`, numbered by the attempts it has had. */
 export function deliveryJob(
-  delivery: { id: string; subscriptionId: string; eventId: string; attemptCount: number },
+  delivery: { id: string; destinationId: string; eventId: string; attemptCount: number },
   dueAt: number,
   options: { manual?: boolean } = {},
 ): DeliveryJob {
@@ -68,7 +72,7 @@ export function deliveryJob(
     v: 1,
     kind: 'delivery',
     deliveryId: delivery.id,
-    subscriptionId: delivery.subscriptionId,
+    destinationId: delivery.destinationId,
     eventId: delivery.eventId,
     dueAt,
     seq: delivery.attemptCount,
@@ -116,6 +120,7 @@ const EventMessageSchema = v.object({
   ),
 });
 
+/** A delivery job as it travels (`subscriptionId`: its destination, see the top of this file). */
 const DeliveryJobSchema = v.object({
   v: v.literal(1),
   kind: v.literal('delivery'),
@@ -137,7 +142,14 @@ const RejectionSummaryJobSchema = v.object({
   windowEnd: ISO_MS,
 });
 
-const QueueMessageSchema = v.variant('kind', [EventMessageSchema, DeliveryJobSchema, RejectionSummaryJobSchema]);
+const QueueMessageSchema = v.pipe(
+  v.variant('kind', [EventMessageSchema, DeliveryJobSchema, RejectionSummaryJobSchema]),
+  v.transform((message): QueueMessage => {
+    if (message.kind !== 'delivery') return message;
+    const { subscriptionId, ...job } = message;
+    return { ...job, destinationId: subscriptionId };
+  }),
+);
 
 export class MalformedQueueMessageError extends Error {
   override name = 'MalformedQueueMessageError';
@@ -145,22 +157,26 @@ export class MalformedQueueMessageError extends Error {
 
 /** Parses an events-queue message; one that fails here never succeeds (it goes to the DLQ). */
 export function parseQueueMessage(text: string): QueueMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MalformedQueueMessageError('not JSON');
-  }
-  const result = v.safeParse(QueueMessageSchema, json);
-  if (!result.success) {
-    throw new MalformedQueueMessageError(result.issues.map((issue) => `${v.getDotPath(issue) ?? ''} ${issue.message}`).join('; '));
-  }
-  return result.output as QueueMessage;
+  return parseQueueJson(text, QueueMessageSchema, MalformedQueueMessageError);
 }
 
 /** The final, queue-safe text of a message (queue-safe-json.ts); parseQueueMessage gives the message back. */
 export function serializeQueueMessage(message: QueueMessage): string {
-  return queueSafeJson(JSON.stringify(message));
+  return queueSafeJson(JSON.stringify(message.kind === 'delivery' ? deliveryJobOnTheWire(message) : message));
+}
+
+/** A delivery job as it travels: its destination under `subscriptionId`, the fields in this order. */
+function deliveryJobOnTheWire(job: DeliveryJob) {
+  return {
+    v: job.v,
+    kind: job.kind,
+    deliveryId: job.deliveryId,
+    subscriptionId: job.destinationId,
+    eventId: job.eventId,
+    dueAt: job.dueAt,
+    seq: job.seq,
+    ...(job.manual === undefined ? {} : { manual: job.manual }),
+  };
 }
 
 /** Bytes of an event's data as JSON text (UTF-8): what MAX_EVENT_DATA_BYTES caps. */
@@ -179,11 +195,11 @@ function isJsonText(text: string): boolean {
 
 /**
  * A delivery's id: `dlv_` + the event time (epoch ms, 9 base-36 digits) + 20 hex of SHA-256 over
- * event id and subscription id. Derived, so a re-received event never creates a second delivery,
- * and ordered by event time, so a subscription's deliveries list by time with a key range.
+ * event id and destination id. Derived, so a re-received event never creates a second delivery,
+ * and ordered by event time, so a destination's deliveries list by time with a key range.
  */
-export function deliveryIdFor(eventId: string, subscriptionId: string, eventTimestampMs: number): string {
-  const hash = createHash('sha256').update(`${eventId.length}:${eventId}${subscriptionId}`, 'utf8').digest('hex').slice(0, 20);
+export function deliveryIdFor(eventId: string, destinationId: string, eventTimestampMs: number): string {
+  const hash = createHash('sha256').update(`${eventId.length}:${eventId}${destinationId}`, 'utf8').digest('hex').slice(0, 20);
   return `${deliveryIdPrefixAt(eventTimestampMs)}${hash}`;
 }
 

@@ -3,7 +3,7 @@
 import * as v from 'valibot';
 import { utcDay } from '../clock.ts';
 import { formatUnixTimestamp, type BodyFormat } from './kondado.ts';
-import { queueSafeJson } from '../queue-safe-json.ts';
+import { parseQueueJson, queueSafeJson } from '../queue-safe-json.ts';
 import type { CapturedHeaders, CapturedQuery } from './request-capture.ts';
 
 export interface BodyRef {
@@ -72,17 +72,7 @@ export class MalformedMessageError extends Error {
 
 /** Parses and checks a queue message; a message that fails here can never succeed (poison). */
 export function parseIngestMessage(text: string): IngestMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MalformedMessageError('not JSON');
-  }
-  const result = v.safeParse(IngestMessageSchema, json);
-  if (!result.success) {
-    throw new MalformedMessageError(result.issues.map((issue) => `${v.getDotPath(issue) ?? ''} ${issue.message}`).join('; '));
-  }
-  return result.output as IngestMessage;
+  return parseQueueJson(text, IngestMessageSchema, MalformedMessageError) as IngestMessage;
 }
 
 /**

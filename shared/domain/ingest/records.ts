@@ -1,4 +1,5 @@
-// What the table stores about pipelines, ingest tokens and admins, independent of DynamoDB.
+// What the table stores about pipelines and ingest tokens, independent of DynamoDB, and why the
+// processor refuses a request (admins: credentials.ts).
 import type { StoredVerification } from './signatures/settings.ts';
 
 export interface PipelineRecord {
@@ -16,15 +17,6 @@ export interface TokenRecord {
   /** Pipelines this token may write to; undefined means any existing pipeline. */
   pipelines?: number[] | undefined;
   createdAt: string;
-  revokedAt?: string | undefined;
-}
-
-export interface AdminRecord {
-  id: string;
-  name: string;
-  tokenSha256: string;
-  createdAt: string;
-  /** When it was revoked; a revoked credential no longer authenticates. Absent = active. */
   revokedAt?: string | undefined;
 }
 

@@ -3,6 +3,7 @@
 // the conditional writes of the delivery engine drop the copy. It also carries the op and the
 // row-op's number, so a delivery record says which row-op it delivered without another read.
 import { createHash, randomBytes } from 'node:crypto';
+import { SYNC_ID_PREFIX } from '../delivery/destinations.ts';
 import { SYNC_OPS, type SyncOp } from './definition.ts';
 
 export const SYNC_ID = /^syn_[0-9a-f]{20}$/;
@@ -11,7 +12,7 @@ export const RUN_ID = /^run_[0-9a-z]{9}_[0-9a-f]{8}$/;
 export const SYNC_EVENT_ID_PREFIX = 'evt_sync_';
 
 export function newSyncId(): string {
-  return `syn_${randomBytes(10).toString('hex')}`;
+  return `${SYNC_ID_PREFIX}${randomBytes(10).toString('hex')}`;
 }
 
 /** `run_` + the start time (epoch ms, 9 base-36 digits, so runs sort by time) + 8 random hex. */

@@ -7,7 +7,7 @@
 //
 // A message is idempotent: the run record says where the run is, and every step is conditional on it.
 import * as v from 'valibot';
-import { queueSafeJson } from '../queue-safe-json.ts';
+import { parseQueueJson, queueSafeJson } from '../queue-safe-json.ts';
 import { RUN_ID, SYNC_ID } from './ids.ts';
 
 export type SyncMessage =
@@ -27,15 +27,7 @@ export class MalformedSyncMessageError extends Error {
 }
 
 export function parseSyncMessage(text: string): SyncMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MalformedSyncMessageError('not JSON');
-  }
-  const result = v.safeParse(SyncMessageSchema, json);
-  if (!result.success) throw new MalformedSyncMessageError(result.issues.map((issue) => issue.message).join('; '));
-  return result.output as SyncMessage;
+  return parseQueueJson(text, SyncMessageSchema, MalformedSyncMessageError);
 }
 
 export function serializeSyncMessage(message: SyncMessage): string {

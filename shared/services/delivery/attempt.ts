@@ -1,34 +1,17 @@
-// One delivery attempt of the fan-out, shared by first attempts (fanout-events.ts) and retries
-// (fanout-jobs.ts): sign and send once a concurrency slot is free, count an invalid answer
-// towards the address's suspension, schedule the retry (queued BEFORE the delivery is written,
-// so a written "pending" always has its job), then write the delivery conditionally.
+// One delivery attempt, shared by first attempts (event-fanout.ts) and retries and redeliveries
+// (jobs.ts), whatever the destination: sign and send once a concurrency slot is free, count an
+// invalid answer towards the address's suspension, schedule the retry (queued BEFORE the delivery
+// is written, so a written "pending" always has its job), then write the delivery conditionally.
 import { buildDeliveryRequest, type DeliveryRequest } from '../../domain/delivery/request.ts';
 import type { DeliveryEnvelope } from '../../domain/delivery/events.ts';
 import { recordAttempt, type AttemptResult, type DeliveryRecord } from '../../domain/delivery/log.ts';
 import { PayloadEncodingError, UrlTooLongError } from '../../domain/delivery/payload-encoding.ts';
-import { addressOf, deliveryJob, serializeQueueMessage, type DeliveryJob } from '../../domain/delivery/queue-messages.ts';
+import { addressOf, deliveryJob } from '../../domain/delivery/queue-messages.ts';
 import { classifyResponse } from '../../domain/delivery/retry-policy.ts';
 import { emptySuspensionState } from '../../domain/delivery/suspension.ts';
-import { sqsDelaySeconds } from '../../domain/delivery/time-scale.ts';
 import { log } from '../../logger.ts';
-import type { FanoutDeps, FanoutStats } from './fanout.ts';
-import type { EventCache } from './event-cache.ts';
-import type { QueueEntry, StoredSubscription } from '../../ports/delivery.ts';
-
-/** What the parts of one fan-out instance share. */
-export interface FanoutContext {
-  deps: FanoutDeps;
-  events: EventCache;
-  /** Runs `fn` once one of the `concurrency` attempt slots is free. */
-  limit: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Whole milliseconds of the fan-out clock: the times stored and compared (suspension, schedule) stay integers. */
-  now(): number;
-}
-
-/** A delivery job as a queue entry, delayed until its `dueAt` (SQS delays shrink with the time scale). */
-export function jobEntry(ctx: FanoutContext, job: DeliveryJob, now: number): QueueEntry {
-  return { body: serializeQueueMessage(job), delaySeconds: sqsDelaySeconds(job.dueAt, now, ctx.deps.timeScale ?? 1) };
-}
+import type { Destination } from '../../ports/delivery.ts';
+import { jobEntry, type FanoutContext, type FanoutStats } from './context.ts';
 
 export type AttemptWrite = { create: true } | { create: false; expectedAttemptCount: number };
 
@@ -36,14 +19,14 @@ export async function attemptDelivery(
   ctx: FanoutContext,
   stats: FanoutStats,
   initial: DeliveryRecord,
-  subscription: StoredSubscription,
+  destination: Destination,
   envelope: DeliveryEnvelope,
   write: AttemptWrite,
 ): Promise<void> {
   const { deps } = ctx;
-  const record = { ...initial, address: addressOf(subscription.webhookUrl) };
-  const secret = await deps.directory.secretOf(subscription);
-  const headers = await deps.directory.headersOf(subscription);
+  const record = { ...initial, address: addressOf(destination.webhookUrl) };
+  const secret = await deps.directory.secretOf(destination);
+  const headers = await deps.directory.headersOf(destination);
   // Timed and signed once a slot is free: the attempt's time (log, retry schedule, suspension
   // count) and its `webhook-timestamp` are when it is sent, however long it waited for the slot.
   const result = await ctx.limit(async (): Promise<AttemptResult> => {
@@ -51,7 +34,7 @@ export async function attemptDelivery(
     let request: DeliveryRequest;
     try {
       request = buildDeliveryRequest({
-        target: { ...subscription, headers },
+        target: { ...destination, headers },
         envelope,
         webhookId: record.webhookId,
         secret,
@@ -98,13 +81,13 @@ export async function attemptDelivery(
     ? await deps.deliveries.create(applied.record)
     : await deps.deliveries.replace(applied.record, write.expectedAttemptCount);
   if (!written) {
-    log.info('delivery attempt already recorded by a concurrent run', { deliveryId: record.id, subscriptionId: record.subscriptionId });
+    log.info('delivery attempt already recorded by a concurrent run', { deliveryId: record.id, destinationId: record.destinationId });
   }
 }
 
-/** Ends a delivery `failed` without sending anything (its subscription or event is gone, or its job cannot run). */
+/** Ends a delivery `failed` without sending anything (its destination or event is gone, or its job cannot run). */
 export async function endWithoutAttempt(ctx: FanoutContext, record: DeliveryRecord, reason: string): Promise<void> {
-  log.warn('delivery ended without an attempt', { deliveryId: record.id, subscriptionId: record.subscriptionId, reason });
+  log.warn('delivery ended without an attempt', { deliveryId: record.id, destinationId: record.destinationId, reason });
   await ctx.deps.deliveries.replace(
     { ...record, status: 'failed', nextAttemptAt: undefined, updatedAt: new Date(ctx.now()).toISOString() },
     record.attemptCount,

@@ -1,17 +1,18 @@
 // Event messages of the fan-out: every enabled subscription whose events (and pipeline filter)
-// match gets a delivery whose id derives from event id + subscription id; its first attempt runs
-// once the event is stored (conditional on its absence). The delivery is written after that
-// attempt with a condition on its absence, so a re-received event message never records a
-// delivery twice; and when the event was stored already (a re-received message, or the same event
-// published again by a re-processed ingest batch), deliveries already recorded are not attempted
-// again. Rejection summaries become one `webhook_rejected` event, fanned out the same way.
-import { buildEnvelope, deliveryMessageId, matchesSubscription, type DeliveryEnvelope } from '../../domain/delivery/events.ts';
-import { expiresAtFor, newDeliveryRecord } from '../../domain/delivery/log.ts';
-import { addressOf, deliveryIdFor, type OutboundEvent, type RejectionSummaryJob } from '../../domain/delivery/queue-messages.ts';
+// match gets a delivery planned from the event and the subscription (planner.ts); its first
+// attempt runs once the event is stored (conditional on its absence). The delivery is written
+// after that attempt with a condition on its absence, so a re-received event message never records
+// a delivery twice; and when the event was stored already (a re-received message, or the same
+// event published again by a re-processed ingest batch), deliveries already recorded are not
+// attempted again. Rejection summaries become one `webhook_rejected` event, fanned out the same way.
+import { buildEnvelope, matchesSubscription, type DeliveryEnvelope } from '../../domain/delivery/events.ts';
+import { expiresAtFor } from '../../domain/delivery/log.ts';
+import type { OutboundEvent, RejectionSummaryJob } from '../../domain/delivery/queue-messages.ts';
 import { rejectionSummaryEvent } from '../../domain/delivery/built-in-events.ts';
-import type { FanoutStats } from './fanout.ts';
-import { attemptDelivery, type FanoutContext } from './attempt.ts';
 import type { StoredEvent } from '../../ports/delivery.ts';
+import { attemptDelivery } from './attempt.ts';
+import type { FanoutContext, FanoutStats } from './context.ts';
+import { planDeliveries } from './planner.ts';
 
 /** Something that can never succeed on a retry: the message goes to the DLQ through the redrive policy. */
 export class PoisonMessageError extends Error {
@@ -22,12 +23,7 @@ export async function handleEvent(ctx: FanoutContext, stats: FanoutStats, event:
   const { deps } = ctx;
   stats.events++;
   const target = { type: event.type, ...(event.pipelineId === undefined ? {} : { pipelineId: event.pipelineId }) };
-  const matched = (await deps.directory.list()).filter((subscription) =>
-    matchesSubscription(
-      { events: subscription.events, enabled: subscription.enabled, ...(subscription.pipelineId === undefined ? {} : { pipelineId: subscription.pipelineId }) },
-      target,
-    ),
-  );
+  const matched = (await deps.directory.subscriptions()).filter((subscription) => matchesSubscription(subscription, target));
   if (matched.length === 0) return;
   let envelope: DeliveryEnvelope;
   try {
@@ -42,41 +38,13 @@ export async function handleEvent(ctx: FanoutContext, stats: FanoutStats, event:
   // message (the processor re-publishes a re-processed batch's events with the same ids).
   const isNew = await deps.events.put(stored);
   ctx.events.put(stored);
-  const planned = matched.map((subscription) => ({
-    subscription,
-    deliveryId: deliveryIdFor(event.id, subscription.id, event.timestamp),
-  }));
-  const existing =
-    !isNew || receiveCount > 1
-      ? new Set(
-          (await deps.deliveries.getMany(planned.map((p) => ({ subscriptionId: p.subscription.id, deliveryId: p.deliveryId })))).map(
-            (record) => `${record.subscriptionId}/${record.id}`,
-          ),
-        )
-      : new Set<string>();
+  const plan = await planDeliveries(
+    deps.deliveries,
+    matched.map((subscription) => ({ event, destination: subscription })),
+    { now, retentionDays: deps.retentionDays, checkRecorded: !isNew || receiveCount > 1 },
+  );
   const outcomes = await Promise.allSettled(
-    planned
-      .filter((p) => !existing.has(`${p.subscription.id}/${p.deliveryId}`))
-      .map(({ subscription, deliveryId }) =>
-        attemptDelivery(
-          ctx,
-          stats,
-          newDeliveryRecord({
-            id: deliveryId,
-            subscriptionId: subscription.id,
-            eventId: event.id,
-            eventType: event.type,
-            webhookId: deliveryMessageId(event.id, subscription.id),
-            address: addressOf(subscription.webhookUrl),
-            eventTimestampMs: event.timestamp,
-            now,
-            retentionDays: deps.retentionDays,
-          }),
-          subscription,
-          envelope,
-          { create: true },
-        ),
-      ),
+    plan.fresh.map(({ record, destination }) => attemptDelivery(ctx, stats, record, destination, envelope, { create: true })),
   );
   const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failures.length > 0) {

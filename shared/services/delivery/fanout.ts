@@ -3,65 +3,32 @@
 // response), malformed ones go to the DLQ through the redrive policy, and a delivery job that
 // fails on its last receive ends its delivery `failed` instead of parking it `pending`.
 // The parts, by concern:
-//   fanout-events.ts       event messages (match, store, first attempts) and rejection summaries
-//   fanout-jobs.ts         delivery jobs (retries and redeliveries: current? due? suspended?)
-//   fanout-attempt.ts      one attempt: sign, send, count, schedule the retry, write
-//   fanout-event-cache.ts  events kept across warm invocations (bounded by count and bytes)
+//   event-fanout.ts    event messages (match, store, plan, first attempts) and rejection summaries
+//   jobs.ts            delivery jobs (retries and redeliveries: current? due? suspended?)
+//   attempt.ts         one attempt: sign, send, count, schedule the retry, write
+//   planner.ts         the deliveries of (event, destination) pairs, shared with the sync engine
+//   event-cache.ts     events kept across warm invocations (bounded by count and bytes)
+//   context.ts         what they share: deps, stats, the cache and the attempt slots
 // After an invalid answer: the address's suspension state counts it, recordAttempt schedules the
 // next attempt (Kommo: ≤ 4 retries within an hour), and the retry goes back on the queue with
 // DelaySeconds BEFORE the delivery is written (so a written "pending" always has its job queued).
 // Attempts run with bounded concurrency; a slow endpoint holds one slot, never the others'.
 // Never waits for a retry inside the function.
 import { MalformedQueueMessageError, parseQueueMessage } from '../../domain/delivery/queue-messages.ts';
-import type { RejectionSummaryReader } from '../../ports/ingest.ts';
-import type { Clock } from '../../domain/clock.ts';
 import { log } from '../../logger.ts';
 import { semaphore } from './concurrency.ts';
-import type { FanoutContext } from './attempt.ts';
+import { emptyStats, type FanoutContext, type FanoutDeps, type FanoutStats } from './context.ts';
 import { eventCache } from './event-cache.ts';
 import { PoisonMessageError, handleEvent, handleRejectionSummary } from './event-fanout.ts';
 import { describeError, giveUpJob, handleJob } from './jobs.ts';
-import type { DeliveryStore, EventStore, EventsQueue, HttpSender } from '../../ports/delivery.ts';
-import type { SubscriptionDirectory } from './destinations.ts';
-import type { SuspensionTracker } from './suspension-tracker.ts';
 
-export interface FanoutDeps {
-  directory: SubscriptionDirectory;
-  events: EventStore;
-  deliveries: DeliveryStore;
-  suspension: SuspensionTracker;
-  queue: EventsQueue;
-  sender: HttpSender;
-  /** The fan-out clock (scaled in the local stack's simulated time). */
-  clock: Clock;
-  random: () => number;
-  /** How much faster `clock` runs than SQS delays: delays shrink by this factor. Default 1. */
-  timeScale?: number;
-  /** Attempts in flight at once. */
-  concurrency: number;
-  retentionDays: number;
-  maxUrlLength?: number | undefined;
-  /** The events queue's maxReceiveCount (default 5, as deployed): see handleBatch. */
-  maxReceiveCount?: number | undefined;
-  /** Reads the processor's rejection summary windows (rejection_summary messages). */
-  rejectionSummaries?: RejectionSummaryReader | undefined;
-}
+export type { FanoutDeps, FanoutStats };
 
 export interface FanoutRecord {
   messageId: string;
   body: string;
   /** SQS ApproximateReceiveCount. */
   receiveCount: number;
-}
-
-export interface FanoutStats {
-  events: number;
-  jobs: number;
-  attempts: number;
-  succeeded: number;
-  failed: number;
-  retriesScheduled: number;
-  redelayed: number;
 }
 
 export interface Fanout {
@@ -78,7 +45,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
 
   return {
     async handleBatch(records) {
-      const stats: FanoutStats = { events: 0, jobs: 0, attempts: 0, succeeded: 0, failed: 0, retriesScheduled: 0, redelayed: 0 };
+      const stats = emptyStats();
       const failed: string[] = [];
       await Promise.all(
         records.map(async (record) => {

@@ -1,13 +1,14 @@
-// Delivery jobs of the fan-out: one more attempt of a recorded delivery, if the job is still
-// current (`seq`), due (else re-delayed: SQS delays stop at 15 min), and, for automatic retries,
-// the address is not suspended (else re-delayed to the suspension's end: delayed, never dropped).
+// Delivery jobs of the fan-out: one more attempt of a recorded delivery, to a subscription or a
+// sync alike (a sync's row-ops arrive only as jobs), if the job is still current (`seq`), due
+// (else re-delayed: SQS delays stop at 15 min), and, for automatic retries, the address is not
+// suspended (else re-delayed to the suspension's end: delayed, never dropped).
 import { buildEnvelope } from '../../domain/delivery/events.ts';
 import { addressOf, type DeliveryJob } from '../../domain/delivery/queue-messages.ts';
 import { isSuspended, retryNotBefore } from '../../domain/delivery/suspension.ts';
 import { log } from '../../logger.ts';
-import type { FanoutStats } from './fanout.ts';
-import { attemptDelivery, endWithoutAttempt, jobEntry, type FanoutContext } from './attempt.ts';
 import type { StoredEvent } from '../../ports/delivery.ts';
+import { attemptDelivery, endWithoutAttempt } from './attempt.ts';
+import { jobEntry, type FanoutContext, type FanoutStats } from './context.ts';
 
 async function loadEvent(ctx: FanoutContext, eventId: string): Promise<StoredEvent | undefined> {
   const cached = ctx.events.get(eventId);
@@ -20,7 +21,7 @@ async function loadEvent(ctx: FanoutContext, eventId: string): Promise<StoredEve
 export async function handleJob(ctx: FanoutContext, stats: FanoutStats, job: DeliveryJob): Promise<void> {
   const { deps } = ctx;
   stats.jobs++;
-  const record = await deps.deliveries.get(job.subscriptionId, job.deliveryId);
+  const record = await deps.deliveries.get(job.destinationId, job.deliveryId);
   // The attempt that queued this job writes the delivery just after: a job that finds no delivery
   // (of an event still kept) or fewer attempts than it counts came before that write. It is
   // retried, not dropped, or the delivery would be left pending without a job.
@@ -36,11 +37,11 @@ export async function handleJob(ctx: FanoutContext, stats: FanoutStats, job: Del
     await deps.queue.send([jobEntry(ctx, job, now)]);
     return;
   }
-  const subscription = await deps.directory.get(job.subscriptionId);
-  if (subscription === undefined) return endWithoutAttempt(ctx, record, 'subscription_deleted');
-  if (!subscription.enabled && job.manual !== true) return endWithoutAttempt(ctx, record, 'subscription_disabled');
+  const destination = await deps.directory.get(job.destinationId);
+  if (destination === undefined) return endWithoutAttempt(ctx, record, 'destination_deleted');
+  if (!destination.enabled && job.manual !== true) return endWithoutAttempt(ctx, record, 'destination_disabled');
   if (job.manual !== true) {
-    const address = addressOf(subscription.webhookUrl);
+    const address = addressOf(destination.webhookUrl);
     const state = await deps.suspension.current(address);
     if (isSuspended(state, now)) {
       const dueAt = retryNotBefore(state, now, job.dueAt, deps.random);
@@ -58,13 +59,13 @@ export async function handleJob(ctx: FanoutContext, stats: FanoutStats, job: Del
   const envelope = buildEnvelope({ type: event.type, id: event.id, timestamp: event.timestamp, dataJson: event.dataJson });
   // A redelivery on demand starts a fresh retry budget; the log and numbering continue.
   const base = job.manual === true ? { ...record, windowAttempts: 0, windowStartAt: undefined } : record;
-  await attemptDelivery(ctx, stats, base, subscription, envelope, { create: false, expectedAttemptCount: job.seq });
+  await attemptDelivery(ctx, stats, base, destination, envelope, { create: false, expectedAttemptCount: job.seq });
 }
 
 /** True when the job's delivery is now `failed`, so its message can be let go (its last receive). */
 export async function giveUpJob(ctx: FanoutContext, job: DeliveryJob, error: unknown): Promise<boolean> {
   try {
-    const record = await ctx.deps.deliveries.get(job.subscriptionId, job.deliveryId);
+    const record = await ctx.deps.deliveries.get(job.destinationId, job.deliveryId);
     if (record === undefined || record.status !== 'pending') return false;
     log.error('delivery job failed on its last receive; the delivery ends failed', { deliveryId: job.deliveryId, error: describeError(error) });
     await endWithoutAttempt(ctx, record, 'processing_failed');

@@ -3,14 +3,13 @@
 // processor with no listeners pays one Query per TTL and nothing per request).
 //
 // Reliability: events are sent once the lake write succeeded. If they cannot be sent (or the
-// subscription list cannot be read), process-ingest-batch.ts retries the ingest messages behind
+// subscription list cannot be read), process-batch.ts retries the ingest messages behind
 // them, except on a message's last receive before the DLQ. Event ids derive from the requests,
 // so a batch handled again re-publishes identical events without duplicating deliveries.
 import { matchesSubscription } from '../../domain/delivery/events.ts';
 import { serializeQueueMessage, type OutboundEvent, type RejectionSummaryJob } from '../../domain/delivery/queue-messages.ts';
 import type { SummaryWindow } from '../../domain/ingest/rejections.ts';
-import type { EventsQueue } from '../../ports/delivery.ts';
-import type { SubscriptionDirectory } from '../delivery/destinations.ts';
+import type { DestinationSource, EventsQueue } from '../../ports/delivery.ts';
 
 export type EventWanted = (type: string, pipelineId?: number) => boolean;
 
@@ -23,18 +22,14 @@ export interface EventSink {
   scheduleRejectionSummary(pipelineId: number, window: SummaryWindow, delaySeconds: number): Promise<void>;
 }
 
-export function eventSink(deps: { directory: SubscriptionDirectory; queue: EventsQueue }): EventSink {
+/** `directory`: the subscriptions, cached (services/delivery/destinations.ts). */
+export function eventSink(deps: { directory: Pick<DestinationSource, 'subscriptions'>; queue: EventsQueue }): EventSink {
   async function wanted(): Promise<EventWanted> {
-    const subscriptions = (await deps.directory.list()).filter((subscription) => subscription.enabled);
+    const subscriptions = (await deps.directory.subscriptions()).filter((subscription) => subscription.enabled);
     const types = new Set(subscriptions.flatMap((subscription) => subscription.events));
     return (type, pipelineId) =>
       types.has(type) &&
-      subscriptions.some((subscription) =>
-        matchesSubscription(
-          { events: subscription.events, enabled: true, ...(subscription.pipelineId === undefined ? {} : { pipelineId: subscription.pipelineId }) },
-          { type, ...(pipelineId === undefined ? {} : { pipelineId }) },
-        ),
-      );
+      subscriptions.some((subscription) => matchesSubscription(subscription, { type, ...(pipelineId === undefined ? {} : { pipelineId }) }));
   }
   return {
     wanted,

@@ -23,7 +23,7 @@ export class VerificationUnavailableError extends Error {
   override name = 'VerificationUnavailableError';
 }
 
-/** `cipher` decrypts under {pipelineId} (secretCipherFromConfig(..., 'pipelineId')). */
+/** `cipher` decrypts under {pipelineId} (secretCipherFromConfig(..., 'pipeline')). */
 export function cachedVerifiers(
   cipher: SecretCipher | undefined,
   ttlSeconds: number,

@@ -1,7 +1,7 @@
 // The console's live view and id search, read from what the processor already writes: the
 // pipeline's lake objects (Parquet) and quarantine objects (JSON lines). Nothing is written per
 // webhook for it, so it costs nothing while nobody watches (docs/cost.md). Object names carry the
-// time range of their requests (lake.ts, objectName) and request ids their receive second
+// time range of their requests (domain/lake/objects.ts, objectName) and request ids their receive second
 // (request-id.ts), so a poll lists only the last minutes of a day partition and a search only
 // the objects whose range holds the id's second. Every call is bounded: list pages, objects
 // read, bytes read and rows returned (the limits below), whatever a flood of webhooks wrote.
@@ -12,15 +12,17 @@ import { REJECTION_REASONS, type RejectionReason } from '../../domain/ingest/rec
 import type { QuarantineRecord } from '../../domain/ingest/rejections.ts';
 import { requestIdTime } from '../../domain/ingest/request-id.ts';
 import type { CapturedHeaders, CapturedQuery } from '../../domain/ingest/request-capture.ts';
-import type {
-  LakeObjectInfo,
-  LakeReader,
-  LandedCountReader,
-  RecentCursor,
-  RecentRequests,
-  RequestDetail,
-  RequestInspector,
-  RequestSummary,
+import {
+  MAX_CURSOR_KEYS,
+  MAX_RECENT_ROWS,
+  type LakeObjectInfo,
+  type LakeReader,
+  type LandedCountReader,
+  type RecentCursor,
+  type RecentRequests,
+  type RequestDetail,
+  type RequestInspector,
+  type RequestSummary,
 } from '../../ports/inspector.ts';
 
 /** The live view looks at objects whose first request is at most this old. */
@@ -37,11 +39,8 @@ export const MAX_BYTES_READ = 24 * 1024 * 1024;
 export const WHOLE_OBJECT_BYTES = 2 * 1024 * 1024;
 /** A body shown in a request's detail is cut after this many bytes (the lake keeps it whole). */
 export const MAX_DETAIL_BODY_BYTES = 1024 * 1024;
-/** Rows a live poll answers with at most. */
-export const MAX_RECENT_ROWS = 200;
-/** Objects remembered in a cursor: those modified in the last CURSOR_SLACK_MS before its time. */
+/** Objects remembered in a cursor (at most MAX_CURSOR_KEYS): those modified in the last CURSOR_SLACK_MS before its time. */
 export const CURSOR_SLACK_MS = 5_000;
-export const MAX_CURSOR_KEYS = 50;
 
 export interface RequestInspectorDeps {
   lake: LakeReader;

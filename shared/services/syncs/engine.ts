@@ -3,9 +3,11 @@
 // - tick: every sync whose schedule is due gets a run (the fire time is taken with a conditional
 //   write, so two ticks never start two runs; a sync with a run in progress skips that fire time).
 // - run: plan the run once (mirror the lake, query, diff against the snapshot, store the row-ops),
-//   then enqueue its row-ops chunk by chunk: each chunk's events and pending deliveries are written,
-//   then their delivery jobs go to the events queue, where the fan-out attempts them with its usual
-//   rules (signing, SSRF, custom headers, Kommo retries and suspension, the delivery log). A chunk is
+//   then enqueue its row-ops chunk by chunk: each row-op is an event addressed to the sync, the
+//   destination, and its delivery is planned as the fan-out plans an event's (delivery/planner.ts);
+//   each chunk's events and pending deliveries are written, then their delivery jobs go to the
+//   events queue, where the fan-out attempts them with its usual rules (signing, SSRF, custom
+//   headers, Kommo retries and suspension, the delivery log). A chunk is
 //   claimed in the run record before it is written and checkpointed after; a chunk claimed by an
 //   invocation that died is resumed carefully (deliveries that exist are not written again, and
 //   only those never attempted get their job again), and its ids are the same, so no row-op is sent
@@ -13,17 +15,9 @@
 //   continues from the checkpoint.
 // - check: count the run's deliveries; while some are pending (retries wait up to an hour), look
 //   again later; then fold the delivered row-ops into the snapshot and finish the run.
-import { deliveryMessageId, SYNC_ROW_EVENT_TYPE } from '../../domain/delivery/events.ts';
-import { expiresAtFor, newDeliveryRecord, type DeliveryRecord } from '../../domain/delivery/log.ts';
-import {
-  addressOf,
-  deliveryIdFor,
-  deliveryIdPrefixAt,
-  deliveryJob,
-  eventDataBytes,
-  MAX_EVENT_DATA_BYTES,
-  serializeQueueMessage,
-} from '../../domain/delivery/queue-messages.ts';
+import { SYNC_ROW_EVENT_TYPE } from '../../domain/delivery/events.ts';
+import { expiresAtFor, type DeliveryRecord } from '../../domain/delivery/log.ts';
+import { deliveryIdPrefixAt, deliveryJob, eventDataBytes, MAX_EVENT_DATA_BYTES, serializeQueueMessage } from '../../domain/delivery/queue-messages.ts';
 import { sqsDelaySeconds } from '../../domain/delivery/time-scale.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { newRunId, rowOpEventId, rowOpOf } from '../../domain/syncs/ids.ts';
@@ -44,8 +38,9 @@ import {
 } from '../../domain/syncs/runs.ts';
 import { nextFireAfter } from '../../domain/syncs/schedule.ts';
 import { log } from '../../logger.ts';
-import type { RowOpWriter, RunRef, StoredRun, StoredSync, SyncQueue, SyncStore, SyncWorkspace } from '../../ports/syncs.ts';
 import type { DeliveryStore, EventsQueue, StoredEvent } from '../../ports/delivery.ts';
+import { SyncQueryError, type RowOpWriter, type RunRef, type StoredRun, type StoredSync, type SyncQueue, type SyncStore, type SyncWorkspace } from '../../ports/syncs.ts';
+import { planDeliveries } from '../delivery/planner.ts';
 
 /** Run records are kept this long (TTL). */
 export const RUN_RETENTION_DAYS = 90;
@@ -201,7 +196,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       try {
         plan = await deps.workspace.plan(ref, sync);
       } catch (error) {
-        if ((error as Error).name !== 'SyncQueryError') throw error;
+        if (!(error instanceof SyncQueryError)) throw error;
         await finish(run, 'failed', { error: (error as Error).message }, { discard: true });
         return;
       }
@@ -258,9 +253,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   async function enqueueChunk(sync: StoredSync, run: StoredRun, from: number, to: number, resumed: boolean): Promise<number> {
     const ops = await deps.workspace.readOps(refOf(run), from, to);
     const at = now();
-    const address = addressOf(sync.webhookUrl);
     let tooLarge = 0;
-    const planned: { event: StoredEvent; record: DeliveryRecord }[] = [];
+    const events: StoredEvent[] = [];
     for (const op of ops) {
       const dataJson = syncPayloadJson({ rowJson: op.rowJson, rowNum: op.rowNum, op: op.op, mode: sync.mode });
       if (eventDataBytes(dataJson) > MAX_EVENT_DATA_BYTES) {
@@ -268,40 +262,21 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         continue;
       }
       const eventId = rowOpEventId({ syncId: sync.id, runId: run.id, key: op.key, op: op.op, rowNum: op.rowNum });
-      planned.push({
-        event: { id: eventId, type: SYNC_ROW_EVENT_TYPE, timestamp: run.startedAtMs, dataJson, expiresAt: expiresAtFor(at, deps.retentionDays) },
-        record: newDeliveryRecord({
-          id: deliveryIdFor(eventId, sync.id, run.startedAtMs),
-          subscriptionId: sync.id,
-          eventId,
-          eventType: SYNC_ROW_EVENT_TYPE,
-          webhookId: deliveryMessageId(eventId, sync.id),
-          address,
-          eventTimestampMs: run.startedAtMs,
-          now: at,
-          retentionDays: deps.retentionDays,
-        }),
-      });
+      events.push({ id: eventId, type: SYNC_ROW_EVENT_TYPE, timestamp: run.startedAtMs, dataJson, expiresAt: expiresAtFor(at, deps.retentionDays) });
     }
-    let toWrite = planned;
-    let toQueue = planned.map((p) => p.record);
-    if (resumed) {
-      // An earlier invocation began this chunk: keep what it wrote. A delivery never attempted may
-      // still lack its job (it died between the write and the send): queue that one again (same
-      // ids; the fan-out runs a job only while the delivery has exactly the attempts it names).
-      const existing = new Map(
-        (await deps.deliveries.getMany(planned.map((p) => ({ subscriptionId: sync.id, deliveryId: p.record.id })))).map((record) => [record.id, record]),
-      );
-      toWrite = planned.filter((p) => !existing.has(p.record.id));
-      toQueue = [
-        ...toWrite.map((p) => p.record),
-        ...[...existing.values()].filter((record) => record.status === 'pending' && record.attemptCount === 0),
-      ];
-    }
+    // A resumed chunk was begun by an invocation that died: keep what it wrote. A delivery never
+    // attempted may still lack its job (it died between the write and the send): queue that one
+    // again (same ids; the fan-out runs a job only while the delivery has exactly the attempts it names).
+    const plan = await planDeliveries(
+      deps.deliveries,
+      events.map((event) => ({ event, destination: sync })),
+      { now: at, retentionDays: deps.retentionDays, checkRecorded: resumed },
+    );
+    const toQueue = [...plan.fresh.map((p) => p.record), ...plan.recorded.filter((record) => record.status === 'pending' && record.attemptCount === 0)];
     // Written before their jobs are queued: a job never arrives before its delivery.
     await deps.rowOps.write(
-      toWrite.map((p) => p.event),
-      toWrite.map((p) => p.record),
+      plan.fresh.map((p) => p.event),
+      plan.fresh.map((p) => p.record),
     );
     await deps.eventsQueue.send(toQueue.map((record) => ({ body: serializeQueueMessage(deliveryJob(record, at)) })));
     return tooLarge;
@@ -352,7 +327,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       // Final is final: only the deliveries pending at the last check are read again.
       tally.delivered = run.settled.delivered;
       tally.failed = run.settled.failed;
-      const records = await deps.deliveries.getMany(run.trackedPending.map((deliveryId) => ({ subscriptionId: run.syncId, deliveryId })));
+      const records = await deps.deliveries.getMany(run.trackedPending.map((deliveryId) => ({ destinationId: run.syncId, deliveryId })));
       for (const record of records) count(tally, record);
       tally.pending += run.trackedPending.length - records.length; // not readable: not known to be final
     } else {

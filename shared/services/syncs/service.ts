@@ -1,14 +1,14 @@
-// SyncService (shared/ports/sync.ts) over the engine's ports: the use cases the management API and
-// the CLI call. Runs themselves happen in the sync function (sync-engine.ts); this module only
-// claims a run and queues its first message, or reads the run records.
-import { randomUUID } from 'node:crypto';
+// SyncService (shared/ports/syncs.ts) over the engine's ports: the use cases the management API and
+// the CLI call. Runs themselves happen in the sync function (engine.ts); this module only claims a
+// run and queues its first message, or reads the run records. A sync is a destination of the
+// delivery engine: its connection test, header sealing and delivery log are the engine's
+// (services/delivery/), as a subscription's are.
 import type { Clock } from '../../domain/clock.ts';
-import { buildDeliveryRequest } from '../../domain/delivery/request.ts';
-import { buildEnvelope, deliveryMessageId } from '../../domain/delivery/events.ts';
-import { PayloadEncodingError } from '../../domain/delivery/payload-encoding.ts';
-import { classifyResponse } from '../../domain/delivery/retry-policy.ts';
 import { newSigningSecret } from '../../domain/delivery/signature.ts';
 import type { TargetPolicy } from '../../domain/delivery/ssrf.ts';
+import { testConnection } from '../delivery/connection-test.ts';
+import { sealHeaders } from '../delivery/destinations.ts';
+import { deliveryLog } from '../delivery/log.ts';
 import { checkStorableUrl } from '../delivery/target-url.ts';
 import { SyncDefinitionError, validateSyncDefinition } from '../../domain/syncs/definition.ts';
 import { newSyncId } from '../../domain/syncs/ids.ts';
@@ -16,12 +16,10 @@ import { isFinalRunStatus } from '../../domain/syncs/runs.ts';
 import { nextFireAfter, ScheduleError } from '../../domain/syncs/schedule.ts';
 import { log } from '../../logger.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../domain/list-limits.ts';
-import type { ConnectionTestResult } from '../../ports/subscriptions.ts';
+import type { ConnectionTestResult, HttpSender, Resolve, SecretCipher } from '../../ports/delivery.ts';
 import type { PageRequest } from '../../ports/page.ts';
 import { SyncError, type StoredRun, type StoredSync, type Sync, type SyncRun, type SyncService, type SyncWorkspace } from '../../ports/syncs.ts';
-import type { HttpSender, Resolve, SecretCipher } from '../../ports/delivery.ts';
 import { startRun, type SyncEngineDeps } from './engine.ts';
-import { deliveryLog } from '../delivery/log.ts';
 
 export interface SyncServiceDeps extends Pick<SyncEngineDeps, 'store' | 'deliveries' | 'eventsQueue' | 'syncQueue' | 'clock'> {
   /** Removes a deleted sync's files (the query engine itself is not needed here). */
@@ -50,38 +48,6 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     const checked = await checkStorableUrl(url, targetPolicy, deps.resolve);
     if (!checked.ok) throw new SyncError('INVALID_TARGET', `webhookUrl refused: ${checked.reason}`);
     return checked.url;
-  }
-
-  /** A signed `ping` to the destination, as the subscriptions' connection test sends it. */
-  async function connectionTest(
-    target: { webhookUrl: string; webhookHttpMethod: 'POST' | 'GET'; format: 'json' | 'form'; headers: Record<string, string> },
-    syncId: string,
-    secret: string,
-  ): Promise<ConnectionTestResult> {
-    const now = nowMs();
-    const eventId = `evt_ping_${randomUUID().replaceAll('-', '')}`;
-    const envelope = buildEnvelope({
-      type: 'ping',
-      id: eventId,
-      timestamp: now,
-      dataJson: JSON.stringify({ syncId, message: 'Hooklake connection test' }),
-    });
-    let request;
-    try {
-      request = buildDeliveryRequest({ target, envelope, webhookId: deliveryMessageId(eventId, syncId), secret, timestamp: Math.floor(now / 1000) });
-    } catch (error) {
-      if (!(error instanceof PayloadEncodingError)) throw error;
-      return { ok: false, latencyMs: 0, errorClass: error.code };
-    }
-    const sent = await deps.sender.send(request);
-    const classification = classifyResponse(sent.outcome);
-    return {
-      ok: classification.valid,
-      latencyMs: Math.round(sent.latencyMs),
-      ...(sent.statusCode === undefined ? {} : { statusCode: sent.statusCode }),
-      ...(classification.valid ? {} : { errorClass: classification.errorClass }),
-      ...(sent.responseSnippet === undefined ? {} : { responseSnippet: sent.responseSnippet }),
-    };
   }
 
   async function requireSync(id: string): Promise<StoredSync> {
@@ -126,17 +92,17 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const webhookUrl = await checkUrl(input.webhookUrl);
       const id = newSyncId();
       const secret = newSigningSecret();
-      const target = { webhookUrl, webhookHttpMethod: definition.webhookHttpMethod, format: definition.format, headers: definition.headers };
       let test: ConnectionTestResult | undefined;
       if (input.skipTest !== true) {
-        test = await connectionTest(target, id, secret);
+        const destination = { id, webhookUrl, webhookHttpMethod: definition.webhookHttpMethod, format: definition.format, headers: definition.headers };
+        test = await testConnection({ sender: deps.sender, clock: deps.clock }, destination, secret);
         if (!test.ok) {
           const answer = test.statusCode === undefined ? (test.errorClass ?? 'no answer') : `HTTP ${test.statusCode}`;
           throw new SyncError('CONNECTION_TEST_FAILED', `the connection test did not get a 2xx answer (${answer}); fix the endpoint or skip the test`, { test });
         }
       }
       const enabled = input.enabled ?? true;
-      const headerNames = Object.keys(definition.headers);
+      const sealed = await sealHeaders(definition.headers, id, deps.cipher);
       const at = new Date(now).toISOString();
       const fire = enabled ? nextFireAfter(definition.schedule, now, now) : undefined;
       const stored: StoredSync = {
@@ -149,10 +115,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         webhookUrl,
         webhookHttpMethod: definition.webhookHttpMethod,
         format: definition.format,
-        headerNames,
-        // One ciphertext for all header values, bound to the sync id like the secret (the fan-out
-        // opens it as it opens a subscription's: outbound-subscriptions.ts).
-        ...(headerNames.length === 0 ? {} : { headersCiphertext: await deps.cipher.encrypt(JSON.stringify(definition.headers), id) }),
+        // One ciphertext for all header values, bound to the sync id like the secret.
+        ...sealed,
         secretCiphertext: await deps.cipher.encrypt(secret, id),
         schedule: definition.schedule,
         ...(definition.pipelineId === undefined ? {} : { pipelineId: definition.pipelineId }),
@@ -222,7 +186,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       deliveries: deps.deliveries,
       clock: { nowMs },
       queue: () => deps.eventsQueue,
-      requireOwner: requireSync,
+      requireDestination: requireSync,
       deliveryNotFound: (syncId, deliveryId) => new SyncError('NOT_FOUND', `no delivery ${deliveryId} for sync ${syncId}`),
     }),
   };

@@ -77,7 +77,7 @@ function world(options: { rowOps?: number; chunkSize?: number } = {}) {
     /** Settles every delivery of the sync with `status`. */
     settle: async (status: (rowNum: number) => 'succeeded' | 'failed' | 'pending') => {
       for (const record of deliveries.items.values()) {
-        deliveries.items.set(`${record.subscriptionId}\n${record.id}`, { ...record, status: status(rowOpOf(record.eventId)!.rowNum), attemptCount: 1 });
+        deliveries.items.set(`${record.destinationId}\n${record.id}`, { ...record, status: status(rowOpOf(record.eventId)!.rowNum), attemptCount: 1 });
       }
     },
   };

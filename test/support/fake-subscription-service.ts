@@ -1,4 +1,4 @@
-// An in-memory OutboundService for API and CLI tests: the contract's behaviour (ids, one-time
+// An in-memory SubscriptionService for API and CLI tests: the contract's behaviour (ids, one-time
 // secrets, typed errors, delivery log queries, redelivery) without queues, HTTP or DynamoDB.
 import { randomBytes } from 'node:crypto';
 import { EVENT_CATALOGUE, eventTypeRefusal, exampleEnvelope } from '../../shared/domain/delivery/events.ts';
@@ -7,30 +7,22 @@ import { MAX_EVENT_DATA_BYTES } from '../../shared/domain/delivery/queue-message
 import { newSigningSecret } from '../../shared/domain/delivery/signature.ts';
 import { checkTargetUrl } from '../../shared/domain/delivery/ssrf.ts';
 import { pageOf } from '../../shared/ports/page.ts';
-import {
-  OutboundError,
-  type ConnectionTestResult,
-  type Delivery,
-  type DeliveryAttempt,
-  type OutboundService,
-  type PublishedEvent,
-  type Subscription,
-  type SubscriptionInput,
-} from '../../shared/ports/subscriptions.ts';
+import { SubscriptionError, type SubscriptionService, type PublishedEvent, type Subscription, type SubscriptionInput } from '../../shared/ports/subscriptions.ts';
+import type { ConnectionTestResult, Delivery, DeliveryAttempt } from '../../shared/ports/delivery.ts';
 
-export interface FakeOutboundService extends OutboundService {
+export interface FakeSubscriptionService extends SubscriptionService {
   subscriptions: Map<string, Subscription>;
   secrets: Map<string, string>;
   deliveries: Map<string, Delivery>;
   published: Array<{ event: PublishedEvent; data: JsonValue; pipelineId: number | undefined }>;
   /** Every call, in order, with its arguments (for asserting what the API passed). */
-  calls: Array<{ method: keyof OutboundService; args: unknown[] }>;
+  calls: Array<{ method: keyof SubscriptionService; args: unknown[] }>;
   /** What the next connection tests answer (default: ok, 200). */
   testResult: ConnectionTestResult;
   /** Adds a delivery to a subscription's log, as the fan-out would. */
-  addDelivery(subscriptionId: string, delivery: Partial<Delivery> & { eventType: string }): Delivery;
+  addDelivery(destinationId: string, delivery: Partial<Delivery> & { eventType: string }): Delivery;
   /** Makes the next call to `method` throw this error. */
-  failNext(method: keyof OutboundService, error: Error): void;
+  failNext(method: keyof SubscriptionService, error: Error): void;
 }
 
 const alnum = (length: number) => {
@@ -38,19 +30,19 @@ const alnum = (length: number) => {
   return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
 };
 
-export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () => number } = {}): FakeOutboundService {
+export function fakeSubscriptionService(options: { allowPrivate?: boolean; now?: () => number } = {}): FakeSubscriptionService {
   const allowPrivate = options.allowPrivate ?? false;
   const now = options.now ?? (() => Date.now());
   const iso = () => new Date(now()).toISOString();
   const subscriptions = new Map<string, Subscription>();
   const secrets = new Map<string, string>();
   const deliveries = new Map<string, Delivery>();
-  const published: FakeOutboundService['published'] = [];
-  const calls: FakeOutboundService['calls'] = [];
-  const failures = new Map<keyof OutboundService, Error>();
+  const published: FakeSubscriptionService['published'] = [];
+  const calls: FakeSubscriptionService['calls'] = [];
+  const failures = new Map<keyof SubscriptionService, Error>();
   let counter = 0;
 
-  const record = (method: keyof OutboundService, args: unknown[]) => {
+  const record = (method: keyof SubscriptionService, args: unknown[]) => {
     calls.push({ method, args: structuredClone(args) });
     const failure = failures.get(method);
     if (failure !== undefined) {
@@ -60,13 +52,13 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
   };
   const requireSubscription = (id: string) => {
     const subscription = subscriptions.get(id);
-    if (subscription === undefined) throw new OutboundError('NOT_FOUND', `subscription ${id} does not exist`);
+    if (subscription === undefined) throw new SubscriptionError('NOT_FOUND', `subscription ${id} does not exist`);
     return subscription;
   };
   const checkEvents = (events: readonly string[]) => {
     for (const type of events) {
       const refusal = eventTypeRefusal(type, 'subscribe');
-      if (refusal !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', refusal);
+      if (refusal !== undefined) throw new SubscriptionError('INVALID_EVENT_TYPE', refusal);
     }
   };
   const retry = (delivery: Delivery): Delivery => {
@@ -76,7 +68,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     return structuredClone(delivery);
   };
 
-  const service: FakeOutboundService = {
+  const service: FakeSubscriptionService = {
     subscriptions,
     secrets,
     deliveries,
@@ -84,12 +76,12 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     calls,
     testResult: { ok: true, statusCode: 200, latencyMs: 12 },
 
-    addDelivery(subscriptionId, partial) {
+    addDelivery(destinationId, partial) {
       const at = partial.createdAt ?? iso();
       const attempts: DeliveryAttempt[] = partial.attempts ?? [];
       const delivery: Delivery = {
         id: `dlv_${alnum(20)}`,
-        subscriptionId,
+        destinationId,
         eventId: `evt_${alnum(20)}`,
         webhookId: `msg_${alnum(32)}`,
         status: 'pending',
@@ -108,7 +100,7 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     async createSubscription(input: SubscriptionInput) {
       record('createSubscription', [input]);
       const check = checkTargetUrl(input.webhookUrl, { allowPrivate, allowLoopback: allowPrivate });
-      if (check.verdict === 'refused') throw new OutboundError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
+      if (check.verdict === 'refused') throw new SubscriptionError('INVALID_TARGET', `webhookUrl refused: ${check.detail}`);
       checkEvents(input.events);
       const at = iso();
       const subscription: Subscription = {
@@ -174,20 +166,20 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
     async publishEvent(type, data, publishOptions) {
       record('publishEvent', [type, data, publishOptions]);
       const refusal = eventTypeRefusal(type, 'publish');
-      if (refusal !== undefined) throw new OutboundError('INVALID_EVENT_TYPE', refusal);
-      if (Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_EVENT_DATA_BYTES) throw new OutboundError('PAYLOAD_TOO_LARGE', 'event data too large');
+      if (refusal !== undefined) throw new SubscriptionError('INVALID_EVENT_TYPE', refusal);
+      if (Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_EVENT_DATA_BYTES) throw new SubscriptionError('PAYLOAD_TOO_LARGE', 'event data too large');
       const event: PublishedEvent = { id: `evt_${alnum(24)}`, type, timestamp: iso() };
       published.push({ event, data, pipelineId: publishOptions?.pipelineId });
       return { ...event };
     },
 
-    async listDeliveries(subscriptionId, query = {}) {
-      record('listDeliveries', [subscriptionId, query]);
-      requireSubscription(subscriptionId);
+    async listDeliveries(destinationId, query = {}) {
+      record('listDeliveries', [destinationId, query]);
+      requireSubscription(destinationId);
       const matching = [...deliveries.values()]
         .filter(
           (d) =>
-            d.subscriptionId === subscriptionId &&
+            d.destinationId === destinationId &&
             (query.status === undefined || d.status === query.status) &&
             (query.from === undefined || d.createdAt >= query.from) &&
             (query.to === undefined || d.createdAt <= query.to),
@@ -197,27 +189,27 @@ export function fakeOutboundService(options: { allowPrivate?: boolean; now?: () 
       const limit = query.limit ?? 100;
       return pageOf(matching.slice(start, start + limit + 1).map((d) => structuredClone(d)), limit, (d) => d.id);
     },
-    async getDelivery(subscriptionId, deliveryId) {
-      record('getDelivery', [subscriptionId, deliveryId]);
+    async getDelivery(destinationId, deliveryId) {
+      record('getDelivery', [destinationId, deliveryId]);
       const delivery = deliveries.get(deliveryId);
-      return delivery?.subscriptionId === subscriptionId ? structuredClone(delivery) : undefined;
+      return delivery?.destinationId === destinationId ? structuredClone(delivery) : undefined;
     },
-    async redeliver(subscriptionId, deliveryId) {
-      record('redeliver', [subscriptionId, deliveryId]);
-      requireSubscription(subscriptionId);
+    async redeliver(destinationId, deliveryId) {
+      record('redeliver', [destinationId, deliveryId]);
+      requireSubscription(destinationId);
       const delivery = deliveries.get(deliveryId);
-      if (delivery?.subscriptionId !== subscriptionId) {
-        throw new OutboundError('NOT_FOUND', `delivery ${deliveryId} of subscription ${subscriptionId} does not exist`);
+      if (delivery?.destinationId !== destinationId) {
+        throw new SubscriptionError('NOT_FOUND', `delivery ${deliveryId} of subscription ${destinationId} does not exist`);
       }
       return retry(delivery);
     },
-    async redeliverFailed(subscriptionId, range) {
-      record('redeliverFailed', [subscriptionId, range]);
-      requireSubscription(subscriptionId);
+    async redeliverFailed(destinationId, range) {
+      record('redeliverFailed', [destinationId, range]);
+      requireSubscription(destinationId);
       let queued = 0;
       for (const delivery of deliveries.values()) {
         if (
-          delivery.subscriptionId === subscriptionId &&
+          delivery.destinationId === destinationId &&
           delivery.status === 'failed' &&
           delivery.createdAt >= range.from &&
           delivery.createdAt <= range.to
