@@ -22,9 +22,15 @@ export const MAX_PREFIX_LENGTH = 32;
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
 /**
  * Signatures of one header that are compared at most (Stripe's several `v1=`, Standard Webhooks'
- * several `v1,`): a header listing thousands costs no more than this many comparisons.
+ * several `v1,`), the first ones: a header listing thousands costs no more than this many
+ * comparisons. Senders list one per active secret (two during a rotation).
  */
 export const MAX_SIGNATURES_PER_HEADER = 8;
+/**
+ * Items of such a header (comma- or space-separated) looked at, at most: the signatures above, the
+ * timestamp and other schemes' entries (Stripe's `v0=`) between them, never the rest of a long header.
+ */
+export const MAX_HEADER_ITEMS = 4 * MAX_SIGNATURES_PER_HEADER;
 
 /** What the pipeline stores besides the (encrypted) secrets; never a secret. */
 export interface VerificationSettings {
