@@ -14,6 +14,8 @@
 //   received once its body is at hand (inline, or fetched in its round); a failure is quarantined
 //   and counted like a credential failure (bad_signature, missing_signature, stale_timestamp, and
 //   unsigned_request for a GET, whose data no signature covers).
+// - Signature headers are stored redacted (lake rows, quarantine lines), except the one the
+//   pipeline's verifier reads (request-capture.ts storedHeaders).
 import { authorizeIngest } from '../domain/authorize.ts';
 import { planFetchRounds, fetchPriority, DEFAULT_BODY_BUDGET_BYTES } from '../domain/body-budget.ts';
 import { systemClock, utcDay, type Clock } from '../domain/clock.ts';
@@ -31,7 +33,9 @@ import {
 import { batchLandedEvent, webhookReceivedEvent } from '../domain/outbound/built-in-events.ts';
 import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { PipelineRecord, RejectionReason } from '../domain/records.ts';
+import { storedHeaders } from '../domain/request-capture.ts';
 import { providerDeliveryId } from '../domain/signatures/delivery-id.ts';
+import { verifiedSignatureHeaders } from '../domain/signatures/settings.ts';
 import { verifyReceived, type Verifier } from '../domain/signatures/verify.ts';
 import {
   countByReason,
@@ -240,8 +244,16 @@ export async function processIngestBatch(
       [...groups.values()].map(async ({ partition, items: group }) => {
         const objectKey = webhooksObjectKey(partition, group.map((item) => item.message));
         try {
-          const provider = lookup.pipelines.get(partition.pipelineId)?.verification?.provider;
-          const rows = group.map((item) => webhookRowOf(item.message, item.body, providerDeliveryId(provider, item.message.headers, item.body)));
+          const verification = lookup.pipelines.get(partition.pipelineId)?.verification;
+          const signatureHeaders = verifiedSignatureHeaders(verification);
+          const rows = group.map((item) =>
+            webhookRowOf(
+              item.message,
+              item.body,
+              providerDeliveryId(verification?.provider, item.message.headers, item.body),
+              storedHeaders(item.message.headers, signatureHeaders),
+            ),
+          );
           await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
           landed += group.length;
           // Best effort, one write per object: the console's chart, not an exact account (a retried batch counts again).
@@ -446,7 +458,7 @@ async function quarantineRecordOf(item: Rejected, pipeline: PipelineRecord | und
     reason: item.reason,
     format: message.format,
     method: message.method,
-    headers: message.headers,
+    headers: storedHeaders(message.headers, verifiedSignatureHeaders(pipeline?.verification)),
     query: message.query,
     // Like the row's column; absent for messages queued before headers were captured. A body-borne
     // id (Stripe, Slack) only when the body is at hand: a claim-checked one is not read for it.

@@ -159,6 +159,26 @@ describe('processor: signature verification over the bytes received', () => {
     expect(rejections.calls).toContain(`addDaily 9 2025-11-24`);
   });
 
+  it("signature headers are stored (row and quarantine line) only where the pipeline's verifier reads them", async () => {
+    const github = await pipelineWith(18, { provider: 'github' }, ['gh']);
+    const open = await pipelineWith(19, undefined);
+    const body = '{"a":1}';
+    const headers = { ...(await signedHeaders('github', body, { secret: 'gh' })), 'X-Hub-Signature': 'sha1=0123', 'X-Other-Signature': 'abc' };
+    const verified = await receive({ body: Buffer.from(body), headers, pipelineId: 18 });
+    const tampered = await receive({ body: Buffer.from('{"a":2}'), headers, pipelineId: 18 });
+    const unverified = await receive({ body: Buffer.from(body), headers, pipelineId: 19 });
+    const { processDeps, objects } = deps([github, open]);
+    expect(await processIngestBatch([verified.record, tampered.record, unverified.record], processDeps)).toMatchObject({ landed: 2, rejected: 1 });
+    const signature = headers['X-Hub-Signature-256' as keyof typeof headers]!;
+    const storedOf = (text: unknown) => JSON.parse(text as string) as Record<string, string>;
+    const rows = new Map((await rowsOf(objects)).map((row) => [row.__kdd_request_id, storedOf(row.__hl_request_headers)]));
+    expect(rows.get(verified.requestId)).toMatchObject({ 'x-hub-signature-256': signature, 'x-hub-signature': '[redacted]', 'x-other-signature': '[redacted]' });
+    expect(rows.get(unverified.requestId)).toMatchObject({ 'x-hub-signature-256': '[redacted]', 'x-hub-signature': '[redacted]', 'x-other-signature': '[redacted]' });
+    expect(quarantined(objects)).toMatchObject([
+      { id: tampered.requestId, reason: 'bad_signature', headers: { 'x-hub-signature-256': signature, 'x-hub-signature': '[redacted]', 'x-other-signature': '[redacted]' } },
+    ]);
+  });
+
   it('a GET to a verifying pipeline is quarantined unsigned_request, whatever signature it carries; the same GET lands where nothing is verified', async () => {
     const github = await pipelineWith(15, { provider: 'github' }, ['gh']);
     const hmac = await pipelineWith(16, { provider: 'hmac', header: 'x-signature', algorithm: 'sha256', encoding: 'hex' }, ['generic']);
