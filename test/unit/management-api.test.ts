@@ -62,6 +62,7 @@ describe('management API: pipelines', () => {
           bad_signature: 0,
           missing_signature: 0,
           stale_timestamp: 0,
+          unsigned_request: 0,
         },
         days: [],
       },
@@ -307,6 +308,7 @@ describe('rejection window', () => {
         bad_signature: 0,
         missing_signature: 0,
         stale_timestamp: 0,
+        unsigned_request: 0,
       },
     });
   });
