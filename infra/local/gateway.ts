@@ -18,7 +18,9 @@ export interface Route {
 /** API Gateway's HTTP API payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|x-www-form-urlencoded|xml|javascript))/i;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// A text body is passed on as sent, as API Gateway does: a leading byte order mark stays (the
+// decoder's default would drop it, and the receiver would check and store other bytes than AWS).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
   const deadline = Date.now() + timeoutMs;

@@ -9,24 +9,30 @@ let port: number;
 const events: APIGatewayProxyEventV2[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
-    events.push(toHttpApiEvent(req, Buffer.alloc(0), 'ANY /'));
-    res.end();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      events.push(toHttpApiEvent(req, Buffer.concat(chunks), 'ANY /'));
+      res.end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as { port: number }).port;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function send(headers: Record<string, string | string[]>): Promise<APIGatewayProxyEventV2> {
+function send(headers: Record<string, string | string[]>, body?: Buffer): Promise<APIGatewayProxyEventV2> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/?a=1', headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/?a=1', method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(events.at(-1)!));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 describe('local gateway events', () => {
   it('joins every repeat of a header with a comma, those Node would drop (Authorization) included', async () => {
@@ -40,5 +46,18 @@ describe('local gateway events', () => {
     expect(event.cookies).toEqual(['session=abc', 'theme=dark', 'x=1']);
     expect(event.headers.cookie).toBeUndefined();
     expect((await send({ 'x-none': '1' })).cookies).toBeUndefined();
+  });
+
+  it('passes a text body as sent, a leading byte order mark included, as API Gateway does', async () => {
+    for (const [contentType, text] of [
+      ['application/json', '{"a":1}'],
+      ['application/x-www-form-urlencoded', 'a=1&b=2'],
+      ['text/plain; charset=utf-8', 'caf\u00e9'],
+    ] as const) {
+      const sent = Buffer.concat([BOM, Buffer.from(text)]);
+      const event = await send({ 'content-type': contentType }, sent);
+      expect(event.isBase64Encoded).toBe(false);
+      expect(Buffer.from(event.body!, 'utf8')).toEqual(sent);
+    }
   });
 });

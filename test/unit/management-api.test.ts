@@ -58,6 +58,7 @@ describe('management API: pipelines', () => {
           bad_signature: 0,
           missing_signature: 0,
           stale_timestamp: 0,
+          unsigned_request: 0,
         },
         days: [],
       },
@@ -303,6 +304,7 @@ describe('rejection window', () => {
         bad_signature: 0,
         missing_signature: 0,
         stale_timestamp: 0,
+        unsigned_request: 0,
       },
     });
   });

@@ -241,6 +241,7 @@ describe('receiver properties', () => {
       const credentialName = fc.oneof(
         fc.constantFrom('Authorization', 'proxy-authorization', 'X-Api-Key', 'x-auth-token', 'X-Amz-Security-Token', 'set-cookie'),
         fc.constantFrom('token', 'secret', 'password', 'api-key', 'apikey', 'session').map((part) => `x-my-${part}-header`),
+        fc.constantFrom('key', 'token', 'secret', 'password').map((part) => `x-my-${part}`),
       );
       await fc.assert(
         fc.asyncProperty(fc.dictionary(credentialName, fc.uuid().map((uuid) => `SECRET-${uuid}`), { minKeys: 1 }), fc.boolean(), async (credentials, fail) => {

@@ -10,7 +10,7 @@
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
 import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParams, formPairs } from './bracket-params.ts';
-import { captureQuery, type CapturedQuery } from './request-capture.ts';
+import { captureQuery, redactedQueryPairs, type CapturedQuery } from './request-capture.ts';
 
 export const REQUIRED_PARAMETERS = ['pipeline_id', 'key', 'token'] as const;
 export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
@@ -56,7 +56,7 @@ export interface AcceptedInbound {
   body: string;
   /** The posted text as received, when `body` is not it (form posts); signatures cover these bytes. */
   raw?: string | undefined;
-  /** The query's data parameters: every one but pipeline_id, key and token (request-capture.ts). */
+  /** The query's data parameters: every one but pipeline_id, key and token, credentials redacted (request-capture.ts). */
   query: CapturedQuery;
 }
 
@@ -130,9 +130,10 @@ function decodeBody(
   maxBodyBytes: number,
 ): DecodedBody {
   if (method === 'GET') {
-    // Kudosity-style senders put the data in the query string itself.
+    // Kudosity-style senders put the data in the query string itself; a credential among it
+    // (`?access_token=`) is redacted in the body as in the captured query.
     if (dataParams.length === 0) return { error: 'NO_BODY_PROVIDED' };
-    return fromPairs('query', dataParams, maxBodyBytes);
+    return fromPairs('query', redactedQueryPairs(dataParams), maxBodyBytes);
   }
   const bytes = request.body ?? new Uint8Array();
   if (bytes.byteLength > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
