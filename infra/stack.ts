@@ -197,7 +197,7 @@ const PROCESSOR_READ_CONDITION = {
   'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...PROCESSOR_READ_PARTITIONS] },
 };
 // The processor writes rejection counters only, all under `REJECTED#<pipeline>` partitions
-// (shared/adapters/table-items.ts; test/infra/stack.test.ts holds the two together).
+// (shared/adapters/dynamodb/table-items.ts; test/infra/stack.test.ts holds the two together).
 export const PROCESSOR_WRITE_PARTITIONS = 'REJECTED#*';
 const PROCESSOR_WRITE_CONDITION = {
   'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [PROCESSOR_WRITE_PARTITIONS] },
@@ -209,8 +209,8 @@ export const SUBSCRIPTION_ID_PATTERN = 'sub_*';
 const SUBSCRIPTION_ENCRYPTION_CONTEXT = {
   StringLike: { 'kms:EncryptionContext:subscriptionId': SUBSCRIPTION_ID_PATTERN },
 };
-// Pipelines' verification secrets are encrypted under EncryptionContext {pipelineId: "<id>"}
-// (issue 10): the api encrypts them, the processor decrypts them, and neither grant opens a
+// Pipelines' verification secrets are encrypted under EncryptionContext {pipelineId: "<id>"}:
+// the api encrypts them, the processor decrypts them, and neither grant opens a
 // subscription's secret (whose context has no pipelineId key) nor the other way round.
 export const PIPELINE_ENCRYPTION_CONTEXT = {
   StringLike: { 'kms:EncryptionContext:pipelineId': '*' },
@@ -467,7 +467,7 @@ export class HooklakeStack extends Stack {
     );
     // Pipelines' verification secrets: encrypted when set, never decrypted by the api.
     this.api.allow(['kms:Encrypt'], [secretsKey.keyArn], PIPELINE_ENCRYPTION_CONTEXT);
-    // The console's request inspector (shared/services/request-inspector.ts) reads back what the
+    // The console's request inspector (shared/services/inspector/request-inspector.ts) reads back what the
     // processor wrote: lists a pipeline's recent lake and quarantine objects, reads them (never
     // claims/, never writes).
     this.api.allow(['s3:ListBucket'], [bucket.bucketArn], {

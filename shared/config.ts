@@ -153,7 +153,7 @@ export interface SecretsConfig {
 }
 
 /**
- * The outbound settings the API's OutboundService needs. Optional on ApiConfig so an API without
+ * The outbound settings the API's SubscriptionService needs. Optional on ApiConfig so an API without
  * outbound configured still starts; the operations that need a missing piece fail clearly.
  */
 export interface OutboundSettings {

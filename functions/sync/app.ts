@@ -12,7 +12,7 @@ import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from '../../sh
 import { syncStores } from './service.ts';
 
 export interface SyncOverrides {
-  /** Tests: a crash point after a chunk is enqueued (sync-engine.ts). */
+  /** Tests: a crash point after a chunk is enqueued (shared/services/syncs/engine.ts). */
   afterChunkEnqueued?: SyncEngineDeps['afterChunkEnqueued'];
   /** Tests: time kept in reserve before a run continues in a new message. */
   reserveMs?: number;

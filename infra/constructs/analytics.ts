@@ -10,7 +10,7 @@ import { deliveryDedupSql } from '../../shared/domain/lake/views.ts';
 import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
 
 /**
- * The Parquet columns, in file order (shared/domain/lake-columns.ts: Kondado's four, then the
+ * The Parquet columns, in file order (shared/domain/lake/columns.ts: Kondado's four, then the
  * `__hl_*` ones). Athena reads Parquet by name, so objects written before a column existed read
  * it as null.
  */

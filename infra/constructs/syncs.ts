@@ -1,4 +1,4 @@
-// Syncs on AWS (issue 9): the sync queue with its DLQ and alarms, the EventBridge Scheduler
+// Syncs on AWS: the sync queue with its DLQ and alarms, the EventBridge Scheduler
 // schedule that ticks it every minute, and the event source that feeds it to the sync function.
 // The function itself is a HooklakeFunction made in stack.ts (x86_64, DuckDB shipped beside the
 // bundle); its permissions are granted there, next to the other roles'.
@@ -67,7 +67,7 @@ export class Syncs extends Construct {
     this.oldestMessageAlarm = monitored.oldestMessageAlarm;
 
     // One schedule for every sync: each minute a tick, and the sync function starts the runs that
-    // are due by their own schedule (shared/domain/sync/schedule.ts, the same code as locally).
+    // are due by their own schedule (shared/domain/syncs/schedule.ts, the same code as locally).
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'Hooklake sync ticks: EventBridge Scheduler sends to the sync queue',

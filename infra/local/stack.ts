@@ -50,7 +50,7 @@ export interface LocalStackOptions {
   /** The processor's view of S3 and DynamoDB; fault tests put a proxy there to cut it off. */
   processorEndpoints?: Partial<Pick<EmulatorEndpoints, 's3' | 'dynamodb'>>;
   /**
-   * Simulated time for the outbound engine: its clock runs this many times faster and its SQS
+   * Simulated time for the delivery engine: its clock runs this many times faster and its SQS
    * delays shrink by as much (retry hour and 5-minute suspension in seconds). Default
    * HOOKLAKE_TIME_SCALE or 1. Demos and tests only: simulated time restarts with the stack.
    */
@@ -99,7 +99,7 @@ export interface StackInfo {
   allowPrivateTargets: boolean;
   /** Base64 AES-256 key that encrypts signing secrets locally (HOOKLAKE_LOCAL_SECRET_KEY); kept across restarts. */
   localSecretKey: string;
-  /** Simulated time factor of the outbound engine (1 = real time). */
+  /** Simulated time factor of the delivery engine (1 = real time). */
   timeScale: number;
 }
 
@@ -107,9 +107,9 @@ export interface LocalStack {
   info: StackInfo;
   /** Path of stack.json, when the stack has a data dir. */
   stackFile?: string;
-  /** The configuration the management API runs with (tests build an OutboundService from it). */
+  /** The configuration the management API runs with (tests build a SubscriptionService from it). */
   apiConfig: ApiConfig;
-  /** Syncs (issue 9): the same service the management API composes behind /v4/syncs (tests call it directly). */
+  /** Syncs: the same service the management API composes behind /v4/syncs (tests call it directly). */
   syncs: SyncService;
   /** Queues a schedule tick now (tests). */
   syncTick(): Promise<void>;

@@ -1,6 +1,6 @@
 // The console's routes over a pipeline's inbound requests: the live list (polled), one request by
 // its id, and the daily landed/rejected counts. Reads go through the RequestInspector
-// (shared/services/request-inspector.ts), bounded per call whatever the lake holds.
+// (shared/services/inspector/request-inspector.ts), bounded per call whatever the lake holds.
 import * as v from 'valibot';
 import { REJECTION_REASONS, type RejectionReason } from '../domain/ingest/records.ts';
 import { REQUEST_ID_PATTERN } from '../domain/ingest/request-id.ts';

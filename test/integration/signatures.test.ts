@@ -1,4 +1,4 @@
-// Inbound signature verification through the local stack (issue 10): real HTTP into the gateway,
+// Inbound signature verification through the local stack: real HTTP into the gateway,
 // the receiver, fauxqs, the processor with verification secrets encrypted by the API, Parquet,
 // DuckDB as `hooklake query` runs it, and the quarantine and counters for refused requests.
 // Requests are signed by the providers' own libraries or recipes (test/support/provider-signers.ts).

@@ -1,4 +1,4 @@
-// Signature verification in the processor (issue 10): the receiver's real message path (payload
+// Signature verification in the processor: the receiver's real message path (payload
 // bytes → receiveWebhook → queue-safe message text, inline or claim-checked) into processIngestBatch
 // with the real verifier cache over the local AES-GCM cipher. The bytes a provider signed must be
 // the bytes verified, whatever the body holds.

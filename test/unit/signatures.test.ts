@@ -1,4 +1,4 @@
-// The signature verifiers (shared/domain/signatures/verify.ts), the settings' rules and the
+// The signature verifiers (shared/domain/ingest/signatures/verify.ts), the settings' rules and the
 // provider delivery ids, against requests signed by the providers' own libraries or recipes.
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 // The sync engine's query side: DuckDB over a local mirror of the lake (the same reader and views
-// as `hooklake query`, lake-query.ts and lake-views.ts), the run's row-ops and the sync's snapshot
+// as `hooklake query`, lake-query.ts and domain/lake/views.ts), the run's row-ops and the sync's snapshot
 // as Parquet, kept durable in the lake bucket under `syncs/`:
 //
 //   syncs/<sync id>/snapshot.parquet            what was last delivered (k, h, row_json)

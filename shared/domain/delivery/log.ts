@@ -21,7 +21,7 @@ export const SNIPPET_BYTES = 1024;
 /** Attempts kept in the log of one delivery (numbering continues when older ones are dropped). */
 export const MAX_LOGGED_ATTEMPTS = 50;
 
-/** One attempt in a delivery's log, as the API shows it (ports/outbound.ts `DeliveryAttempt`). */
+/** One attempt in a delivery's log, as the API shows it (ports/delivery.ts `DeliveryAttempt`). */
 export interface AttemptEntry {
   /** 1-based; a redelivery continues the numbering. */
   number: number;

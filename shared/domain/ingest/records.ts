@@ -6,7 +6,7 @@ export interface PipelineRecord {
   id: number;
   name: string;
   createdAt: string;
-  /** How its senders' signatures are verified (issue 10); absent: not verified. */
+  /** How its senders' signatures are verified; absent: not verified. */
   verification?: StoredVerification | undefined;
 }
 

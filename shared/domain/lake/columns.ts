@@ -1,7 +1,7 @@
 // The columns of a `webhooks` Parquet object, in file order: Kondado's four, then Hooklake's own
 // (`__hl_*`, nullable, since objects written before a column existed do not have it). The one
 // list the Parquet writer (lake.ts), the Glue table (infra/constructs/analytics.ts) and the DuckDB
-// views (lake-views.ts) are built from: a new column is a new entry here, plus its value in
+// views (views.ts) are built from: a new column is a new entry here, plus its value in
 // `webhookRowOf` (lake.ts), which the row type makes the compiler ask for.
 
 export type LakeColumnType = 'string' | 'double';

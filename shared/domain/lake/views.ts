@@ -1,6 +1,6 @@
 // The lake as SQL sees it (docs/design.md): which objects hold accepted rows, the columns of the
 // `webhooks` views, and which copy of a request counts. Text only: whoever runs DuckDB (the
-// lake reader in shared/adapters/lake-query.ts) says where the Parquet files are.
+// lake reader in shared/adapters/duckdb/lake-query.ts) says where the Parquet files are.
 import { DUCKDB_TYPES, WEBHOOK_COLUMNS } from './columns.ts';
 import { WEBHOOKS_PREFIX } from './objects.ts';
 
@@ -9,7 +9,7 @@ export const WEBHOOKS_OBJECT_KEY = new RegExp(`^${WEBHOOKS_PREFIX}pipeline_id=(\
 
 /**
  * The columns of `webhooks` and `webhooks_raw`, in order. `pipeline_id` and `dt` come from the
- * hive partition path, typed BIGINT and DATE; the others are the Parquet columns (lake-columns.ts).
+ * hive partition path, typed BIGINT and DATE; the others are the Parquet columns (columns.ts).
  */
 export const WEBHOOK_VIEW_COLUMNS: readonly (readonly [name: string, type: string])[] = [
   ['pipeline_id', 'BIGINT'],
@@ -45,7 +45,7 @@ export function webhookViewStatements(parquetGlob: string | undefined, options: 
 }
 
 /**
- * One row per provider delivery (issue 10): rows with the same `__hl_provider_delivery_id` in a
+ * One row per provider delivery: rows with the same `__hl_provider_delivery_id` in a
  * pipeline are one delivery (a GitHub redelivery, a Stripe retry), rows without one count per
  * request id (which also folds SQS's duplicates); the earliest copy counts. Plain SQL that DuckDB
  * and Athena (Trino) both run: the local `webhooks_by_delivery` view is this over `webhooks_raw`,

@@ -10,7 +10,7 @@
 // Folding a finished run: the snapshot without the keys of the delivered row-ops, plus those
 // row-ops (except mirror's deletes, which remove their key). Applying the same delivered row-ops
 // twice gives the same snapshot, so a fold repeated after a crash is harmless.
-// Text only: the adapter (shared/adapters/sync-duckdb.ts) says where the files are and runs it.
+// Text only: the adapter (shared/adapters/duckdb/sync-workspace.ts) says where the files are and runs it.
 import type { FieldMapping, SyncMode, SyncOp } from './definition.ts';
 
 /** Why a row of the result is not sent (counted on the run, never failing it). */

@@ -6,7 +6,7 @@
 //
 // GET flattens exactly this object (`_valmi_meta__valmi_row_num=347&...&_message_id=346&_sync_mode=upsert`)
 // and form posts bracket-encode it; both come from the delivery engine's encoders, fed the payload
-// itself instead of the event envelope (a sync row is a raw-payload event, outbound/events.ts).
+// itself instead of the event envelope (a sync row is a raw-payload event, delivery/events.ts).
 //
 // `_valmi_row_num` counts the run's row-ops from 1, in the query's order (deletes of mirror last);
 // `_message_id` is the same position from 0, as in the seed's example (row 347, message 346).

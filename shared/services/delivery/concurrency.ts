@@ -1,4 +1,4 @@
-// Bounded concurrency for the outbound engine: attempts in flight (fan-out) and redeliveries
+// Bounded concurrency for the delivery engine: attempts in flight (fan-out) and redeliveries
 // queued at once (bulk redelivery).
 
 /** At most `max` calls of `fn` in flight; a finished call hands its slot straight to the next waiter. */

@@ -113,7 +113,7 @@ interface Parsed {
   index: number;
 }
 
-/** An accepted request's body text and, for form posts, the text as received (issue 10 verifies it). */
+/** An accepted request's body text and, for form posts, the text as received (signature verification checks it). */
 export interface RequestContent {
   body: string;
   raw: string | undefined;

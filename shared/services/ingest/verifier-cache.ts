@@ -1,4 +1,4 @@
-// The processor's signature verifiers (issue 10), one per pipeline that verifies: its secrets are
+// The processor's signature verifiers, one per pipeline that verifies: its secrets are
 // decrypted once (one KMS Decrypt on AWS) and the verifier kept across warm invocations beside the
 // credential cache, with the same TTL and the same kind of bounded LRU. The pipeline record itself
 // comes from the credential cache, so `verification set`/`clear` takes effect within that TTL; the

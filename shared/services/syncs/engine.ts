@@ -1,4 +1,4 @@
-// The sync engine: what the sync function does with each sync-queue message (domain/sync/messages.ts).
+// The sync engine: what the sync function does with each sync-queue message (domain/syncs/messages.ts).
 //
 // - tick: every sync whose schedule is due gets a run (the fire time is taken with a conditional
 //   write, so two ticks never start two runs; a sync with a run in progress skips that fire time).

@@ -1,4 +1,4 @@
-// The provider's own id of a delivery (issue 10), stored as `__hl_provider_delivery_id`: the same
+// The provider's own id of a delivery, stored as `__hl_provider_delivery_id`: the same
 // on every retry and redelivery of one event, so analysts count each provider delivery once.
 //
 // | provider          | delivery id                                                        |

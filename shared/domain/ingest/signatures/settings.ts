@@ -1,4 +1,4 @@
-// A pipeline's signature verification settings (issue 10): which provider signs its requests and,
+// A pipeline's signature verification settings: which provider signs its requests and,
 // for the generic `hmac` provider, how. The one definition of the providers, their limits and the
 // rules a setting must satisfy; the API's schemas and the processor's verifiers are built on it.
 import { isCredentialName } from '../credential-names.ts';
