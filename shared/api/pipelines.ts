@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import { isoNow, type Clock } from '../domain/clock.ts';
 import { REJECTION_REASONS, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/ingest/records.ts';
 import type { ManagementStore } from '../ports/management.ts';
-import { ApiError, notFound } from './errors.ts';
+import { notFound } from './errors.ts';
 import { NextCursor, nextCursor, pageRequest, type ListPaging } from './pagination.ts';
 import { reply, routeFor, type Route } from './router.ts';
 import { IsoTimestamp, ListQuery, Name, PipelineIdParams } from './schemas.ts';

@@ -11,7 +11,7 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttemptEntry, DeliveryRecord, DeliveryStatus } from '../../domain/delivery/log.ts';
 import { emptySuspensionState, stateExpiresAt } from '../../domain/delivery/suspension.ts';
-import type { DeliveryListQuery, DeliveryStore, EventStore, StoredEvent, SuspensionStore } from '../../ports/delivery.ts';
+import type { DeliveryStore, EventStore, StoredEvent, SuspensionStore } from '../../ports/delivery.ts';
 import { conditional, key, num, optN, optS, str, type Item } from './attributes.ts';
 import { batchGetItems } from './reads.ts';
 

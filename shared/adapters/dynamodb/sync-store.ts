@@ -18,7 +18,7 @@ import {
 import type { FieldMapping, SyncMode } from '../../domain/syncs/definition.ts';
 import { emptyFailedRows, emptyOpCounts, type FailedRowCounts, type OpCounts, type SyncRunStatus, type SyncTrigger } from '../../domain/syncs/runs.ts';
 import type { SyncSchedule } from '../../domain/syncs/schedule.ts';
-import type { ClaimOutcome, RowOpWriter, StoredRun, StoredSync, SyncStore } from '../../ports/syncs.ts';
+import type { RowOpWriter, StoredRun, StoredSync, SyncStore } from '../../ports/syncs.ts';
 import { pageOf } from '../../ports/page.ts';
 import { conditional, json, key, num, optN, optS, str, type Item } from './attributes.ts';
 import { deliveryToItem, eventToItem } from './delivery-store.ts';

@@ -14,10 +14,9 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { SNIPPET_BYTES, snippetOf } from '../../domain/delivery/log.ts';
-import type { DeliveryRequest } from '../../domain/delivery/request.ts';
 import type { AttemptOutcome } from '../../domain/delivery/retry-policy.ts';
 import { checkResolvedAddresses, checkTargetUrl, classifyAddress, isAllowedAddress, type TargetPolicy } from '../../domain/delivery/ssrf.ts';
-import type { HttpSender, Resolve, SendResult } from '../../ports/delivery.ts';
+import type { HttpSender, Resolve } from '../../ports/delivery.ts';
 
 /** Response bytes read past the snippet to keep the connection reusable; beyond it the socket is dropped. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;

@@ -18,7 +18,6 @@ import {
   type LakeObjectInfo,
   type LakeReader,
   type LandedCountReader,
-  type RecentCursor,
   type RecentRequests,
   type RequestDetail,
   type RequestInspector,

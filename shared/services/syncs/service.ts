@@ -3,7 +3,6 @@
 // run and queues its first message, or reads the run records. A sync is a destination of the
 // delivery engine: its connection test, header sealing and delivery log are the engine's
 // (services/delivery/), as a subscription's are.
-import type { Clock } from '../../domain/clock.ts';
 import { newSigningSecret } from '../../domain/delivery/signature.ts';
 import type { TargetPolicy } from '../../domain/delivery/ssrf.ts';
 import { testConnection } from '../delivery/connection-test.ts';
