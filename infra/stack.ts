@@ -23,11 +23,11 @@ import {
   SYNC_EVENT_PARTITION,
   SYNC_FUNCTION_MEMORY_MB,
   SYNC_FUNCTION_TIMEOUT,
-  SYNC_NATIVE_MODULES,
+  SYNC_ARCHITECTURE,
   SYNC_PARTITIONS,
   Syncs,
+  syncNativeModules,
 } from './constructs/syncs.ts';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
 
 export interface HooklakeStackProps extends StackProps {
@@ -378,9 +378,9 @@ export class HooklakeStack extends Stack {
       description: 'Hooklake syncs: query the lake with DuckDB, diff with what was delivered, enqueue row-ops to the fan-out',
       memorySize: SYNC_FUNCTION_MEMORY_MB,
       timeout: SYNC_FUNCTION_TIMEOUT,
-      // DuckDB ships as a native binding: the linux-x64 one npm installed, beside the bundle.
-      architecture: lambda.Architecture.X86_64,
-      nativeModules: SYNC_NATIVE_MODULES,
+      // DuckDB ships as a native binding, the one for this architecture, beside the bundle.
+      architecture: SYNC_ARCHITECTURE,
+      nativeModules: syncNativeModules(SYNC_ARCHITECTURE),
       ephemeralStorageMiB: SYNC_EPHEMERAL_STORAGE_MIB,
       environment: {
         [ENV.tableName]: table.tableName,

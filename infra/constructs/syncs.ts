@@ -4,7 +4,7 @@
 // bundle); its permissions are granted there, next to the other roles'.
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -23,8 +23,16 @@ export const SYNC_EPHEMERAL_STORAGE_MIB = 10_240;
 export const SYNC_MAX_RECEIVE_COUNT = 5;
 /** Sync function invocations at once (runs of one sync never overlap; different syncs may run together). */
 export const SYNC_MAX_CONCURRENCY = 5;
-/** Packages the sync function ships from node_modules (DuckDB's native binding for linux-x64). */
-export const SYNC_NATIVE_MODULES = ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-x64', 'detect-libc'] as const;
+/** The sync function's architecture: its DuckDB binding is the one built for it. */
+export const SYNC_ARCHITECTURE = lambda.Architecture.X86_64;
+/**
+ * Packages the sync function ships beside its bundle: DuckDB's API, the loader that picks the
+ * binding, and the binding for Lambda's Linux (glibc) on the given architecture.
+ */
+export function syncNativeModules(architecture: lambda.Architecture): string[] {
+  const arch = architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
+  return ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-linux-${arch}`, 'detect-libc'];
+}
 /** Every sync item's partition key (`SYNC`) and every run item's (`SYNC#<sync id>`). */
 export const SYNC_PARTITIONS = ['SYNC', 'SYNC#*'] as const;
 /** The deliveries and events of sync row-ops (sync ids are `syn_…`, row-op event ids `evt_sync_…`). */
