@@ -93,7 +93,8 @@ export class Syncs extends Construct {
     });
     // The schedule starts ticking as soon as it exists: its role's policy (a resource of its own)
     // must exist by then, or the first ticks are refused.
-    this.schedule.node.addDependency(this.schedulerRole);
+    // (The role itself it already waits for, through RoleArn.)
+    this.schedule.node.addDependency(this.schedulerRole.node.findChild('DefaultPolicy'));
   }
 
   /**
