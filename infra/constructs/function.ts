@@ -137,15 +137,16 @@ export class HooklakeFunction extends Construct {
 }
 
 /**
- * Where shipped packages come from: the repository's node_modules (HOOKLAKE_BUNDLING_NODE_MODULES
- * names another, e.g. one without the host's binding, to check the registry path) and the cache
- * of registry downloads under node_modules/.cache (`npm ci` starts it afresh).
+ * Where shipped packages come from: the repository's node_modules, and the cache of registry
+ * downloads under node_modules/.cache (`npm ci` starts it afresh). HOOKLAKE_BUNDLING_NODE_MODULES
+ * and HOOKLAKE_PACKAGE_CACHE_DIR name others (a test hides the host's binding and starts an empty
+ * cache, so the registry path runs).
  */
 function packageSources(): { lockFile: string; hostNodeModules: string; cacheDir: string } {
   return {
     lockFile: path.join(REPO_ROOT, 'package-lock.json'),
     hostNodeModules: process.env.HOOKLAKE_BUNDLING_NODE_MODULES ?? path.join(REPO_ROOT, 'node_modules'),
-    cacheDir: path.join(REPO_ROOT, 'node_modules', '.cache', 'hooklake', 'packages'),
+    cacheDir: process.env.HOOKLAKE_PACKAGE_CACHE_DIR ?? path.join(REPO_ROOT, 'node_modules', '.cache', 'hooklake', 'packages'),
   };
 }
 
