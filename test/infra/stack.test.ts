@@ -1,5 +1,6 @@
 // HooklakeStack, resource by resource and permission by permission, unbundled (the bundles are
 // built and run in bundles.test.ts); a second synth for non-default props.
+import { readFileSync } from 'node:fs';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -612,5 +613,15 @@ describe('alarm notifications', () => {
     expect(subscriptions.map((s) => s.Properties)).toEqual([
       { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: custom.getLogicalId(custom.alarms.topic.node.defaultChild as CfnElement) } },
     ]);
+  });
+});
+
+describe('docs/cost.md', () => {
+  it('prices the memory size and architecture each function really deploys', () => {
+    const cost = readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    for (const [name, fn] of [['receiver', stack.receiver], ['processor', stack.processor], ['api', stack.api], ['fan-out', stack.fanout], ['sync', stack.sync]] as const) {
+      const props = resources[id(fn.fn)].Properties;
+      expect(cost, name).toContain(`${name} ${(props.MemorySize as number).toLocaleString('en-US')} MB ${props.Architectures[0]}`);
+    }
   });
 });
