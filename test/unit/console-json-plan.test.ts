@@ -2,7 +2,7 @@
 // recursing over the value: a sender's nesting cannot exhaust the stack or the page.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHILD_PAGE, firstViewOpen, jsonText, type Json } from '../../console/src/json-view.ts';
+import { CHILD_PAGE, firstViewOpen, jsonText, type Json } from '../../console/src/json-plan.ts';
 
 const nestedArrays = (depth: number): Json => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as Json;
 
