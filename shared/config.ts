@@ -1,6 +1,7 @@
 // Every environment variable the functions read, parsed once at cold start.
 import * as v from 'valibot';
 import { DEFAULT_BODY_BUDGET_BYTES } from './domain/ingest/body-budget.ts';
+import { MAX_BODY_BYTES } from './domain/ingest/event-limits.ts';
 import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/ingest/rejections.ts';
 
 const optionalInt = (fallback: number, min = 0) =>
@@ -64,7 +65,7 @@ const ReceiverSchema = v.object({
   ...AwsSchema.entries,
   HOOKLAKE_INGEST_QUEUE_URL: v.pipe(v.string(), v.url()),
   HOOKLAKE_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
-  HOOKLAKE_MAX_BODY_BYTES: optionalInt(6_000_000, 1),
+  HOOKLAKE_MAX_BODY_BYTES: optionalInt(MAX_BODY_BYTES.base64, 1),
   HOOKLAKE_MAX_MESSAGE_BYTES: optionalInt(1_000_000, 1024),
 });
 

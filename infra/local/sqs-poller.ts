@@ -108,7 +108,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
   };
 }
 
-function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
+export function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
   return {
     Records: messages.map(
       (message): SQSRecord => ({

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 import type { SyncOverrides } from '../../functions/sync/app.ts';
 import type { SyncService } from '../../shared/ports/syncs.ts';
+import { MAX_BODY_BYTES } from '../../shared/domain/ingest/event-limits.ts';
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
@@ -162,7 +163,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         aws,
         ingestQueueUrl: resources.ingestQueueUrl,
         lakeBucket: resources.lakeBucket,
-        maxBodyBytes: 6_000_000,
+        maxBodyBytes: MAX_BODY_BYTES.base64,
         maxMessageBytes: 1_000_000,
       }),
     ) as unknown as HttpHandler;

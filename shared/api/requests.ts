@@ -3,7 +3,7 @@
 // (shared/services/inspector/request-inspector.ts), bounded per call whatever the lake holds.
 import * as v from 'valibot';
 import { REJECTION_REASONS, type RejectionReason } from '../domain/ingest/records.ts';
-import { REQUEST_ID_PATTERN } from '../domain/ingest/request-id.ts';
+import { REQUEST_ID_PATTERN } from '../domain/request-id.ts';
 import { MAX_CURSOR_KEYS, MAX_RECENT_ROWS, type RecentCursor, type RequestDetail, type RequestInspector, type RequestSummary } from '../ports/inspector.ts';
 import { ApiError } from './errors.ts';
 import type { ManagementStore } from '../ports/management.ts';
@@ -24,7 +24,7 @@ export const MAX_STATS_DAYS = 31;
 const DEFAULT_RECENT_LIMIT = 100;
 const CURSOR_LIST = 'requests';
 
-const RecentQuery = v.object({
+const RecentQuery = v.strictObject({
   limit: v.optional(
     v.pipe(
       v.string(),
@@ -70,7 +70,7 @@ const RequestIdFields = {
   requestId: v.pipe(v.string(), v.regex(REQUEST_ID_PATTERN, 'the request id must be 20 lowercase letters (__kdd_request_id)')),
 };
 
-const StatsQuery = v.object({
+const StatsQuery = v.strictObject({
   days: v.optional(
     v.pipe(
       v.string(),

@@ -1,5 +1,6 @@
 // Schemas the route modules share: times, names, pipeline ids, a list's query.
 import * as v from 'valibot';
+import { PIPELINE_ID } from '../domain/id-patterns.ts';
 import { PAGE_QUERY } from './pagination.ts';
 
 /** A time the API answers with: `Date#toISOString()`, always UTC. */
@@ -45,11 +46,11 @@ export const PipelineId = v.pipe(
 export const PipelineIdParams = v.object({
   id: v.pipe(
     v.string(),
-    v.regex(/^[1-9][0-9]{0,15}$/, 'the pipeline id must be a positive integer'),
+    v.regex(PIPELINE_ID, 'the pipeline id must be a positive integer'),
     v.transform(Number),
     v.safeInteger('the pipeline id must be a positive integer'),
   ),
 });
 
-/** `limit` and `cursor` of every list; other query parameters are ignored. */
-export const ListQuery = v.object(PAGE_QUERY);
+/** `limit` and `cursor` of every list; any other query parameter is refused (router.ts). */
+export const ListQuery = v.strictObject(PAGE_QUERY);

@@ -1,8 +1,9 @@
-// Ingest tokens and admin credentials: generation, hashing and constant-time checks, and the
-// random strings they (and request ids, ingest/request-id.ts) are made of.
+// Request ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
 import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { REQUEST_ID_LENGTH, REQUEST_ID_TIME_LETTERS, requestIdTimePrefix } from './request-id.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
 
 // Random bytes come from a pool refilled 4 KiB at a time: one randomBytes call per request id
 // costs more than the rest of the id. Used bytes are never reused.
@@ -27,6 +28,11 @@ export function randomString(length: number, alphabet: string): string {
     if (byte < limit) out += alphabet[byte % alphabet.length];
   }
   return out;
+}
+
+/** Kondado's request id: 20 lowercase ASCII letters, the first 7 the receive time (request-id.ts). */
+export function newRequestId(unixSeconds: number): string {
+  return requestIdTimePrefix(unixSeconds) + randomString(REQUEST_ID_LENGTH - REQUEST_ID_TIME_LETTERS, LOWERCASE);
 }
 
 export const TOKEN_LENGTH = 40;

@@ -50,13 +50,13 @@ describe('sync function', () => {
     });
   });
 
-  it('is fed one message at a time by the sync queue, partial failures, at most 5 at once, and is its only consumer', () => {
+  it('is fed one message at a time by the sync queue, partial failures, at most 2 at once (hooklake:syncMaxConcurrency), and is its only consumer', () => {
     const mappings = cfnResourcesOfType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => flatten(m.Properties.EventSourceArn) === syncQueue());
     expect(mappings).toHaveLength(1);
     expect(mappings[0]![1].Properties).toMatchObject({
       FunctionName: { Ref: id(stack.sync.fn) },
       BatchSize: 1,
-      ScalingConfig: { MaximumConcurrency: 5 },
+      ScalingConfig: { MaximumConcurrency: 2 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -80,6 +80,14 @@ describe('sync queue and schedule', () => {
     expect(schedule.Target.RoleArn).toEqual({ 'Fn::GetAtt': [id(stack.syncs.schedulerRole), 'Arn'] });
     expect(cfnPermissionsOf(resources, id(stack.syncs.schedulerRole))).toEqual([`sqs:SendMessage ${syncQueue()}`]);
     expect(resources[id(stack.syncs.schedulerRole)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+  });
+
+  it("is created after its role's policy, so the first ticks are not refused", () => {
+    const policies = cfnResourcesOfType(resources, 'AWS::IAM::Policy')
+      .filter(([, policy]) => policy.Properties.Roles.some((role: Json) => role.Ref === id(stack.syncs.schedulerRole)))
+      .map(([policyId]) => policyId);
+    expect(policies).toHaveLength(1);
+    expect(resources[id(stack.syncs.schedule)].DependsOn).toEqual(policies);
   });
 
   it('exports the sync queue and its DLQ', () => {

@@ -2,7 +2,7 @@
 // the processor writing Parquet and quarantine lines to fauxqs, the api function reading them
 // back with S3 List/Get (every answer checked against the OpenAPI document by stack.admin).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestIdTime } from '../../shared/domain/ingest/request-id.ts';
+import { requestIdTime } from '../../shared/domain/request-id.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;

@@ -24,8 +24,13 @@ export class SecretCipherError extends Error {
 /** Whose secrets a cipher seals: a destination's, or a pipeline's verification secrets. */
 export type SecretScope = 'destination' | 'pipeline';
 
-/** The KMS EncryptionContext key of each scope (a stored fact: existing ciphertexts and IAM conditions name it). */
-const CONTEXT_KEY: Record<SecretScope, string> = { destination: 'subscriptionId', pipeline: 'pipelineId' };
+/**
+ * The KMS EncryptionContext key of each scope: a stored fact (existing ciphertexts are bound to it,
+ * and the stack's IAM conditions name it: infra/constructs/encryption-context.ts).
+ */
+export const ENCRYPTION_CONTEXT_KEYS = { destination: 'subscriptionId', pipeline: 'pipelineId' } as const satisfies Record<SecretScope, string>;
+export type EncryptionContextKey = (typeof ENCRYPTION_CONTEXT_KEYS)[SecretScope];
+const CONTEXT_KEY = ENCRYPTION_CONTEXT_KEYS;
 
 /** Local additional data: the bare id for destinations (as stored so far), `pipelineId:<id>` for pipelines. */
 const aadOf = (scope: SecretScope, id: string) => (scope === 'destination' ? id : `${CONTEXT_KEY[scope]}:${id}`);

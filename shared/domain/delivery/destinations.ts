@@ -12,7 +12,7 @@ export type DestinationKind = 'subscription' | 'sync';
 export const SUBSCRIPTION_ID_PREFIX = 'sub_';
 export const SYNC_ID_PREFIX = 'syn_';
 
-export const SUBSCRIPTION_ID = /^sub_[A-Za-z0-9]{8,40}$/;
+export { SUBSCRIPTION_ID } from '../id-patterns.ts';
 
 export function newSubscriptionId(): string {
   return `${SUBSCRIPTION_ID_PREFIX}${randomBytes(10).toString('hex')}`;

@@ -1,6 +1,6 @@
 // Receiver use case: interpret the request, answer Kondado's reply, enqueue what was accepted.
 // Authentication is not checked here (Kondado checks it later); the database is never touched.
-import { sha256Hex } from '../../domain/credentials.ts';
+import { sha256Hex, newRequestId } from '../../domain/credentials.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { claimKey, rawClaimKey, serializeIngestMessage, type IngestMessage } from '../../domain/ingest/message.ts';
 import {
@@ -14,7 +14,6 @@ import {
 import { captureHeaders } from '../../domain/ingest/request-capture.ts';
 import { log } from '../../logger.ts';
 import type { ClaimStore, IngestQueue } from '../../ports/ingest.ts';
-import { newRequestId } from '../../domain/ingest/request-id.ts';
 
 export interface ReceiveDeps {
   queue: IngestQueue;

@@ -10,7 +10,7 @@ import { utcDay } from '../../domain/clock.ts';
 import { objectTimeRange, partitionPath, QUARANTINE_PREFIX, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
 import { REJECTION_REASONS, type RejectionReason } from '../../domain/ingest/records.ts';
 import type { QuarantineRecord } from '../../domain/ingest/rejections.ts';
-import { requestIdTime } from '../../domain/ingest/request-id.ts';
+import { requestIdTime } from '../../domain/request-id.ts';
 import type { CapturedHeaders, CapturedQuery } from '../../domain/ingest/request-capture.ts';
 import {
   MAX_CURSOR_KEYS,

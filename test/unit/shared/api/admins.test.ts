@@ -15,11 +15,13 @@ async function setup() {
   const errors: unknown[] = [];
   const api = managementApi({ deps, logError: (message, detail) => errors.push({ message, detail }) });
   const call = async (method: string, path: string, body?: unknown, credential: string | null = admin.credential) => {
+    // What follows the first `?` is the query, as in a URL.
+    const queryStart = path.indexOf('?');
     const request: ApiRequest = {
       method,
-      path,
+      path: queryStart === -1 ? path : path.slice(0, queryStart),
       headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
-      query: new URLSearchParams(),
+      query: new URLSearchParams(queryStart === -1 ? '' : path.slice(queryStart + 1)),
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     };
     const response = await api(request);

@@ -1,7 +1,6 @@
 // Ingest tokens, admin credentials and request ids: their shapes, hashing and constant-time checks.
-import { newRequestId } from '../../../../shared/domain/ingest/request-id.ts';
 import { describe, expect, it } from 'vitest';
-import { adminCredentialId, digestsEqual, matchesSha256, newAdminCredential, newIngestKey, newIngestToken, sha256Hex } from '../../../../shared/domain/credentials.ts';
+import { adminCredentialId, digestsEqual, matchesSha256, newAdminCredential, newIngestKey, newIngestToken, sha256Hex, newRequestId } from '../../../../shared/domain/credentials.ts';
 
 describe('credentials', () => {
   it('request ids are 20 lowercase letters', () => {

@@ -1,9 +1,10 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { requestIdTime, requestIdTimePrefix, newRequestId } from '../../../../../shared/domain/ingest/request-id.ts';
+import { requestIdTime, requestIdTimePrefix } from '../../../../../shared/domain/request-id.ts';
 import { describe, expect, it } from 'vitest';
 import { utcDay } from '../../../../../shared/domain/clock.ts';
 import { parseIngestMessage } from '../../../../../shared/domain/ingest/message.ts';
 import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow } from '../../../../../shared/domain/lake/objects.ts';
+import { newRequestId } from '../../../../../shared/domain/credentials.ts';
 
 describe('lake layout', () => {
   it('dt is the UTC day of the request', () => {

@@ -6,7 +6,7 @@ import { encodeQuarantineRows, encodeWebhookRows, partitionOf, quarantineObjectK
 import type { IngestMessage } from '../../../../../shared/domain/ingest/message.ts';
 import type { LakeObjectInfo, LakeReader } from '../../../../../shared/ports/inspector.ts';
 import { createRequestInspector, MAX_OBJECTS_READ } from '../../../../../shared/services/inspector/request-inspector.ts';
-import { newRequestId } from '../../../../../shared/domain/ingest/request-id.ts';
+import { newRequestId } from '../../../../../shared/domain/credentials.ts';
 
 const NOW_MS = Date.parse('2026-11-30T12:00:00.000Z');
 

@@ -2,14 +2,13 @@
 // Unix seconds, base 26, 'a' = 0, most significant first: enough until the year 2224) and the
 // other 13 random (61 bits), so ids sort by time and an id alone says which day partition and
 // which objects of it can hold its request (the console's id search, services/inspector/).
-import { randomString } from '../credentials.ts';
+// Import-free: the console bundles it (new ids are made in credentials.ts).
 
 export const REQUEST_ID_LENGTH = 20;
 export const REQUEST_ID_TIME_LETTERS = 7;
 export const REQUEST_ID_PATTERN = /^[a-z]{20}$/;
 
 const A = 'a'.charCodeAt(0);
-const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
 const TIME_LIMIT = 26 ** REQUEST_ID_TIME_LETTERS;
 
 /** The 7 time letters of an id issued at `unixSeconds`. */
@@ -29,9 +28,4 @@ export function requestIdTime(id: string): number | undefined {
   let value = 0;
   for (let i = 0; i < REQUEST_ID_TIME_LETTERS; i++) value = value * 26 + (id.charCodeAt(i) - A);
   return value;
-}
-
-/** Kondado's request id: 20 lowercase ASCII letters, the first 7 the receive time. */
-export function newRequestId(unixSeconds: number): string {
-  return requestIdTimePrefix(unixSeconds) + randomString(REQUEST_ID_LENGTH - REQUEST_ID_TIME_LETTERS, LOWERCASE);
 }
