@@ -1,37 +1,9 @@
 // /v4/admins through the whole management API over an in-memory store: listing never shows a
 // credential or its hash, revoking is idempotent and never the caller's own credential.
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../../../shared/api/router.ts';
-import { managementApi, type ApiDeps } from '../../../../shared/api/app.ts';
-import { fakeSubscriptionService } from '../../../support/fake-subscription-service.ts';
-import { memoryManagementStore } from '../../../../shared/adapters/memory/management-store.ts';
+import { apiHarness } from '../../../support/api-harness.ts';
 
-const NOW = Date.parse('2026-11-20T12:00:00.000Z');
-
-async function setup() {
-  const store = memoryManagementStore();
-  const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const deps: ApiDeps = { store, clock: { nowMs: () => NOW }, subscriptions: fakeSubscriptionService() };
-  const errors: unknown[] = [];
-  const api = managementApi({ deps, logError: (message, detail) => errors.push({ message, detail }) });
-  const call = async (method: string, path: string, body?: unknown, credential: string | null = admin.credential) => {
-    // What follows the first `?` is the query, as in a URL.
-    const queryStart = path.indexOf('?');
-    const request: ApiRequest = {
-      method,
-      path: queryStart === -1 ? path : path.slice(0, queryStart),
-      headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
-      query: new URLSearchParams(queryStart === -1 ? '' : path.slice(queryStart + 1)),
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    };
-    const response = await api(request);
-    // Every answer is JSON and never cached; what a test compares is any header beyond those.
-    const { 'content-type': contentType, 'cache-control': cacheControl, ...extra } = response.headers;
-    expect([contentType, cacheControl]).toEqual(['application/json; charset=utf-8', 'no-store']);
-    return { status: response.status, body: JSON.parse(response.body) as Record<string, any>, headers: Object.keys(extra).length === 0 ? undefined : extra };
-  };
-  return { store, admin, call, errors };
-}
+const setup = () => apiHarness();
 
 describe('management API: admin credentials', () => {
   it('lists them without the credential or its hash', async () => {

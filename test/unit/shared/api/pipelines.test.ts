@@ -1,38 +1,10 @@
 // /v4/pipelines through the whole management API over an in-memory store: create, list, get with
 // the rejection counts of the last days, delete; and the days window those counts cover.
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../../../shared/api/router.ts';
-import { managementApi, type ApiDeps } from '../../../../shared/api/app.ts';
-import { fakeSubscriptionService } from '../../../support/fake-subscription-service.ts';
-import { memoryManagementStore } from '../../../../shared/adapters/memory/management-store.ts';
+import { apiHarness, NOW } from '../../../support/api-harness.ts';
 import { rejectedJson, windowStart } from '../../../../shared/api/pipelines.ts';
 
-const NOW = Date.parse('2026-11-20T12:00:00.000Z');
-
-async function setup() {
-  const store = memoryManagementStore();
-  const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const deps: ApiDeps = { store, clock: { nowMs: () => NOW }, subscriptions: fakeSubscriptionService() };
-  const errors: unknown[] = [];
-  const api = managementApi({ deps, logError: (message, detail) => errors.push({ message, detail }) });
-  const call = async (method: string, path: string, body?: unknown, credential: string | null = admin.credential) => {
-    // What follows the first `?` is the query, as in a URL.
-    const queryStart = path.indexOf('?');
-    const request: ApiRequest = {
-      method,
-      path: queryStart === -1 ? path : path.slice(0, queryStart),
-      headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
-      query: new URLSearchParams(queryStart === -1 ? '' : path.slice(queryStart + 1)),
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    };
-    const response = await api(request);
-    // Every answer is JSON and never cached; what a test compares is any header beyond those.
-    const { 'content-type': contentType, 'cache-control': cacheControl, ...extra } = response.headers;
-    expect([contentType, cacheControl]).toEqual(['application/json; charset=utf-8', 'no-store']);
-    return { status: response.status, body: JSON.parse(response.body) as Record<string, any>, headers: Object.keys(extra).length === 0 ? undefined : extra };
-  };
-  return { store, admin, call, errors };
-}
+const setup = () => apiHarness();
 
 describe('management API: pipelines', () => {
   it('creates, lists, gets and deletes', async () => {

@@ -2,41 +2,15 @@
 // SubscriptionService: validation, error mapping, status codes, response shapes, and the
 // subscription's delivery log and redelivery (the routes destinations.ts builds for each kind).
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest } from '../../../../shared/api/router.ts';
-import { managementApi } from '../../../../shared/api/app.ts';
+import { apiHarness } from '../../../support/api-harness.ts';
 import { SUBSCRIPTION_ID } from '../../../../shared/domain/delivery/destinations.ts';
 import { MAX_CUSTOM_HEADERS, headersProblem } from '../../../../shared/domain/delivery/header-policy.ts';
 import { SubscriptionError } from '../../../../shared/ports/subscriptions.ts';
-import { fakeSubscriptionService } from '../../../support/fake-subscription-service.ts';
-import { memoryManagementStore } from '../../../../shared/adapters/memory/management-store.ts';
 
-const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 const URL_OK = 'https://hooks.example.com/hooklake';
 
 async function setup(options: { allowPrivate?: boolean } = {}) {
-  const store = memoryManagementStore();
-  const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const outbound = fakeSubscriptionService({ allowPrivate: options.allowPrivate ?? false, now: () => NOW });
-  const errors: unknown[] = [];
-  const api = managementApi({
-    deps: { store, clock: { nowMs: () => NOW }, subscriptions: outbound },
-    logError: (message, detail) => errors.push({ message, detail }),
-  });
-  const call = async (method: string, pathAndQuery: string, body?: unknown, credential: string | null = admin.credential) => {
-    const [path = '', query = ''] = pathAndQuery.split('?');
-    const request: ApiRequest = {
-      method,
-      path,
-      headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
-      query: new URLSearchParams(query),
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    };
-    const response = await api(request);
-    // Every answer is JSON and never cached; what a test compares is any header beyond those.
-    const { 'content-type': contentType, 'cache-control': cacheControl, ...extra } = response.headers;
-    expect([contentType, cacheControl]).toEqual(['application/json; charset=utf-8', 'no-store']);
-    return { status: response.status, body: JSON.parse(response.body) as Record<string, any>, headers: Object.keys(extra).length === 0 ? undefined : extra };
-  };
+  const { store, subscriptions: outbound, call, errors } = await apiHarness(options);
   const subscribe = async (body: Record<string, unknown> = {}) => {
     const response = await call('POST', '/v4/webhook-subscriptions', { webhookUrl: URL_OK, events: ['webhook_received'], ...body });
     expect(response.status).toBe(201);

@@ -2,14 +2,8 @@
 // and parses back to exactly what was serialized.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { acceptedByBoth } from '../../../support/queue-text.ts';
 import { isQueueSafe, queueSafeJson } from '../../../../shared/domain/queue-safe-json.ts';
-
-/** fauxqs's own check (no `u` flag: anything outside the BMP fails it). */
-const FAUXQS_REFUSES = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/;
-/** SQS's documented set, by code point. */
-const SQS_REFUSES = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-const acceptedByBoth = (text: string) => !FAUXQS_REFUSES.test(text) && !SQS_REFUSES.test(text);
 
 describe('queueSafeJson', () => {
   it('escapes a non-BMP character as its surrogate pair escapes', () => {

@@ -1,18 +1,9 @@
 // The processor's built-in events: webhook_received carries the inbound body as the JSON value
 // itself, spliced as text.
 import { describe, expect, it } from 'vitest';
+import { BODY, INPUT } from '../../../../support/webhook-received.ts';
 import { webhookReceivedEvent } from '../../../../../shared/domain/delivery/built-in-events.ts';
 import { MAX_EVENT_DATA_BYTES, parseQueueMessage, serializeQueueMessage } from '../../../../../shared/domain/delivery/queue-messages.ts';
-
-const INPUT = {
-  requestId: 'qwertyuiopasdfghjklz',
-  ts: 1577015690.3118637,
-  pipelineId: 7,
-  key: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-  format: 'json' as const,
-  objectKey: 'webhooks/pipeline_id=7/dt=2019-12-22/abc.parquet',
-};
-const BODY = '{"order":{"id":987,"total":12345678901234567890123,"10":"x"},"note":"😀 \\u00e9 \u2028"}';
 
 describe('webhookReceivedEvent', () => {
   it('puts the body text into data.body verbatim, as a JSON value', () => {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { BODY, INPUT } from '../../../../support/webhook-received.ts';
 import { buildDeliveryRequest, USER_AGENT, type DeliveryTarget } from '../../../../../shared/domain/delivery/request.ts';
 import { buildEnvelope, customEventTypeProblem, subscriptionEventProblem, SYNC_ROW_EVENT_TYPE } from '../../../../../shared/domain/delivery/events.ts';
 import { headerNameProblem, headersProblem, reservedHeaderReason, sendableHeaders } from '../../../../../shared/domain/delivery/header-policy.ts';
@@ -84,16 +85,6 @@ describe('one header policy for the API and the delivery', () => {
     expect(reservedHeaderReason('Authorization')).toBeUndefined();
   });
 });
-
-const INPUT = {
-  requestId: 'qwertyuiopasdfghjklz',
-  ts: 1577015690.3118637,
-  pipelineId: 7,
-  key: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-  format: 'json' as const,
-  objectKey: 'webhooks/pipeline_id=7/dt=2019-12-22/abc.parquet',
-};
-const BODY = '{"order":{"id":987,"total":12345678901234567890123,"10":"x"},"note":"😀 \\u00e9 \u2028"}';
 
 describe('deliveries of webhook_received', () => {
   const envelope = buildEnvelope({

@@ -2,6 +2,7 @@
 // the body as received, and its final text: queue-safe for SQS and fauxqs, parsed back to exactly
 // what was serialized, the claim check decided on that text.
 import { describe, expect, it } from 'vitest';
+import { acceptedByBoth, CORPUS } from '../../../../support/queue-text.ts';
 import { sha256Hex } from '../../../../../shared/domain/credentials.ts';
 import { claimKey, MalformedMessageError, parseIngestMessage, rawClaimKey, receivedBodyText, serializeIngestMessage, type IngestMessage, type BodyRef } from '../../../../../shared/domain/ingest/message.ts';
 import { receiveWebhook, type ReceiveDeps } from '../../../../../shared/services/ingest/receive.ts';
@@ -86,25 +87,6 @@ describe('ingest message', () => {
     }
   });
 });
-
-/** fauxqs's own check (no `u` flag: anything outside the BMP fails it). */
-const FAUXQS_REFUSES = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/;
-/** SQS's documented set, by code point. */
-const SQS_REFUSES = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-const acceptedByBoth = (text: string) => !FAUXQS_REFUSES.test(text) && !SQS_REFUSES.test(text);
-
-const CORPUS: Record<string, string> = {
-  emoji: '{"text":"ship it 🚀 👩‍👩‍👧 🇧🇷"}',
-  noncharacters: '{"nc":"\uFFFE\uFFFF"}',
-  separators: '{"ls":"a\u2028b\u2029c"}',
-  loneSurrogateEscape: '{"lone":"\\ud800"}',
-  nulEscape: '{"nul":"\\u0000"}',
-  rightToLeft: '{"he":"שלום עולם","ar":"مرحبا بالعالم","rlo":"\u202Eabc"}',
-  combining: '{"e":"e\u0301","zalgo":"Z\u0351\u0352\u0353a\u0300\u0301"}',
-  astralScripts: '{"math":"𝔘𝔫𝔦𝔠𝔬𝔡𝔢","cjk":"𠀀𪜀"}',
-  bareString: '"😀"',
-};
 
 describe('ingest messages on the queue', () => {
   const base: IngestMessage = {
