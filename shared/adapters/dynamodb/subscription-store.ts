@@ -6,6 +6,7 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StoredSubscription, SubscriptionStore } from '../../ports/subscriptions.ts';
 import { pageOf } from '../../ports/page.ts';
+import { destinationAttributes, itemToDestinationFields } from './destination-items.ts';
 import { conditional, isConditionFailure, key, num, optN, optS, str, type Item } from './attributes.ts';
 import { queryAllItems, queryPageItems } from './reads.ts';
 
@@ -16,47 +17,29 @@ export function subscriptionToItem(subscription: StoredSubscription): Item {
   return {
     ...subscriptionKey(subscription.id),
     id: { S: subscription.id },
-    webhookUrl: { S: subscription.webhookUrl },
-    webhookHttpMethod: { S: subscription.webhookHttpMethod },
+    ...destinationAttributes(subscription),
     events: { L: subscription.events.map((event) => ({ S: event })) },
     ...optN('pipelineId', subscription.pipelineId),
     ...optS('description', subscription.description),
-    // Names only in the clear; values are encrypted (never the legacy plaintext `headers`).
-    headerNames: { L: subscription.headerNames.map((name) => ({ S: name })) },
-    ...optS('headersCiphertext', subscription.headersCiphertext),
-    format: { S: subscription.format },
-    enabled: { BOOL: subscription.enabled },
-    createdAt: { S: subscription.createdAt },
-    updatedAt: { S: subscription.updatedAt },
-    secretCiphertext: { S: subscription.secretCiphertext },
-    version: { N: String(subscription.version) },
   };
 }
 
 export function itemToSubscription(item: Item): StoredSubscription {
   const pipelineId = num(item, 'pipelineId');
   const description = str(item, 'description');
-  const headersCiphertext = str(item, 'headersCiphertext');
-  // Items written before header values were encrypted keep them in plaintext `headers` (JSON).
+  const destination = itemToDestinationFields(item);
+  // Items written before header values were encrypted keep them in plaintext `headers` (JSON),
+  // and may have no `headerNames`: the names are then the plaintext headers' keys.
   const legacy = str(item, 'headers');
-  const plaintextHeaders = headersCiphertext === undefined && legacy !== undefined ? (JSON.parse(legacy) as Record<string, string>) : undefined;
-  const headerNames = item.headerNames?.L?.map((value) => value.S ?? '') ?? Object.keys(plaintextHeaders ?? {});
+  const plaintextHeaders = destination.headersCiphertext === undefined && legacy !== undefined ? (JSON.parse(legacy) as Record<string, string>) : undefined;
   return {
     id: str(item, 'id')!,
-    webhookUrl: str(item, 'webhookUrl')!,
-    webhookHttpMethod: str(item, 'webhookHttpMethod') === 'GET' ? 'GET' : 'POST',
+    ...destination,
+    ...(item.headerNames === undefined ? { headerNames: Object.keys(plaintextHeaders ?? {}) } : {}),
     events: (item.events?.L ?? []).map((value) => value.S ?? ''),
     ...(pipelineId === undefined ? {} : { pipelineId }),
     ...(description === undefined ? {} : { description }),
-    headerNames,
-    ...(headersCiphertext === undefined ? {} : { headersCiphertext }),
     ...(plaintextHeaders === undefined || Object.keys(plaintextHeaders).length === 0 ? {} : { plaintextHeaders }),
-    format: str(item, 'format') === 'form' ? 'form' : 'json',
-    enabled: item.enabled?.BOOL ?? true,
-    createdAt: str(item, 'createdAt') ?? '',
-    updatedAt: str(item, 'updatedAt') ?? '',
-    secretCiphertext: str(item, 'secretCiphertext') ?? '',
-    version: num(item, 'version') ?? 0,
   };
 }
 

@@ -22,6 +22,7 @@ import type { RowOpWriter, StoredRun, StoredSync, SyncStore } from '../../ports/
 import { pageOf } from '../../ports/page.ts';
 import { conditional, json, key, num, optN, optS, str, type Item } from './attributes.ts';
 import { deliveryToItem, eventToItem } from './delivery-store.ts';
+import { destinationAttributes, itemToDestinationFields } from './destination-items.ts';
 import { queryAllItems, queryPageItems } from './reads.ts';
 
 export const SYNC_PK = 'SYNC';
@@ -42,24 +43,14 @@ function syncDefinitionItem(sync: StoredSync): Item {
     primaryKey: { S: sync.primaryKey },
     mode: { S: sync.mode },
     mapping: { S: JSON.stringify(sync.mapping) },
-    webhookUrl: { S: sync.webhookUrl },
-    webhookHttpMethod: { S: sync.webhookHttpMethod },
-    format: { S: sync.format },
-    headerNames: { L: sync.headerNames.map((name) => ({ S: name })) },
-    ...optS('headersCiphertext', sync.headersCiphertext),
-    secretCiphertext: { S: sync.secretCiphertext },
+    ...destinationAttributes(sync),
     schedule: { S: JSON.stringify(sync.schedule) },
     ...optN('pipelineId', sync.pipelineId),
     scheduleAnchorMs: { N: String(sync.scheduleAnchorMs) },
-    enabled: { BOOL: sync.enabled },
-    createdAt: { S: sync.createdAt },
-    updatedAt: { S: sync.updatedAt },
-    version: { N: String(sync.version) },
   };
 }
 
 export function itemToSync(item: Item): StoredSync {
-  const headersCiphertext = str(item, 'headersCiphertext');
   const activeRunId = str(item, 'activeRunId');
   return {
     id: str(item, 'id')!,
@@ -68,19 +59,10 @@ export function itemToSync(item: Item): StoredSync {
     primaryKey: str(item, 'primaryKey') ?? '',
     mode: (str(item, 'mode') ?? 'upsert') as SyncMode,
     mapping: json<FieldMapping[]>(str(item, 'mapping'), []),
-    webhookUrl: str(item, 'webhookUrl') ?? '',
-    webhookHttpMethod: str(item, 'webhookHttpMethod') === 'GET' ? 'GET' : 'POST',
-    format: str(item, 'format') === 'form' ? 'form' : 'json',
-    headerNames: (item.headerNames?.L ?? []).map((value) => value.S ?? ''),
-    ...(headersCiphertext === undefined ? {} : { headersCiphertext }),
-    secretCiphertext: str(item, 'secretCiphertext') ?? '',
+    ...itemToDestinationFields(item),
     schedule: json<SyncSchedule>(str(item, 'schedule'), { kind: 'manual' }),
     ...optNum('pipelineId', num(item, 'pipelineId')),
     scheduleAnchorMs: num(item, 'scheduleAnchorMs') ?? 0,
-    enabled: item.enabled?.BOOL ?? true,
-    createdAt: str(item, 'createdAt') ?? '',
-    updatedAt: str(item, 'updatedAt') ?? '',
-    version: num(item, 'version') ?? 0,
     ...(activeRunId === undefined ? {} : { activeRunId, activeRunAtMs: num(item, 'activeRunAtMs') }),
     ...optNum('nextRunAtMs', num(item, 'nextRunAtMs')),
     ...optNum('lastRunStartMs', num(item, 'lastRunStartMs')),
