@@ -216,7 +216,8 @@ function localPath(cacheDir: string, key: string): string {
   return path;
 }
 
-async function fileSize(path: string): Promise<number | undefined> {
+/** A local file's size; undefined when there is no such file. */
+export async function fileSize(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).size;
   } catch {

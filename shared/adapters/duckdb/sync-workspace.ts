@@ -32,7 +32,7 @@ import {
 } from '../../domain/syncs/diff-sql.ts';
 import { emptyOpCounts } from '../../domain/syncs/runs.ts';
 import { SyncQueryError, type PlannedRowOp, type PlanResult, type RunRef, type SyncWorkspace } from '../../ports/syncs.ts';
-import { syncLake } from './lake-query.ts';
+import { fileSize, syncLake } from './lake-query.ts';
 import { opsObjectKey, s3SyncFiles, snapshotObjectKey } from '../s3/sync-files.ts';
 
 export { SYNC_FILES_PREFIX } from '../s3/sync-files.ts';
@@ -346,13 +346,5 @@ async function hasLakeObjects(lakeDir: string, pipelineId: number | undefined): 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
-  }
-}
-
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
   }
 }
