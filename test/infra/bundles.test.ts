@@ -11,8 +11,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageBatchCommand, type SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -32,6 +32,8 @@ import { ENV } from '../../shared/config.ts';
 import { classifyAddress, PRIVATE_ADDRESS_CLASSES } from '../../shared/domain/delivery/ssrf.ts';
 import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.ts';
 import type { Json } from './cfn.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 
 const run = promisify(execFile);
 const TIMEOUT = 240_000;
@@ -88,12 +90,11 @@ beforeAll(async () => {
 
   emulators = await startEmulators();
   const provisioned = await provisionResources(emulators.endpoints, { prefix: 'bundles' });
-  const aws = { region: emulators.endpoints.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  sqs = new SQSClient({ ...aws, endpoint: emulators.endpoints.sqs });
+  sqs = sqsClient({ region: emulators.endpoints.region, endpoints: emulators.endpoints });
   const syncQueue = await sqs.send(new CreateQueueCommand({ QueueName: 'bundles-sync' }));
   local = { ...provisioned, syncQueueUrl: syncQueue.QueueUrl! };
   kms = await startKmsEmulator();
-  const dynamodb = dynamoDbClient({ region: aws.region, endpoints: { dynamodb: emulators.endpoints.dynamodb } });
+  const dynamodb = dynamoDbClient({ region: emulators.endpoints.region, endpoints: emulators.endpoints });
   adminToken = (await dynamoManagementStore(dynamodb, local.tableName).createAdmin({ name: 'bundles', createdAt: new Date().toISOString() })).credential;
   dynamodb.destroy();
 
@@ -320,7 +321,7 @@ describe('each bundle, run from its asset with only its template environment, ta
     const [result] = await invoke('processor', [batch.event]);
     expect(result?.batchItemFailures ?? []).toEqual([]);
     await batch.done();
-    const s3 = new S3Client({ region: emulators.endpoints.region, endpoint: emulators.endpoints.s3, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const s3 = s3Client({ region: emulators.endpoints.region, endpoints: emulators.endpoints });
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: local.lakeBucket, Prefix: `webhooks/pipeline_id=${pipelineId}/` }));
     s3.destroy();
     expect(Contents.map((object) => object.Key)).toEqual([expect.stringMatching(/\.parquet$/)]);
