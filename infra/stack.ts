@@ -17,7 +17,6 @@ import { EVENTS_DLQ_RETENTION_DAYS, Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
 import {
   SYNC_DELIVERY_PARTITION,
-  SYNC_DUCKDB_MEMORY_LIMIT,
   SYNC_ENCRYPTION_CONTEXT,
   SYNC_EPHEMERAL_STORAGE_MIB,
   SYNC_EVENT_PARTITION,
@@ -26,6 +25,7 @@ import {
   SYNC_NATIVE_MODULES,
   SYNC_PARTITIONS,
   Syncs,
+  syncQueryLimitsEnvironment,
 } from './constructs/syncs.ts';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
@@ -389,7 +389,7 @@ export class HooklakeStack extends Stack {
         [ENV.syncQueueUrl]: this.syncs.queue.queueUrl,
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
         [ENV.syncWorkDir]: '/tmp/hooklake-sync',
-        [ENV.syncMemoryLimit]: SYNC_DUCKDB_MEMORY_LIMIT,
+        ...syncQueryLimitsEnvironment(),
       },
     });
     this.syncs.connectSyncFunction(this.sync.fn);

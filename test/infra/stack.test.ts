@@ -1,7 +1,7 @@
 // HooklakeStack, resource by resource and permission by permission. One synth (with real
 // esbuild bundling of the handlers) for the file; a second, unbundled one for non-default props.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, CfnElement } from 'aws-cdk-lib';
@@ -21,6 +21,7 @@ import {
   propsFromContext,
 } from '../../infra/stack.ts';
 import { subscriptionKey } from '../../shared/adapters/outbound-store.ts';
+import { planProcesses } from '../../shared/adapters/sync-plan-process.ts';
 import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/table-items.ts';
 import { ENV } from '../../shared/config.ts';
 import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
@@ -151,6 +152,28 @@ describe('lambda functions', () => {
       const bundle = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
       const script = `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`;
       expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' })).toBe('function');
+    }
+  });
+
+  it("the sync bundle is also its query's process: it plans a query, and is stopped past its memory bound", async () => {
+    const key: string = resources[id(stack.sync.fn)].Properties.Code.S3Key;
+    const bundle = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    const work = mkdtempSync(path.join(tmpdir(), 'hooklake-bundle-plan-'));
+    const MIB = 1024 * 1024;
+    const planner = planProcesses({
+      entry: bundle,
+      limits: { processMemoryBytes: 384 * MIB, duckDbMemoryBytes: 128 * MIB, threads: 1, tempBytes: 64 * MIB, timeLimitMs: 30_000 },
+    });
+    try {
+      const input = (sql: string, runDir: string) => {
+        mkdirSync(path.join(work, runDir));
+        return { lakeDir: path.join(work, 'lake'), workDir: path.join(work, runDir), opsPath: path.join(work, runDir, 'ops.parquet'), definition: { sql, primaryKey: 'id', mapping: [], mode: 'upsert' as const } };
+      };
+      expect(await planner.plan(input('select 1 as id', 'a'))).toMatchObject({ rows: 1, totalOps: 1 });
+      await expect(planner.plan(input(`select 1 as id, length(repeat('x', 500000000)) as n`, 'b'))).rejects.toThrow(/went past its memory bound/);
+    } finally {
+      planner.close();
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

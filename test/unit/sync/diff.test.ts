@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncMode } from '../../../shared/domain/sync/definition.ts';
-import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-workspace.ts';
+import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-duckdb.ts';
 
 let root: string;
 let runs = 0;
