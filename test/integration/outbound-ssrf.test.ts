@@ -86,7 +86,14 @@ describe('SSRF guard', () => {
 
   it('a sync is refused a private, loopback, link-local or metadata target, or a name that resolves to one, with private targets refused', async () => {
     const syncs = syncServiceFromConfig(
-      { ...stack.apiConfig, syncQueueUrl: stack.apiConfig.syncQueueUrl!, allowPrivateTargets: false, allowLoopbackTargets: false },
+      {
+        ...stack.apiConfig,
+        eventsQueueUrl: stack.apiConfig.eventsQueueUrl!,
+        syncQueueUrl: stack.apiConfig.syncQueueUrl!,
+        deliveryRetentionDays: stack.apiConfig.deliveryRetentionDays!,
+        allowPrivateTargets: false,
+        allowLoopbackTargets: false,
+      },
       { lookupAll: testLookupAll },
     );
     try {
