@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../domain/lake-views.ts';
+import { MAX_EVENT_DATA_BYTES } from '../domain/outbound/queue-messages.ts';
 import { resultColumnsProblem, type FieldMapping, type SyncMode, type SyncOp } from '../domain/sync/definition.ts';
 import {
   foldStatement,
@@ -81,7 +82,7 @@ export async function planOps(input: PlanInput): Promise<PlanResult> {
     await runUserSql(connection, sourceStatements(input.definition));
     for (const statement of snapshotStatements(input.snapshotPath)) await connection.run(statement);
     await connection.run(opsStatement(input.definition.mode));
-    await connection.run(writeOpsStatement(input.opsPath));
+    await connection.run(writeOpsStatement(input.opsPath, MAX_EVENT_DATA_BYTES));
     const counts = emptyOpCounts();
     for (const row of (await connection.runAndReadAll('select op, count(*) as n from hl_ops group by op')).getRowObjectsJson()) {
       counts[row.op as SyncOp] = Number(row.n);
@@ -145,8 +146,9 @@ export function opsReader(allowedDir: string, limits: DuckDbLimits = {}): OpsRea
       return reader.getRowObjectsJson().map((row) => ({
         rowNum: Number(row.row_num),
         op: row.op as SyncOp,
-        key: String(row.k),
-        rowJson: String(row.row_json),
+        key: row.k === null ? '' : String(row.k),
+        rowJson: row.row_json === null ? '' : String(row.row_json),
+        ...(row.row_json === null ? { tooLarge: true } : {}),
       }));
     },
     close() {

@@ -2,7 +2,7 @@
 // natively: memory_limit does not cover a string a query builds (`repeat('x', 500000000)` took
 // 1 GB under a 100 MB limit), max_temp_directory_size did not stop a sort's spill files, and an
 // interrupt is honoured only between vectors. So the child measures its own resident memory (every
-// 10 ms) and the disk its run directory holds (every 100 ms), and past either it tells the parent
+// 5 ms) and the disk its run directory holds (every 100 ms), and past either it tells the parent
 // and kills itself; the parent kills it at the time bound. Whatever the query did, its memory and
 // threads end with the process: the stack or the sync function goes on serving.
 //
@@ -22,7 +22,7 @@ export const PLAN_PROCESS_ENV = 'HOOKLAKE_SYNC_PLAN_PROCESS';
 /** Variables the child keeps from the parent's environment; nothing else reaches it. */
 const INHERITED_ENV = ['PATH', 'LD_LIBRARY_PATH', 'TZ', 'LANG', 'LC_ALL', 'HOME', 'TMPDIR'];
 
-const MEMORY_CHECK_MS = 10;
+const MEMORY_CHECK_MS = 5;
 const DISK_CHECK_MS = 100;
 /** The child's JavaScript heap: it holds only the request and the plan's counts. */
 const CHILD_HEAP_MIB = 128;

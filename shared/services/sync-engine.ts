@@ -265,6 +265,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     let tooLarge = 0;
     const planned: { event: StoredEvent; record: DeliveryRecord }[] = [];
     for (const op of ops) {
+      if (op.tooLarge === true) {
+        tooLarge++;
+        continue;
+      }
       const dataJson = syncPayloadJson({ rowJson: op.rowJson, rowNum: op.rowNum, op: op.op, mode: sync.mode });
       if (eventDataBytes(dataJson) > MAX_EVENT_DATA_BYTES) {
         tooLarge++;
