@@ -19,7 +19,6 @@ import { StateTable } from './constructs/state-table.ts';
 import { CONTEXT_KEYS, DEFAULTS, type HooklakeSettings, propsFromContext, resolveSettings } from './settings.ts';
 import {
   SYNC_DELIVERY_PARTITION,
-  SYNC_DUCKDB_MEMORY_LIMIT,
   SYNC_ENCRYPTION_CONTEXT,
   SYNC_EPHEMERAL_STORAGE_MIB,
   SYNC_EVENT_PARTITION,
@@ -29,6 +28,7 @@ import {
   SYNC_PARTITIONS,
   Syncs,
   syncNativeModules,
+  syncQueryLimitsEnvironment,
 } from './constructs/syncs.ts';
 import { SYNC_FILES_PREFIX } from '../shared/adapters/s3/sync-files.ts';
 
@@ -213,7 +213,7 @@ export class HooklakeStack extends Stack {
         [ENV.syncQueueUrl]: this.syncs.queue.queueUrl,
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
         [ENV.syncWorkDir]: '/tmp/hooklake-sync',
-        [ENV.syncMemoryLimit]: SYNC_DUCKDB_MEMORY_LIMIT,
+        ...syncQueryLimitsEnvironment(),
       },
     });
     this.syncs.connectSyncFunction(this.sync.fn, settings.syncMaxConcurrency);

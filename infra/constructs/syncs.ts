@@ -12,15 +12,36 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { serializeSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { encryptionContextCondition } from './encryption-context.ts';
+import { byteSizeText, lambdaSyncQueryLimits, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { createMonitoredQueue } from './monitored-queue.ts';
 
 /** The sync function's limits: a run continues in a new invocation before 15 minutes are up. */
 export const SYNC_FUNCTION_TIMEOUT = Duration.minutes(15);
 export const SYNC_FUNCTION_MEMORY_MB = 3008;
-/** DuckDB's memory limit inside it: the rest is Node, the AWS SDK and the page cache of /tmp. */
-export const SYNC_DUCKDB_MEMORY_LIMIT = '2GB';
 /** /tmp of the sync function: the lake mirror and a run's files (Lambda allows up to 10 GiB). */
 export const SYNC_EPHEMERAL_STORAGE_MIB = 10_240;
+/**
+ * What bounds a run's query in the sync function, derived from its memory, timeout and /tmp: with
+ * 3008 MB, 15 minutes and 10 GiB, a query process of 2496 MiB (DuckDB's memory_limit 1497 MiB),
+ * 2 threads, 5 GiB of disk and 10 minutes. The queue hides a message for six timeouts, so a run
+ * that plans up to the bound is never handed out twice.
+ */
+export const SYNC_QUERY_LIMITS: SyncQueryLimits = lambdaSyncQueryLimits({
+  memoryMiB: SYNC_FUNCTION_MEMORY_MB,
+  timeoutSeconds: SYNC_FUNCTION_TIMEOUT.toSeconds(),
+  ephemeralStorageMiB: SYNC_EPHEMERAL_STORAGE_MIB,
+});
+
+/** The sync function's environment variables that carry its query limits (read by config.ts syncQueryLimitsFromEnv). */
+export function syncQueryLimitsEnvironment(limits: SyncQueryLimits = SYNC_QUERY_LIMITS): Record<string, string> {
+  return {
+    [SYNC_QUERY_LIMIT_ENV.processMemoryBytes]: byteSizeText(limits.processMemoryBytes),
+    [SYNC_QUERY_LIMIT_ENV.duckDbMemoryBytes]: byteSizeText(limits.duckDbMemoryBytes),
+    [SYNC_QUERY_LIMIT_ENV.threads]: String(limits.threads),
+    [SYNC_QUERY_LIMIT_ENV.tempBytes]: byteSizeText(limits.tempBytes),
+    [SYNC_QUERY_LIMIT_ENV.timeLimitMs]: String(Math.ceil(limits.timeLimitMs / 1000)),
+  };
+}
 export const SYNC_MAX_RECEIVE_COUNT = 5;
 /** The sync function's architecture: its DuckDB binding is the one built for it. */
 export const SYNC_ARCHITECTURE = lambda.Architecture.X86_64;

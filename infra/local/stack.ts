@@ -3,6 +3,7 @@
 // threads). `npm start` runs it; the tests start it on free ports.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
@@ -12,6 +13,7 @@ import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
+import { localSyncQueryLimits, syncQueryLimitsProblem, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
 import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST } from './network.ts';
@@ -88,6 +90,11 @@ export interface LocalStackOptions {
   syncVisibilityTimeoutSeconds?: number;
   /** Syncs: test hooks (a crash point after a chunk). */
   syncOverrides?: SyncOverrides;
+  /**
+   * Syncs: what bounds a run's query (memory, threads, disk, time); each one unset keeps the local
+   * default (localSyncQueryLimits). `npm start` reads them from HOOKLAKE_SYNC_*.
+   */
+  syncQueryLimits?: Partial<SyncQueryLimits>;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -222,6 +229,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           );
     stoppers.push(() => functions.stop());
 
+    const syncQueryLimits: SyncQueryLimits = { ...localSyncQueryLimits(availableParallelism()), ...options.syncQueryLimits };
+    const limitsProblem = syncQueryLimitsProblem(syncQueryLimits);
+    if (limitsProblem !== undefined) throw new Error(`syncQueryLimits: ${limitsProblem}`);
     const syncs = await startLocalSyncs({
       config: {
         aws,
@@ -230,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsQueueUrl: resources.eventsQueueUrl,
         deliveryRetentionDays: outbound.deliveryRetentionDays!,
         chunkSize: options.syncChunkSize,
+        queryLimits: syncQueryLimits,
         secrets: { localKey: localSecretKey },
         allowPrivateTargets,
         allowLoopbackTargets: allowPrivateTargets,

@@ -20,6 +20,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import { lockedPackage } from '../../infra/bundling/packages.ts';
+import { planProcesses } from '../../shared/adapters/duckdb/sync-plan-process.ts';
 import { REPO_ROOT } from '../../infra/constructs/function.ts';
 import { SYNC_ARCHITECTURE, syncNativeModules } from '../../infra/constructs/syncs.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
@@ -288,6 +289,27 @@ describe('the synthesized assets', () => {
       expect(bundle.length / bundle.split('\n').length, `${name}: minified bundles have long lines`).toBeGreaterThan(500);
     }
     expect(existsSync(path.join(assetDir('api'), 'console', 'index.html'))).toBe(true);
+  });
+
+  it("the sync bundle is also its query's process: it plans a query, and is stopped past its memory bound", async () => {
+    const bundle = path.join(assetDir('sync'), 'index.mjs');
+    const planWork = mkdtempSync(path.join(work, 'plan-'));
+    const MIB = 1024 * 1024;
+    const planner = planProcesses({
+      entry: bundle,
+      limits: { processMemoryBytes: 384 * MIB, duckDbMemoryBytes: 128 * MIB, threads: 1, tempBytes: 64 * MIB, timeLimitMs: 30_000 },
+    });
+    try {
+      const input = (sql: string, runDir: string) => {
+        mkdirSync(path.join(planWork, runDir));
+        return { lakeDir: path.join(planWork, 'lake'), workDir: path.join(planWork, runDir), opsPath: path.join(planWork, runDir, 'ops.parquet'), definition: { sql, primaryKey: 'id', mapping: [], mode: 'upsert' as const } };
+      };
+      expect(await planner.plan(input('select 1 as id', 'a'))).toMatchObject({ rows: 1, totalOps: 1 });
+      await expect(planner.plan(input(`select 1 as id, length(repeat('x', 500000000)) as n`, 'b'))).rejects.toThrow(/went past its memory bound/);
+    } finally {
+      planner.close();
+      rmSync(planWork, { recursive: true, force: true });
+    }
   });
 });
 

@@ -11,7 +11,8 @@ import { SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION, SYNC_ID_PATTERN, SYNC_PA
 import { HooklakeStack } from '../../infra/stack.ts';
 import { deliveryKey, eventKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
 import { runKey, syncKey } from '../../shared/adapters/dynamodb/sync-store.ts';
-import { ENV } from '../../shared/config.ts';
+import { ENV, syncQueryLimitsFromEnv } from '../../shared/config.ts';
+import { localSyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { newRunId, newSyncId, rowOpEventId } from '../../shared/domain/syncs/ids.ts';
 import { parseSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { flatten, type Json, permissionsOf as cfnPermissionsOf, resourcesOfType as cfnResourcesOfType } from './cfn.ts';
@@ -46,8 +47,25 @@ describe('sync function', () => {
       [ENV.syncQueueUrl]: { Ref: id(stack.syncs.queue) },
       [ENV.deliveryRetentionDays]: '30',
       [ENV.syncWorkDir]: '/tmp/hooklake-sync',
-      [ENV.syncMemoryLimit]: '2GB',
+      // The query's bounds, derived from the function's 3008 MB, 15 minutes and 10 GiB of /tmp.
+      [ENV.syncProcessMemoryLimit]: '2496MiB',
+      [ENV.syncMemoryLimit]: '1497MiB',
+      [ENV.syncThreads]: '2',
+      [ENV.syncTempLimit]: '5GiB',
+      [ENV.syncTimeLimitSeconds]: '600',
     });
+  });
+
+  it('bounds the query below what the function has, as the function reads them back; the queue hides a message longer than a run can take', () => {
+    const fn = resources[id(stack.sync.fn)].Properties;
+    const limits = syncQueryLimitsFromEnv(fn.Environment.Variables, localSyncQueryLimits(1));
+    expect(limits.processMemoryBytes).toBeLessThan(fn.MemorySize * 1024 * 1024);
+    expect(limits.duckDbMemoryBytes).toBeLessThan(limits.processMemoryBytes);
+    expect(limits.tempBytes).toBeLessThan(fn.EphemeralStorage.Size * 1024 * 1024);
+    // The time bound leaves room in the invocation for mirroring the lake and the first chunk after the query.
+    expect(limits.timeLimitMs / 1000).toBeLessThanOrEqual(fn.Timeout - 300);
+    // A message is not handed out again while the function may still be planning it.
+    expect(resources[id(stack.syncs.queue)].Properties.VisibilityTimeout).toBeGreaterThan(fn.Timeout);
   });
 
   it('is fed one message at a time by the sync queue, partial failures, at most 2 at once (hooklake:syncMaxConcurrency), and is its only consumer', () => {

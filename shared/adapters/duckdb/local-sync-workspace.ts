@@ -1,9 +1,10 @@
 // A sync workspace over local directories only (no S3): the benchmark and engine tests plan and
-// fold real runs with it, the same DuckDB diff and fold as sync-workspace.ts.
+// fold real runs with it, the same DuckDB diff and fold as sync-workspace.ts (sync-duckdb.ts), run
+// in-process here.
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SyncWorkspace } from '../../ports/syncs.ts';
-import { foldOps, opsReader, planOps, type DuckDbLimits } from './sync-workspace.ts';
+import { foldOps, opsReader, planOps, type DuckDbLimits } from './sync-duckdb.ts';
 
 /**
  * A workspace over local directories only: the lake is already at `<lakeDir>/webhooks/…`, and the
@@ -13,7 +14,7 @@ export function localSyncWorkspace(options: { lakeDir: string; rootDir: string }
   const runDir = (runId: string) => join(options.rootDir, 'runs', runId);
   const snapshot = (syncId: string) => join(options.rootDir, 'snapshots', `${syncId}.parquet`);
   const exists = (path: string) => stat(path).then(() => true, () => false);
-  const limits: DuckDbLimits = { memoryLimit: options.memoryLimit, threads: options.threads };
+  const limits: DuckDbLimits = { memoryLimit: options.memoryLimit, threads: options.threads, tempLimit: options.tempLimit };
   const reader = opsReader(join(options.rootDir, 'runs'), limits);
   return {
     async plan(ref, definition) {
