@@ -30,7 +30,7 @@ export const WEBHOOK_PARTITION_KEYS = [
   { name: 'dt', type: 'string' },
 ] as const;
 
-/** The saved Athena query that counts each provider delivery once (README "Querying the lake"). */
+/** The saved Athena query that counts each provider delivery once (docs/lake.md). */
 export const DELIVERY_DEDUP_QUERY_NAME = 'webhooks_by_delivery';
 export const DELIVERY_DEDUP_QUERY =
   `-- One row per provider delivery of pipeline 1 (a GitHub redelivery or Stripe retry counts once).\n` +

@@ -1,4 +1,4 @@
-// `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
+// `npm start`: runs the local stack until Ctrl-C. See README "Quick start".
 import { availableParallelism } from 'node:os';
 import { syncQueryLimitsFromEnv } from '../../shared/config.ts';
 import { localSyncQueryLimits, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';

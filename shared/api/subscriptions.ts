@@ -20,7 +20,7 @@ export interface SubscriptionApiDeps {
   store: Pick<ManagementStore, 'getPipeline'>;
 }
 
-// ---- limits (documented in the README's API section) ----
+// ---- limits (documented in docs/api.md) ----
 
 export const MAX_EVENTS_PER_SUBSCRIPTION = 50;
 export const MAX_DESCRIPTION_LENGTH = 500;

@@ -85,7 +85,7 @@ export const CreateSyncBody = v.pipe(
     name: Name,
     sql: Sql,
     primary_key: v.pipe(Column, v.description('A column of the query\'s result that identifies a row.')),
-    mode: v.pipe(v.picklist(SYNC_MODES, `must be one of ${SYNC_MODES.join(', ')}`), v.description('valmi\'s destination modes (README, "Syncs").')),
+    mode: v.pipe(v.picklist(SYNC_MODES, `must be one of ${SYNC_MODES.join(', ')}`), v.description('valmi\'s destination modes (docs/syncs.md, "Modes").')),
     webhook_url: WebhookUrl,
     webhook_http_method: v.optional(Method, 'POST'),
     format: v.optional(Format),

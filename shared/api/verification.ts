@@ -34,7 +34,7 @@ export const SetVerificationBody = v.pipe(
   v.strictObject({
     provider: v.pipe(
       v.picklist(SIGNATURE_PROVIDERS, `must be one of ${SIGNATURE_PROVIDERS.join(', ')}`),
-      v.description('Who signs the requests: see the README, "Verifying senders\' signatures".'),
+      v.description('Who signs the requests: see docs/inbound.md, "Verifying senders\' signatures".'),
     ),
     secrets: v.pipe(
       v.array(v.pipe(v.string('must be strings'), v.minLength(1, 'must not be empty'), v.maxLength(MAX_SECRET_LENGTH, `must be at most ${MAX_SECRET_LENGTH} characters`)), 'must be an array of strings'),

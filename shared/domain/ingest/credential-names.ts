@@ -1,5 +1,5 @@
-// Which header and query parameter names carry credentials: one rule set for both (README "What
-// else is kept of each request" lists it). The receiver applies it to headers and query
+// Which header and query parameter names carry credentials: one rule set for both (docs/inbound.md,
+// "What else is kept of each request", lists it). The receiver applies it to headers and query
 // parameters before anything is queued (request-capture.ts); signature headers, which the
 // processor's verifier may need, are redacted by the processor before anything is stored.
 //

@@ -1,7 +1,7 @@
 // How large an inbound body can be so that the HTTP event carrying it still fits a synchronous
 // Lambda invocation. API Gateway (payload 2.0) puts the body into the event JSON-escaped when its
 // content type is text, base64-encoded otherwise (forms, binary, no content type); Lambda refuses
-// an event over 6 MiB and API Gateway then answers 500 itself (README "Sending webhooks").
+// an event over 6 MiB and API Gateway then answers 500 itself (docs/inbound.md, "Body size").
 
 /** Largest synchronous invocation event, bytes of JSON. */
 export const LAMBDA_SYNC_EVENT_MAX_BYTES = 6_291_456;

@@ -95,7 +95,7 @@ export function verificationProblem(settings: VerificationSettings, secrets: rea
   if (!HEADER_NAME.test(settings.header)) return 'the header must be an HTTP header name';
   // The receiver replaces credential headers by `[redacted]` before queueing: such a header would never verify.
   if (isCredentialName(settings.header.toLowerCase())) {
-    return `the header ${settings.header} is redacted as a credential before it is queued (see the README's redaction list): choose the header the sender signs with`;
+    return `the header ${settings.header} is redacted as a credential before it is queued (see the redaction list in docs/inbound.md): choose the header the sender signs with`;
   }
   if (settings.prefix !== undefined && (settings.prefix.length > MAX_PREFIX_LENGTH || /[\p{Cc},]/u.test(settings.prefix))) {
     return `the prefix is at most ${MAX_PREFIX_LENGTH} characters, without commas or control characters`;

@@ -1,4 +1,4 @@
-// Signature verification per provider (the table in README "Verifying senders' signatures").
+// Signature verification per provider (the table in docs/inbound.md, "Verifying senders' signatures").
 // Pure: node:crypto only. Each verifier computes one HMAC per secret over the exact received body,
 // then compares it in constant time (timingSafeEqual on equal-length buffers) with at most
 // MAX_SIGNATURES_PER_HEADER signatures of the header, so neither a long header nor many signatures
