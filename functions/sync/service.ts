@@ -8,7 +8,8 @@ import { dynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-sto
 import { dynamoSyncStore } from '../../shared/adapters/dynamodb/sync-store.ts';
 import { createHttpSender, resolverFrom, type LookupAll } from '../../shared/adapters/http/sender.ts';
 import type { SyncFiles } from '../../shared/adapters/s3/sync-files.ts';
-import { sqsEventsQueue, sqsSyncQueue } from '../../shared/adapters/sqs/queues.ts';
+import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sqs/sync-queue.ts';
 import type { SyncConfig, SyncServiceConfig } from '../../shared/config.ts';
 import { systemClock, type Clock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';

@@ -9,7 +9,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { createSyncHandler, SOURCE_PLAN_ENTRY, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
 import { syncServiceFromConfig } from '../../functions/sync/service.ts';
 import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
-import { sqsSyncQueue } from '../../shared/adapters/sqs/queues.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sqs/sync-queue.ts';
 import type { SyncConfig } from '../../shared/config.ts';
 import type { SyncService } from '../../shared/ports/syncs.ts';
 import { createSyncEngine } from '../../shared/services/syncs/engine.ts';
