@@ -33,5 +33,4 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },
-  timeoutMS: 10_000,
 };

@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const SCORE_GOAL = 90;
-const REPORT_FILE = fileURLToPath(new URL('../reports/mutation/mutation.json', import.meta.url));
+/** Stryker's JSON report; another one can be named as the first argument. */
+const REPORT_FILE = process.argv[2] ?? fileURLToPath(new URL('../reports/mutation/mutation.json', import.meta.url));
 const EQUIVALENTS_FILE = fileURLToPath(new URL('../docs/mutation.md', import.meta.url));
 
 interface Position {
