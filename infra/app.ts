@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { SettingsError } from './settings.ts';
 import { HooklakeStack, propsFromContext } from './stack.ts';
 
 export const STACK_NAME = 'HooklakeStack';
@@ -29,5 +30,12 @@ export function cdkJsonContext(): Record<string, unknown> {
 // built first, so the api function's asset carries the current console (console/dist).
 if (import.meta.main) {
   execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-console.mjs', import.meta.url))], { stdio: 'inherit' });
-  createApp();
+  try {
+    createApp();
+  } catch (error) {
+    // A setting's message is the whole story: no stack trace under it.
+    if (!(error instanceof SettingsError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }

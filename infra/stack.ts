@@ -2,171 +2,40 @@
 // the management API, Athena over the lake, and the outbound half (events queue -> fan-out ->
 // subscribers, signing secrets under a KMS key).
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
 import { SUBSCRIPTION_PK } from '../shared/adapters/outbound-store.ts';
 import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/table-items.ts';
 import { ENV } from '../shared/config.ts';
+import { AlarmNotifications } from './constructs/alarms.ts';
 import { Analytics } from './constructs/analytics.ts';
 import * as path from 'node:path';
 import { HooklakeFunction, nagObjectArn, REPO_ROOT } from './constructs/function.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
+import { encryptionContextCondition } from './constructs/encryption-context.ts';
 import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
 import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
-import { EVENTS_DLQ_RETENTION_DAYS, Outbound } from './constructs/outbound.ts';
+import { Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
+import { CONTEXT_KEYS, DEFAULTS, type HooklakeSettings, propsFromContext, resolveSettings } from './settings.ts';
 import {
   SYNC_DELIVERY_PARTITION,
-  SYNC_DUCKDB_MEMORY_LIMIT,
   SYNC_ENCRYPTION_CONTEXT,
   SYNC_EPHEMERAL_STORAGE_MIB,
   SYNC_EVENT_PARTITION,
   SYNC_FUNCTION_MEMORY_MB,
   SYNC_FUNCTION_TIMEOUT,
-  SYNC_NATIVE_MODULES,
+  SYNC_ARCHITECTURE,
   SYNC_PARTITIONS,
   Syncs,
+  syncNativeModules,
+  syncQueryLimitsEnvironment,
 } from './constructs/syncs.ts';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
 
-export interface HooklakeStackProps extends StackProps {
-  /** Let the api and fan-out accept subscription targets on private/loopback addresses. Default false. */
-  allowPrivateTargets?: boolean;
-  /** Timeout of one outbound delivery attempt (and of the api's connection test), ms. Default 5000. */
-  deliveryTimeoutMs?: number;
-  /** Days the delivery log and stored events are kept (DynamoDB TTL). Default 30. */
-  deliveryRetentionDays?: number;
-  /** Days quarantined requests are kept. Default 7. */
-  quarantineDays?: number;
-  /** Seconds the processor's event source waits to fill a batch. Default 5. */
-  maxBatchingWindowSeconds?: number;
-  /** Records per processor invocation. Default 100. */
-  processorBatchSize?: number;
-  /** Retention of Lambda and access logs. Default one month. */
-  logRetention?: logs.RetentionDays;
-  /** Active X-Ray tracing on the functions. Default false. */
-  tracing?: boolean;
-  /** Glue database name. Default `hooklake`. */
-  glueDatabaseName?: string;
-  /** Athena workgroup name. Default `hooklake`. */
-  athenaWorkGroupName?: string;
-  /** First day (yyyy-MM-dd) Athena projects for `dt`. Default 2024-01-01. */
-  lakeStartDate?: string;
-  /** Throttle of the ingest route (`ANY /`). Default 500 req/s, burst 1000. */
-  ingestThrottleRateLimit?: number;
-  ingestThrottleBurstLimit?: number;
-  /** Throttle of the management API (`ANY /v4/{proxy+}`), apart from ingest. Default 50 req/s, burst 100. */
-  managementThrottleRateLimit?: number;
-  managementThrottleBurstLimit?: number;
-  /** Concurrency reserved for the api function (also its ceiling); 0 reserves none. Default 10. */
-  apiReservedConcurrency?: number;
-  /** Most processor invocations the ingest queue's event source runs at once (2-1000). Default 10. */
-  processorMaxConcurrency?: number;
-}
+/** Settings (infra/settings.ts) plus the plain StackProps (env, description, ...). */
+export interface HooklakeStackProps extends StackProps, Partial<HooklakeSettings> {}
 
-export const DEFAULTS = {
-  allowPrivateTargets: false,
-  deliveryTimeoutMs: 5000,
-  deliveryRetentionDays: 30,
-  quarantineDays: 7,
-  maxBatchingWindowSeconds: 5,
-  processorBatchSize: 100,
-  logRetention: logs.RetentionDays.ONE_MONTH,
-  tracing: false,
-  glueDatabaseName: 'hooklake',
-  athenaWorkGroupName: 'hooklake',
-  lakeStartDate: '2024-01-01',
-  ingestThrottleRateLimit: 500,
-  ingestThrottleBurstLimit: 1000,
-  managementThrottleRateLimit: 50,
-  managementThrottleBurstLimit: 100,
-  apiReservedConcurrency: 10,
-  processorMaxConcurrency: 10,
-} as const;
-
-/** CDK context keys (cdk.json or `cdk deploy -c key=value`) that map to stack props. */
-export const CONTEXT_KEYS = {
-  allowPrivateTargets: 'hooklake:allowPrivateTargets',
-  deliveryTimeoutMs: 'hooklake:deliveryTimeoutMs',
-  deliveryRetentionDays: 'hooklake:deliveryRetentionDays',
-  quarantineDays: 'hooklake:quarantineDays',
-  maxBatchingWindowSeconds: 'hooklake:maxBatchingWindowSeconds',
-  processorBatchSize: 'hooklake:processorBatchSize',
-  logRetentionDays: 'hooklake:logRetentionDays',
-  tracing: 'hooklake:tracing',
-  glueDatabaseName: 'hooklake:glueDatabase',
-  athenaWorkGroupName: 'hooklake:athenaWorkGroup',
-  lakeStartDate: 'hooklake:lakeStartDate',
-  ingestThrottleRateLimit: 'hooklake:ingestThrottleRateLimit',
-  ingestThrottleBurstLimit: 'hooklake:ingestThrottleBurstLimit',
-  managementThrottleRateLimit: 'hooklake:managementThrottleRateLimit',
-  managementThrottleBurstLimit: 'hooklake:managementThrottleBurstLimit',
-  apiReservedConcurrency: 'hooklake:apiReservedConcurrency',
-  processorMaxConcurrency: 'hooklake:processorMaxConcurrency',
-} as const;
-
-/** Context keys that were renamed: naming one fails the synth instead of being ignored. */
-const RENAMED_CONTEXT_KEYS: Record<string, string> = {
-  'hooklake:throttleRateLimit': CONTEXT_KEYS.ingestThrottleRateLimit,
-  'hooklake:throttleBurstLimit': CONTEXT_KEYS.ingestThrottleBurstLimit,
-};
-
-/**
- * Reads the stack settings from CDK context. Values from `-c` arrive as strings, values from
- * cdk.json keep their JSON type; both are accepted. Unset keys fall back to DEFAULTS.
- */
-export function propsFromContext(node: Node): HooklakeStackProps {
-  const raw = (key: string): unknown => node.tryGetContext(key);
-  for (const [old, renamed] of Object.entries(RENAMED_CONTEXT_KEYS)) {
-    if (raw(old) !== undefined) throw new Error(`context ${old} was renamed to ${renamed}`);
-  }
-  const bool = (key: string): boolean | undefined => {
-    const value = raw(key);
-    if (value === undefined) return undefined;
-    if (value === true || value === 'true' || value === '1' || value === 1) return true;
-    if (value === false || value === 'false' || value === '0' || value === 0) return false;
-    throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
-  };
-  const int = (key: string, min: number): number | undefined => {
-    const value = raw(key);
-    if (value === undefined) return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (!Number.isInteger(n) || n < min) throw new Error(`context ${key} must be a whole number >= ${min}, got ${JSON.stringify(value)}`);
-    return n;
-  };
-  const str = (key: string): string | undefined => {
-    const value = raw(key);
-    return value === undefined ? undefined : String(value);
-  };
-  const retentionDays = int(CONTEXT_KEYS.logRetentionDays, 1);
-  if (retentionDays !== undefined && !Object.values(logs.RetentionDays).includes(retentionDays)) {
-    throw new Error(`context ${CONTEXT_KEYS.logRetentionDays}: ${retentionDays} is not a CloudWatch Logs retention period`);
-  }
-  return stripUndefined({
-    allowPrivateTargets: bool(CONTEXT_KEYS.allowPrivateTargets),
-    deliveryTimeoutMs: int(CONTEXT_KEYS.deliveryTimeoutMs, 1),
-    deliveryRetentionDays: int(CONTEXT_KEYS.deliveryRetentionDays, 1),
-    quarantineDays: int(CONTEXT_KEYS.quarantineDays, 1),
-    maxBatchingWindowSeconds: int(CONTEXT_KEYS.maxBatchingWindowSeconds, 0),
-    processorBatchSize: int(CONTEXT_KEYS.processorBatchSize, 1),
-    logRetention: retentionDays as logs.RetentionDays | undefined,
-    tracing: bool(CONTEXT_KEYS.tracing),
-    glueDatabaseName: str(CONTEXT_KEYS.glueDatabaseName),
-    athenaWorkGroupName: str(CONTEXT_KEYS.athenaWorkGroupName),
-    lakeStartDate: str(CONTEXT_KEYS.lakeStartDate),
-    ingestThrottleRateLimit: int(CONTEXT_KEYS.ingestThrottleRateLimit, 1),
-    ingestThrottleBurstLimit: int(CONTEXT_KEYS.ingestThrottleBurstLimit, 1),
-    managementThrottleRateLimit: int(CONTEXT_KEYS.managementThrottleRateLimit, 1),
-    managementThrottleBurstLimit: int(CONTEXT_KEYS.managementThrottleBurstLimit, 1),
-    apiReservedConcurrency: int(CONTEXT_KEYS.apiReservedConcurrency, 0),
-    processorMaxConcurrency: int(CONTEXT_KEYS.processorMaxConcurrency, 2),
-  });
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
+export { CONTEXT_KEYS, DEFAULTS, propsFromContext };
 
 /** The plain StackProps part of HooklakeStackProps, so Stack sees no Hooklake settings. */
 function stackPropsOnly(props: HooklakeStackProps): StackProps {
@@ -182,12 +51,11 @@ const PROCESSOR_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(29);
 const FANOUT_TIMEOUT = Duration.seconds(60);
 
-// Fan-out throughput vs. receiver load: at most FANOUT_MAX_CONCURRENCY invocations at once (the
-// event source's cap, so a burst queues up instead of fanning out unbounded), each with at most
-// FANOUT_HTTP_CONCURRENCY requests in flight: 20 x 16 = 320 concurrent deliveries in total.
+// Fan-out throughput vs. receiver load: at most hooklake:fanoutMaxConcurrency invocations at once
+// (the event source's cap, so a burst queues up instead of fanning out unbounded), each with at
+// most FANOUT_HTTP_CONCURRENCY requests in flight: 4 x 16 = 64 concurrent deliveries by default.
 const FANOUT_BATCH_SIZE = 10;
 const FANOUT_BATCHING_WINDOW = Duration.seconds(1);
-const FANOUT_MAX_CONCURRENCY = 20;
 const FANOUT_HTTP_CONCURRENCY = 16;
 // Partition keys (dynamodb:LeadingKeys) of the items the processor reads: tokens and pipelines
 // to authenticate, subscriptions to decide which built-in events anyone wants. ForAllValues is
@@ -206,58 +74,14 @@ const PROCESSOR_WRITE_CONDITION = {
 // secret-cipher.ts): a role cannot use the key for anything else, and a request without that
 // context (the key absent) does not match StringLike.
 export const SUBSCRIPTION_ID_PATTERN = 'sub_*';
-const SUBSCRIPTION_ENCRYPTION_CONTEXT = {
-  StringLike: { 'kms:EncryptionContext:subscriptionId': SUBSCRIPTION_ID_PATTERN },
-};
+const SUBSCRIPTION_ENCRYPTION_CONTEXT = encryptionContextCondition('subscriptionId', SUBSCRIPTION_ID_PATTERN);
 // Pipelines' verification secrets are encrypted under EncryptionContext {pipelineId: "<id>"}
 // (issue 10): the api encrypts them, the processor decrypts them, and neither grant opens a
 // subscription's secret (whose context has no pipelineId key) nor the other way round.
-export const PIPELINE_ENCRYPTION_CONTEXT = {
-  StringLike: { 'kms:EncryptionContext:pipelineId': '*' },
-};
+export const PIPELINE_ENCRYPTION_CONTEXT = encryptionContextCondition('pipelineId', '*');
 // Retries wait in the events queue with DelaySeconds up to 900 s (see outbound.ts): alarm at
 // twice that, so only a stalled fan-out, not a normal retry, trips it.
 const EVENTS_OLDEST_MESSAGE_ALARM_AGE = Duration.minutes(30);
-// The api's connection test sends a ping synchronously inside its 29 s; leave room for the rest.
-const MAX_DELIVERY_TIMEOUT_MS = 20_000;
-
-/** Rejects outbound settings the resources cannot honour. */
-function checkOutboundSettings(settings: { deliveryTimeoutMs: number; deliveryRetentionDays: number }): void {
-  const { deliveryTimeoutMs, deliveryRetentionDays } = settings;
-  if (!Number.isInteger(deliveryTimeoutMs) || deliveryTimeoutMs < 100 || deliveryTimeoutMs > MAX_DELIVERY_TIMEOUT_MS) {
-    throw new Error(`deliveryTimeoutMs must be a whole number of ms in [100, ${MAX_DELIVERY_TIMEOUT_MS}], got ${deliveryTimeoutMs}`);
-  }
-  // A message parked in the events DLQ names an event and a delivery stored in the table; they
-  // must not expire (TTL) while the message can still be redriven.
-  if (!Number.isInteger(deliveryRetentionDays) || deliveryRetentionDays < EVENTS_DLQ_RETENTION_DAYS) {
-    throw new Error(
-      `deliveryRetentionDays must be a whole number of days >= ${EVENTS_DLQ_RETENTION_DAYS} (the events DLQ retention), got ${deliveryRetentionDays}`,
-    );
-  }
-}
-
-/** Rejects throttling and concurrency settings API Gateway or Lambda would refuse at deploy time. */
-function checkCapacitySettings(settings: {
-  ingestThrottleRateLimit: number;
-  ingestThrottleBurstLimit: number;
-  managementThrottleRateLimit: number;
-  managementThrottleBurstLimit: number;
-  apiReservedConcurrency: number;
-  processorMaxConcurrency: number;
-}): void {
-  for (const name of ['ingestThrottleRateLimit', 'ingestThrottleBurstLimit', 'managementThrottleRateLimit', 'managementThrottleBurstLimit'] as const) {
-    if (!Number.isInteger(settings[name]) || settings[name] < 1) throw new Error(`${name} must be a whole number >= 1, got ${settings[name]}`);
-  }
-  const { apiReservedConcurrency, processorMaxConcurrency } = settings;
-  if (!Number.isInteger(apiReservedConcurrency) || apiReservedConcurrency < 0) {
-    throw new Error(`apiReservedConcurrency must be a whole number >= 0 (0 reserves none), got ${apiReservedConcurrency}`);
-  }
-  // The SQS event source's own bounds for MaximumConcurrency.
-  if (!Number.isInteger(processorMaxConcurrency) || processorMaxConcurrency < 2 || processorMaxConcurrency > 1000) {
-    throw new Error(`processorMaxConcurrency must be a whole number in [2, 1000], got ${processorMaxConcurrency}`);
-  }
-}
-
 export class HooklakeStack extends Stack {
   readonly lake: Lake;
   readonly analytics: Analytics;
@@ -271,15 +95,14 @@ export class HooklakeStack extends Stack {
   readonly httpApi: HooklakeHttpApi;
   readonly syncs: Syncs;
   readonly sync: HooklakeFunction;
+  readonly alarms: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: HooklakeStackProps = {}) {
     super(scope, id, {
       description: 'Hooklake: serverless webhook platform (inbound webhooks, lake, management API, outbound fan-out)',
       ...stackPropsOnly(props),
     });
-    const settings = { ...DEFAULTS, ...stripUndefined(props) };
-    checkOutboundSettings(settings);
-    checkCapacitySettings(settings);
+    const settings = resolveSettings(props);
 
     this.lake = new Lake(this, 'Lake', { quarantineDays: settings.quarantineDays });
     this.stateTable = new StateTable(this, 'State');
@@ -341,8 +164,9 @@ export class HooklakeStack extends Stack {
       extraAssets: [{ from: path.join(REPO_ROOT, 'console', 'dist'), to: 'console' }],
       memorySize: 512,
       timeout: API_TIMEOUT,
-      // Its own share of the account's concurrency, so an ingest flood (receiver, processor)
-      // cannot leave the management API without instances; 0 = none reserved.
+      // Opt-in (hooklake:apiReservedConcurrency): its own share of the account's concurrency, so an
+      // ingest flood cannot leave the management API without instances. None by default: a
+      // reservation fails the deploy on an account whose quota is 10.
       ...(settings.apiReservedConcurrency === 0 ? {} : { reservedConcurrentExecutions: settings.apiReservedConcurrency }),
       environment: {
         [ENV.tableName]: table.tableName,
@@ -378,9 +202,9 @@ export class HooklakeStack extends Stack {
       description: 'Hooklake syncs: query the lake with DuckDB, diff with what was delivered, enqueue row-ops to the fan-out',
       memorySize: SYNC_FUNCTION_MEMORY_MB,
       timeout: SYNC_FUNCTION_TIMEOUT,
-      // DuckDB ships as a native binding: the linux-x64 one npm installed, beside the bundle.
-      architecture: lambda.Architecture.X86_64,
-      nativeModules: SYNC_NATIVE_MODULES,
+      // DuckDB ships as a native binding, the one for this architecture, beside the bundle.
+      architecture: SYNC_ARCHITECTURE,
+      nativeModules: syncNativeModules(SYNC_ARCHITECTURE),
       ephemeralStorageMiB: SYNC_EPHEMERAL_STORAGE_MIB,
       environment: {
         [ENV.tableName]: table.tableName,
@@ -389,10 +213,10 @@ export class HooklakeStack extends Stack {
         [ENV.syncQueueUrl]: this.syncs.queue.queueUrl,
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
         [ENV.syncWorkDir]: '/tmp/hooklake-sync',
-        [ENV.syncMemoryLimit]: SYNC_DUCKDB_MEMORY_LIMIT,
+        ...syncQueryLimitsEnvironment(),
       },
     });
-    this.syncs.connectSyncFunction(this.sync.fn);
+    this.syncs.connectSyncFunction(this.sync.fn, settings.syncMaxConcurrency);
 
     this.ingest.connectProcessor(this.processor.fn, {
       batchSize: settings.processorBatchSize,
@@ -402,7 +226,7 @@ export class HooklakeStack extends Stack {
     this.outbound.connectFanout(this.fanout.fn, {
       batchSize: FANOUT_BATCH_SIZE,
       maxBatchingWindow: FANOUT_BATCHING_WINDOW,
-      maxConcurrency: FANOUT_MAX_CONCURRENCY,
+      maxConcurrency: settings.fanoutMaxConcurrency,
     });
 
     // Permissions: exactly the calls each function's code makes (functions/<name>/app.ts and the
@@ -518,6 +342,19 @@ export class HooklakeStack extends Stack {
       'The sync function keeps each sync snapshot at syncs/<sync id>/snapshot.parquet and each run row-ops at syncs/<sync id>/runs/<run id>/ops.parquet; ids are made at run time, so only the prefix can be granted.',
     );
 
+    // Every alarm notifies one topic, when it fires and when it clears.
+    this.alarms = new AlarmNotifications(this, 'Alarms', {
+      email: settings.alarmEmail === '' ? undefined : settings.alarmEmail,
+      alarms: [
+        this.ingest.dlqDepthAlarm,
+        this.ingest.oldestMessageAlarm,
+        this.outbound.dlqDepthAlarm,
+        this.outbound.oldestMessageAlarm,
+        this.syncs.dlqDepthAlarm,
+        this.syncs.oldestMessageAlarm,
+      ],
+    });
+
     this.httpApi = new HooklakeHttpApi(this, 'Http', {
       receiver: this.receiver.fn,
       api: this.api.fn,
@@ -537,6 +374,10 @@ export class HooklakeStack extends Stack {
     new CfnOutput(this, 'EventsDeadLetterQueueUrl', { value: this.outbound.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'SyncQueueUrl', { value: this.syncs.queue.queueUrl, description: 'Sync triggers, run continuations and completion checks' });
     new CfnOutput(this, 'SyncDeadLetterQueueUrl', { value: this.syncs.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'SNS topic every Hooklake alarm notifies (ALARM and OK): subscribe e-mail, chat, HTTPS or a pager to it',
+    });
     new CfnOutput(this, 'SecretsKeyArn', { value: secretsKey.keyArn, description: 'KMS key encrypting subscription signing secrets' });
   }
 }

@@ -1,7 +1,10 @@
 // Every environment variable the functions read, parsed once at cold start.
+import { availableParallelism } from 'node:os';
 import * as v from 'valibot';
 import { DEFAULT_BODY_BUDGET_BYTES } from './domain/body-budget.ts';
+import { MAX_BODY_BYTES } from './domain/event-limits.ts';
 import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/rejections.ts';
+import { localSyncQueryLimits, parseByteSize, SYNC_QUERY_LIMIT_ENV, syncQueryLimitsProblem, type SyncQueryLimits } from './domain/sync/query-limits.ts';
 
 const optionalInt = (fallback: number, min = 0) =>
   v.optional(
@@ -64,7 +67,7 @@ const ReceiverSchema = v.object({
   ...AwsSchema.entries,
   HOOKLAKE_INGEST_QUEUE_URL: v.pipe(v.string(), v.url()),
   HOOKLAKE_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
-  HOOKLAKE_MAX_BODY_BYTES: optionalInt(6_000_000, 1),
+  HOOKLAKE_MAX_BODY_BYTES: optionalInt(MAX_BODY_BYTES.base64, 1),
   HOOKLAKE_MAX_MESSAGE_BYTES: optionalInt(1_000_000, 1024),
 });
 
@@ -276,8 +279,8 @@ export interface SyncConfig {
   deliveryRetentionDays: number;
   /** Local directory of the lake mirror and the runs' files (on Lambda under /tmp). */
   workDir: string;
-  /** DuckDB's memory_limit (it spills to workDir beyond it), e.g. '1GB'; unset = DuckDB's default (80% of RAM). */
-  duckDbMemoryLimit?: string | undefined;
+  /** What bounds each run's query: memory, threads, disk, time (domain/sync/query-limits.ts). */
+  queryLimits: SyncQueryLimits;
   /** Row-ops per chunk (default 1000). */
   chunkSize?: number | undefined;
   /** SyncService only: signing secrets and header values are encrypted at creation. */
@@ -293,7 +296,39 @@ export interface SyncConfig {
 }
 
 /** What the SyncService needs (the API composes it too): the engine's settings without its work dir and DuckDB limits. */
-export type SyncServiceConfig = Omit<SyncConfig, 'workDir' | 'duckDbMemoryLimit' | 'chunkSize'>;
+export type SyncServiceConfig = Omit<SyncConfig, 'workDir' | 'queryLimits' | 'chunkSize'>;
+
+const byteSize = v.optional(
+  v.pipe(
+    v.string(),
+    v.transform((text) => parseByteSize(text)),
+    v.number('like 512MiB or 2GB'),
+    v.minValue(1),
+  ),
+);
+
+/** The query bounds a sync run gets, from HOOKLAKE_SYNC_* (docs/design.md); each one unset keeps its value in `defaults`. */
+const SyncQueryLimitsSchema = v.object({
+  HOOKLAKE_SYNC_PROCESS_MEMORY_LIMIT: byteSize,
+  HOOKLAKE_SYNC_MEMORY_LIMIT: byteSize,
+  HOOKLAKE_SYNC_THREADS: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1))),
+  HOOKLAKE_SYNC_TEMP_LIMIT: byteSize,
+  HOOKLAKE_SYNC_TIME_LIMIT_SECONDS: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1))),
+});
+
+export function syncQueryLimitsFromEnv(env: Env, defaults: SyncQueryLimits): SyncQueryLimits {
+  const p = parse(SyncQueryLimitsSchema, env, 'sync');
+  const limits: SyncQueryLimits = {
+    processMemoryBytes: p.HOOKLAKE_SYNC_PROCESS_MEMORY_LIMIT ?? defaults.processMemoryBytes,
+    duckDbMemoryBytes: p.HOOKLAKE_SYNC_MEMORY_LIMIT ?? defaults.duckDbMemoryBytes,
+    threads: p.HOOKLAKE_SYNC_THREADS ?? defaults.threads,
+    tempBytes: p.HOOKLAKE_SYNC_TEMP_LIMIT ?? defaults.tempBytes,
+    timeLimitMs: p.HOOKLAKE_SYNC_TIME_LIMIT_SECONDS === undefined ? defaults.timeLimitMs : p.HOOKLAKE_SYNC_TIME_LIMIT_SECONDS * 1000,
+  };
+  const problem = syncQueryLimitsProblem(limits);
+  if (problem !== undefined) throw new Error(`sync: bad configuration: ${problem}`);
+  return limits;
+}
 
 const SyncSchema = v.object({
   ...AwsSchema.entries,
@@ -303,7 +338,6 @@ const SyncSchema = v.object({
   HOOKLAKE_SYNC_QUEUE_URL: v.pipe(v.string(), v.url()),
   HOOKLAKE_DELIVERY_RETENTION_DAYS: optionalInt(30, 1),
   HOOKLAKE_SYNC_WORK_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '/tmp/hooklake-sync'),
-  HOOKLAKE_SYNC_MEMORY_LIMIT: v.optional(v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'like 1GB'))),
   HOOKLAKE_SYNC_CHUNK_SIZE: optionalInt(1000, 1),
   ...SecretsSchema,
   HOOKLAKE_ALLOW_PRIVATE_TARGETS: flag(false),
@@ -320,7 +354,7 @@ export function syncConfig(env: Env): SyncConfig {
     syncQueueUrl: p.HOOKLAKE_SYNC_QUEUE_URL,
     deliveryRetentionDays: p.HOOKLAKE_DELIVERY_RETENTION_DAYS,
     workDir: p.HOOKLAKE_SYNC_WORK_DIR,
-    duckDbMemoryLimit: p.HOOKLAKE_SYNC_MEMORY_LIMIT,
+    queryLimits: syncQueryLimitsFromEnv(env, localSyncQueryLimits(availableParallelism())),
     chunkSize: p.HOOKLAKE_SYNC_CHUNK_SIZE,
     secrets: secretsConfig(p),
     allowPrivateTargets: p.HOOKLAKE_ALLOW_PRIVATE_TARGETS,
@@ -361,7 +395,13 @@ export const ENV = {
   syncQueueUrl: 'HOOKLAKE_SYNC_QUEUE_URL',
   /** The lake mirror and the runs' files (default /tmp/hooklake-sync). */
   syncWorkDir: 'HOOKLAKE_SYNC_WORK_DIR',
-  /** DuckDB's memory_limit in the sync function. */
-  syncMemoryLimit: 'HOOKLAKE_SYNC_MEMORY_LIMIT',
+  /** A run's query (domain/sync/query-limits.ts): its process's resident memory, past which the run fails. */
+  syncProcessMemoryLimit: SYNC_QUERY_LIMIT_ENV.processMemoryBytes,
+  /** DuckDB's memory_limit in it (operators spill beyond it). */
+  syncMemoryLimit: SYNC_QUERY_LIMIT_ENV.duckDbMemoryBytes,
+  syncThreads: SYNC_QUERY_LIMIT_ENV.threads,
+  /** Disk the query may fill in its run directory (also DuckDB's max_temp_directory_size). */
+  syncTempLimit: SYNC_QUERY_LIMIT_ENV.tempBytes,
+  syncTimeLimitSeconds: SYNC_QUERY_LIMIT_ENV.timeLimitMs,
   syncChunkSize: 'HOOKLAKE_SYNC_CHUNK_SIZE',
 } as const;

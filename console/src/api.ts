@@ -1,6 +1,8 @@
 // Every call of the console: the /v4/ API with the admin credential as a bearer token. The
 // credential lives in sessionStorage only (gone when the tab closes; never in a URL, a log or
-// localStorage).
+// localStorage). Every path is a `Path` (paths.ts): values in it are encoded segments.
+import type { Path } from './paths.ts';
+
 const CREDENTIAL_KEY = 'hooklake.adminCredential';
 
 export function credential(): string | null {
@@ -37,9 +39,9 @@ export function onUnauthorized(listener: () => void): void {
   listeners.add(listener);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: Path, body?: unknown): Promise<T> {
   const token = credential();
-  const response = await fetch(`${basePath()}/v4${path}`, {
+  const response = await fetch(`${basePath()}/v4${path.text}`, {
     method,
     headers: {
       authorization: `Bearer ${token ?? ''}`,

@@ -1,8 +1,9 @@
-// Small pieces the pages share: loading/error states, copy buttons, times, the JSON tree.
+// Small pieces the pages share: loading/error states, copy buttons, times, a body (json-view.ts).
 import type { VNode } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { errorText } from './api.ts';
 import { html } from './html.ts';
+import { JsonTree, type Json } from './json-view.ts';
 
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: string | undefined; reload: () => void } {
   const [state, setState] = useState<{ data: T | undefined; error: string | undefined }>({ data: undefined, error: undefined });
@@ -46,41 +47,25 @@ export const time = (iso: string | number | null | undefined): string => {
   return Number.isNaN(date.getTime()) ? String(iso) : date.toISOString().replace('T', ' ').replace('Z', ' UTC');
 };
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** A JSON value as a foldable tree: objects and arrays are <details>, leaves text. */
-export function JsonTree(props: { value: Json; name?: string; depth?: number }): VNode {
-  const { value, name } = props;
-  const depth = props.depth ?? 0;
-  const label = name === undefined ? null : html`<span class="json-key">${JSON.stringify(name)}</span>: `;
-  if (value !== null && typeof value === 'object') {
-    const entries: [string | undefined, Json][] = Array.isArray(value) ? value.map((item) => [undefined, item]) : Object.entries(value);
-    const open = Array.isArray(value) ? '[' : '{';
-    const close = Array.isArray(value) ? ']' : '}';
-    if (entries.length === 0) return html`<div class="json-line">${label}${open}${close}</div>`;
-    return html`<details class="json-node" open=${depth < 6}>
-      <summary>${label}${open}<span class="muted"> ${entries.length} ${entries.length === 1 ? 'item' : 'items'} </span></summary>
-      <div class="json-children">${entries.map(([key, item]) => html`<${JsonTree} value=${item} name=${key} depth=${depth + 1} />`)}</div>
-      <div class="json-line">${close}</div>
-    </details>`;
-  }
-  const kind = value === null ? 'null' : typeof value;
-  return html`<div class="json-line">${label}<span class=${`json-${kind}`}>${JSON.stringify(value)}</span></div>`;
-}
-
 /** The body as a JSON tree when it parses, else as preformatted text. */
 export function BodyView(props: { body: string | null; truncated: boolean }): VNode {
+  const parsed = useMemo(() => parseJson(props.body), [props.body]);
   if (props.body === null) return html`<p class="muted">The body could not be read within the console's bounds; query the lake for it.</p>`;
-  let parsed: Json | undefined;
-  try {
-    parsed = JSON.parse(props.body) as Json;
-  } catch {
-    parsed = undefined;
-  }
   return html`<div class="body-view">
     ${props.truncated ? html`<p class="muted">Only the start of the body is shown.</p>` : null}
-    ${parsed === undefined ? html`<pre class="code">${props.body}</pre>` : html`<div class="json-tree code"><${JsonTree} value=${parsed} /></div>`}
+    ${parsed === undefined
+      ? html`<pre class="code" tabindex="0" role="region" aria-label="Body as text">${props.body}</pre>`
+      : html`<div class="json-tree code" tabindex="0" role="region" aria-label="Body as a JSON tree"><${JsonTree} value=${parsed} /></div>`}
   </div>`;
+}
+
+function parseJson(body: string | null): Json | undefined {
+  if (body === null) return undefined;
+  try {
+    return JSON.parse(body) as Json;
+  } catch {
+    return undefined;
+  }
 }
 
 export function KeyValueTable(props: { caption: string; entries: [string, string][]; empty: string }): VNode {

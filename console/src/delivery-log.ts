@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from './api.ts';
 import { Status, time, useLoad } from './components.ts';
 import { html } from './html.ts';
+import { path, type Path } from './paths.ts';
 
 interface Attempt {
   number: number;
@@ -58,10 +59,10 @@ const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOff
  * `/deliveries`, `/deliveries/<id>/redeliver` and `/redeliver {from, to}` are the same for both.
  * Changing `refreshKey` reads the log again (the sync page does while a run delivers).
  */
-export function DeliveryLog(props: { base: string; refreshKey?: unknown }): VNode {
+export function DeliveryLog(props: { base: Path; refreshKey?: unknown }): VNode {
   const deliveries = useLoad(
-    async () => ((await api<{ deliveries: Wire[] }>('GET', `${props.base}/deliveries?limit=100`)).deliveries).map(readDelivery),
-    [props.base, props.refreshKey],
+    async () => ((await api<{ deliveries: Wire[] }>('GET', path`${props.base}/deliveries?limit=100`)).deliveries).map(readDelivery),
+    [props.base.text, props.refreshKey],
   );
   const [message, setMessage] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -82,13 +83,13 @@ export function DeliveryLog(props: { base: string; refreshKey?: unknown }): VNod
   const redeliverRange = (event: Event) => {
     event.preventDefault();
     void act(async () => {
-      const answer = await api<{ queued: number }>('POST', `${props.base}/redeliver`, { from: isoFromLocal(from), to: isoFromLocal(to) });
+      const answer = await api<{ queued: number }>('POST', path`${props.base}/redeliver`, { from: isoFromLocal(from), to: isoFromLocal(to) });
       return `${answer.queued} failed deliveries queued again.`;
     });
   };
   const redeliver = (delivery: Delivery) =>
     act(async () => {
-      await api('POST', `${props.base}/deliveries/${encodeURIComponent(delivery.id)}/redeliver`);
+      await api('POST', path`${props.base}/deliveries/${delivery.id}/redeliver`);
       return `Delivery ${delivery.id} queued again.`;
     });
 

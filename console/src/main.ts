@@ -4,7 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, credential, errorText, onUnauthorized, signIn, signOut } from './api.ts';
 import { html } from './html.ts';
 import { PAGES } from './pages/index.ts';
-import { currentPath, href, linkClick, match, navigate } from './router.ts';
+import { fixedPath, path as apiPath } from './paths.ts';
+import { currentPath, HOME, href, linkClick, match, navigate } from './router.ts';
 import { useSignal } from './signal.ts';
 
 function SignIn(props: { onSignedIn: () => void; notice?: string | undefined }): VNode {
@@ -14,7 +15,7 @@ function SignIn(props: { onSignedIn: () => void; notice?: string | undefined }):
     event.preventDefault();
     signIn(value.trim());
     try {
-      await api('GET', '/pipelines?limit=1');
+      await api('GET', apiPath`/pipelines?limit=1`);
       props.onSignedIn();
     } catch (failure) {
       signOut();
@@ -47,9 +48,9 @@ function App(): VNode {
     [],
   );
 
-  const found = PAGES.map((page) => ({ page, found: match(page.path, path) })).find((entry) => entry.found !== undefined);
+  const found = PAGES.map((page) => ({ page, found: match(page.path, path, page.params) })).find((entry) => entry.found !== undefined);
   useEffect(() => {
-    if (path === '/') navigate('/pipelines');
+    if (path === '/') navigate(HOME);
   }, [path]);
   const title = found === undefined ? 'Not found' : found.page.title(found.found!.params);
   useEffect(() => {
@@ -59,17 +60,17 @@ function App(): VNode {
   if (!signedIn) return html`<${SignIn} notice=${notice} onSignedIn=${() => (setNotice(undefined), setSignedIn(true))} />`;
   return html`<div onClick=${linkClick}>
     <header class="top">
-      <a class="brand" href=${href('/pipelines')}>Hooklake</a>
+      <a class="brand" href=${href(HOME)}>Hooklake</a>
       <nav aria-label="Main">
         <ul>${PAGES.filter((page) => page.nav !== undefined).map(
-          (page) => html`<li><a href=${href(page.path)} aria-current=${path.startsWith(page.path) ? 'page' : undefined}>${page.nav}</a></li>`,
+          (page) => html`<li><a href=${href(fixedPath(page.path))} aria-current=${path.startsWith(page.path) ? 'page' : undefined}>${page.nav}</a></li>`,
         )}</ul>
       </nav>
       <button type="button" class="secondary" onClick=${() => (signOut(), setSignedIn(false))}>Sign out</button>
     </header>
     <main id="main">
       <h1>${title}</h1>
-      ${found === undefined ? html`<p>No console page at this address. <a href=${href('/pipelines')}>Pipelines</a></p>` : found.page.render(found.found!.params)}
+      ${found === undefined ? html`<p data-testid="not-found">No console page at this address. <a href=${href(HOME)}>Pipelines</a></p>` : found.page.render(found.found!.params)}
     </main>
   </div>`;
 }

@@ -9,7 +9,8 @@ type RejectionReason =
   | 'unknown_pipeline'
   | 'bad_signature'
   | 'missing_signature'
-  | 'stale_timestamp';
+  | 'stale_timestamp'
+  | 'unsigned_request';
 
 export const REASON_LABELS: Record<RejectionReason, string> = {
   unknown_key: 'unknown key',
@@ -20,6 +21,7 @@ export const REASON_LABELS: Record<RejectionReason, string> = {
   bad_signature: 'bad signature',
   missing_signature: 'missing signature',
   stale_timestamp: 'stale timestamp',
+  unsigned_request: 'unsigned request',
 };
 
 export const REASONS = Object.keys(REASON_LABELS) as RejectionReason[];

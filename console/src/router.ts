@@ -1,6 +1,11 @@
 // History routing under /console/: a route is a path pattern and the page module that renders it.
+// A pattern's parameters match only the id shapes the page declares: anything else in the
+// address bar is the not-found page, never a value that reaches an API call.
 import { signal } from './signal.ts';
 import { basePath } from './api.ts';
+import { fixedPath, type Path } from './paths.ts';
+
+export { match } from './paths.ts';
 
 export const currentPath = signal(pathInApp());
 
@@ -9,14 +14,18 @@ function pathInApp(): string {
   return path === '' ? '/' : path;
 }
 
-export function href(path: string): string {
-  return `${basePath()}/console${path}`;
+export function href(path: Path): string {
+  return `${basePath()}/console${path.text}`;
 }
 
-export function navigate(path: string): void {
-  history.pushState(null, '', href(path));
+function show(url: string): void {
+  history.pushState(null, '', url);
   currentPath.set(pathInApp());
   window.scrollTo(0, 0);
+}
+
+export function navigate(path: Path): void {
+  show(href(path));
 }
 
 window.addEventListener('popstate', () => currentPath.set(pathInApp()));
@@ -28,23 +37,8 @@ export function linkClick(event: MouseEvent): void {
   const url = new URL(anchor.href, location.href);
   if (url.origin !== location.origin || !url.pathname.startsWith(`${basePath()}/console`)) return;
   event.preventDefault();
-  navigate(url.pathname.slice(basePath().length + '/console'.length) || '/');
+  show(url.pathname);
 }
 
-export interface RouteMatch {
-  params: Record<string, string>;
-}
-
-/** `/pipelines/:id/live` against a path: the named segments, or undefined. */
-export function match(pattern: string, path: string): RouteMatch | undefined {
-  const want = pattern.split('/').filter(Boolean);
-  const have = path.split('/').filter(Boolean);
-  if (want.length !== have.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const segment = want[i]!;
-    if (segment.startsWith(':')) params[segment.slice(1)] = decodeURIComponent(have[i]!);
-    else if (segment !== have[i]) return undefined;
-  }
-  return { params };
-}
+/** The root path of the app, where it sends a visitor on to the pipelines. */
+export const HOME = fixedPath('/pipelines');

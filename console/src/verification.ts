@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from './api.ts';
 import { Status } from './components.ts';
 import { html } from './html.ts';
+import { path } from './paths.ts';
 
 export interface Verification {
   provider: string;
@@ -52,7 +53,7 @@ export function VerificationPanel(props: { pipelineId: string; verification: Ver
         secrets: [form.secret, form.secret2].filter((secret) => secret !== ''),
         ...(hmac ? { header: form.header.trim(), algorithm: form.algorithm, encoding: form.encoding, ...(form.prefix === '' ? {} : { prefix: form.prefix }) } : {}),
       };
-      await api('PUT', `/pipelines/${props.pipelineId}/verification`, body);
+      await api('PUT', path`/pipelines/${props.pipelineId}/verification`, body);
       // The secrets leave the page as soon as they are stored.
       setForm({ ...EMPTY, provider: form.provider });
       return `Requests to this pipeline are now verified (${form.provider}).`;
@@ -61,7 +62,7 @@ export function VerificationPanel(props: { pipelineId: string; verification: Ver
   const clear = () => {
     if (!confirm(`Stop verifying signatures on pipeline ${props.pipelineId}? Its secrets are deleted.`)) return;
     void act(async () => {
-      await api('DELETE', `/pipelines/${props.pipelineId}/verification`);
+      await api('DELETE', path`/pipelines/${props.pipelineId}/verification`);
       return 'Signatures are no longer verified.';
     });
   };

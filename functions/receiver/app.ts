@@ -35,6 +35,7 @@ export function createReceiverHandler(deps: ReceiveDeps) {
         headers: event.headers,
         cookies: event.cookies,
         body: event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
+        bodyEncoding: event.body === undefined ? undefined : event.isBase64Encoded ? 'base64' : 'text',
       },
       deps,
     );

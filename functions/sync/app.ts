@@ -1,5 +1,6 @@
 // Composition root of the sync function: the engine (DuckDB, S3, DynamoDB, SQS) behind an SQS
 // batch handler. The SyncService, which needs no DuckDB, is composed in ./service.ts.
+import { fileURLToPath } from 'node:url';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createS3Client } from '../../shared/adapters/s3-objects.ts';
@@ -14,11 +15,20 @@ import { syncStores } from './service.ts';
 export interface SyncOverrides {
   /** Tests: a crash point after a chunk is enqueued (sync-engine.ts). */
   afterChunkEnqueued?: SyncEngineDeps['afterChunkEnqueued'];
+  /** Tests: called as a run's query starts (sync-engine.ts). */
+  beforePlan?: SyncEngineDeps['beforePlan'];
   /** Tests: time kept in reserve before a run continues in a new message. */
   reserveMs?: number;
 }
 
-export function syncEngineDeps(config: SyncConfig, overrides: SyncOverrides = {}): SyncEngineDeps & { close(): void } {
+/**
+ * The module a run's query process runs, in the source tree (the local stack, tests). The Lambda
+ * bundle is one file: handler.ts names itself instead.
+ */
+export const SOURCE_PLAN_ENTRY = fileURLToPath(new URL('./plan-process.ts', import.meta.url));
+
+/** `planEntry`: the module a run's query process runs (shared/adapters/sync-plan-process.ts). */
+export function syncEngineDeps(config: SyncConfig, planEntry: string, overrides: SyncOverrides = {}): SyncEngineDeps & { close(): void } {
   const common = syncStores(config);
   const s3 = createS3Client(config.aws);
   const workspace = duckDbSyncWorkspace({
@@ -26,7 +36,8 @@ export function syncEngineDeps(config: SyncConfig, overrides: SyncOverrides = {}
     bucket: config.lakeBucket,
     origin: config.aws.endpoints.s3,
     rootDir: config.workDir,
-    memoryLimit: config.duckDbMemoryLimit,
+    limits: config.queryLimits,
+    planEntry,
   });
   return {
     store: common.store,
@@ -41,6 +52,7 @@ export function syncEngineDeps(config: SyncConfig, overrides: SyncOverrides = {}
     chunkSize: config.chunkSize,
     ...(overrides.reserveMs === undefined ? {} : { reserveMs: overrides.reserveMs }),
     ...(overrides.afterChunkEnqueued === undefined ? {} : { afterChunkEnqueued: overrides.afterChunkEnqueued }),
+    ...(overrides.beforePlan === undefined ? {} : { beforePlan: overrides.beforePlan }),
     close() {
       workspace.close?.();
       common.close();

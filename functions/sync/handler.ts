@@ -1,6 +1,16 @@
 // Lambda entry: sync-queue messages (schedule ticks, runs, completion checks) → the sync engine.
+// The bundle is one file, so it is also the program of a run's query process: started with
+// PLAN_PROCESS_ENV set, it serves that one query (shared/adapters/sync-plan-process.ts) and
+// composes nothing else (the child's environment holds no configuration).
+import { fileURLToPath } from 'node:url';
+import { isPlanProcess, servePlanRequest } from '../../shared/adapters/sync-plan-process.ts';
 import { syncConfig } from '../../shared/config.ts';
 import { createSyncEngine } from '../../shared/services/sync-engine.ts';
 import { createSyncHandler, syncEngineDeps } from './app.ts';
 
-export const handler = createSyncHandler(createSyncEngine(syncEngineDeps(syncConfig(process.env))));
+const planProcess = isPlanProcess();
+if (planProcess) servePlanRequest();
+
+export const handler = planProcess
+  ? undefined
+  : createSyncHandler(createSyncEngine(syncEngineDeps(syncConfig(process.env), fileURLToPath(import.meta.url))));

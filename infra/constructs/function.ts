@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, OutputFormat, LogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { encodePlan, type AssetFilesPlan } from '../bundling/asset-files.ts';
 
 /** Repository root, found from this file so synth works from any working directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,12 +32,14 @@ export interface HooklakeFunctionProps {
    * pool, and it can never run more instances than this. Undefined = none reserved.
    */
   reservedConcurrentExecutions?: number;
-  /** Default arm64. A function with a native module runs where its shipped binary was built (x86_64 for DuckDB here). */
+  /** Default arm64. A function with a native module ships the binding built for this architecture. */
   architecture?: lambda.Architecture;
   /**
-   * Packages left out of the bundle and copied from the repository's node_modules into the asset
-   * (native modules: esbuild cannot bundle a `.node` binary). Copied, never installed, so synth
-   * stays offline; the copy is the platform binding `npm ci` installed here (linux-x64).
+   * Packages left out of the bundle and shipped beside it in the asset's node_modules (native
+   * modules: esbuild cannot bundle a `.node` binary), each at its package-lock.json version: the
+   * copy npm installed here when it is that version, else the registry tarball verified against
+   * the lock file's integrity (a binding for the Lambda's Linux is not installed on macOS,
+   * Windows or another architecture). Registry downloads are cached, so synth is offline after the first.
    */
   nativeModules?: readonly string[];
   /** Directories copied into the asset beside the bundle (`to` relative to it), e.g. the console's files. */
@@ -54,11 +57,8 @@ export class HooklakeFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
-    // Native modules come from the repository's node_modules; extra assets from anywhere.
-    const copies = [
-      ...(props.nativeModules ?? []).map((name) => ({ from: path.join(REPO_ROOT, 'node_modules', name), to: `node_modules/${name}` })),
-      ...(props.extraAssets ?? []),
-    ];
+    const packages = [...(props.nativeModules ?? [])];
+    const copies = [...(props.extraAssets ?? [])];
 
     // An own role instead of AWSLambdaBasicExecutionRole: that managed policy writes to any
     // log group (Resource "*"); this one may only write to the function's own group.
@@ -101,14 +101,13 @@ export class HooklakeFunction extends Construct {
         // ESM with tree-shaking keeps only the commands the handler uses.
         bundleAwsSDK: true,
         externalModules: [...(props.nativeModules ?? [])],
-        ...(copies.length === 0
+        ...(copies.length === 0 && packages.length === 0
           ? {}
           : {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) =>
-                  copies.flatMap(({ from, to }) => [`mkdir -p "${path.posix.dirname(`${outputDir}/${to}`)}"`, `cp -R "${from}" "${outputDir}/${to}"`]),
+                afterBundling: (_inputDir: string, outputDir: string) => [assetFilesCommand({ outputDir, copies, packages, ...packageSources() })],
               },
             }),
       },
@@ -135,6 +134,32 @@ export class HooklakeFunction extends Construct {
   acknowledgePrefixWildcard(resourceFinding: string, reason: string): void {
     Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resourceFinding}]`, reason });
   }
+}
+
+/**
+ * Where shipped packages come from: the repository's node_modules, and the cache of registry
+ * downloads under node_modules/.cache (`npm ci` starts it afresh). HOOKLAKE_BUNDLING_NODE_MODULES
+ * and HOOKLAKE_PACKAGE_CACHE_DIR name others (a test hides the host's binding and starts an empty
+ * cache, so the registry path runs).
+ */
+function packageSources(): { lockFile: string; hostNodeModules: string; cacheDir: string } {
+  return {
+    lockFile: path.join(REPO_ROOT, 'package-lock.json'),
+    hostNodeModules: process.env.HOOKLAKE_BUNDLING_NODE_MODULES ?? path.join(REPO_ROOT, 'node_modules'),
+    cacheDir: process.env.HOOKLAKE_PACKAGE_CACHE_DIR ?? path.join(REPO_ROOT, 'node_modules', '.cache', 'hooklake', 'packages'),
+  };
+}
+
+/**
+ * The hook's one command: this Node runs infra/bundling/asset-files.ts with the plan as one
+ * base64url argument. CDK runs hook commands with `bash -c` (`cmd /c` on Windows), so the command
+ * holds only two quoted paths and a token no shell interprets.
+ */
+function assetFilesCommand(plan: AssetFilesPlan): string {
+  const script = path.join(REPO_ROOT, 'infra', 'bundling', 'asset-files.ts');
+  const command = `"${process.execPath}" "${script}" ${encodePlan(plan)}`;
+  // cmd /c strips the first and last quote of a line that has more than two.
+  return process.platform === 'win32' ? `"${command}"` : command;
 }
 
 /** The cdk-nag spelling of `<bucket ARN>/<prefix>*`, e.g. `<LakeBucket1234.Arn>/claims/*`. */

@@ -4,27 +4,55 @@
 // bundle); its permissions are granted there, next to the other roles'.
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { serializeSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { encryptionContextCondition } from './encryption-context.ts';
+import { byteSizeText, lambdaSyncQueryLimits, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
 import { createMonitoredQueue } from './monitored-queue.ts';
 
 /** The sync function's limits: a run continues in a new invocation before 15 minutes are up. */
 export const SYNC_FUNCTION_TIMEOUT = Duration.minutes(15);
 export const SYNC_FUNCTION_MEMORY_MB = 3008;
-/** DuckDB's memory limit inside it: the rest is Node, the AWS SDK and the page cache of /tmp. */
-export const SYNC_DUCKDB_MEMORY_LIMIT = '2GB';
 /** /tmp of the sync function: the lake mirror and a run's files (Lambda allows up to 10 GiB). */
 export const SYNC_EPHEMERAL_STORAGE_MIB = 10_240;
+/**
+ * What bounds a run's query in the sync function, derived from its memory, timeout and /tmp: with
+ * 3008 MB, 15 minutes and 10 GiB, a query process of 2496 MiB (DuckDB's memory_limit 1497 MiB),
+ * 2 threads, 5 GiB of disk and 10 minutes. The queue hides a message for six timeouts, so a run
+ * that plans up to the bound is never handed out twice.
+ */
+export const SYNC_QUERY_LIMITS: SyncQueryLimits = lambdaSyncQueryLimits({
+  memoryMiB: SYNC_FUNCTION_MEMORY_MB,
+  timeoutSeconds: SYNC_FUNCTION_TIMEOUT.toSeconds(),
+  ephemeralStorageMiB: SYNC_EPHEMERAL_STORAGE_MIB,
+});
+
+/** The sync function's environment variables that carry its query limits (read by config.ts syncQueryLimitsFromEnv). */
+export function syncQueryLimitsEnvironment(limits: SyncQueryLimits = SYNC_QUERY_LIMITS): Record<string, string> {
+  return {
+    [SYNC_QUERY_LIMIT_ENV.processMemoryBytes]: byteSizeText(limits.processMemoryBytes),
+    [SYNC_QUERY_LIMIT_ENV.duckDbMemoryBytes]: byteSizeText(limits.duckDbMemoryBytes),
+    [SYNC_QUERY_LIMIT_ENV.threads]: String(limits.threads),
+    [SYNC_QUERY_LIMIT_ENV.tempBytes]: byteSizeText(limits.tempBytes),
+    [SYNC_QUERY_LIMIT_ENV.timeLimitMs]: String(Math.ceil(limits.timeLimitMs / 1000)),
+  };
+}
 export const SYNC_MAX_RECEIVE_COUNT = 5;
-/** Sync function invocations at once (runs of one sync never overlap; different syncs may run together). */
-export const SYNC_MAX_CONCURRENCY = 5;
-/** Packages the sync function ships from node_modules (DuckDB's native binding for linux-x64). */
-export const SYNC_NATIVE_MODULES = ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-x64', 'detect-libc'] as const;
+/** The sync function's architecture: its DuckDB binding is the one built for it. */
+export const SYNC_ARCHITECTURE = lambda.Architecture.X86_64;
+/**
+ * Packages the sync function ships beside its bundle: DuckDB's API, the loader that picks the
+ * binding, and the binding for Lambda's Linux (glibc) on the given architecture.
+ */
+export function syncNativeModules(architecture: lambda.Architecture): string[] {
+  const arch = architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
+  return ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-linux-${arch}`, 'detect-libc'];
+}
 /** Every sync item's partition key (`SYNC`) and every run item's (`SYNC#<sync id>`). */
 export const SYNC_PARTITIONS = ['SYNC', 'SYNC#*'] as const;
 /** The deliveries and events of sync row-ops (sync ids are `syn_…`, row-op event ids `evt_sync_…`). */
@@ -35,7 +63,7 @@ export const SYNC_EVENT_PARTITION = 'EVENT#evt_sync_*';
  * (the delivery engine treats a sync as a subscription): only grants naming this pattern open them.
  */
 export const SYNC_ID_PATTERN = 'syn_*';
-export const SYNC_ENCRYPTION_CONTEXT = { StringLike: { 'kms:EncryptionContext:subscriptionId': SYNC_ID_PATTERN } };
+export const SYNC_ENCRYPTION_CONTEXT = encryptionContextCondition('subscriptionId', SYNC_ID_PATTERN);
 
 export interface SyncsProps {
   /** Alarm when the oldest message waits longer (checks are delayed at most 5 minutes, ticks come every minute). */
@@ -84,10 +112,17 @@ export class Syncs extends Construct {
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 },
       },
     });
+    // The schedule starts ticking as soon as it exists: its role's policy (a resource of its own)
+    // must exist by then, or the first ticks are refused.
+    // (The role itself it already waits for, through RoleArn.)
+    this.schedule.node.addDependency(this.schedulerRole.node.findChild('DefaultPolicy'));
   }
 
-  /** One message per invocation (a run may use most of its 15 minutes), partial failures, bounded concurrency. */
-  connectSyncFunction(fn: lambda.IFunction): void {
-    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: SYNC_MAX_CONCURRENCY, reportBatchItemFailures: true }));
+  /**
+   * One message per invocation (a run may use most of its 15 minutes), partial failures, at most
+   * maxConcurrency invocations (runs of one sync never overlap; different syncs may run together).
+   */
+  connectSyncFunction(fn: lambda.IFunction, maxConcurrency: number): void {
+    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency, reportBatchItemFailures: true }));
   }
 }

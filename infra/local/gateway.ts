@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { LAMBDA_SYNC_EVENT_MAX_BYTES } from '../../shared/domain/event-limits.ts';
 import { assertBoundTo, localUrl } from './network.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -17,8 +18,20 @@ export interface Route {
 
 /** API Gateway's HTTP API payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|x-www-form-urlencoded|xml|javascript))/i;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * The content types whose body an HTTP API event carries as text; every other body, forms and a
+ * missing content type included, is base64-encoded (as observed on AWS: text/*, and exactly these
+ * application types, parameters aside).
+ */
+const TEXT_TYPES = /^\s*(text\/[^;\s]*|application\/(json|xml|javascript))\s*(;|$)/i;
+/**
+ * Bodies up to this size cannot make an event too large for Lambda (escaping at most sextuples a
+ * body, and Node bounds the request line and headers to 16 KiB), so only larger events are measured.
+ */
+const UNMEASURED_BODY_BYTES = 512 * 1024;
+// A text body is passed on as sent, as API Gateway does: a leading byte order mark stays (the
+// decoder's default would drop it, and the receiver would check and store other bytes than AWS).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
   const deadline = Date.now() + timeoutMs;
@@ -100,6 +113,11 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
   return event;
 }
 
+/** Size of the event as the invocation carries it: its JSON, in UTF-8 bytes. */
+export function eventBytes(event: APIGatewayProxyEventV2): number {
+  return Buffer.byteLength(JSON.stringify(event), 'utf8');
+}
+
 function decodeUtf8(body: Buffer): string | undefined {
   try {
     return utf8.decode(body);
@@ -130,9 +148,16 @@ async function handle(routes: readonly Route[], request: IncomingMessage, respon
     if (size > MAX_PAYLOAD_BYTES) return sendJson(response, 413, { message: 'Request Entity Too Large' });
     chunks.push(chunk);
   }
+  const body = Buffer.concat(chunks);
+  const event = toHttpApiEvent(request, body, route.routeKey);
+  if (body.byteLength > UNMEASURED_BODY_BYTES && eventBytes(event) > LAMBDA_SYNC_EVENT_MAX_BYTES) {
+    // Lambda refuses the invocation (RequestEntityTooLargeException) and API Gateway answers as it
+    // does for any invocation Lambda refuses; the function never runs.
+    return sendJson(response, 500, { message: 'Internal Server Error' });
+  }
   let result: APIGatewayProxyStructuredResultV2;
   try {
-    result = await route.handler(toHttpApiEvent(request, Buffer.concat(chunks), route.routeKey), lambdaContext(route.routeKey));
+    result = await route.handler(event, lambdaContext(route.routeKey));
   } catch (error) {
     // What API Gateway answers when the integration fails.
     console.error(`local gateway: ${route.routeKey} failed:`, error);
@@ -140,8 +165,8 @@ async function handle(routes: readonly Route[], request: IncomingMessage, respon
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  const body = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
-  response.writeHead(result.statusCode ?? 200, headers).end(body);
+  const reply = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode ?? 200, headers).end(reply);
 }
 
 export interface Gateway {

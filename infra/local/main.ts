@@ -1,4 +1,7 @@
 // `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
+import { availableParallelism } from 'node:os';
+import { syncQueryLimitsFromEnv } from '../../shared/config.ts';
+import { localSyncQueryLimits, type SyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
 import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
 import { DEFAULT_HOST, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
 import { startLocalStack } from './stack.ts';
@@ -23,6 +26,13 @@ try {
   process.exit(2);
 }
 const allowPrivateTargets = privateTargets.allow;
+let syncQueryLimits: SyncQueryLimits;
+try {
+  syncQueryLimits = syncQueryLimitsFromEnv(process.env, localSyncQueryLimits(availableParallelism()));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 // Said before anything listens, so it shows even when binding fails.
 if (!isLoopbackHost(host)) {
   console.warn(`WARNING: HOST=${host} is not a loopback address. The gateway AND the emulators (SQS, S3 and
@@ -39,6 +49,7 @@ const stack = await startLocalStack({
   dynamodbPort: intFromEnv('HOOKLAKE_DYNAMODB_PORT', 4567),
   allowPrivateTargets,
   functionsInWorker: true,
+  syncQueryLimits,
 });
 
 // Handlers go in before "ready" is printed, so a stop asked for as soon as it shows is graceful.

@@ -3,6 +3,7 @@
 // succeeded and leaves reported failures to reappear after the visibility timeout, so the
 // queue's redrive policy moves poison messages to the DLQ just as on AWS.
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
@@ -25,6 +26,12 @@ export interface PollerOptions {
   concurrency: number;
   /** Long-poll wait; also bounds how long stop() takes. */
   waitTimeSeconds?: number;
+  /**
+   * While the handler works on a batch, keep its messages invisible for this many seconds more,
+   * renewed every half of it: a handler slower than the queue's visibility timeout is not handed
+   * the same messages again meanwhile. Unset = no renewal (the visibility timeout alone).
+   */
+  extendVisibilitySeconds?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -71,6 +78,24 @@ export function startSqsPoller(options: PollerOptions): Poller {
     }
   }
 
+  /** Renews the batch's invisibility until the returned stop is called. */
+  function keepInvisible(messages: Message[]): () => void {
+    const seconds = options.extendVisibilitySeconds;
+    if (seconds === undefined) return () => undefined;
+    const renew = async () => {
+      for (let start = 0; start < messages.length; start += 10) {
+        const entries = messages.slice(start, start + 10).map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle!,
+          VisibilityTimeout: seconds,
+        }));
+        await options.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
+      }
+    };
+    const timer = setInterval(() => void renew().catch(report), Math.max(250, (seconds * 1000) / 2));
+    return () => clearInterval(timer);
+  }
+
   async function loop(): Promise<void> {
     while (!stopping) {
       try {
@@ -78,6 +103,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
         if (messages.length === 0) continue;
         invocations++;
         let failedIds: Set<string>;
+        const stopRenewing = keepInvisible(messages);
         try {
           const result = await options.handler(toSqsEvent(messages, options.queueArn), lambdaContext(options.name, 60_000));
           failedIds = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
@@ -85,6 +111,8 @@ export function startSqsPoller(options: PollerOptions): Poller {
           // A thrown handler error fails the whole batch, as on AWS.
           report(error);
           continue;
+        } finally {
+          stopRenewing();
         }
         await deleteMessages(messages.filter((message) => !failedIds.has(message.MessageId!)));
       } catch (error) {
@@ -108,7 +136,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
   };
 }
 
-function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
+export function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
   return {
     Records: messages.map(
       (message): SQSRecord => ({

@@ -3,6 +3,7 @@
 // threads). `npm start` runs it; the tests start it on free ports.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
@@ -11,6 +12,7 @@ import type { LookupAll } from '../../shared/adapters/http-sender.ts';
 import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
+import { localSyncQueryLimits, syncQueryLimitsProblem, type SyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
 import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
 import { DEFAULT_HOST } from './network.ts';
@@ -25,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 import type { SyncOverrides } from '../../functions/sync/app.ts';
 import type { SyncService } from '../../shared/ports/sync.ts';
+import { MAX_BODY_BYTES } from '../../shared/domain/event-limits.ts';
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
@@ -86,6 +89,11 @@ export interface LocalStackOptions {
   syncVisibilityTimeoutSeconds?: number;
   /** Syncs: test hooks (a crash point after a chunk). */
   syncOverrides?: SyncOverrides;
+  /**
+   * Syncs: what bounds a run's query (memory, threads, disk, time); each one unset keeps the local
+   * default (localSyncQueryLimits). `npm start` reads them from HOOKLAKE_SYNC_*.
+   */
+  syncQueryLimits?: Partial<SyncQueryLimits>;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -161,7 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         aws,
         ingestQueueUrl: resources.ingestQueueUrl,
         lakeBucket: resources.lakeBucket,
-        maxBodyBytes: 6_000_000,
+        maxBodyBytes: MAX_BODY_BYTES.base64,
         maxMessageBytes: 1_000_000,
       }),
     ) as unknown as HttpHandler;
@@ -220,6 +228,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           );
     stoppers.push(() => functions.stop());
 
+    const syncQueryLimits: SyncQueryLimits = { ...localSyncQueryLimits(availableParallelism()), ...options.syncQueryLimits };
+    const limitsProblem = syncQueryLimitsProblem(syncQueryLimits);
+    if (limitsProblem !== undefined) throw new Error(`syncQueryLimits: ${limitsProblem}`);
     const syncs = await startLocalSyncs({
       config: {
         aws,
@@ -228,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsQueueUrl: resources.eventsQueueUrl,
         deliveryRetentionDays: outbound.deliveryRetentionDays!,
         chunkSize: options.syncChunkSize,
+        queryLimits: syncQueryLimits,
         secrets: { localKey: localSecretKey },
         allowPrivateTargets,
         allowLoopbackTargets: allowPrivateTargets,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createSyncHandler, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
+import { createSyncHandler, SOURCE_PLAN_ENTRY, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
 import { syncServiceFromConfig } from '../../functions/sync/service.ts';
 import { clientOptions } from '../../shared/adapters/aws-clients.ts';
 import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
@@ -23,7 +23,12 @@ export interface LocalSyncsOptions {
   config: Omit<SyncConfig, 'syncQueueUrl' | 'workDir'>;
   /** Lake mirror and run files; a temporary directory (removed at stop) when absent. */
   workDir?: string | undefined;
-  /** Seconds a received sync message stays invisible (failed messages come back after it). */
+  /**
+   * Seconds a received sync message stays invisible (failed messages come back after it). It is
+   * extended while the message is being handled: the local sync function has no timeout, so a
+   * run that plans for longer is not handed out twice (on AWS the queue's visibility timeout is
+   * six times the function's).
+   */
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   /** Real ms between ticks; default one minute of the stack's clock (TICK_MS / timeScale). 0 = no timer. */
@@ -56,7 +61,7 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
   );
   const temporary = options.workDir === undefined ? mkdtempSync(join(tmpdir(), 'hooklake-sync-')) : undefined;
   const config: SyncConfig = { ...options.config, syncQueueUrl: queue.QueueUrl!, workDir: options.workDir ?? temporary! };
-  const engineDeps = syncEngineDeps(config, { reserveMs: 10_000, ...options.overrides });
+  const engineDeps = syncEngineDeps(config, SOURCE_PLAN_ENTRY, { reserveMs: 10_000, ...options.overrides });
   const handler = createSyncHandler(createSyncEngine(engineDeps)) as unknown as SqsHandler;
   const poller = startSqsPoller({
     name: 'sync',
@@ -67,6 +72,7 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
     batchSize: 1,
     batchWindowMs: 0,
     concurrency: 2,
+    extendVisibilitySeconds: options.visibilityTimeoutSeconds,
   });
   const service = syncServiceFromConfig(config);
   const ticks = sqsSyncQueue(sqs, queue.QueueUrl!);
@@ -81,7 +87,9 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
     tick,
     async stop() {
       if (timer !== undefined) clearInterval(timer);
-      await poller.stop();
+      const polling = poller.stop();
+      engineDeps.workspace.close?.(); // a query in progress is stopped; its message comes back at the next start
+      await polling;
       await service.close();
       engineDeps.close();
       sqs.destroy();

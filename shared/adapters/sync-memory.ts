@@ -1,13 +1,13 @@
 // In-memory sync store and a local-directory workspace (no S3): the benchmark and engine tests use
 // them to measure and exercise the engine without emulators. Same semantics as sync-store.ts
-// (conditional claims and versions) and sync-workspace.ts (the same DuckDB diff and fold).
+// (conditional claims and versions) and sync-duckdb.ts (the same DuckDB diff and fold, run in-process here).
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pageOf } from '../ports/page.ts';
 import type { RowOpWriter, StoredRun, StoredSync, SyncStore, SyncWorkspace } from '../ports/sync.ts';
 import type { StoredEvent } from '../ports/outbound-engine.ts';
 import type { DeliveryRecord } from '../domain/outbound/delivery-log.ts';
-import { foldOps, opsReader, planOps, type DuckDbLimits } from './sync-workspace.ts';
+import { foldOps, opsReader, planOps, type DuckDbLimits } from './sync-duckdb.ts';
 
 export function memorySyncStore(): SyncStore & { syncs: Map<string, StoredSync>; runs: Map<string, StoredRun> } {
   const syncs = new Map<string, StoredSync>();
@@ -108,7 +108,7 @@ export function localSyncWorkspace(options: { lakeDir: string; rootDir: string }
   const runDir = (runId: string) => join(options.rootDir, 'runs', runId);
   const snapshot = (syncId: string) => join(options.rootDir, 'snapshots', `${syncId}.parquet`);
   const exists = (path: string) => stat(path).then(() => true, () => false);
-  const limits: DuckDbLimits = { memoryLimit: options.memoryLimit, threads: options.threads };
+  const limits: DuckDbLimits = { memoryLimit: options.memoryLimit, threads: options.threads, tempLimit: options.tempLimit };
   const reader = opsReader(join(options.rootDir, 'runs'), limits);
   return {
     async plan(ref, definition) {

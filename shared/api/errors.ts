@@ -4,7 +4,10 @@ import * as v from 'valibot';
 
 export const API_ERRORS = {
   INVALID_JSON: { status: 400, description: 'The body is not JSON, or not a JSON object.' },
-  INVALID_REQUEST: { status: 400, description: 'Well-formed JSON, but a field, path parameter, query parameter or cursor is wrong.' },
+  INVALID_REQUEST: {
+    status: 400,
+    description: 'Well-formed JSON, but a field, path parameter, query parameter or cursor is wrong; or a query parameter the operation does not define (an operation without query parameters refuses any).',
+  },
   INVALID_TARGET: {
     status: 400,
     description: 'A webhook URL refused: not http(s), credentials in it, or an address the SSRF rules refuse (private, loopback, link-local, metadata).',

@@ -11,6 +11,7 @@ import type { SyncService } from '../ports/sync.ts';
 import type { RequestInspector } from '../ports/requests.ts';
 import type { Clock } from '../domain/clock.ts';
 import { adminCredentialId, digestsEqual, sha256Hex } from '../domain/credentials.ts';
+import { PIPELINE_ID } from '../domain/id-patterns.ts';
 import { REJECTION_REASONS, type AdminRecord, type PipelineRecord, type RejectionCounts, type RejectionReason } from '../domain/records.ts';
 import { ApiError } from './errors.ts';
 import { openApiRoute } from './openapi.ts';
@@ -77,7 +78,7 @@ export const CreateTokenBody = v.pipe(
 export const PipelineIdParams = v.object({
   id: v.pipe(
     v.string(),
-    v.regex(/^[1-9][0-9]{0,15}$/, 'the pipeline id must be a positive integer'),
+    v.regex(PIPELINE_ID, 'the pipeline id must be a positive integer'),
     v.transform(Number),
     v.safeInteger('the pipeline id must be a positive integer'),
   ),
@@ -92,8 +93,8 @@ export const AdminIdParams = v.object({
   id: v.pipe(v.string(), v.toLowerCase(), v.regex(/^[0-9a-fA-F]{16}$/, 'the admin id must be 16 hex characters (the part after hla_)')),
 });
 
-/** `limit` and `cursor` of every list; other query parameters are ignored. */
-const ListQuery = v.object(PAGE_QUERY);
+/** `limit` and `cursor` of every list; any other query parameter is refused (router.ts). */
+const ListQuery = v.strictObject(PAGE_QUERY);
 
 const PIPELINE_PAGES: ListPaging<number> = { list: 'pipelines', key: v.pipe(v.number(), v.safeInteger(), v.minValue(1)) };
 const TOKEN_PAGES: ListPaging<string> = { list: 'tokens', key: v.pipe(v.string(), v.uuid()) };

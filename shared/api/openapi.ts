@@ -14,7 +14,9 @@ const DESCRIPTION = [
   '',
   'Every call but this document needs `Authorization: Bearer <admin credential>` (`hla_…`); without a valid one',
   'any path answers 401 `UNAUTHORIZED` first. A path no route has answers 404 `ROUTE_NOT_FOUND`; a method the path',
-  'does not have answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header. Errors are',
+  'does not have answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header. A query parameter the operation does not',
+  'define answers 400 `INVALID_REQUEST` (an operation without parameters takes none): a path cut short at a `?` never',
+  'reaches a shorter route as if nothing followed. Errors are',
   '`{"error": CODE, "message": "…"}`: each operation lists the codes it can produce under their status.',
   'Bodies are JSON objects, at most 64 KiB (POST /v4/events: 260 KiB). Answers are never cached (`cache-control: no-store`).',
 ].join('\n');

@@ -159,8 +159,8 @@ export const DeliveryParams = v.object({
 });
 
 
-/** `limit` and `cursor` of every list; other query parameters are ignored. */
-const ListQuery = v.object(PAGE_QUERY);
+/** `limit` and `cursor` of every list; any other query parameter is refused (router.ts). */
+const ListQuery = v.strictObject(PAGE_QUERY);
 
 const SUBSCRIPTION_PAGES: ListPaging<string> = { list: 'webhook-subscriptions', key: v.pipe(v.string(), v.regex(SUBSCRIPTION_ID)) };
 const DELIVERY_PAGES: ListPaging<string> = { list: 'deliveries', key: v.pipe(v.string(), v.regex(DELIVERY_ID)) };

@@ -15,7 +15,7 @@ export const MAX_STATS_DAYS = 31;
 const DEFAULT_RECENT_LIMIT = 100;
 const CURSOR_LIST = 'requests';
 
-const RecentQuery = v.object({
+const RecentQuery = v.strictObject({
   limit: v.optional(
     v.pipe(
       v.string(),
@@ -61,7 +61,7 @@ const RequestIdFields = {
   requestId: v.pipe(v.string(), v.regex(REQUEST_ID_PATTERN, 'the request id must be 20 lowercase letters (__kdd_request_id)')),
 };
 
-const StatsQuery = v.object({
+const StatsQuery = v.strictObject({
   days: v.optional(
     v.pipe(
       v.string(),

@@ -3,8 +3,9 @@
 // from which both the request pipeline and the OpenAPI document (hono-openapi) are built.
 //
 // Every request goes auth → route (404 ROUTE_NOT_FOUND / 405 METHOD_NOT_ALLOWED with Allow) →
-// size (the route's body limit) → validation (path, query, body) → handler; every failure is a
-// JSON error `{"error": CODE, "message": "..."}` and every answer carries `cache-control: no-store`.
+// size (the route's body limit) → query names (a parameter the route does not define is refused) →
+// validation (path, query, body) → handler; every failure is a JSON error
+// `{"error": CODE, "message": "..."}` and every answer carries `cache-control: no-store`.
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono/tiny';
 import { PatternRouter } from 'hono/router/pattern-router';
@@ -78,7 +79,10 @@ export interface RouteSpec<
   tags: string[];
   /** Path parameters (strings in). */
   params?: P;
-  /** Query parameters (strings in; a repeated name counts once, the last value). */
+  /**
+   * Query parameters (strings in; a repeated name counts once, the last value): an object schema,
+   * or a pipe starting with one. Any other name, on any route, is refused with INVALID_REQUEST.
+   */
   query?: Q;
   /** The JSON body, which must be an object; without it the body is never parsed. */
   body?: B;
@@ -119,7 +123,8 @@ export function routeFor<D>() {
 export function routeErrorCodes(spec: Route<unknown>['spec']): ApiErrorCode[] {
   const codes = new Set<ApiErrorCode>();
   if (spec.public !== true) codes.add('UNAUTHORIZED');
-  if (spec.params !== undefined || spec.query !== undefined || spec.body !== undefined) codes.add('INVALID_REQUEST');
+  // Every route refuses query parameters it does not define.
+  codes.add('INVALID_REQUEST');
   if (spec.body !== undefined) codes.add('INVALID_JSON');
   if (spec.method !== 'GET') codes.add('PAYLOAD_TOO_LARGE');
   for (const code of spec.errors ?? []) codes.add(code);
@@ -207,6 +212,34 @@ function validation(target: Target, schema: Schema): MiddlewareHandler {
   return Object.assign(middleware, { [uniqueSymbol]: { target, ...resolver(schema, REQUEST_SCHEMA_OPTIONS) } });
 }
 
+/** The query parameter names a route's query schema defines (none without one). */
+export function queryParameterNames(schema: Schema | undefined): ReadonlySet<string> {
+  if (schema === undefined) return new Set();
+  let object: object = schema;
+  while (!('entries' in object) && 'pipe' in object) object = (object.pipe as readonly object[])[0]!;
+  if (!('entries' in object)) throw new Error('a route\'s query schema must be an object schema (or a pipe starting with one)');
+  return new Set(Object.keys(object.entries as Record<string, unknown>));
+}
+
+const MAX_NAME_IN_MESSAGE = 64;
+
+/**
+ * Refuses a query parameter the route does not define, whatever its schema does with unknown
+ * keys: a parameter that means nothing here is a mistake or a path cut short at a `?` (a DELETE
+ * of `/pipelines/4?/verification` must not delete pipeline 4), never something to ignore.
+ */
+function definedQueryOnly(route: { method: HttpMethod; path: string }, allowed: ReadonlySet<string>): MiddlewareHandler {
+  const takes = allowed.size === 0 ? 'takes no query parameters' : `takes only ${[...allowed].join(', ')}`;
+  return async (c, next) => {
+    for (const name of new URL(c.req.url).searchParams.keys()) {
+      if (allowed.has(name)) continue;
+      const shown = name.length > MAX_NAME_IN_MESSAGE ? `${name.slice(0, MAX_NAME_IN_MESSAGE)}…` : name;
+      throw new ApiError('INVALID_REQUEST', `invalid query: unknown parameter ${JSON.stringify(shown)} (${route.method} ${route.path} ${takes})`);
+    }
+    await next();
+  };
+}
+
 function sizeLimit(maxBodyBytes: number): MiddlewareHandler {
   return async (c, next) => {
     const body = await c.req.text();
@@ -282,6 +315,7 @@ export function buildApp<D>(options: ApiOptions<D>): Hono {
     methodsOf.add('ALL', path, route.method);
     const chain: MiddlewareHandler[] = [describeRoute(describe(spec))];
     if (route.method !== 'GET') chain.push(sizeLimit(spec.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES));
+    chain.push(definedQueryOnly(route, queryParameterNames(spec.query)));
     if (spec.params !== undefined) chain.push(validation('param', spec.params));
     if (spec.query !== undefined) chain.push(validation('query', spec.query));
     if (spec.body !== undefined) chain.push(validation('json', spec.body));

@@ -127,7 +127,7 @@ export const SyncDeliveryParams = v.object({
   deliveryId: v.pipe(v.string(), v.regex(DELIVERY_ID, 'the delivery id is malformed')),
 });
 
-const ListQuery = v.object(PAGE_QUERY);
+const ListQuery = v.strictObject(PAGE_QUERY);
 
 const SYNC_PAGES: ListPaging<string> = { list: 'syncs', key: v.pipe(v.string(), v.regex(SYNC_ID)) };
 const RUN_PAGES: ListPaging<string> = { list: 'sync-runs', key: v.pipe(v.string(), v.regex(RUN_ID)) };

@@ -101,7 +101,8 @@ export function verificationRoutes<D extends VerificationDeps>(pipelineIdParams:
       operationId: 'setPipelineVerification',
       summary: "Verify the pipeline's senders' signatures",
       description:
-        'Replaces any earlier setting. Requests whose signature does not verify are quarantined (`bad_signature`, `missing_signature`, `stale_timestamp`) ' +
+        'Replaces any earlier setting. Requests whose signature does not verify are quarantined (`bad_signature`, `missing_signature`, `stale_timestamp`; ' +
+        'a GET, whose data no signature covers, `unsigned_request`) ' +
         'and counted, never landed; the sender still gets 200. Takes effect within the processor\'s cache TTL (30 s by default).',
       tags: ['Pipelines'],
       params,

@@ -118,14 +118,14 @@ export function rawClaimKey(requestId: string, unixSeconds: number): string {
 /**
  * The body text exactly as the sender posted it, the bytes a provider signs: `raw` when the
  * stored body is not the received text (form posts), else the stored body itself (JSON is stored
- * byte for byte); a GET has none. Undefined for a form message queued before `raw` existed.
- * `body` and `raw` are the message's, or their claim-checked text.
+ * byte for byte). Undefined when there is none: a GET (its data is the query string, not a body)
+ * and a form message queued before `raw` existed. `body` and `raw` are the message's, or their
+ * claim-checked text.
  */
 export function receivedBodyText(
   format: BodyFormat,
   content: { body: string; raw?: string | undefined },
 ): string | undefined {
   if (content.raw !== undefined) return content.raw;
-  if (format === 'json') return content.body;
-  return format === 'query' ? '' : undefined;
+  return format === 'json' ? content.body : undefined;
 }

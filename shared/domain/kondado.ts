@@ -4,13 +4,14 @@
 //   2. no query parameters at all             → NO_PARAMETERS_PROVIDED
 //   3. pipeline_id, key, token absent/empty   → MISSING_PARAMETER: <name>   (in that order)
 //   4. pipeline_id, key, token malformed      → INVALID_PARAMETER: <name>   (in that order)
-//   5. body larger than the limit             → PAYLOAD_TOO_LARGE
+//   5. body larger than the limit             → PAYLOAD_TOO_LARGE   (the limit of its encoding, event-limits.ts)
 //   6. no body (POST) / no data params (GET)  → NO_BODY_PROVIDED
 //   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
 import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParams, formPairs } from './bracket-params.ts';
-import { captureQuery, type CapturedQuery } from './request-capture.ts';
+import { MAX_BODY_BYTES, type BodyEncoding } from './event-limits.ts';
+import { captureQuery, redactedQueryPairs, type CapturedQuery } from './request-capture.ts';
 
 export const REQUIRED_PARAMETERS = ['pipeline_id', 'key', 'token'] as const;
 export type RequiredParameter = (typeof REQUIRED_PARAMETERS)[number];
@@ -36,6 +37,8 @@ export interface InboundHttpRequest {
   rawQueryString: string;
   contentType?: string | undefined;
   body?: Uint8Array | undefined;
+  /** How the HTTP event carried the body: it sets the body's limit (MAX_BODY_BYTES). Unset: only maxBodyBytes applies. */
+  bodyEncoding?: BodyEncoding | undefined;
   /** Request headers (API Gateway payload 2.0: lower-case names, repeats joined with commas). */
   headers?: Readonly<Record<string, string | undefined>> | undefined;
   /** Payload 2.0's `cookies` (API Gateway takes the Cookie header out of `headers`). */
@@ -56,7 +59,7 @@ export interface AcceptedInbound {
   body: string;
   /** The posted text as received, when `body` is not it (form posts); signatures cover these bytes. */
   raw?: string | undefined;
-  /** The query's data parameters: every one but pipeline_id, key and token (request-capture.ts). */
+  /** The query's data parameters: every one but pipeline_id, key and token, credentials redacted (request-capture.ts). */
   query: CapturedQuery;
 }
 
@@ -76,6 +79,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: number): InboundDecision {
   const method = request.method.toUpperCase();
+  const bodyLimit = request.bodyEncoding === undefined ? maxBodyBytes : Math.min(maxBodyBytes, MAX_BODY_BYTES[request.bodyEncoding]);
   if (method !== 'POST' && method !== 'GET') return { ok: false, error: 'METHOD_NOT_ALLOWED' };
 
   // Every pair is looked at (the required parameters may come last, and their errors come before
@@ -104,7 +108,7 @@ export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: numb
     single[name] = value!;
   }
 
-  const body = decodeBody(method, request, data, maxBodyBytes);
+  const body = decodeBody(method, request, data, bodyLimit);
   if ('error' in body) return { ok: false, error: body.error };
   return {
     ok: true,
@@ -130,9 +134,10 @@ function decodeBody(
   maxBodyBytes: number,
 ): DecodedBody {
   if (method === 'GET') {
-    // Kudosity-style senders put the data in the query string itself.
+    // Kudosity-style senders put the data in the query string itself; a credential among it
+    // (`?access_token=`) is redacted in the body as in the captured query.
     if (dataParams.length === 0) return { error: 'NO_BODY_PROVIDED' };
-    return fromPairs('query', dataParams, maxBodyBytes);
+    return fromPairs('query', redactedQueryPairs(dataParams), maxBodyBytes);
   }
   const bytes = request.body ?? new Uint8Array();
   if (bytes.byteLength > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };

@@ -6,22 +6,29 @@ import { utcDay } from './clock.ts';
 import type { IngestMessage } from './ingest-message.ts';
 import { PARQUET_TYPES, WEBHOOK_COLUMNS, type WebhookRow } from './lake-columns.ts';
 import type { QuarantineRecord, RejectionBucket } from './rejections.ts';
+import type { CapturedHeaders } from './request-capture.ts';
 
 export type { WebhookRow };
 
 /**
  * The row an accepted request lands as; `body` is its stored body text (the message's, or the
- * claim-checked one); `deliveryId` the provider's delivery id (signatures/delivery-id.ts). Columns
- * a message predates are null.
+ * claim-checked one); `deliveryId` the provider's delivery id (signatures/delivery-id.ts);
+ * `headers` the headers as stored (request-capture.ts storedHeaders; the message's by default).
+ * Columns a message predates are null.
  */
-export function webhookRowOf(message: IngestMessage, body: string, deliveryId: string | null = null): WebhookRow {
+export function webhookRowOf(
+  message: IngestMessage,
+  body: string,
+  deliveryId: string | null = null,
+  headers: CapturedHeaders | undefined = message.headers,
+): WebhookRow {
   return {
     __kdd_request_id: message.id,
     __kdd_request_unix_timestamp: message.ts,
     __kdd_requester_key: message.key,
     __kdd_request_body: body,
     __hl_request_method: message.method ?? null,
-    __hl_request_headers: message.headers === undefined ? null : JSON.stringify(message.headers),
+    __hl_request_headers: headers === undefined ? null : JSON.stringify(headers),
     __hl_request_query: message.query === undefined ? null : JSON.stringify(message.query),
     __hl_provider_delivery_id: deliveryId,
   };

@@ -34,11 +34,13 @@ export const REJECTION_REASONS = [
   'revoked_token',
   'pipeline_not_allowed',
   'unknown_pipeline',
-  // The pipeline verifies signatures (issue 10): the signature does not match any active secret,
-  // the header(s) are absent, or the signed timestamp is off by more than the tolerance.
+  // The pipeline verifies signatures: the signature does not match any active secret, the
+  // header(s) are absent, the signed timestamp is off by more than the tolerance, or the request
+  // carries its data where no signature reaches (a GET's query parameters).
   'bad_signature',
   'missing_signature',
   'stale_timestamp',
+  'unsigned_request',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -1,28 +1,10 @@
 // What the receiver keeps of a request besides its body (docs/design.md, "Captured request"): its
-// headers with credentials redacted, and the query's data parameters, each bounded so a sender
-// cannot inflate the queue message. The one definition of which header names are credentials:
-// the receiver applies it before anything is queued, so a credential never reaches the queue,
-// the lake, the quarantine or a log.
-
-/** What a credential header's value becomes. */
-export const REDACTED = '[redacted]';
-
-/**
- * Kept whatever the credential rules say: the headers providers sign requests with, which
- * signature verification in the processor needs (issue 10). None of them matches a credential
- * rule today; the list says so explicitly and wins if a rule ever would.
- */
-export const SIGNATURE_HEADERS: ReadonlySet<string> = new Set([
-  'x-hub-signature-256',
-  'x-hub-signature',
-  'stripe-signature',
-  'x-shopify-hmac-sha256',
-  'x-slack-signature',
-  'x-slack-request-timestamp',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-]);
+// headers and the query's data parameters with credentials redacted (credential-names.ts, the one
+// rule set for both), each bounded so a sender cannot inflate the queue message. The receiver
+// applies it before anything is queued, so a credential never reaches the queue, the lake, the
+// quarantine or a log; signature headers are kept for the processor's verifier, which stores
+// them redacted unless it needs them (storedHeaders).
+import { credentialRule, isSignatureName, REDACTED, SIGNATURE_HEADERS } from './credential-names.ts';
 
 /**
  * Headers carrying a provider's delivery id (signatures/delivery-id.ts reads them in this order):
@@ -32,39 +14,12 @@ export const DELIVERY_ID_HEADERS: ReadonlySet<string> = new Set(['x-github-deliv
 
 /**
  * Kept first when headers must be dropped to fit the bounds, so verification and delivery ids
- * survive a sender's padding: the providers' signature and id headers, and any name containing
- * `signature` or `hmac` (what generic `hmac` senders name theirs: X-Signature, X-Hmac-Sha256, …).
+ * survive a sender's padding: the providers' signature and id headers, and any signature's name
+ * (credential-names.ts: what generic `hmac` senders name theirs, X-Signature, X-Hmac-Sha256, …).
  */
 export function isKeptFirst(lowerName: string): boolean {
-  return SIGNATURE_HEADERS.has(lowerName) || DELIVERY_ID_HEADERS.has(lowerName) || lowerName.includes('signature') || lowerName.includes('hmac');
+  return SIGNATURE_HEADERS.has(lowerName) || DELIVERY_ID_HEADERS.has(lowerName) || isSignatureName(lowerName);
 }
-
-/** Header names whose value is a credential. */
-export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'x-auth-token',
-  'x-amz-security-token',
-]);
-
-/** A header name containing any of these (lower-cased) is treated as a credential too. */
-export const CREDENTIAL_NAME_PARTS: readonly string[] = [
-  'token',
-  'secret',
-  'password',
-  'passwd',
-  'api-key',
-  'apikey',
-  'api_key',
-  'session',
-  'auth',
-  'credential',
-  'cookie',
-  'private-key',
-];
 
 /** At most this many headers (and, separately, query parameters) are kept. */
 export const MAX_CAPTURED_ENTRIES = 100;
@@ -81,6 +36,7 @@ export type CapturedHeaders = Record<string, string>;
 /** Query parameter name → value, or values in order when the name is repeated. */
 export type CapturedQuery = Record<string, string | string[]>;
 
+/** A signature header is kept by the receiver: the processor's verifier may need it. */
 type HeaderRule = 'keep' | 'redact' | 'drop';
 
 /**
@@ -93,12 +49,6 @@ const COOKIE = 'cookie';
 /** RFC 9110 token characters, lower case: a name that is not one cannot be a real header. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
-/** Whether a (lower-case) header name's value is replaced by REDACTED. */
-export function isCredentialHeader(lowerName: string): boolean {
-  if (SIGNATURE_HEADERS.has(lowerName)) return false;
-  return CREDENTIAL_HEADERS.has(lowerName) || CREDENTIAL_NAME_PARTS.some((part) => lowerName.includes(part));
-}
-
 // The same few dozen names arrive on every request, so each name's rule is remembered; the memory
 // is bounded, since a sender can invent names.
 const RULE_CACHE_LIMIT = 1000;
@@ -107,7 +57,7 @@ const ruleCache = new Map<string, HeaderRule>();
 function ruleOf(lowerName: string): HeaderRule {
   let rule = ruleCache.get(lowerName);
   if (rule === undefined) {
-    rule = !HEADER_NAME.test(lowerName) || lowerName === PROTO ? 'drop' : isCredentialHeader(lowerName) ? 'redact' : 'keep';
+    rule = !HEADER_NAME.test(lowerName) || lowerName === PROTO ? 'drop' : credentialRule(lowerName) === 'redact' ? 'redact' : 'keep';
     if (ruleCache.size < RULE_CACHE_LIMIT) ruleCache.set(lowerName, rule);
   }
   return rule;
@@ -176,16 +126,30 @@ export function captureHeaders(
   return bounded(all, count, units, isKeptFirst);
 }
 
+/** Whether a query parameter's value is redacted: a credential's or a signature's (no verifier reads the query). */
+const isSecretParameter = (name: string): boolean => credentialRule(name.toLowerCase()) !== 'keep';
+
+/**
+ * The query's pairs with the values of credential and signature parameters replaced by REDACTED
+ * (the same array when there are none): what a GET stores as its body and its captured query.
+ */
+export function redactedQueryPairs<P extends readonly [string, string]>(pairs: readonly P[]): readonly (P | [string, string])[] {
+  if (!pairs.some(([name]) => isSecretParameter(name))) return pairs;
+  return pairs.map((pair) => (isSecretParameter(pair[0]) ? [pair[0], REDACTED] : pair));
+}
+
 /**
  * The query's data parameters (names and values decoded, in order; repeated names become a list),
- * bounded like the headers. The credentials are not data parameters: the caller leaves them out.
+ * credentials and signatures redacted, bounded like the headers. The inbound protocol's own
+ * parameters (pipeline_id, key, token) are not data parameters: the caller leaves them out.
  */
 export function captureQuery(pairs: readonly (readonly [string, string])[]): CapturedQuery {
   const all: CapturedQuery = {};
   let count = 0;
   let units = 0;
-  for (const [name, value] of pairs) {
+  for (const [name, sent] of pairs) {
     if (name === PROTO) continue;
+    const value = isSecretParameter(name) ? REDACTED : sent;
     const earlier = Object.hasOwn(all, name) ? all[name] : undefined;
     if (earlier === undefined) {
       all[name] = value;
@@ -197,6 +161,22 @@ export function captureQuery(pairs: readonly (readonly [string, string])[]): Cap
     units += name.length + value.length + 3;
   }
   return bounded(all, count, units, () => false);
+}
+
+/**
+ * The captured headers as they are stored (lake, quarantine): signature headers redacted, except
+ * those in `needed` (lower-case), the ones the pipeline's verifier reads. The same object when
+ * there is nothing to redact.
+ */
+export function storedHeaders(headers: CapturedHeaders | undefined, needed: ReadonlySet<string>): CapturedHeaders | undefined {
+  if (headers === undefined) return undefined;
+  let stored: CapturedHeaders | undefined;
+  for (const name in headers) {
+    if (needed.has(name) || headers[name] === REDACTED || !isSignatureName(name)) continue;
+    stored ??= { ...headers };
+    stored[name] = REDACTED;
+  }
+  return stored ?? headers;
 }
 
 /**

@@ -204,6 +204,8 @@ export interface PlannedRowOp {
   key: string;
   /** The mapped row as JSON text (for mirror's deletes, the row last delivered). */
   rowJson: string;
+  /** Too large to send (key and row past an event's data bound): key and rowJson are empty. */
+  tooLarge?: boolean | undefined;
 }
 
 export interface PlanResult {

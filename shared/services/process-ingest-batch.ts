@@ -10,13 +10,16 @@
 // - Accepted claim-checked bodies are fetched in rounds of at most the body budget, each landed and
 //   let go before the next (body-budget.ts). Only when the invocation runs short of time are the
 //   remaining ones handed back as batch item failures; they are fetched first next time.
-// - A pipeline that verifies signatures (issue 10) has each accepted request checked over the body
-//   as received once its body is at hand (inline, or fetched in its round); a failure is quarantined
-//   and counted like a credential failure (bad_signature, missing_signature, stale_timestamp).
+// - A pipeline that verifies signatures has each accepted request checked over the body as
+//   received once its body is at hand (inline, or fetched in its round); a failure is quarantined
+//   and counted like a credential failure (bad_signature, missing_signature, stale_timestamp, and
+//   unsigned_request for a GET, whose data no signature covers).
+// - Signature headers are stored redacted (lake rows, quarantine lines), except the one the
+//   pipeline's verifier reads (request-capture.ts storedHeaders).
 import { authorizeIngest } from '../domain/authorize.ts';
 import { planFetchRounds, fetchPriority, DEFAULT_BODY_BUDGET_BYTES } from '../domain/body-budget.ts';
 import { systemClock, utcDay, type Clock } from '../domain/clock.ts';
-import { MalformedMessageError, parseIngestMessage, receivedBodyText, type IngestMessage } from '../domain/ingest-message.ts';
+import { MalformedMessageError, parseIngestMessage, type IngestMessage } from '../domain/ingest-message.ts';
 import {
   encodeQuarantineRows,
   encodeWebhookRows,
@@ -30,8 +33,10 @@ import {
 import { batchLandedEvent, webhookReceivedEvent } from '../domain/outbound/built-in-events.ts';
 import type { OutboundEvent } from '../domain/outbound/queue-messages.ts';
 import type { PipelineRecord, RejectionReason } from '../domain/records.ts';
+import { storedHeaders } from '../domain/request-capture.ts';
 import { providerDeliveryId } from '../domain/signatures/delivery-id.ts';
-import type { Verifier } from '../domain/signatures/verify.ts';
+import { verifiedSignatureHeaders } from '../domain/signatures/settings.ts';
+import { verifyReceived, type Verifier } from '../domain/signatures/verify.ts';
 import {
   countByReason,
   QUARANTINE_BODY_PREFIX_BYTES,
@@ -198,13 +203,15 @@ export async function processIngestBatch(
         passed.push(item);
         continue;
       }
-      const received = receivedBodyText(item.message.format, item);
       // The signed timestamp is compared with the moment the request arrived, not with now: a
       // message retried or redriven later is still judged as it was received.
-      const result =
-        received === undefined
-          ? ({ ok: false, reason: 'bad_signature' } as const)
-          : verifier({ headers: item.message.headers, body: received, nowSeconds: item.message.ts });
+      const result = verifyReceived(verifier, {
+        format: item.message.format,
+        headers: item.message.headers,
+        body: item.body,
+        raw: item.raw,
+        nowSeconds: item.message.ts,
+      });
       if (result.ok) passed.push(item);
       else refused.push({ ...item, reason: result.reason, content: { body: item.body, raw: item.raw } });
     }
@@ -237,8 +244,16 @@ export async function processIngestBatch(
       [...groups.values()].map(async ({ partition, items: group }) => {
         const objectKey = webhooksObjectKey(partition, group.map((item) => item.message));
         try {
-          const provider = lookup.pipelines.get(partition.pipelineId)?.verification?.provider;
-          const rows = group.map((item) => webhookRowOf(item.message, item.body, providerDeliveryId(provider, item.message.headers, item.body)));
+          const verification = lookup.pipelines.get(partition.pipelineId)?.verification;
+          const signatureHeaders = verifiedSignatureHeaders(verification);
+          const rows = group.map((item) =>
+            webhookRowOf(
+              item.message,
+              item.body,
+              providerDeliveryId(verification?.provider, item.message.headers, item.body),
+              storedHeaders(item.message.headers, signatureHeaders),
+            ),
+          );
           await deps.lake.put({ key: objectKey, body: encodeWebhookRows(rows), contentType: 'application/vnd.apache.parquet' });
           landed += group.length;
           // Best effort, one write per object: the console's chart, not an exact account (a retried batch counts again).
@@ -443,7 +458,7 @@ async function quarantineRecordOf(item: Rejected, pipeline: PipelineRecord | und
     reason: item.reason,
     format: message.format,
     method: message.method,
-    headers: message.headers,
+    headers: storedHeaders(message.headers, verifiedSignatureHeaders(pipeline?.verification)),
     query: message.query,
     // Like the row's column; absent for messages queued before headers were captured. A body-borne
     // id (Stripe, Slack) only when the body is at hand: a claim-checked one is not read for it.

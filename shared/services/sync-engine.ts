@@ -67,6 +67,8 @@ export interface SyncEngineDeps {
   retentionDays: number;
   chunkSize?: number | undefined;
   reserveMs?: number | undefined;
+  /** Tests: called as a run's query starts (how many times a run is planned). */
+  beforePlan?: ((ref: RunRef) => void) | undefined;
   /** Tests: called after a chunk's row-ops are enqueued, before its checkpoint (a throw there is a crash). */
   afterChunkEnqueued?: ((ref: RunRef, lastRowNum: number) => Promise<void> | void) | undefined;
 }
@@ -198,6 +200,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const { sync } = loaded;
     if (!run.planned) {
       let plan;
+      deps.beforePlan?.(ref);
       try {
         plan = await deps.workspace.plan(ref, sync);
       } catch (error) {
@@ -262,6 +265,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     let tooLarge = 0;
     const planned: { event: StoredEvent; record: DeliveryRecord }[] = [];
     for (const op of ops) {
+      if (op.tooLarge === true) {
+        tooLarge++;
+        continue;
+      }
       const dataJson = syncPayloadJson({ rowJson: op.rowJson, rowNum: op.rowNum, op: op.op, mode: sync.mode });
       if (eventDataBytes(dataJson) > MAX_EVENT_DATA_BYTES) {
         tooLarge++;

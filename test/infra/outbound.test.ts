@@ -136,7 +136,7 @@ describe('fan-out function', () => {
     });
   });
 
-  it('is fed by the events queue in batches of 10, 1 s window, partial failures, at most 20 at once', () => {
+  it('is fed by the events queue in batches of 10, 1 s window, partial failures, at most 4 at once (hooklake:fanoutMaxConcurrency)', () => {
     const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').filter(
       ([, m]) => m.Properties.FunctionName.Ref === id(stack.fanout.fn),
     );
@@ -147,7 +147,7 @@ describe('fan-out function', () => {
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 20 },
+      ScalingConfig: { MaximumConcurrency: 4 },
     });
   });
 
@@ -198,16 +198,19 @@ describe('IAM for the outbound half', () => {
         .filter((p) => p.includes(secretsKey()))
         .map((p) => `${fn.node.id} ${p}`),
     );
-    const context = 'if StringLike kms:EncryptionContext:subscriptionId=sub_*';
+    // The named context key with a matching value, and no other key (kms:EncryptionContextKeys).
+    const only = (key: string, pattern: string) =>
+      `if ForAllValues:StringEquals kms:EncryptionContextKeys=${key} & StringLike kms:EncryptionContext:${key}=${pattern}`;
+    const context = only('subscriptionId', 'sub_*');
     expect(keyGrants.sort()).toEqual(
       [
         `Fanout kms:Decrypt ${secretsKey()} ${context}`,
-        `Fanout kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`,
+        `Fanout kms:Decrypt ${secretsKey()} ${only('subscriptionId', 'syn_*')}`,
         `ManagementApi kms:Decrypt ${secretsKey()} ${context}`,
         `ManagementApi kms:Encrypt ${secretsKey()} ${context}`,
-        `ManagementApi kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`, // a new sync's secret
-        `ManagementApi kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:pipelineId=*`,
-        `Processor kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:pipelineId=*`,
+        `ManagementApi kms:Encrypt ${secretsKey()} ${only('subscriptionId', 'syn_*')}`, // a new sync's secret
+        `ManagementApi kms:Encrypt ${secretsKey()} ${only('pipelineId', '*')}`,
+        `Processor kms:Decrypt ${secretsKey()} ${only('pipelineId', '*')}`,
       ].sort(),
     );
   });

@@ -1,13 +1,10 @@
-// HooklakeStack, resource by resource and permission by permission. One synth (with real
-// esbuild bundling of the handlers) for the file; a second, unbundled one for non-default props.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+// HooklakeStack, resource by resource and permission by permission, unbundled (the bundles are
+// built and run in bundles.test.ts); a second synth for non-default props.
+import { readFileSync } from 'node:fs';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
 import { DELIVERY_DEDUP_QUERY, DELIVERY_DEDUP_QUERY_NAME } from '../../infra/constructs/analytics.ts';
@@ -26,6 +23,7 @@ import { ENV } from '../../shared/config.ts';
 import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
 import {
   asArray,
+  conditionText,
   flatten,
   type Json,
   permissionsOf as cfnPermissionsOf,
@@ -40,13 +38,8 @@ let resources: Record<string, Json>;
 const id = (construct: IConstruct) =>
   stack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
 
-afterAll(() => {
-  // The bundled assets (the sync function's carries DuckDB, ~70 MB) live in a temporary outdir.
-  if (app !== undefined && path.resolve(app.outdir).startsWith(path.resolve(tmpdir()))) rmSync(app.outdir, { recursive: true, force: true });
-});
-
 beforeAll(() => {
-  app = new App({ context: cdkJsonContext() });
+  app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   stack = new HooklakeStack(app, 'HooklakeStack');
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
@@ -98,11 +91,16 @@ describe('lambda functions', () => {
     // The fan-out's environment: outbound.test.ts.
   });
 
-  it('reserves 10 concurrent executions for the api function only', () => {
-    expect(resources[id(stack.api.fn)].Properties.ReservedConcurrentExecutions).toBe(10);
-    for (const fn of [stack.receiver, stack.processor, stack.fanout, stack.sync]) {
+  it('reserves no concurrency by default (a reservation fails on an account whose quota is 10)', () => {
+    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout, stack.sync]) {
       expect(resources[id(fn.fn)].Properties.ReservedConcurrentExecutions, fn.node.id).toBeUndefined();
     }
+  });
+
+  it("bounds every queue consumer by its event source, within a new account's 10, leaving 2 for the receiver and the api", () => {
+    const caps = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties.ScalingConfig.MaximumConcurrency as number);
+    expect(caps).toHaveLength(3);
+    expect(caps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10 - 2);
   });
 
   it('logs each function to its own log group with a retention', () => {
@@ -110,47 +108,6 @@ describe('lambda functions', () => {
       const props = resources[id(fn.fn)].Properties;
       expect(props.LoggingConfig.LogGroup).toEqual({ Ref: id(fn.logGroup) });
       expect(resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(30);
-    }
-  });
-
-  it('emits minified ESM bundles with the require shim and the AWS SDK inside', () => {
-    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout, stack.sync]) {
-      const key: string = resources[id(fn.fn)].Properties.Code.S3Key;
-      const bundle = readFileSync(path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
-      expect(bundle.startsWith("import { createRequire as __hooklakeCreateRequire } from 'node:module';")).toBe(true);
-      expect(/export\s*\{[^}]*\bhandler\b[^}]*\}/.test(bundle), 'exports handler').toBe(true);
-      expect(/from\s*["']@aws-sdk\//.test(bundle), 'imports @aws-sdk at runtime').toBe(false); // bundled, not external
-      expect(bundle.includes('sourceMappingURL'), 'has a source map').toBe(false);
-      // A placeholder handler (functions/fanout until it lands) bundles to one short line.
-      if (bundle.length > 10_000) {
-        const averageLineLength = bundle.length / bundle.split('\n').length;
-        expect(averageLineLength, 'minified bundles have long lines').toBeGreaterThan(500);
-      }
-    }
-  });
-
-  it('each bundle loads as ESM on Node 24 and exports a handler function', () => {
-    // Deploy-time values for the references in the template; literal values are taken as synthesized.
-    const references: Record<string, string> = {
-      [ENV.ingestQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest',
-      [ENV.eventsQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/events',
-      [ENV.lakeBucket]: 'lake-bucket',
-      [ENV.tableName]: 'hooklake-table',
-      [ENV.secretsKmsKeyId]: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      [ENV.syncQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/sync',
-    };
-    // The sync bundle imports DuckDB from the node_modules shipped beside it (the native binding included).
-    for (const fn of [stack.receiver, stack.processor, stack.api, stack.fanout, stack.sync]) {
-      const variables = resources[id(fn.fn)].Properties.Environment.Variables as Record<string, Json>;
-      const env: Record<string, string | undefined> = { PATH: process.env.PATH, AWS_REGION: 'us-east-1' };
-      for (const [name, value] of Object.entries(variables)) {
-        env[name] = typeof value === 'string' ? value : references[name];
-        expect(env[name], `${name} needs a stand-in value`).toBeDefined();
-      }
-      const key: string = resources[id(fn.fn)].Properties.Code.S3Key;
-      const bundle = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
-      const script = `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`;
-      expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' })).toBe('function');
     }
   });
 });
@@ -181,7 +138,7 @@ describe('ingest queue', () => {
     expect(resources[id(stack.ingest.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
   });
 
-  it('feeds the processor in batches of 100 with partial batch failures, at most 10 invocations at once', () => {
+  it('feeds the processor in batches of 100 with partial batch failures, at most 2 invocations at once', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3); // ingest -> processor, events -> fanout, sync queue -> sync
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [id(stack.ingest.queue), 'Arn'] },
@@ -189,7 +146,7 @@ describe('ingest queue', () => {
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 10 },
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     // The cap is the event source's, not a reservation: a reservation would throttle invocations
     // whose batches then return to the queue and count towards the DLQ.
@@ -428,8 +385,11 @@ describe('IAM: each role allows exactly what its code calls', () => {
   const ingestQueue = () => `<${id(stack.ingest.queue)}.Arn>`;
   const eventsQueue = () => `<${id(stack.outbound.queue)}.Arn>`;
   const secretsKey = () => `<${id(stack.outbound.secretsKey)}.Arn>`;
-  const SUBSCRIPTION_CONTEXT = 'if StringLike kms:EncryptionContext:subscriptionId=sub_*';
-  const PIPELINE_CONTEXT = 'if StringLike kms:EncryptionContext:pipelineId=*';
+  /** The context key with a value like the pattern, and no other key. */
+  const only = (key: string, pattern: string) =>
+    `if ForAllValues:StringEquals kms:EncryptionContextKeys=${key} & StringLike kms:EncryptionContext:${key}=${pattern}`;
+  const SUBSCRIPTION_CONTEXT = only('subscriptionId', 'sub_*');
+  const PIPELINE_CONTEXT = only('pipelineId', '*');
   /** IAM StringLike: `*` any run of characters, `?` one, everything else literal. */
   const likePattern = (like: string) =>
     new RegExp(`^${like.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
@@ -470,7 +430,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `kms:Decrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
         // Syncs (SyncService): start a run, encrypt a new sync's secret, remove a deleted sync's files.
         `sqs:SendMessage <${id(stack.syncs.queue)}.Arn>`,
-        `kms:Encrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`,
+        `kms:Encrypt ${secretsKey()} ${only('subscriptionId', 'syn_*')}`,
         `s3:ListBucket ${lake()} if StringLike s3:prefix=syncs/*`,
         `s3:DeleteObject ${lake()}/syncs/*`,
         `kms:Encrypt ${secretsKey()} ${PIPELINE_CONTEXT}`,
@@ -486,7 +446,7 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `sqs:SendMessage ${eventsQueue()}`,
         ...['GetItem', 'BatchGetItem', 'Query', 'PutItem'].map((action) => `dynamodb:${action} ${table()}`),
         `kms:Decrypt ${secretsKey()} ${SUBSCRIPTION_CONTEXT}`,
-        `kms:Decrypt ${secretsKey()} if StringLike kms:EncryptionContext:subscriptionId=syn_*`, // sync destinations
+        `kms:Decrypt ${secretsKey()} ${only('subscriptionId', 'syn_*')}`, // sync destinations
       ].sort(),
     );
   });
@@ -557,7 +517,7 @@ describe('configuration', () => {
     });
     expect(propsFromContext(new App().node)).toEqual({});
     expect(() => propsFromContext(new App({ context: { 'hooklake:quarantineDays': 'soon' } }).node)).toThrow(/quarantineDays/);
-    expect(() => propsFromContext(new App({ context: { 'hooklake:logRetentionDays': 2 } }).node)).toThrow(/retention/);
+    expect(() => new HooklakeStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', propsFromContext(new App({ context: { 'hooklake:logRetentionDays': 2 } }).node))).toThrow(/hooklake:logRetentionDays/);
   });
 
   it('applies non-default props without touching process.env', () => {
@@ -579,28 +539,16 @@ describe('configuration', () => {
     });
     t.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'hooklake_test' } });
   });
-  it('cdk.json carries the throttle and concurrency defaults under their context keys', () => {
+  it('cdk.json carries every setting under its context key, at its default', () => {
     const context = cdkJsonContext();
-    const knobs = [
-      'ingestThrottleRateLimit',
-      'ingestThrottleBurstLimit',
-      'managementThrottleRateLimit',
-      'managementThrottleBurstLimit',
-      'apiReservedConcurrency',
-      'processorMaxConcurrency',
-    ] as const;
-    expect(Object.fromEntries(knobs.map((knob) => [CONTEXT_KEYS[knob], context[CONTEXT_KEYS[knob]]]))).toEqual({
-      'hooklake:ingestThrottleRateLimit': 500,
-      'hooklake:ingestThrottleBurstLimit': 1000,
-      'hooklake:managementThrottleRateLimit': 50,
-      'hooklake:managementThrottleBurstLimit': 100,
-      'hooklake:apiReservedConcurrency': 10,
-      'hooklake:processorMaxConcurrency': 10,
-    });
-    for (const knob of knobs) expect(context[CONTEXT_KEYS[knob]], knob).toBe(DEFAULTS[knob]);
+    const hooklakeKeys = Object.keys(context).filter((key) => key.startsWith('hooklake:')).sort();
+    expect(hooklakeKeys).toEqual(Object.values(CONTEXT_KEYS).sort());
+    const fromCdkJson = propsFromContext(new App({ context }).node);
+    expect(fromCdkJson).toEqual(DEFAULTS);
+    expect(DEFAULTS).toMatchObject({ apiReservedConcurrency: 0, lambdaConcurrencyQuota: 10, processorMaxConcurrency: 2, fanoutMaxConcurrency: 4, syncMaxConcurrency: 2, alarmEmail: '' });
   });
 
-  it('applies throttle and concurrency context values, and 0 reserves no concurrency for the api', () => {
+  it('applies throttle and concurrency context values; a reservation for the api when the quota allows it', () => {
     const other = new App({
       context: {
         ...cdkJsonContext(),
@@ -609,8 +557,11 @@ describe('configuration', () => {
         'hooklake:ingestThrottleBurstLimit': '4000',
         'hooklake:managementThrottleRateLimit': '5',
         'hooklake:managementThrottleBurstLimit': '10',
-        'hooklake:apiReservedConcurrency': '0',
+        'hooklake:lambdaConcurrencyQuota': '1000',
+        'hooklake:apiReservedConcurrency': '10',
         'hooklake:processorMaxConcurrency': '50',
+        'hooklake:fanoutMaxConcurrency': '20',
+        'hooklake:syncMaxConcurrency': '5',
       },
     });
     const custom = new HooklakeStack(other, 'Custom', propsFromContext(other.node));
@@ -621,24 +572,56 @@ describe('configuration', () => {
       'ANY /': { ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 },
       'ANY /v4/{proxy+}': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     });
-    expect(t[logicalId(custom.api.fn)].Properties.ReservedConcurrentExecutions).toBeUndefined();
-    const processorSource = Object.values(t).find(
-      (r: Json) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === logicalId(custom.processor.fn),
-    ) as Json;
-    expect(processorSource.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
+    expect(t[logicalId(custom.api.fn)].Properties.ReservedConcurrentExecutions).toBe(10);
+    const capOf = (fn: HooklakeFunction) =>
+      (Object.values(t).find((r: Json) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === logicalId(fn.fn)) as Json)
+        .Properties.ScalingConfig.MaximumConcurrency;
+    expect([capOf(custom.processor), capOf(custom.fanout), capOf(custom.sync)]).toEqual([50, 20, 5]);
+  });
+});
+
+describe('alarm notifications', () => {
+  it('every alarm notifies the alarm topic when it fires and when it clears', () => {
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(6);
+    const topic = { Ref: id(stack.alarms.topic) };
+    for (const [alarmId, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, alarmId).toEqual([topic]);
+      expect(alarm.Properties.OKActions, alarmId).toEqual([topic]);
+    }
+    expect(template.toJSON().Outputs.AlarmTopicArn.Value).toEqual(topic);
   });
 
-  it('refuses throttle and concurrency values AWS would reject, and the renamed throttle keys', () => {
-    const build = (props: object) => () => new HooklakeStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
-    expect(build({ processorMaxConcurrency: 1 })).toThrow(/processorMaxConcurrency/);
-    expect(build({ processorMaxConcurrency: 1001 })).toThrow(/processorMaxConcurrency/);
-    expect(build({ apiReservedConcurrency: -1 })).toThrow(/apiReservedConcurrency/);
-    expect(build({ managementThrottleRateLimit: 0 })).toThrow(/managementThrottleRateLimit/);
-    expect(() => propsFromContext(new App({ context: { 'hooklake:processorMaxConcurrency': 'many' } }).node)).toThrow(
-      /processorMaxConcurrency/,
+  it('the topic is TLS-only and lets CloudWatch alarms of this account and region publish, nothing else', () => {
+    const [, policy] = resourcesOfType('AWS::SNS::TopicPolicy')[0]!;
+    expect(policy.Properties.Topics).toEqual([{ Ref: id(stack.alarms.topic) }]);
+    const statements = policy.Properties.PolicyDocument.Statement as Json[];
+    const allows = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0]).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: id(stack.alarms.topic) } });
+    expect(conditionText(allows[0].Condition)).toBe(
+      'ArnLike aws:SourceArn=arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:* & StringEquals aws:SourceAccount=<AWS::AccountId>',
     );
-    expect(() => propsFromContext(new App({ context: { 'hooklake:throttleRateLimit': 100 } }).node)).toThrow(
-      /renamed to hooklake:ingestThrottleRateLimit/,
-    );
+    expect(statements.some((statement) => statement.Effect === 'Deny' && statement.Condition?.Bool?.['aws:SecureTransport'] === 'false')).toBe(true);
+  });
+
+  it('subscribes no one by default, and the hooklake:alarmEmail address when set', () => {
+    expect(resourcesOfType('AWS::SNS::Subscription')).toEqual([]);
+    const other = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'hooklake:alarmEmail': 'ops@example.com' } });
+    const custom = new HooklakeStack(other, 'Custom', propsFromContext(other.node));
+    const subscriptions = Object.values(Template.fromStack(custom).toJSON().Resources as Record<string, Json>).filter((r) => r.Type === 'AWS::SNS::Subscription');
+    expect(subscriptions.map((s) => s.Properties)).toEqual([
+      { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: custom.getLogicalId(custom.alarms.topic.node.defaultChild as CfnElement) } },
+    ]);
+  });
+});
+
+describe('docs/cost.md', () => {
+  it('prices the memory size and architecture each function really deploys', () => {
+    const cost = readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    for (const [name, fn] of [['receiver', stack.receiver], ['processor', stack.processor], ['api', stack.api], ['fan-out', stack.fanout], ['sync', stack.sync]] as const) {
+      const props = resources[id(fn.fn)].Properties;
+      expect(cost, name).toContain(`${name} ${(props.MemorySize as number).toLocaleString('en-US')} MB ${props.Architectures[0]}`);
+    }
   });
 });

@@ -11,7 +11,8 @@ import { SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION, SYNC_ID_PATTERN, SYNC_PA
 import { HooklakeStack } from '../../infra/stack.ts';
 import { deliveryKey, eventKey, subscriptionKey } from '../../shared/adapters/outbound-store.ts';
 import { runKey, syncKey } from '../../shared/adapters/sync-store.ts';
-import { ENV } from '../../shared/config.ts';
+import { ENV, syncQueryLimitsFromEnv } from '../../shared/config.ts';
+import { localSyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
 import { newRunId, newSyncId, rowOpEventId } from '../../shared/domain/sync/ids.ts';
 import { parseSyncMessage } from '../../shared/domain/sync/messages.ts';
 import { flatten, type Json, permissionsOf as cfnPermissionsOf, resourcesOfType as cfnResourcesOfType } from './cfn.ts';
@@ -45,17 +46,34 @@ describe('sync function', () => {
       [ENV.syncQueueUrl]: { Ref: id(stack.syncs.queue) },
       [ENV.deliveryRetentionDays]: '30',
       [ENV.syncWorkDir]: '/tmp/hooklake-sync',
-      [ENV.syncMemoryLimit]: '2GB',
+      // The query's bounds, derived from the function's 3008 MB, 15 minutes and 10 GiB of /tmp.
+      [ENV.syncProcessMemoryLimit]: '2496MiB',
+      [ENV.syncMemoryLimit]: '1497MiB',
+      [ENV.syncThreads]: '2',
+      [ENV.syncTempLimit]: '5GiB',
+      [ENV.syncTimeLimitSeconds]: '600',
     });
   });
 
-  it('is fed one message at a time by the sync queue, partial failures, at most 5 at once, and is its only consumer', () => {
+  it('bounds the query below what the function has, as the function reads them back; the queue hides a message longer than a run can take', () => {
+    const fn = resources[id(stack.sync.fn)].Properties;
+    const limits = syncQueryLimitsFromEnv(fn.Environment.Variables, localSyncQueryLimits(1));
+    expect(limits.processMemoryBytes).toBeLessThan(fn.MemorySize * 1024 * 1024);
+    expect(limits.duckDbMemoryBytes).toBeLessThan(limits.processMemoryBytes);
+    expect(limits.tempBytes).toBeLessThan(fn.EphemeralStorage.Size * 1024 * 1024);
+    // The time bound leaves room in the invocation for mirroring the lake and the first chunk after the query.
+    expect(limits.timeLimitMs / 1000).toBeLessThanOrEqual(fn.Timeout - 300);
+    // A message is not handed out again while the function may still be planning it.
+    expect(resources[id(stack.syncs.queue)].Properties.VisibilityTimeout).toBeGreaterThan(fn.Timeout);
+  });
+
+  it('is fed one message at a time by the sync queue, partial failures, at most 2 at once (hooklake:syncMaxConcurrency), and is its only consumer', () => {
     const mappings = cfnResourcesOfType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => flatten(m.Properties.EventSourceArn) === syncQueue());
     expect(mappings).toHaveLength(1);
     expect(mappings[0]![1].Properties).toMatchObject({
       FunctionName: { Ref: id(stack.sync.fn) },
       BatchSize: 1,
-      ScalingConfig: { MaximumConcurrency: 5 },
+      ScalingConfig: { MaximumConcurrency: 2 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -79,6 +97,14 @@ describe('sync queue and schedule', () => {
     expect(schedule.Target.RoleArn).toEqual({ 'Fn::GetAtt': [id(stack.syncs.schedulerRole), 'Arn'] });
     expect(cfnPermissionsOf(resources, id(stack.syncs.schedulerRole))).toEqual([`sqs:SendMessage ${syncQueue()}`]);
     expect(resources[id(stack.syncs.schedulerRole)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+  });
+
+  it("is created after its role's policy, so the first ticks are not refused", () => {
+    const policies = cfnResourcesOfType(resources, 'AWS::IAM::Policy')
+      .filter(([, policy]) => policy.Properties.Roles.some((role: Json) => role.Ref === id(stack.syncs.schedulerRole)))
+      .map(([policyId]) => policyId);
+    expect(policies).toHaveLength(1);
+    expect(resources[id(stack.syncs.schedule)].DependsOn).toEqual(policies);
   });
 
   it('exports the sync queue and its DLQ', () => {

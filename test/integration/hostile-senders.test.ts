@@ -14,11 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
+import { MAX_BODY_BYTES } from '../../shared/domain/event-limits.ts';
 
 /** The functions worker's heap: the old processor (fetch every claim, copy whole bodies into quarantine) dies under it. */
 const HEAP_LIMIT_MB = 128;
 const ATTACK_POSTS = 24;
-const ATTACK_BODY = `{"junk":true}${'\n'.repeat(5_900_000)}`;
+// The largest JSON body accepted, escaped at worst in its event (every newline becomes `\n`).
+const ATTACK_BODY = `{"junk":true}${'\n'.repeat(MAX_BODY_BYTES.text - 13)}`;
 const LEGIT_SMALL = 30;
 const LEGIT_LARGE = 3;
 const SUMMARY_SECONDS = 2;
@@ -99,11 +101,11 @@ async function dlqIsEmpty(): Promise<boolean> {
 }
 
 describe('hostile senders', () => {
-  it(`${ATTACK_POSTS} posts of 5.9 MB with a random key and token, among legitimate webhooks, under a ${HEAP_LIMIT_MB} MB heap: every legitimate one lands, nothing reaches the DLQ, the processor lives`, async () => {
+  it(`${ATTACK_POSTS} posts of 3.1 MB (the largest accepted) with a random key and token, among legitimate webhooks, under a ${HEAP_LIMIT_MB} MB heap: every legitimate one lands, nothing reaches the DLQ, the processor lives`, async () => {
     const pipelineId = await stack.createPipeline('attacked');
     const { key, token } = await stack.createToken();
     const url = stack.webhookUrl(pipelineId, key, token);
-    const largeBody = (i: number) => JSON.stringify({ i, rows: 'é✓'.repeat(900_000) }); // ~4.5 MB, claim-checked
+    const largeBody = (i: number) => JSON.stringify({ i, rows: 'é✓'.repeat(600_000) }); // ~3 MB, claim-checked
     const legit = async (body: string) => {
       const reply = await postJson(url, body);
       expect(reply.status).toBe(200);

@@ -1,5 +1,6 @@
 // SSRF through the local stack with private targets refused: creation refuses loopback, private,
-// link-local, unspecified, metadata and mapped addresses; with private targets allowed (as a
+// link-local, unspecified, metadata and mapped addresses, and so do a subscription's update and a
+// sync's creation, names that resolve to such an address included; with private targets allowed (as a
 // deployment can be) it still refuses loopback, link-local and unspecified. Delivery refuses them
 // too at connect time — for a subscription created while they were allowed (or written straight
 // into the table), and for a hostname that resolved to a public address at creation and to
@@ -9,6 +10,8 @@ import { createDynamoDbClient } from '../../shared/adapters/management-store.ts'
 import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
 import type { OutboundService } from '../../shared/ports/outbound.ts';
 import { createOutboundService } from '../../functions/api/app.ts';
+import { syncServiceFromConfig } from '../../functions/sync/service.ts';
+import type { LookupAll } from '../../shared/adapters/http-sender.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -17,6 +20,14 @@ const REFUSED_BY_DEFAULT = ['127.0.0.1', '[::1]', '10.0.0.1', '172.16.0.1', '192
 /** Refused whatever the settings: metadata, link-local, unspecified, a mapped loopback. */
 const ALWAYS_REFUSED = ['169.254.169.254', '169.254.10.1', '0.0.0.0', '[::]', '[::ffff:127.0.0.1]'];
 const BLOCKED = [...REFUSED_BY_DEFAULT, ...ALWAYS_REFUSED];
+/** The DNS of the creation and update checks: `public.test` is a public address, `internal.test` a private one, `loop.test` loopback. */
+const TEST_DNS: Record<string, string> = { 'public.test': '93.184.216.34', 'internal.test': '10.20.30.40', 'loop.test': '127.0.0.1' };
+const testLookupAll: LookupAll = async (hostname) => {
+  const address = TEST_DNS[hostname];
+  if (address === undefined) throw Object.assign(new Error(`${hostname} is not in the test's DNS`), { code: 'ENOTFOUND' });
+  return [{ address, family: 4 }];
+};
+const testResolve = async (hostname: string) => (await testLookupAll(hostname)).map((entry) => entry.address);
 
 let stack: TestStack;
 let receiver: Receiver;
@@ -54,6 +65,50 @@ describe('SSRF guard', () => {
         refusing.createSubscription({ webhookUrl: `http://${host}:${receiver.port}/x`, webhookHttpMethod: 'POST', events: ['ssrf.test'] }),
         host,
       ).rejects.toMatchObject({ code: 'INVALID_TARGET' });
+    }
+  });
+
+  it('an update refuses a webhookUrl on a refused address, or on a name that resolves to one, and keeps the stored URL', async () => {
+    const refusingWithDns = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false }, { resolve: testResolve });
+    const stored = `http://public.test:${receiver.port}/x`;
+    const { subscription } = await refusingWithDns.createSubscription({ webhookUrl: stored, webhookHttpMethod: 'POST', events: ['ssrf.never'] });
+    for (const host of [...BLOCKED, 'internal.test', 'loop.test']) {
+      await expect(refusingWithDns.updateSubscription(subscription.id, { webhookUrl: `http://${host}:${receiver.port}/x` }), host).rejects.toMatchObject({
+        code: 'INVALID_TARGET',
+      });
+    }
+    expect((await refusingWithDns.getSubscription(subscription.id))?.webhookUrl).toBe(stored);
+    // What is refused is the address: a public one is taken.
+    const moved = `http://public.test:${receiver.port}/moved`;
+    expect((await refusingWithDns.updateSubscription(subscription.id, { webhookUrl: moved })).webhookUrl).toBe(moved);
+    expect(await refusingWithDns.deleteSubscription(subscription.id)).toBe(true);
+  });
+
+  it('a sync is refused a private, loopback, link-local or metadata target, or a name that resolves to one, with private targets refused', async () => {
+    const syncs = syncServiceFromConfig(
+      {
+        ...stack.apiConfig,
+        eventsQueueUrl: stack.apiConfig.eventsQueueUrl!,
+        syncQueueUrl: stack.apiConfig.syncQueueUrl!,
+        deliveryRetentionDays: stack.apiConfig.deliveryRetentionDays!,
+        allowPrivateTargets: false,
+        allowLoopbackTargets: false,
+      },
+      { lookupAll: testLookupAll },
+    );
+    try {
+      const definition = { sql: 'select 1 as id', primaryKey: 'id', mode: 'upsert', mapping: [], skipTest: true } as const;
+      for (const host of [...BLOCKED, 'internal.test', 'loop.test']) {
+        await expect(syncs.createSync({ ...definition, name: `ssrf ${host}`, webhookUrl: `http://${host}:${receiver.port}/x` }), host).rejects.toMatchObject({
+          code: 'INVALID_TARGET',
+        });
+      }
+      expect((await syncs.listSyncs()).items.filter((sync) => sync.name.startsWith('ssrf '))).toEqual([]);
+      // What is refused is the address: a public one is taken.
+      const { sync } = await syncs.createSync({ ...definition, name: 'ssrf public', webhookUrl: `http://public.test:${receiver.port}/x` });
+      expect(await syncs.deleteSync(sync.id)).toBe(true);
+    } finally {
+      await syncs.close();
     }
   });
 

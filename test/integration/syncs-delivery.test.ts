@@ -13,6 +13,8 @@ let receiver: Receiver;
 let crashAfterRow: number | undefined;
 let crashes = 0;
 let pipelineId: number;
+/** How many times each run's query was started. */
+const plansByRun = new Map<string, number>();
 
 beforeAll(async () => {
   stack = await startTestStack({
@@ -21,6 +23,7 @@ beforeAll(async () => {
     syncChunkSize: 2,
     syncVisibilityTimeoutSeconds: 1,
     syncOverrides: {
+      beforePlan: (ref) => plansByRun.set(ref.runId, (plansByRun.get(ref.runId) ?? 0) + 1),
       afterChunkEnqueued: (_ref, lastRowNum) => {
         if (lastRowNum === crashAfterRow) {
           crashAfterRow = undefined;
@@ -209,6 +212,20 @@ describe('runs never overlap', () => {
     await expect(stack.syncs.runSync(sync.id)).rejects.toMatchObject({ code: 'CONFLICT' });
     expect((await stack.syncs.enableSync(sync.id)).enabled).toBe(true);
   });
+});
+
+describe('a query that takes longer than the queue hides its message', () => {
+  it('is planned once: the run message stays invisible while it is being handled', async () => {
+    // Seconds of CPU (1 s is the sync queue's visibility timeout here): without the renewal, the
+    // second poller receives the message again and plans the same run a second time meanwhile.
+    const sql = 'select 1 as customer_id, sum(hash(range) % 7) as h from range(150000000)';
+    const { sync } = await createSync('long-plan', { sql, mapping: [] });
+    const started = Date.now();
+    const run = await stack.syncs.runSync(sync.id, { wait: true, timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'succeeded', rows: 1, delivered: 1 });
+    expect(Date.now() - started).toBeGreaterThan(2000); // it did outlast the visibility timeout
+    expect(plansByRun.get(run.id)).toBe(1);
+  }, 90_000);
 });
 
 describe('crash mid-run', () => {

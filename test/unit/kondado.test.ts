@@ -126,6 +126,13 @@ describe('interpretInbound: bodies', () => {
     expect(errorOf({ ...post(valid, undefined), body: new Uint8Array([0x22, 0xff, 0x22]) })).toBe('INVALID_BODY');
   });
 
+  it('a leading byte order mark is kept as sent: JSON with one is INVALID_BODY; a form keeps it in its raw text, the bytes its sender signed', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    expect(errorOf({ ...post(valid, undefined), body: Buffer.concat([bom, Buffer.from('{"a":1}')]) })).toBe('INVALID_BODY');
+    const form = interpretInbound({ ...post(valid, undefined, 'application/x-www-form-urlencoded'), body: Buffer.concat([bom, Buffer.from('a=1')]) }, LIMIT);
+    expect(form).toMatchObject({ ok: true, request: { format: 'form', raw: '\uFEFFa=1', body: '{"\uFEFFa":"1"}' } });
+  });
+
   it('a body over the limit → PAYLOAD_TOO_LARGE', () => {
     expect(interpretInbound(post(valid, JSON.stringify('x'.repeat(100))), 50)).toEqual({
       ok: false,

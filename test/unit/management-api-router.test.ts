@@ -7,6 +7,7 @@ import {
   describeIssues,
   handleRequest,
   parseJsonObject,
+  queryParameterNames,
   reply,
   routeErrorCodes,
   routeFor,
@@ -183,6 +184,34 @@ describe('the request pipeline', () => {
     expect(await call('GET', '/v4/things/1', undefined, {}, 'other=1')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
   });
 
+  it('refuses, on every route, a query parameter the route does not define, before its handler runs', async () => {
+    const { call, deps, logError } = setup();
+    // A DELETE defines none: `/things/1?/verification` (a path cut at a `?`) must not reach the delete.
+    const cut = await call('DELETE', '/v4/things/1', undefined, {}, '/verification');
+    expect(cut).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    expect(cut.body.message).toBe('invalid query: unknown parameter "/verification" (DELETE /v4/things/{id} takes no query parameters)');
+    expect(await call('POST', '/v4/things', '{"name":"x"}', {}, 'dry_run=1')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    expect(await call('GET', '/v4/things', undefined, {}, 'limit=5')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    // Public routes too (they run before authentication).
+    expect(await call('GET', '/v4/open', undefined, {}, 'x')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    const partly = await call('GET', '/v4/things/1', undefined, {}, `mode=a&${'n'.repeat(500)}=1`);
+    expect(partly.body.message).toBe(`invalid query: unknown parameter "${'n'.repeat(64)}…" (GET /v4/things/{id} takes only mode)`);
+    expect(deps.seen).toEqual([]);
+    expect(logError).not.toHaveBeenCalled();
+    // Defined ones pass, and an empty query is no parameter.
+    expect(await call('GET', '/v4/things/1', undefined, {}, 'mode=a')).toMatchObject({ status: 200, body: { id: '1', mode: 'a' } });
+    expect(await call('GET', '/v4/open', undefined, {}, '')).toMatchObject({ status: 200 });
+  });
+
+  it('keeps a `?` inside a path segment in the segment: the path is never cut short', async () => {
+    const { call, logError } = setup();
+    // As a gateway that hands over a decoded path would: `1?` is the segment, `/verification` follows it.
+    expect(await call('DELETE', '/v4/things/1?/verification')).toMatchObject({ status: 404, body: { error: 'ROUTE_NOT_FOUND' } });
+    expect(await call('GET', '/v4/things/1%3F')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    expect(await call('GET', '/v4/things/1?')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    expect(logError).not.toHaveBeenCalled();
+  });
+
   it('lists the allowed methods on 405', async () => {
     const { call } = setup();
     const response = await call('PUT', '/v4/things/1');
@@ -215,11 +244,19 @@ describe('the request pipeline', () => {
 
   it('lists every error a route can answer with: auth, validation, size, its own, INTERNAL', () => {
     const [list, create, get, remove, open] = routes.map((r) => routeErrorCodes(r.spec));
-    expect(list).toEqual(['UNAUTHORIZED', 'INTERNAL']);
+    // INVALID_REQUEST everywhere: every route refuses query parameters it does not define.
+    expect(list).toEqual(['INVALID_REQUEST', 'UNAUTHORIZED', 'INTERNAL']);
     expect(create).toEqual(['INVALID_JSON', 'INVALID_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
     expect(get).toEqual(['INVALID_REQUEST', 'UNAUTHORIZED', 'INTERNAL']);
-    expect(remove).toEqual(['UNAUTHORIZED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
-    expect(open).toEqual(['INTERNAL']);
+    expect(remove).toEqual(['INVALID_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
+    expect(open).toEqual(['INVALID_REQUEST', 'INTERNAL']);
+  });
+
+  it('reads the names a query schema defines: an object, or a pipe starting with one', () => {
+    expect([...queryParameterNames(undefined)]).toEqual([]);
+    expect([...queryParameterNames(v.strictObject({ a: v.optional(v.string()), b: v.optional(v.string()) }))]).toEqual(['a', 'b']);
+    expect([...queryParameterNames(v.pipe(v.object({ c: v.string() }), v.check(() => true)))]).toEqual(['c']);
+    expect(() => queryParameterNames(v.record(v.string(), v.string()))).toThrow('object schema');
   });
 
   it('never answers 500 or throws for arbitrary client input', async () => {

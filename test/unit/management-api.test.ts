@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../shared/api/router.ts';
 import {
+  API_ROUTES,
   bearerCredential,
   managementApi,
   rejectedJson,
@@ -19,11 +20,13 @@ async function setup() {
   const errors: unknown[] = [];
   const api = managementApi({ deps, logError: (message, detail) => errors.push({ message, detail }) });
   const call = async (method: string, path: string, body?: unknown, credential: string | null = admin.credential) => {
+    // What follows the first `?` is the query, as in a URL.
+    const queryStart = path.indexOf('?');
     const request: ApiRequest = {
       method,
-      path,
+      path: queryStart === -1 ? path : path.slice(0, queryStart),
       headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
-      query: new URLSearchParams(),
+      query: new URLSearchParams(queryStart === -1 ? '' : path.slice(queryStart + 1)),
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     };
     const response = await api(request);
@@ -62,6 +65,7 @@ describe('management API: pipelines', () => {
           bad_signature: 0,
           missing_signature: 0,
           stale_timestamp: 0,
+          unsigned_request: 0,
         },
         days: [],
       },
@@ -283,6 +287,44 @@ describe('management API: routing', () => {
   });
 });
 
+describe('management API: query parameters', () => {
+  const SAMPLE_PARAMS: Record<string, string> = {
+    '/v4/pipelines/{id}': '1',
+    '/v4/tokens/{key}': '0b6f3c1e-2a4d-4e8f-9b1c-5d7e9f0a1b2c',
+    '/v4/admins/{id}': '0123456789abcdef',
+    '/v4/webhook-subscriptions/{id}': 'sub_0123456789abcdef0123',
+    '/v4/syncs/{id}': 'syn_0123456789abcdef0123',
+    '{runId}': 'run_00abcdefg_0123abcd',
+    '{deliveryId}': 'dlv_0123456789',
+    '{requestId}': 'abcdefghijabcdefghij',
+  };
+  const concrete = (path: string) =>
+    path.replace(/\{(\w+)\}/g, (whole, _name: string, offset: number) => SAMPLE_PARAMS[whole] ?? SAMPLE_PARAMS[`${path.slice(0, offset)}${whole}`] ?? 'x');
+
+  it('every route refuses a query parameter it does not define, before doing anything', async () => {
+    const { call, errors } = await setup();
+    expect(API_ROUTES.length).toBeGreaterThan(30);
+    for (const route of API_ROUTES) {
+      const path = concrete(route.path);
+      const response = await call(route.method, `${path}?hooklake_undefined=1`, route.method === 'GET' ? undefined : {});
+      expect(response, `${route.method} ${path}`).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+      expect(response.body.message).toContain('unknown parameter "hooklake_undefined"');
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('a DELETE cut at a `?` deletes nothing: /pipelines/1?/verification is not /pipelines/1', async () => {
+    const { call } = await setup();
+    await call('POST', '/v4/pipelines', { name: 'kept' });
+    expect(await call('DELETE', '/v4/pipelines/1?/verification')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    expect(await call('DELETE', '/v4/pipelines/1?confirm=yes')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    expect(await call('GET', '/v4/pipelines/1')).toMatchObject({ status: 200, body: { name: 'kept' } });
+    // The lists take their own parameters, and only them.
+    expect(await call('GET', '/v4/pipelines?limit=1')).toMatchObject({ status: 200 });
+    expect(await call('GET', '/v4/pipelines?limit=1&sort=name')).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+  });
+});
+
 describe('rejection window', () => {
   it('starts six days before today', () => {
     expect(windowStart(NOW, 7)).toBe('2026-11-14');
@@ -307,6 +349,7 @@ describe('rejection window', () => {
         bad_signature: 0,
         missing_signature: 0,
         stale_timestamp: 0,
+        unsigned_request: 0,
       },
     });
   });

@@ -427,7 +427,7 @@ describe('processIngestBatch: the captured request', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: Buffer.from('a=1&a=2'),
     });
-    const get = await receive({ method: 'GET', headers: { 'user-agent': 'kudosity' }, query: '&type=add&mobile=1' });
+    const get = await receive({ method: 'GET', headers: { 'user-agent': 'kudosity' }, query: '&type=add&mobile=1&access_token=tok_secret' });
     const outcome = await processIngestBatch([json.record, form.record, get.record], deps);
     expect(outcome).toMatchObject({ failedMessageIds: [], landed: 3 });
     const rows = await readRows([...objects.values()][0]!);
@@ -435,12 +435,19 @@ describe('processIngestBatch: the captured request', () => {
       [
         '{"ref":"main"}',
         'POST',
-        '{"content-type":"application/json","authorization":"[redacted]","x-github-event":"push","x-hub-signature-256":"sha256=abc"}',
+        // A signature no verifier of the pipeline reads is stored redacted.
+        '{"content-type":"application/json","authorization":"[redacted]","x-github-event":"push","x-hub-signature-256":"[redacted]"}',
         '{"source":"gh"}',
       ],
       ['{"a":["1","2"]}', 'POST', '{"content-type":"application/x-www-form-urlencoded"}', '{}'],
-      ['{"type":"add","mobile":"1"}', 'GET', '{"user-agent":"kudosity"}', '{"type":"add","mobile":"1"}'],
+      [
+        '{"type":"add","mobile":"1","access_token":"[redacted]"}',
+        'GET',
+        '{"user-agent":"kudosity"}',
+        '{"type":"add","mobile":"1","access_token":"[redacted]"}',
+      ],
     ]);
+    expect(JSON.stringify(rows)).not.toContain('tok_secret');
   });
 
   it("a form post's raw text reaches the processor intact, inline and through the claim check", async () => {
@@ -475,7 +482,7 @@ describe('processIngestBatch: the captured request', () => {
     expect(line).toMatchObject({
       reason: 'unknown_pipeline',
       method: 'POST',
-      headers: { authorization: '[redacted]', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=abc' },
+      headers: { authorization: '[redacted]', 'x-github-event': 'push', 'x-hub-signature-256': '[redacted]' },
       query: { source: 'gh' },
     });
     expect(JSON.stringify(line)).not.toContain('ghp_secret');

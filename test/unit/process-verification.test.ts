@@ -2,6 +2,7 @@
 // bytes → receiveWebhook → queue-safe message text, inline or claim-checked) into processIngestBatch
 // with the real verifier cache over the local AES-GCM cipher. The bytes a provider signed must be
 // the bytes verified, whatever the body holds.
+import { createHmac } from 'node:crypto';
 import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { aesGcmSecretCipher } from '../../shared/adapters/secret-cipher.ts';
@@ -30,13 +31,22 @@ async function pipelineWith(id: number, settings: VerificationSettings | undefin
 
 let counter = 0;
 /** The queue message text the receiver produces for a payload-2.0-like request, and its claim-checked objects. */
-async function receive(options: { body: Buffer; headers: Record<string, string>; contentType?: string; pipelineId: number; maxMessageBytes?: number }) {
+async function receive(options: {
+  body?: Buffer;
+  headers: Record<string, string>;
+  contentType?: string;
+  pipelineId: number;
+  maxMessageBytes?: number;
+  method?: 'GET' | 'POST';
+  /** Appended to the query string (`&name=value…`). */
+  query?: string;
+}) {
   const sent: string[] = [];
   const claimed: Record<string, string> = {};
   const reply = await receiveWebhook(
     {
-      method: 'POST',
-      rawQueryString: `pipeline_id=${options.pipelineId}&key=${KEY}&token=${TOKEN}`,
+      method: options.method ?? 'POST',
+      rawQueryString: `pipeline_id=${options.pipelineId}&key=${KEY}&token=${TOKEN}${options.query ?? ''}`,
       contentType: options.contentType ?? 'application/json',
       headers: Object.fromEntries(Object.entries({ 'content-type': options.contentType ?? 'application/json', ...options.headers }).map(([n, v]) => [n.toLowerCase(), v])),
       body: options.body,
@@ -147,6 +157,50 @@ describe('processor: signature verification over the bytes received', () => {
     expect(await processIngestBatch([a.record, b.record], processDeps)).toMatchObject({ landed: 1, rejected: 1 });
     expect(quarantined(objects)).toMatchObject([{ id: b.requestId, reason: 'missing_signature', pipelineId: 9 }]);
     expect(rejections.calls).toContain(`addDaily 9 2025-11-24`);
+  });
+
+  it("signature headers are stored (row and quarantine line) only where the pipeline's verifier reads them", async () => {
+    const github = await pipelineWith(18, { provider: 'github' }, ['gh']);
+    const open = await pipelineWith(19, undefined);
+    const body = '{"a":1}';
+    const headers = { ...(await signedHeaders('github', body, { secret: 'gh' })), 'X-Hub-Signature': 'sha1=0123', 'X-Other-Signature': 'abc' };
+    const verified = await receive({ body: Buffer.from(body), headers, pipelineId: 18 });
+    const tampered = await receive({ body: Buffer.from('{"a":2}'), headers, pipelineId: 18 });
+    const unverified = await receive({ body: Buffer.from(body), headers, pipelineId: 19 });
+    const { processDeps, objects } = deps([github, open]);
+    expect(await processIngestBatch([verified.record, tampered.record, unverified.record], processDeps)).toMatchObject({ landed: 2, rejected: 1 });
+    const signature = headers['X-Hub-Signature-256' as keyof typeof headers]!;
+    const storedOf = (text: unknown) => JSON.parse(text as string) as Record<string, string>;
+    const rows = new Map((await rowsOf(objects)).map((row) => [row.__kdd_request_id, storedOf(row.__hl_request_headers)]));
+    expect(rows.get(verified.requestId)).toMatchObject({ 'x-hub-signature-256': signature, 'x-hub-signature': '[redacted]', 'x-other-signature': '[redacted]' });
+    expect(rows.get(unverified.requestId)).toMatchObject({ 'x-hub-signature-256': '[redacted]', 'x-hub-signature': '[redacted]', 'x-other-signature': '[redacted]' });
+    expect(quarantined(objects)).toMatchObject([
+      { id: tampered.requestId, reason: 'bad_signature', headers: { 'x-hub-signature-256': signature, 'x-hub-signature': '[redacted]', 'x-other-signature': '[redacted]' } },
+    ]);
+  });
+
+  it('a GET to a verifying pipeline is quarantined unsigned_request, whatever signature it carries; the same GET lands where nothing is verified', async () => {
+    const github = await pipelineWith(15, { provider: 'github' }, ['gh']);
+    const hmac = await pipelineWith(16, { provider: 'hmac', header: 'x-signature', algorithm: 'sha256', encoding: 'hex' }, ['generic']);
+    const open = await pipelineWith(17, undefined);
+    // The signature of the empty body: what a GET's missing body would have been checked against.
+    const emptyBody = { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', 'gh').update('').digest('hex')}` };
+    const query = '&order_id=999&status=refunded';
+    const forged = await receive({ method: 'GET', headers: emptyBody, pipelineId: 15, query });
+    const generic = await receive({ method: 'GET', headers: { 'X-Signature': createHmac('sha256', 'generic').update('').digest('hex') }, pipelineId: 16, query });
+    const bare = await receive({ method: 'GET', headers: {}, pipelineId: 15, query });
+    const landed = await receive({ method: 'GET', headers: {}, pipelineId: 17, query });
+    const { processDeps, objects, rejections } = deps([github, hmac, open]);
+    expect(await processIngestBatch([forged.record, generic.record, bare.record, landed.record], processDeps)).toMatchObject({ failedMessageIds: [], landed: 1, rejected: 3 });
+    expect((await rowsOf(objects)).map((row) => [row.__kdd_request_id, row.__kdd_request_body])).toEqual([[landed.requestId, '{"order_id":"999","status":"refunded"}']]);
+    expect(quarantined(objects).map((line) => [line.id, line.reason, line.method])).toEqual(
+      expect.arrayContaining([
+        [forged.requestId, 'unsigned_request', 'GET'],
+        [generic.requestId, 'unsigned_request', 'GET'],
+        [bare.requestId, 'unsigned_request', 'GET'],
+      ]),
+    );
+    expect(Object.fromEntries(rejections.daily)).toEqual({ '15/2025-11-24': { unsigned_request: 2 }, '16/2025-11-24': { unsigned_request: 1 } });
   });
 
   it('when the secrets cannot be decrypted, the pipeline\'s requests are retried, never landed unverified; other pipelines land', async () => {

@@ -7,6 +7,7 @@ import { parseIngestMessage } from '../../shared/domain/ingest-message.ts';
 import type { BodyRef } from '../../shared/domain/ingest-message.ts';
 import type { ClaimStore } from '../../shared/ports/ingest.ts';
 import type { ReceiveDeps } from '../../shared/services/receive-webhook.ts';
+import { MAX_BODY_BYTES } from '../../shared/domain/event-limits.ts';
 
 const KEY = 'd538b946-9d55-405a-9bd2-72d74b1cb8f5';
 const TOKEN = 'Abc123def456GHI789jkl012';
@@ -241,6 +242,7 @@ describe('receiver properties', () => {
       const credentialName = fc.oneof(
         fc.constantFrom('Authorization', 'proxy-authorization', 'X-Api-Key', 'x-auth-token', 'X-Amz-Security-Token', 'set-cookie'),
         fc.constantFrom('token', 'secret', 'password', 'api-key', 'apikey', 'session').map((part) => `x-my-${part}-header`),
+        fc.constantFrom('key', 'token', 'secret', 'password').map((part) => `x-my-${part}`),
       );
       await fc.assert(
         fc.asyncProperty(fc.dictionary(credentialName, fc.uuid().map((uuid) => `SECRET-${uuid}`), { minKeys: 1 }), fc.boolean(), async (credentials, fail) => {
@@ -275,5 +277,37 @@ describe('receiver properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('receiver body limits, by how the event carries the body', () => {
+  const tooLarge = { success: false, error: 'PAYLOAD_TOO_LARGE' };
+  /** A JSON body of exactly n bytes. */
+  const jsonOf = (n: number) => `{"a":"${'x'.repeat(n - 8)}"}`;
+
+  it(`accepts a JSON body of ${MAX_BODY_BYTES.text} bytes carried as text and refuses one byte more with PAYLOAD_TOO_LARGE`, async () => {
+    const { deps } = fakeDeps();
+    expect((await invoke(deps, event('POST', valid, jsonOf(MAX_BODY_BYTES.text)))).statusCode).toBe(200);
+    const over = await invoke(deps, event('POST', valid, jsonOf(MAX_BODY_BYTES.text + 1)));
+    expect([over.statusCode, JSON.parse(over.body!)]).toEqual([400, tooLarge]);
+  });
+
+  it(`accepts a body of ${MAX_BODY_BYTES.base64} bytes carried base64-encoded (a form, or no text content type) and refuses one byte more`, async () => {
+    const { deps } = fakeDeps();
+    const base64 = (text: string, contentType: string) => ({ ...event('POST', valid, Buffer.from(text).toString('base64'), contentType), isBase64Encoded: true });
+    expect((await invoke(deps, base64(jsonOf(MAX_BODY_BYTES.base64), 'application/octet-stream'))).statusCode).toBe(200);
+    const over = await invoke(deps, base64(jsonOf(MAX_BODY_BYTES.base64 + 1), 'application/octet-stream'));
+    expect([over.statusCode, JSON.parse(over.body!)]).toEqual([400, tooLarge]);
+    const form = (n: number) => `a=${'x'.repeat(n - 2)}`;
+    expect((await invoke(deps, base64(form(MAX_BODY_BYTES.base64), 'application/x-www-form-urlencoded'))).statusCode).toBe(400); // its JSON is larger
+    expect((await invoke(deps, base64(form(MAX_BODY_BYTES.base64 - 10), 'application/x-www-form-urlencoded'))).statusCode).toBe(200);
+    const formOver = await invoke(deps, base64(form(MAX_BODY_BYTES.base64 + 1), 'application/x-www-form-urlencoded'));
+    expect([formOver.statusCode, JSON.parse(formOver.body!)]).toEqual([400, tooLarge]);
+  });
+
+  it('keeps a lower configured limit (HOOKLAKE_MAX_BODY_BYTES) for either encoding', async () => {
+    const { deps } = fakeDeps({ maxBodyBytes: 1000 });
+    expect((await invoke(deps, event('POST', valid, jsonOf(1000)))).statusCode).toBe(200);
+    expect((await invoke(deps, event('POST', valid, jsonOf(1001)))).statusCode).toBe(400);
   });
 });

@@ -1,44 +1,46 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  captureHeaders,
-  captureQuery,
-  CREDENTIAL_HEADERS,
-  CREDENTIAL_NAME_PARTS,
-  isCredentialHeader,
-  MAX_CAPTURED_ENTRIES,
-  MAX_CAPTURED_JSON_BYTES,
+  CREDENTIAL_SUFFIXES,
+  CREDENTIAL_WORDS,
+  credentialRule,
+  isCredentialName,
   REDACTED,
   SIGNATURE_HEADERS,
+} from '../../shared/domain/credential-names.ts';
+import { interpretInbound } from '../../shared/domain/kondado.ts';
+import {
+  captureHeaders,
+  captureQuery,
+  MAX_CAPTURED_ENTRIES,
+  MAX_CAPTURED_JSON_BYTES,
+  storedHeaders,
   TRUNCATED_KEY,
 } from '../../shared/domain/request-capture.ts';
 
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+const NONE: ReadonlySet<string> = new Set();
+/** The headers as the lake and the quarantine store them for a pipeline whose verifier reads `needed`. */
+const stored = (headers: Record<string, string | undefined>, needed: ReadonlySet<string> = NONE) => storedHeaders(captureHeaders(headers), needed)!;
+const KEY = 'd538b946-9d55-405a-9bd2-72d74b1cb8f5';
+/** The body a GET stores, its data parameters decoded (the same pairs as its captured query). */
+function getBody(pairs: [string, string][]): string {
+  const query = pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
+  const decision = interpretInbound({ method: 'GET', rawQueryString: `pipeline_id=1&key=${KEY}&token=t&${query}` }, 1_000_000);
+  if (!decision.ok) throw new Error(decision.error);
+  return decision.request.body;
+}
 
-describe('header redaction rules', () => {
-  it('redacts at least the documented credential headers and keeps the documented signature headers', () => {
-    const documented = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token'];
-    const signatures = [
-      'x-hub-signature-256',
-      'x-hub-signature',
-      'stripe-signature',
-      'x-shopify-hmac-sha256',
-      'x-slack-signature',
-      'x-slack-request-timestamp',
-      'webhook-id',
-      'webhook-timestamp',
-      'webhook-signature',
-    ];
-    const kept = captureHeaders(Object.fromEntries([...documented, ...signatures].map((name) => [name, 'v'])));
-    expect(documented.filter((name) => kept[name] !== REDACTED)).toEqual([]);
-    expect(signatures.filter((name) => kept[name] !== 'v')).toEqual([]);
-  });
+describe('credential names, in headers and query alike', () => {
+  const documented = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token'];
+  // Stored in clear before the rules by name ending and word.
+  const reviewed = ['x-functions-key', 'ocp-apim-subscription-key', 'x-access-key', 'x-webhook-key', 'x-signing-key', 'x-signature-key', 'bearer'];
 
-  it('redacts every listed credential header, whatever the case of its name', () => {
-    const headers = Object.fromEntries([...CREDENTIAL_HEADERS].map((name) => [name.toUpperCase(), `value of ${name}`]));
-    const kept = captureHeaders(headers);
-    expect(Object.keys(kept).sort()).toEqual([...CREDENTIAL_HEADERS].sort());
-    for (const name of CREDENTIAL_HEADERS) expect(kept[name]).toBe(REDACTED);
+  it('redacts the documented credential headers and those a review found stored in clear, whatever their case', () => {
+    for (const name of [...documented, ...reviewed]) {
+      expect(stored({ [name.toUpperCase()]: `value of ${name}` })).toEqual({ [name]: REDACTED });
+      expect(captureQuery([[name, `value of ${name}`]])).toEqual({ [name]: REDACTED });
+    }
   });
 
   it.each([
@@ -53,17 +55,73 @@ describe('header redaction rules', () => {
     ['cookie2'],
     ['x-private-key'],
     ['x-csrf-token'],
-  ])('redacts %s (its name contains a credential word)', (name) => {
-    expect(captureHeaders({ [name]: 'hunter2' })).toEqual({ [name]: REDACTED });
+    ['X_Db_Password'],
+    ['x-api-token-2'],
+    ['www-authenticate'],
+    ['x-jwt-assertion'],
+  ])('redacts the header %s (a credential word, or a last word ending in one)', (name) => {
+    expect(stored({ [name]: 'hunter2' })).toEqual({ [name.toLowerCase()]: REDACTED });
   });
 
-  it('keeps the provider signature headers: none matches a credential rule', () => {
-    for (const name of SIGNATURE_HEADERS) {
-      expect(isCredentialHeader(name)).toBe(false);
-      expect(captureHeaders({ [name]: 'sha256=abc' })).toEqual({ [name]: 'sha256=abc' });
-    }
+  it.each([
+    ['access_token'],
+    ['api_key'],
+    ['apikey'],
+    ['apiKey'],
+    ['AccessToken'],
+    ['secret'],
+    ['password'],
+    ['auth'],
+    ['client_secret'],
+    ['refresh_token'],
+    ['hub.verify_token'],
+    ['auth[token]'],
+    ['X-Amz-Credential'],
+    ['X-Amz-Security-Token'],
+    ['X-Amz-Signature'],
+    ['sig'],
+    ['signature'],
+    ['sign'],
+  ])('redacts the query parameter %s in the captured query and in a GET body', (name) => {
+    expect(captureQuery([[name, 'hunter2'], ['type', 'add']])).toEqual({ [name]: REDACTED, type: 'add' });
+    expect(getBody([[name, 'hunter2'], ['type', 'add']])).not.toContain('hunter2');
+    expect(getBody([[name, 'hunter2'], ['type', 'add']])).toContain('"type":"add"');
   });
 
+  it('keeps names that only look like credentials: other words, or the words not at the end', () => {
+    const names = ['author', 'keyword', 'tokens_left', 'x-key-id', 'secretary', 'passport', 'x-signing-key-id', 'type', 'mobile', 'x-github-event', 'signal'];
+    for (const name of names) expect(credentialRule(name)).toBe('keep');
+    expect(captureQuery(names.map((name) => [name, 'v']))).toEqual(Object.fromEntries(names.map((name) => [name, 'v'])));
+    expect(stored(Object.fromEntries(names.map((name) => [name, 'v'])))).toEqual(Object.fromEntries(names.map((name) => [name, 'v'])));
+  });
+
+  it("keeps the providers' signature headers for the verifier; stores only the one the pipeline's verifier reads, and their timestamps and ids", () => {
+    const provider = Object.fromEntries([...SIGNATURE_HEADERS].map((name) => [name, 'sha256=abc']));
+    for (const name of SIGNATURE_HEADERS) expect(isCredentialName(name)).toBe(false);
+    expect(captureHeaders(provider)).toEqual(provider);
+    expect(stored(provider)).toEqual({
+      ...provider,
+      'x-hub-signature-256': REDACTED,
+      'x-hub-signature': REDACTED,
+      'stripe-signature': REDACTED,
+      'x-shopify-hmac-sha256': REDACTED,
+      'x-slack-signature': REDACTED,
+      'webhook-signature': REDACTED,
+    });
+    expect(stored(provider, new Set(['x-hub-signature-256']))).toMatchObject({ 'x-hub-signature-256': 'sha256=abc', 'stripe-signature': REDACTED });
+    // A generic sender's signature header: kept for an hmac verifier reading it, redacted otherwise.
+    expect(captureHeaders({ 'X-Signature': 'abc', 'x-hook-hmac': 'def' })).toEqual({ 'x-signature': 'abc', 'x-hook-hmac': 'def' });
+    expect(stored({ 'X-Signature': 'abc', 'x-hook-hmac': 'def' }, new Set(['x-signature']))).toEqual({ 'x-signature': 'abc', 'x-hook-hmac': REDACTED });
+  });
+
+  it('storedHeaders hands back the same object when there is nothing to redact', () => {
+    const headers = captureHeaders({ 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=abc' });
+    expect(storedHeaders(headers, new Set(['x-hub-signature-256']))).toBe(headers);
+    expect(storedHeaders(undefined, NONE)).toBeUndefined();
+  });
+});
+
+describe('header capture', () => {
   it("keeps ordinary headers as sent, the sender's event type included", () => {
     const headers = {
       'content-type': 'application/json',
@@ -149,26 +207,89 @@ describe('query capture', () => {
   });
 });
 
+// Names built the way senders build them: words joined by `-`, `_` or `.`, in any case, digits
+// after a word. A credential word anywhere, or a last word ending in a credential suffix, makes a
+// credential; words from PLAIN (near misses included) never do.
+const PLAIN = ['x', 'github', 'event', 'delivery', 'id', 'content', 'type', 'user', 'agent', 'forwarded', 'for', 'order', 'status', 'api', 'version', 'author', 'keyword', 'keys', 'tokens', 'secretary', 'passport', 'signal', 'design', 'hook', 'shop', 'sha', 'access', 'client'];
+const SIGNATURE_PARTS = ['signature', 'hmac', 'sig', 'sign', 'xsignature', 'hmacsha'];
+const separator = fc.constantFrom('-', '_', '.');
+const digits = fc.constantFrom('', '', '2', '256');
+const plainWord = fc.tuple(fc.constantFrom(...PLAIN), digits).map(([word, after]) => word + after);
+
+function joined(words: fc.Arbitrary<string[]>): fc.Arbitrary<string> {
+  return words.chain((list) => fc.array(separator, { minLength: list.length, maxLength: list.length }).map((seps) => list.map((word, i) => (i === 0 ? word : seps[i] + word)).join('')));
+}
+function anyCase(name: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return name.chain((text) => fc.array(fc.boolean(), { minLength: text.length, maxLength: text.length }).map((upper) => [...text].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')));
+}
+/** `words` with `word` put in at any position. */
+const withWord = (word: fc.Arbitrary<string>, last = false) =>
+  fc.tuple(fc.array(plainWord, { maxLength: 3 }), word, fc.array(plainWord, { maxLength: last ? 0 : 2 })).map(([before, inner, after]) => [...before, inner, ...after]);
+
+const credentialName = anyCase(
+  joined(
+    fc.oneof(
+      withWord(fc.tuple(fc.constantFrom(...CREDENTIAL_WORDS), digits).map(([word, after]) => word + after)),
+      withWord(fc.tuple(fc.stringMatching(/^[a-z]{0,6}$/), fc.constantFrom(...CREDENTIAL_SUFFIXES), digits).map(([before, suffix, after]) => before + suffix + after), true),
+    ),
+  ),
+).filter((name) => !SIGNATURE_HEADERS.has(name.toLowerCase()));
+const signatureName = anyCase(joined(fc.tuple(withWord(fc.constantFrom(...SIGNATURE_PARTS)), plainWord).map(([words, last]) => [...words, last])));
+const plainName = anyCase(joined(fc.array(plainWord, { minLength: 1, maxLength: 4 })));
+const secret = fc.uuid().map((uuid) => `SECRET-${uuid}`);
+const PROTOCOL_PARAMETERS: ReadonlySet<string> = new Set(['pipeline_id', 'key', 'token']);
+
+describe('credential names: properties over generated names', () => {
+  it('a credential name is redacted in headers (as captured and as stored) and in the query and a GET body, alike', () => {
+    fc.assert(
+      fc.property(credentialName, secret, (name, value) => {
+        const lower = name.toLowerCase();
+        expect(captureHeaders({ [name]: value })).toEqual({ [lower]: REDACTED });
+        expect(storedHeaders(captureHeaders({ [name]: value }), new Set([lower]))).toEqual({ [lower]: REDACTED });
+        expect(captureQuery([[name, value]])).toEqual({ [name]: REDACTED });
+        // (`key` and `token` as such are the protocol's own parameters, never data.)
+        if (!PROTOCOL_PARAMETERS.has(name)) expect(getBody([[name, value]])).not.toContain(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a signature name reaches the verifier, is stored only where the verifier reads it, and is redacted in the query and a GET body', () => {
+    fc.assert(
+      fc.property(signatureName, secret, (name, value) => {
+        const lower = name.toLowerCase();
+        expect(captureHeaders({ [name]: value })).toEqual({ [lower]: value });
+        expect(storedHeaders(captureHeaders({ [name]: value }), NONE)).toEqual({ [lower]: REDACTED });
+        expect(storedHeaders(captureHeaders({ [name]: value }), new Set([lower]))).toEqual({ [lower]: value });
+        expect(captureQuery([[name, value]])).toEqual({ [name]: REDACTED });
+        expect(getBody([[name, value]])).not.toContain(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('any other name is kept as sent, in headers and query alike', () => {
+    fc.assert(
+      fc.property(plainName, fc.string({ maxLength: 40 }), (name, value) => {
+        const lower = name.toLowerCase();
+        expect(stored({ [name]: value })).toEqual({ [lower]: value });
+        expect(captureQuery([[name, value]])).toEqual({ [name]: value });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('header capture properties', () => {
-  const credentialName = fc.oneof(
-    fc.constantFrom(...CREDENTIAL_HEADERS),
-    fc
-      .tuple(fc.stringMatching(/^[a-z0-9-]{0,8}$/), fc.constantFrom(...CREDENTIAL_NAME_PARTS), fc.stringMatching(/^[a-z0-9-]{0,8}$/))
-      .map(([before, part, after]) => `${before}${part}${after}`),
-  );
   const anyName = fc
-    .oneof(credentialName, fc.constantFrom(...SIGNATURE_HEADERS), fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/), fc.string({ maxLength: 12 }))
+    .oneof(credentialName, signatureName, fc.constantFrom(...SIGNATURE_HEADERS), fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/), fc.string({ maxLength: 12 }))
     .chain((name) => fc.boolean().map((upper) => (upper ? name.toUpperCase() : name)));
   const value = fc
     .oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.constant('x'.repeat(3000)))
     .filter((text) => !text.includes('SECRET-'));
   const headerMap = fc.dictionary(anyName, value, { maxKeys: 160 });
   /** Headers whose name a credential rule names, each with a value that appears nowhere else. */
-  const secrets = fc.dictionary(
-    credentialName.chain((name) => fc.boolean().map((upper) => (upper ? name.toUpperCase() : name))),
-    fc.uuid().map((uuid) => `SECRET-${uuid}`),
-    { maxKeys: 20 },
-  );
+  const secrets = fc.dictionary(credentialName, secret, { maxKeys: 20 });
 
   it('no header a credential rule names keeps its value; the result stays within its bounds', () => {
     fc.assert(
@@ -179,7 +300,7 @@ describe('header capture properties', () => {
         expect(jsonBytes(kept)).toBeLessThanOrEqual(MAX_CAPTURED_JSON_BYTES);
         for (const [name, keptValue] of entries) {
           expect(name).toBe(name.toLowerCase());
-          if (isCredentialHeader(name)) expect(keptValue).toBe(REDACTED);
+          if (isCredentialName(name)) expect(keptValue).toBe(REDACTED);
         }
         expect(JSON.stringify(kept)).not.toContain('SECRET-');
       }),

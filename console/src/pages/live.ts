@@ -3,10 +3,14 @@
 // headers; a search box finds a request by its __kdd_request_id. Everything a sender sent is
 // rendered as text.
 import type { VNode } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
 import { BodyView, CopyButton, KeyValueTable, Status, time } from '../components.ts';
+import { curlCommand, type ReplayedRequest } from '../curl.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
+import { PIPELINE_ID } from '../../../shared/domain/id-patterns.ts';
+import { REQUEST_ID_PATTERN } from '../../../shared/domain/request-id.ts';
 import type { ConsolePage } from '../page.ts';
 import { navigate } from '../router.ts';
 import { reasonLabel } from '../reasons.ts';
@@ -22,61 +26,16 @@ interface RequestSummary {
   bytes: number | null;
 }
 
-interface RequestDetail extends RequestSummary {
-  body: string | null;
+interface RequestDetail extends RequestSummary, ReplayedRequest {
   body_truncated: boolean;
-  headers: Record<string, string> | null;
-  query: Record<string, string | string[]> | null;
 }
 
 const POLL_MS = 1000;
 const MAX_ROWS = 500;
-/** Headers curl sets itself, or that describe the original connection rather than the request. */
-const NOT_REPLAYED = new Set(['host', 'content-length', 'connection', 'accept-encoding', 'transfer-encoding', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-amzn-trace-id']);
-
-const shellQuote = (text: string) => `'${text.replaceAll("'", `'"'"'`)}'`;
-
-/** Bracket form encoding of a stored form body (`{"a":{"b":["1"]}}` → `a[b][0]=1`). */
-function formEncode(value: unknown, prefix = '', out: [string, string][] = []): [string, string][] {
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value)) {
-      formEncode(item, prefix === '' ? key : `${prefix}[${key}]`, out);
-    }
-  } else {
-    out.push([prefix, value === null ? '' : String(value)]);
-  }
-  return out;
-}
-
-/** A curl command that sends the request again, with the key and token left to shell variables (never the token). */
-export function curlCommand(pipelineId: number, request: RequestDetail): string {
-  const url = new URL(inboundUrl(pipelineId, 'KEY', 'TOKEN'));
-  for (const [name, value] of Object.entries(request.query ?? {})) {
-    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, item);
-  }
-  const urlText = url.toString().replace('key=KEY', 'key=$HOOKLAKE_KEY').replace('token=TOKEN', 'token=$HOOKLAKE_TOKEN');
-  const parts = [`curl -X ${request.method ?? 'POST'} "${urlText.replaceAll('"', '%22')}"`];
-  for (const [name, value] of Object.entries(request.headers ?? {})) {
-    if (NOT_REPLAYED.has(name) || value === '[redacted]') continue;
-    parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
-  }
-  if (request.method !== 'GET' && request.body !== null) {
-    let data = request.body;
-    if ((request.content_type ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-      try {
-        data = new URLSearchParams(formEncode(JSON.parse(request.body))).toString();
-      } catch {
-        // Not JSON: sent as stored.
-      }
-    }
-    parts.push(`--data-raw ${shellQuote(data)}`);
-  }
-  return parts.join(' \\\n  ');
-}
 
 function Detail(props: { pipelineId: number; request: RequestDetail }): VNode {
   const { request } = props;
-  const curl = curlCommand(props.pipelineId, request);
+  const curl = useMemo(() => curlCommand(inboundUrl(props.pipelineId, 'KEY', 'TOKEN'), request), [props.pipelineId, request]);
   const query = Object.entries(request.query ?? {}).map(([name, value]): [string, string] => [name, Array.isArray(value) ? value.join(', ') : value]);
   return html`<section class="detail" aria-labelledby="detail-title" data-testid="request-detail">
     <h2 id="detail-title">Request <code>${request.id}</code></h2>
@@ -88,14 +47,14 @@ function Detail(props: { pipelineId: number; request: RequestDetail }): VNode {
       <dt>Size</dt><dd>${request.bytes === null ? '—' : `${request.bytes} bytes`}</dd>
     </dl>
     <h3>Body</h3>
-    <${BodyView} body=${request.body} truncated=${request.body_truncated} />
+    <${BodyView} key=${request.id} body=${request.body} truncated=${request.body_truncated} />
     <h3>Query parameters</h3>
     <${KeyValueTable} caption="pipeline_id, key and token are never stored" entries=${query} empty="No data parameters." />
     <h3>Headers</h3>
     <${KeyValueTable} caption="Credentials are redacted before they are queued" entries=${Object.entries(request.headers ?? {})} empty="No headers recorded." />
     <h3>Replay</h3>
     <p><${CopyButton} text=${curl} label="Copy as curl" /> <span class="muted">Set HOOKLAKE_KEY and HOOKLAKE_TOKEN first: the token is never stored.</span></p>
-    <pre class="code" data-testid="curl">${curl}</pre>
+    <pre class="code" data-testid="curl" tabindex="0" role="region" aria-label="curl command">${curl}</pre>
   </section>`;
 }
 
@@ -118,8 +77,8 @@ function LivePage(props: { id: string }): VNode {
       if (stopped) return;
       if (document.visibilityState === 'visible') {
         try {
-          const query = cursor.current === undefined ? '' : `?cursor=${encodeURIComponent(cursor.current)}`;
-          const answer = await api<{ requests: RequestSummary[]; cursor: string; skipped_objects: number }>('GET', `/pipelines/${pipelineId}/requests${query}`);
+          const list = cursor.current === undefined ? path`/pipelines/${pipelineId}/requests` : path`/pipelines/${pipelineId}/requests?cursor=${cursor.current}`;
+          const answer = await api<{ requests: RequestSummary[]; cursor: string; skipped_objects: number }>('GET', list);
           if (stopped) return;
           cursor.current = answer.cursor;
           setError(undefined);
@@ -147,7 +106,7 @@ function LivePage(props: { id: string }): VNode {
   const open = async (id: string) => {
     setDetailError(undefined);
     try {
-      setSelected(await api<RequestDetail>('GET', `/pipelines/${pipelineId}/requests/${encodeURIComponent(id)}`));
+      setSelected(await api<RequestDetail>('GET', path`/pipelines/${pipelineId}/requests/${id}`));
     } catch (failure) {
       setSelected(undefined);
       setDetailError(errorText(failure));
@@ -156,7 +115,7 @@ function LivePage(props: { id: string }): VNode {
   const find = (event: Event) => {
     event.preventDefault();
     const id = search.trim();
-    if (!/^[a-z]{20}$/.test(id)) return setDetailError('A request id (__kdd_request_id) is 20 lowercase letters.');
+    if (!REQUEST_ID_PATTERN.test(id)) return setDetailError('A request id (__kdd_request_id) is 20 lowercase letters.');
     void open(id);
   };
 
@@ -165,7 +124,7 @@ function LivePage(props: { id: string }): VNode {
       <label for="request-search">Find by request id</label>
       <input id="request-search" value=${search} onInput=${(e: Event) => setSearch((e.target as HTMLInputElement).value)} placeholder="__kdd_request_id" spellcheck=${false} autocomplete="off" />
       <button type="submit">Find</button>
-      <button type="button" class="secondary" onClick=${() => navigate(`/pipelines/${pipelineId}`)}>Pipeline ${pipelineId}</button>
+      <button type="button" class="secondary" onClick=${() => navigate(path`/pipelines/${pipelineId}`)}>Pipeline ${pipelineId}</button>
     </form>
     <${Status} error=${error} />
     ${skipped > 0 ? html`<p class="muted" role="status">${skipped} objects were skipped to keep up (a flood of requests).</p>` : null}
@@ -197,6 +156,7 @@ function LivePage(props: { id: string }): VNode {
 
 export const livePage: ConsolePage = {
   path: '/pipelines/:id/live',
+  params: { id: PIPELINE_ID },
   title: (params) => `Live: pipeline ${params.id}`,
   render: (params) => html`<${LivePage} id=${params.id} key=${params.id} />`,
 };

@@ -4,6 +4,8 @@ import type { VNode } from 'preact';
 import { api } from '../api.ts';
 import { CopyButton, Status, time, useLoad } from '../components.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
+import { PIPELINE_ID } from '../../../shared/domain/id-patterns.ts';
 import type { ConsolePage } from '../page.ts';
 import { href } from '../router.ts';
 import { reasonLabel, REASONS } from '../reasons.ts';
@@ -56,10 +58,10 @@ function Chart(props: { days: StatsDay[] }): VNode {
 }
 
 function PipelinePage(props: { id: string }) {
-  const pipeline = useLoad(() => api<Pipeline & { verification: Verification | null }>('GET', `/pipelines/${props.id}`), [props.id]);
-  const stats = useLoad(() => api<{ days: StatsDay[] }>('GET', `/pipelines/${props.id}/stats?days=7`), [props.id]);
+  const pipeline = useLoad(() => api<Pipeline & { verification: Verification | null }>('GET', path`/pipelines/${props.id}`), [props.id]);
+  const stats = useLoad(() => api<{ days: StatsDay[] }>('GET', path`/pipelines/${props.id}/stats?days=7`), [props.id]);
   const days = stats.data?.days ?? [];
-  return html`<p><a class="button" href=${href(`/pipelines/${props.id}/live`)}>Open the live inspector</a></p>
+  return html`<p><a class="button" href=${href(path`/pipelines/${props.id}/live`)}>Open the live inspector</a></p>
     <${Status} error=${pipeline.error} loading=${pipeline.data === undefined} />
     ${pipeline.data === undefined
       ? null
@@ -91,6 +93,7 @@ function PipelinePage(props: { id: string }) {
 
 export const pipelinePage: ConsolePage = {
   path: '/pipelines/:id',
+  params: { id: PIPELINE_ID },
   title: (params) => `Pipeline ${params.id}`,
   render: (params) => html`<${PipelinePage} id=${params.id} />`,
 };

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, basePath, errorText } from '../api.ts';
 import { CopyButton, Status, time, useLoad } from '../components.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
 import type { ConsolePage } from '../page.ts';
 import { href } from '../router.ts';
 
@@ -18,7 +19,7 @@ export function inboundUrl(pipelineId: number, key = '<KEY>', token = '<TOKEN>')
 }
 
 function PipelinesPage() {
-  const list = useLoad(() => api<{ pipelines: Pipeline[] }>('GET', '/pipelines?limit=1000'), []);
+  const list = useLoad(() => api<{ pipelines: Pipeline[] }>('GET', path`/pipelines?limit=1000`), []);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<Pipeline | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -27,7 +28,7 @@ function PipelinesPage() {
     event.preventDefault();
     setError(undefined);
     try {
-      setCreated(await api<Pipeline>('POST', '/pipelines', { name }));
+      setCreated(await api<Pipeline>('POST', path`/pipelines`, { name }));
       setName('');
       list.reload();
     } catch (failure) {
@@ -37,7 +38,7 @@ function PipelinesPage() {
   const remove = async (pipeline: Pipeline) => {
     if (!confirm(`Delete pipeline ${pipeline.pipeline_id} (${pipeline.name})? Its lake data stays.`)) return;
     try {
-      await api('DELETE', `/pipelines/${pipeline.pipeline_id}`);
+      await api('DELETE', path`/pipelines/${pipeline.pipeline_id}`);
       list.reload();
     } catch (failure) {
       setError(errorText(failure));
@@ -72,11 +73,11 @@ function PipelinesPage() {
                 ${list.data.pipelines.map(
                   (pipeline) => html`<tr>
                     <td>${pipeline.pipeline_id}</td>
-                    <td><a href=${href(`/pipelines/${pipeline.pipeline_id}`)}>${pipeline.name}</a></td>
+                    <td><a href=${href(path`/pipelines/${pipeline.pipeline_id}`)}>${pipeline.name}</a></td>
                     <td><code class="url">${inboundUrl(pipeline.pipeline_id)}</code></td>
                     <td>${time(pipeline.created_at)}</td>
                     <td class="actions">
-                      <a class="button secondary" href=${href(`/pipelines/${pipeline.pipeline_id}/live`)}>Live</a>
+                      <a class="button secondary" href=${href(path`/pipelines/${pipeline.pipeline_id}/live`)}>Live</a>
                       <button type="button" class="danger" onClick=${() => remove(pipeline)} aria-label=${`Delete pipeline ${pipeline.pipeline_id}`}>Delete</button>
                     </td>
                   </tr>`,

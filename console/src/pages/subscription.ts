@@ -5,17 +5,19 @@ import { api, errorText } from '../api.ts';
 import { Status, useLoad } from '../components.ts';
 import { DeliveryLog } from '../delivery-log.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
+import { SUBSCRIPTION_ID } from '../../../shared/domain/id-patterns.ts';
 import type { ConsolePage } from '../page.ts';
 import { PingAnswer, type PingResult, type Subscription } from './subscriptions.ts';
 
 function SubscriptionPage(props: { id: string }) {
-  const subscription = useLoad(() => api<Subscription>('GET', `/webhook-subscriptions/${props.id}`), [props.id]);
+  const subscription = useLoad(() => api<Subscription>('GET', path`/webhook-subscriptions/${props.id}`), [props.id]);
   const [error, setError] = useState<string | undefined>();
   const [ping, setPing] = useState<PingResult | undefined>();
   const testPing = async () => {
     setError(undefined);
     try {
-      setPing(await api<PingResult>('POST', `/webhook-subscriptions/${props.id}/test`));
+      setPing(await api<PingResult>('POST', path`/webhook-subscriptions/${props.id}/test`));
     } catch (failure) {
       setError(errorText(failure));
     }
@@ -32,11 +34,12 @@ function SubscriptionPage(props: { id: string }) {
     <p class="actions"><button type="button" class="secondary" onClick=${testPing}>Test ping</button></p>
     ${ping === undefined ? null : html`<${PingAnswer} result=${ping} />`}
     <${Status} error=${error} />
-    <${DeliveryLog} base=${`/webhook-subscriptions/${props.id}`} />`;
+    <${DeliveryLog} base=${path`/webhook-subscriptions/${props.id}`} />`;
 }
 
 export const subscriptionPage: ConsolePage = {
   path: '/subscriptions/:id',
+  params: { id: SUBSCRIPTION_ID },
   title: (params) => `Subscription ${params.id}`,
   render: (params) => html`<${SubscriptionPage} id=${params.id} />`,
 };

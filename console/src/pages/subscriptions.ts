@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
 import { CopyButton, Status, useLoad } from '../components.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
 import type { ConsolePage } from '../page.ts';
 import { href } from '../router.ts';
 
@@ -47,8 +48,8 @@ export function parseHeaders(text: string): Record<string, string> {
 }
 
 function SubscriptionsPage() {
-  const list = useLoad(() => api<{ subscriptions: Subscription[] }>('GET', '/webhook-subscriptions?limit=1000'), []);
-  const events = useLoad(() => api<{ events: { type: string; subscribable: boolean }[] }>('GET', '/events?limit=1000'), []);
+  const list = useLoad(() => api<{ subscriptions: Subscription[] }>('GET', path`/webhook-subscriptions?limit=1000`), []);
+  const events = useLoad(() => api<{ events: { type: string; subscribable: boolean }[] }>('GET', path`/events?limit=1000`), []);
   const [form, setForm] = useState({ url: '', events: 'webhook_received', method: 'POST', format: 'json', pipeline: '', headers: '', description: '' });
   const [created, setCreated] = useState<(Subscription & { secret: string }) | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -76,11 +77,11 @@ function SubscriptionsPage() {
         ...(form.headers.trim() === '' ? {} : { headers: parseHeaders(form.headers) }),
         ...(form.description.trim() === '' ? {} : { description: form.description.trim() }),
       };
-      setCreated(await api<Subscription & { secret: string }>('POST', '/webhook-subscriptions', body));
+      setCreated(await api<Subscription & { secret: string }>('POST', path`/webhook-subscriptions`, body));
     });
   };
   const testPing = (subscription: Subscription) =>
-    act(async () => setPing({ id: subscription.id, result: await api<PingResult>('POST', `/webhook-subscriptions/${subscription.id}/test`) }));
+    act(async () => setPing({ id: subscription.id, result: await api<PingResult>('POST', path`/webhook-subscriptions/${subscription.id}/test`) }));
 
   return html`<section aria-labelledby="create-subscription">
       <h2 id="create-subscription">Create a subscription</h2>
@@ -123,7 +124,7 @@ function SubscriptionsPage() {
               <thead><tr><th scope="col">Id</th><th scope="col">URL</th><th scope="col">Events</th><th scope="col">Method</th><th scope="col">Pipeline</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
               <tbody>${list.data.subscriptions.map(
                 (sub) => html`<tr data-subscription-id=${sub.id}>
-                  <td><a href=${href(`/subscriptions/${sub.id}`)}>${sub.id}</a></td>
+                  <td><a href=${href(path`/subscriptions/${sub.id}`)}>${sub.id}</a></td>
                   <td><code class="url">${sub.webhookUrl}</code></td>
                   <td>${sub.events.join(', ')}</td>
                   <td>${sub.webhookHttpMethod}${sub.webhookHttpMethod === 'POST' ? ` ${sub.format}` : ''}</td>
@@ -131,9 +132,9 @@ function SubscriptionsPage() {
                   <td>${sub.enabled ? 'enabled' : 'disabled'}</td>
                   <td class="actions">
                     <button type="button" class="secondary" onClick=${() => testPing(sub)}>Test ping</button>
-                    <button type="button" class="secondary" onClick=${() => act(() => api('PATCH', `/webhook-subscriptions/${sub.id}`, { enabled: !sub.enabled }))}>${sub.enabled ? 'Disable' : 'Enable'}</button>
-                    <a class="button secondary" href=${href(`/subscriptions/${sub.id}`)}>Deliveries</a>
-                    <button type="button" class="danger" onClick=${() => confirm(`Delete subscription ${sub.id}?`) && act(() => api('DELETE', `/webhook-subscriptions/${sub.id}`))}>Delete</button>
+                    <button type="button" class="secondary" onClick=${() => act(() => api('PATCH', path`/webhook-subscriptions/${sub.id}`, { enabled: !sub.enabled }))}>${sub.enabled ? 'Disable' : 'Enable'}</button>
+                    <a class="button secondary" href=${href(path`/subscriptions/${sub.id}`)}>Deliveries</a>
+                    <button type="button" class="danger" onClick=${() => confirm(`Delete subscription ${sub.id}?`) && act(() => api('DELETE', path`/webhook-subscriptions/${sub.id}`))}>Delete</button>
                   </td>
                 </tr>`,
               )}</tbody>

@@ -6,6 +6,8 @@ import { api, errorText } from '../api.ts';
 import { Status, time, useLoad } from '../components.ts';
 import { DeliveryLog } from '../delivery-log.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
+import { SYNC_ID } from '../../../shared/domain/id-patterns.ts';
 import type { ConsolePage } from '../page.ts';
 import { scheduleText, type Sync } from './syncs.ts';
 
@@ -29,8 +31,8 @@ const OPS = ['upsert', 'append', 'create', 'delete'];
 const going = (run: SyncRun) => run.status === 'running' || run.status === 'delivering';
 
 function SyncPage(props: { id: string }) {
-  const sync = useLoad(() => api<Sync>('GET', `/syncs/${props.id}`), [props.id]);
-  const runs = useLoad(() => api<{ runs: SyncRun[] }>('GET', `/syncs/${props.id}/runs?limit=50`), [props.id]);
+  const sync = useLoad(() => api<Sync>('GET', path`/syncs/${props.id}`), [props.id]);
+  const runs = useLoad(() => api<{ runs: SyncRun[] }>('GET', path`/syncs/${props.id}/runs?limit=50`), [props.id]);
   const [error, setError] = useState<string | undefined>();
   const [message, setMessage] = useState<string | undefined>();
   const active = (runs.data?.runs ?? []).some(going);
@@ -53,7 +55,7 @@ function SyncPage(props: { id: string }) {
     setError(undefined);
     setMessage(undefined);
     try {
-      const run = await api<SyncRun>('POST', `/syncs/${props.id}/runs`);
+      const run = await api<SyncRun>('POST', path`/syncs/${props.id}/runs`);
       setMessage(`Run ${run.run_id} started.`);
       runs.reload();
       sync.reload();
@@ -101,11 +103,12 @@ function SyncPage(props: { id: string }) {
               )}</tbody>
             </table>`}
     </section>
-    <${DeliveryLog} base=${`/syncs/${props.id}`} refreshKey=${tick} />`;
+    <${DeliveryLog} base=${path`/syncs/${props.id}`} refreshKey=${tick} />`;
 }
 
 export const syncPage: ConsolePage = {
   path: '/syncs/:id',
+  params: { id: SYNC_ID },
   title: (params) => `Sync ${params.id}`,
   render: (params) => html`<${SyncPage} id=${params.id} />`,
 };

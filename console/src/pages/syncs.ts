@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
 import { CopyButton, Status, useLoad } from '../components.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
 import type { ConsolePage } from '../page.ts';
 import { href, navigate } from '../router.ts';
 import { parseHeaders, PingAnswer, type PingResult } from './subscriptions.ts';
@@ -78,7 +79,7 @@ const EMPTY = {
 };
 
 function SyncsPage() {
-  const list = useLoad(() => api<{ syncs: Sync[] }>('GET', '/syncs?limit=1000'), []);
+  const list = useLoad(() => api<{ syncs: Sync[] }>('GET', path`/syncs?limit=1000`), []);
   const [form, setForm] = useState(EMPTY);
   const [created, setCreated] = useState<(Sync & { secret: string; connection_test: ConnectionTest | null }) | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -120,15 +121,15 @@ function SyncsPage() {
         ...(form.skipTest ? { skip_test: true } : {}),
         ...(form.disabled ? { enabled: false } : {}),
       };
-      setCreated(await api<Sync & { secret: string; connection_test: ConnectionTest | null }>('POST', '/syncs', body));
+      setCreated(await api<Sync & { secret: string; connection_test: ConnectionTest | null }>('POST', path`/syncs`, body));
       setForm(EMPTY);
       return undefined;
     });
   };
   const runNow = (sync: Sync) =>
     act(async () => {
-      const run = await api<{ run_id: string }>('POST', `/syncs/${sync.id}/runs`);
-      navigate(`/syncs/${sync.id}`);
+      const run = await api<{ run_id: string }>('POST', path`/syncs/${sync.id}/runs`);
+      navigate(path`/syncs/${sync.id}`);
       return `Run ${run.run_id} started.`;
     });
 
@@ -191,16 +192,16 @@ function SyncsPage() {
               <thead><tr><th scope="col">Name</th><th scope="col">Mode</th><th scope="col">URL</th><th scope="col">Schedule</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
               <tbody>${list.data.syncs.map(
                 (sync) => html`<tr data-sync-id=${sync.id}>
-                  <td><a href=${href(`/syncs/${sync.id}`)}>${sync.name}</a><br /><code class="muted">${sync.id}</code></td>
+                  <td><a href=${href(path`/syncs/${sync.id}`)}>${sync.name}</a><br /><code class="muted">${sync.id}</code></td>
                   <td>${sync.mode}</td>
                   <td><code class="url">${sync.webhook_url}</code></td>
                   <td>${scheduleText(sync.schedule)}</td>
                   <td>${sync.enabled ? (sync.active_run_id === null ? 'enabled' : 'running') : 'disabled'}</td>
                   <td class="actions">
                     <button type="button" onClick=${() => runNow(sync)} disabled=${!sync.enabled}>Run now</button>
-                    <button type="button" class="secondary" onClick=${() => act(async () => (await api('PATCH', `/syncs/${sync.id}`, { enabled: !sync.enabled }), undefined))}>${sync.enabled ? 'Disable' : 'Enable'}</button>
-                    <a class="button secondary" href=${href(`/syncs/${sync.id}`)}>Runs</a>
-                    <button type="button" class="danger" aria-label=${`Delete sync ${sync.name}`} onClick=${() => confirm(`Delete sync ${sync.id}?`) && act(async () => (await api('DELETE', `/syncs/${sync.id}`), undefined))}>Delete</button>
+                    <button type="button" class="secondary" onClick=${() => act(async () => (await api('PATCH', path`/syncs/${sync.id}`, { enabled: !sync.enabled }), undefined))}>${sync.enabled ? 'Disable' : 'Enable'}</button>
+                    <a class="button secondary" href=${href(path`/syncs/${sync.id}`)}>Runs</a>
+                    <button type="button" class="danger" aria-label=${`Delete sync ${sync.name}`} onClick=${() => confirm(`Delete sync ${sync.id}?`) && act(async () => (await api('DELETE', path`/syncs/${sync.id}`), undefined))}>Delete</button>
                   </td>
                 </tr>`,
               )}</tbody>

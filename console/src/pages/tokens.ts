@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
 import { CopyButton, Status, time, useLoad } from '../components.ts';
 import { html } from '../html.ts';
+import { path } from '../paths.ts';
 import type { ConsolePage } from '../page.ts';
 
 interface Token {
@@ -14,7 +15,7 @@ interface Token {
 }
 
 function TokensPage() {
-  const list = useLoad(() => api<{ tokens: Token[] }>('GET', '/tokens?limit=1000'), []);
+  const list = useLoad(() => api<{ tokens: Token[] }>('GET', path`/tokens?limit=1000`), []);
   const [name, setName] = useState('');
   const [scope, setScope] = useState('');
   const [created, setCreated] = useState<(Token & { token: string }) | undefined>();
@@ -26,7 +27,7 @@ function TokensPage() {
     const ids = scope.split(',').map((part) => part.trim()).filter(Boolean);
     if (ids.some((id) => !/^[1-9][0-9]*$/.test(id))) return setError('Pipelines: a comma-separated list of pipeline ids, or empty for every pipeline.');
     try {
-      setCreated(await api<Token & { token: string }>('POST', '/tokens', { name, ...(ids.length === 0 ? {} : { pipelines: ids.map(Number) }) }));
+      setCreated(await api<Token & { token: string }>('POST', path`/tokens`, { name, ...(ids.length === 0 ? {} : { pipelines: ids.map(Number) }) }));
       setName('');
       setScope('');
       list.reload();
@@ -37,7 +38,7 @@ function TokensPage() {
   const revoke = async (token: Token) => {
     if (!confirm(`Revoke token ${token.name} (${token.key})? Webhooks sent with it are refused from then on.`)) return;
     try {
-      await api('DELETE', `/tokens/${token.key}`);
+      await api('DELETE', path`/tokens/${token.key}`);
       list.reload();
     } catch (failure) {
       setError(errorText(failure));

@@ -2,6 +2,7 @@
 // event type names, the delivery envelope, and which subscriptions an event goes to.
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../json.ts';
+import { REJECTION_REASONS } from '../records.ts';
 import { parseJsonKeepingNumberText } from './payload-encoding.ts';
 
 export type BuiltInEventType = 'webhook_received' | 'batch_landed' | 'webhook_rejected' | 'ping';
@@ -48,8 +49,8 @@ export const EVENT_CATALOGUE: readonly EventDefinition[] = [
     type: 'webhook_rejected',
     description:
       'Inbound webhooks to an existing pipeline failed the later authentication or signature check and were quarantined: ' +
-      'at most one event per pipeline per minute, with counts per reason (unknown_key, wrong_token, ' +
-      'revoked_token, pipeline_not_allowed, bad_signature, missing_signature, stale_timestamp) and up to 5 sample request ids.',
+      'at most one event per pipeline per minute, with counts per reason ' +
+      `(${REJECTION_REASONS.filter((reason) => reason !== 'unknown_pipeline').join(', ')}) and up to 5 sample request ids.`,
     subscribable: true,
     exampleData: {
       pipelineId: 835212,

@@ -2,7 +2,7 @@
 // digits is accepted as an id (checked before any lookup, by the API and the CLI alike).
 import { randomBytes } from 'node:crypto';
 
-export const SUBSCRIPTION_ID = /^sub_[A-Za-z0-9]{8,40}$/;
+export { SUBSCRIPTION_ID } from '../id-patterns.ts';
 
 export function newSubscriptionId(): string {
   return `sub_${randomBytes(10).toString('hex')}`;

@@ -1,7 +1,7 @@
 // A pipeline's signature verification settings (issue 10): which provider signs its requests and,
 // for the generic `hmac` provider, how. The one definition of the providers, their limits and the
 // rules a setting must satisfy; the API's schemas and the processor's verifiers are built on it.
-import { isCredentialHeader } from '../request-capture.ts';
+import { isCredentialName } from '../credential-names.ts';
 
 export const SIGNATURE_PROVIDERS = ['github', 'stripe', 'shopify', 'slack', 'standard-webhooks', 'hmac'] as const;
 export type SignatureProvider = (typeof SIGNATURE_PROVIDERS)[number];
@@ -22,9 +22,15 @@ export const MAX_PREFIX_LENGTH = 32;
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
 /**
  * Signatures of one header that are compared at most (Stripe's several `v1=`, Standard Webhooks'
- * several `v1,`): a header listing thousands costs no more than this many comparisons.
+ * several `v1,`), the first ones: a header listing thousands costs no more than this many
+ * comparisons. Senders list one per active secret (two during a rotation).
  */
 export const MAX_SIGNATURES_PER_HEADER = 8;
+/**
+ * Items of such a header (comma- or space-separated) looked at, at most: the signatures above, the
+ * timestamp and other schemes' entries (Stripe's `v0=`) between them, never the rest of a long header.
+ */
+export const MAX_HEADER_ITEMS = 4 * MAX_SIGNATURES_PER_HEADER;
 
 /** What the pipeline stores besides the (encrypted) secrets; never a secret. */
 export interface VerificationSettings {
@@ -88,13 +94,31 @@ export function verificationProblem(settings: VerificationSettings, secrets: rea
   }
   if (!HEADER_NAME.test(settings.header)) return 'the header must be an HTTP header name';
   // The receiver replaces credential headers by `[redacted]` before queueing: such a header would never verify.
-  if (isCredentialHeader(settings.header.toLowerCase())) {
+  if (isCredentialName(settings.header.toLowerCase())) {
     return `the header ${settings.header} is redacted as a credential before it is queued (see the README's redaction list): choose the header the sender signs with`;
   }
   if (settings.prefix !== undefined && (settings.prefix.length > MAX_PREFIX_LENGTH || /[\p{Cc},]/u.test(settings.prefix))) {
     return `the prefix is at most ${MAX_PREFIX_LENGTH} characters, without commas or control characters`;
   }
   return undefined;
+}
+
+const PROVIDER_SIGNATURE_HEADER: Record<Exclude<SignatureProvider, 'hmac'>, string> = {
+  github: 'x-hub-signature-256',
+  stripe: 'stripe-signature',
+  shopify: 'x-shopify-hmac-sha256',
+  slack: 'x-slack-signature',
+  'standard-webhooks': 'webhook-signature',
+};
+const NO_HEADERS: ReadonlySet<string> = new Set();
+
+/**
+ * The (lower-case) signature header the verifier of `settings` reads, as a set: stored as sent,
+ * while every other signature header is stored redacted (none without verification).
+ */
+export function verifiedSignatureHeaders(settings: VerificationSettings | undefined): ReadonlySet<string> {
+  if (settings === undefined) return NO_HEADERS;
+  return new Set([settings.provider === 'hmac' ? settings.header!.toLowerCase() : PROVIDER_SIGNATURE_HEADER[settings.provider]]);
 }
 
 /** The HMAC key of a Standard Webhooks secret (base64 after `whsec_`), or undefined when it is not one. */

@@ -1,11 +1,15 @@
-// Signature verification per provider (issue 10; the table in README "Verifying senders'
-// signatures"). Pure: node:crypto only. Each verifier computes one HMAC per secret over the exact
-// received body, then compares it in constant time (timingSafeEqual on equal-length buffers) with
-// at most MAX_SIGNATURES_PER_HEADER signatures of the header, so neither a long header nor many
-// signatures costs more than a small bound.
+// Signature verification per provider (the table in README "Verifying senders' signatures").
+// Pure: node:crypto only. Each verifier computes one HMAC per secret over the exact received body,
+// then compares it in constant time (timingSafeEqual on equal-length buffers) with at most
+// MAX_SIGNATURES_PER_HEADER signatures of the header, so neither a long header nor many signatures
+// costs more than a small bound. Only a body is ever signed: a request whose data is in its query
+// string (a GET) is refused before any signature is looked at (verifyReceived).
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { receivedBodyText } from '../ingest-message.ts';
+import type { BodyFormat } from '../kondado.ts';
 import type { CapturedHeaders } from '../request-capture.ts';
 import {
+  MAX_HEADER_ITEMS,
   MAX_SIGNATURES_PER_HEADER,
   standardWebhooksKey,
   TIMESTAMP_TOLERANCE_SECONDS,
@@ -14,13 +18,13 @@ import {
   type VerificationSettings,
 } from './settings.ts';
 
-export type SignatureRejection = 'bad_signature' | 'missing_signature' | 'stale_timestamp';
+export type SignatureRejection = 'bad_signature' | 'missing_signature' | 'stale_timestamp' | 'unsigned_request';
 export type VerificationResult = { ok: true } | { ok: false; reason: SignatureRejection };
 
 export interface SignedRequest {
   /** The captured headers (lower-case names). */
   headers: CapturedHeaders | undefined;
-  /** The body exactly as received (JSON as posted, a form's raw text, '' for a GET). */
+  /** The body exactly as received (JSON as posted, a form's raw text). */
   body: string;
   /** Now, in epoch seconds. */
   nowSeconds: number;
@@ -33,6 +37,32 @@ const OK: VerificationResult = { ok: true };
 const missing: VerificationResult = { ok: false, reason: 'missing_signature' };
 const bad: VerificationResult = { ok: false, reason: 'bad_signature' };
 const stale: VerificationResult = { ok: false, reason: 'stale_timestamp' };
+const unsigned: VerificationResult = { ok: false, reason: 'unsigned_request' };
+
+/** A request as the processor holds it once its content is at hand. */
+export interface ReceivedRequest {
+  format: BodyFormat;
+  headers: CapturedHeaders | undefined;
+  /** The stored body text, and the posted text when it differs (form posts). */
+  body: string;
+  raw?: string | undefined;
+  /** When the request arrived, in epoch seconds. */
+  nowSeconds: number;
+}
+
+/**
+ * Checks a request to a pipeline that verifies signatures. Its data must be what a signature
+ * covers: a GET carries its data in the query string, which no provider signs (and whose raw text
+ * holds the token, so it is never queued to be checked), so it is unsigned_request whatever its
+ * headers say; otherwise one HMAC of the empty body, the same forever, would land any GET.
+ */
+export function verifyReceived(verifier: Verifier, request: ReceivedRequest): VerificationResult {
+  if (request.format === 'query') return unsigned;
+  const body = receivedBodyText(request.format, request);
+  // A form message queued before the raw text was kept: nothing the sender signed is at hand.
+  if (body === undefined) return bad;
+  return verifier({ headers: request.headers, body, nowSeconds: request.nowSeconds });
+}
 
 type Key = string | Buffer;
 
@@ -56,10 +86,13 @@ function decodeSignature(text: string, encoding: SignatureEncoding, length: numb
   return bytes.length === length ? bytes : undefined;
 }
 
-/** Whether any of `candidates` (the first MAX_SIGNATURES_PER_HEADER) is one of `expected`, in constant time per pair. */
+/**
+ * Whether any of `candidates` is one of `expected`, in constant time per pair. The parsers hand
+ * over at most MAX_SIGNATURES_PER_HEADER candidates.
+ */
 function anyMatches(expected: readonly Buffer[], candidates: readonly string[], encoding: SignatureEncoding): boolean {
   let matched = false;
-  for (const candidate of candidates.slice(0, MAX_SIGNATURES_PER_HEADER)) {
+  for (const candidate of candidates) {
     const bytes = decodeSignature(candidate, encoding, expected[0]!.length);
     if (bytes === undefined) continue;
     // Every pair is compared (no early exit), so the time does not say which secret matched.
@@ -123,7 +156,7 @@ function stripe(secrets: readonly string[]): Verifier {
     let timestamp: string | undefined;
     const signatures: string[] = [];
     // Only as far as needed: the timestamp and the first signatures, however long the header.
-    for (const item of value.split(',', 4 * MAX_SIGNATURES_PER_HEADER)) {
+    for (const item of value.split(',', MAX_HEADER_ITEMS)) {
       const equals = item.indexOf('=');
       const name = item.slice(0, equals).trim();
       if (name === 't' && timestamp === undefined) timestamp = item.slice(equals + 1).trim();
@@ -161,7 +194,7 @@ function standardWebhooks(keys: readonly Buffer[]): Verifier {
     if (id === undefined || timestamp === undefined || value === undefined) return missing;
     if (!/^\d{1,12}$/.test(timestamp) || keys.length === 0) return bad;
     const signatures: string[] = [];
-    for (const item of value.split(' ', 4 * MAX_SIGNATURES_PER_HEADER)) {
+    for (const item of value.split(' ', MAX_HEADER_ITEMS)) {
       if (item.startsWith('v1,') && signatures.length < MAX_SIGNATURES_PER_HEADER) signatures.push(item.slice(3));
     }
     const expected = keys.map((key) => hmac('sha256', key, [id, '.', timestamp, '.', body]));

@@ -77,9 +77,19 @@ export function opsStatement(mode: SyncMode): string {
   );
 }
 
-/** Writes hl_ops to Parquet in row order, in row groups small enough that one chunk reads few of them. */
-export function writeOpsStatement(opsPath: string): string {
-  return `copy (select row_num, op, k, h, row_json from hl_ops order by row_num) to ${sqlString(opsPath)} (format parquet, row_group_size 8192)`;
+/**
+ * Writes hl_ops to Parquet in row order, in row groups small enough that one chunk reads few of them.
+ * A row-op whose key and row JSON together pass `maxRowBytes` can never be sent (an event's data is
+ * bounded): it is written with neither (a null row_json marks it), so whatever reads the file later,
+ * outside the query's bounded process, never holds a value that large.
+ */
+export function writeOpsStatement(opsPath: string, maxRowBytes: number): string {
+  const tooLarge = `strlen(k) + strlen(row_json) > ${Math.floor(maxRowBytes)}`;
+  return (
+    `copy (select row_num, op, case when ${tooLarge} then null else k end as k, h, ` +
+    `case when ${tooLarge} then null else row_json end as row_json from hl_ops order by row_num) ` +
+    `to ${sqlString(opsPath)} (format parquet, row_group_size 8192)`
+  );
 }
 
 /** Row-ops `from`..`to` (inclusive) of a run, in order. */

@@ -5,8 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SYNC_OPS, type SyncOp } from './definition.ts';
 
-export const SYNC_ID = /^syn_[0-9a-f]{20}$/;
-export const RUN_ID = /^run_[0-9a-z]{9}_[0-9a-f]{8}$/;
+export { RUN_ID, SYNC_ID } from '../id-patterns.ts';
 /** Every sync row-op's event id starts with this (and so its EVENT# item: an IAM LeadingKeys pattern). */
 export const SYNC_EVENT_ID_PREFIX = 'evt_sync_';
 

@@ -1,13 +1,14 @@
 // The diff and the fold, run by DuckDB on local files (no emulators): what each mode sends against
 // what was delivered before, in what order and with what numbers, and how a run's delivered
 // row-ops become the next snapshot.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_EVENT_DATA_BYTES } from '../../../shared/domain/outbound/queue-messages.ts';
 import type { SyncMode } from '../../../shared/domain/sync/definition.ts';
-import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-workspace.ts';
+import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-duckdb.ts';
 
 let root: string;
 let runs = 0;
@@ -107,6 +108,19 @@ describe('rows that fail', () => {
     const one = await run('mirror', source(first), undefined);
     const two = await run('mirror', source([[1, 'a'], [3, 'x'], [3, 'y'], [null, 'z'], [2, 'b']]), one.snapshot);
     expect(two.plan).toMatchObject({ rows: 5, failedRows: { null_primary_key: 1, duplicate_primary_key: 2 }, totalOps: 0 });
+  });
+
+  it('a row-op too large to send is written without its key and row, so no reader of the file ever holds them', async () => {
+    const big = 'x'.repeat(MAX_EVENT_DATA_BYTES);
+    const workDir = join(root, `run${++runs}`);
+    mkdirSync(workDir, { recursive: true });
+    const opsPath = join(workDir, 'ops.parquet');
+    const sql = `select * from (values (1, 'small'), (2, '${big}')) as t(id, name) order by id`;
+    const plan = await planOps({ lakeDir: join(root, 'lake'), workDir, opsPath, definition: { sql, primaryKey: 'id', mapping: [], mode: 'upsert' } });
+    expect(plan).toMatchObject({ rows: 2, counts: { upsert: 2 }, totalOps: 2 });
+    const ops = await readOpsFile(opsPath, 1, 2);
+    expect(ops[0]).toEqual({ rowNum: 1, op: 'upsert', key: '1', rowJson: '{"id":1,"name":"small"}' });
+    expect(ops[1]).toEqual({ rowNum: 2, op: 'upsert', key: '', rowJson: '', tooLarge: true });
   });
 
   it('a mapped source or key missing from the result fails the plan with the columns it has', async () => {
