@@ -9,6 +9,7 @@ import {
   MAX_SECRET_LENGTH,
   standardWebhooksKey,
   verificationProblem,
+  verifiedSignatureHeaders,
   type VerificationSettings,
 } from '../../../shared/domain/signatures/settings.ts';
 
@@ -80,5 +81,17 @@ describe('Standard Webhooks secrets', () => {
   it('refuse two pasted on two lines (the key is read from the whole text, not a line of it)', () => {
     expect(standardWebhooksKey(`whsec_${KEY_BASE64}\nwhsec_${KEY_BASE64}`)).toBeUndefined();
     expect(standardWebhooksKey(`whsec_${KEY_BASE64}\n`)).toBeUndefined();
+  });
+});
+
+describe('verifiedSignatureHeaders', () => {
+  it("is the one header each provider's verifier reads, lower case; none without verification", () => {
+    expect([...verifiedSignatureHeaders({ provider: 'github' })]).toEqual(['x-hub-signature-256']);
+    expect([...verifiedSignatureHeaders({ provider: 'stripe' })]).toEqual(['stripe-signature']);
+    expect([...verifiedSignatureHeaders({ provider: 'shopify' })]).toEqual(['x-shopify-hmac-sha256']);
+    expect([...verifiedSignatureHeaders({ provider: 'slack' })]).toEqual(['x-slack-signature']);
+    expect([...verifiedSignatureHeaders({ provider: 'standard-webhooks' })]).toEqual(['webhook-signature']);
+    expect([...verifiedSignatureHeaders({ ...HMAC, header: 'X-Hook-Signature' })]).toEqual(['x-hook-signature']);
+    expect([...verifiedSignatureHeaders(undefined)]).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-workspace.ts';
+import { foldOps, planOps, readOpsFile } from '../../../shared/adapters/sync-duckdb.ts';
 import type { FieldMapping, SyncMode } from '../../../shared/domain/sync/definition.ts';
 import { sourceStatements } from '../../../shared/domain/sync/diff-sql.ts';
 
