@@ -58,4 +58,4 @@ for (const [name, headers] of Object.entries(cases)) {
   const overhead = eventBytes(toHttpApiEvent(textRequest, Buffer.from('"'), 'ANY /')) - 2;
   console.log(`${name}: the rest of the event ${overhead} bytes; largest text body (escaped at worst) ${text}; largest base64-carried body ${base64}`);
 }
-console.log(`limits (shared/domain/event-limits.ts, ${EVENT_RESERVE_BYTES} bytes kept for the rest): text ${MAX_BODY_BYTES.text}, base64 ${MAX_BODY_BYTES.base64}`);
+console.log(`limits (shared/domain/ingest/event-limits.ts, ${EVENT_RESERVE_BYTES} bytes kept for the rest): text ${MAX_BODY_BYTES.text}, base64 ${MAX_BODY_BYTES.base64}`);

@@ -157,6 +157,14 @@ describe('admin credentials', () => {
     expect((await call('GET', '/v4/pipelines', undefined, { auth: `Bearer ${other.credential}` })).status).toBe(401);
     expect((await store.findAdmin(other.id))?.revokedAt).toBe(revoked.body.revoked_at);
 
+    // Idempotent in DynamoDB itself: a second revocation, later, keeps the first time.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = await call('DELETE', `/v4/admins/${other.id}`);
+    expect(again).toMatchObject({ status: 200, body: { id: other.id, revoked_at: revoked.body.revoked_at } });
+    expect((await store.revokeAdmin(other.id, '2999-01-01T00:00:00.000Z'))?.revokedAt).toBe(revoked.body.revoked_at);
+    expect((await store.findAdmin(other.id))?.revokedAt).toBe(revoked.body.revoked_at);
+    expect((await call('GET', '/v4/pipelines', undefined, { auth: `Bearer ${other.credential}` })).status).toBe(401);
+
     const self = (await store.listAdmins({ limit: 1000 })).items.find((a) => a.name === 'it')!;
     expect(await call('DELETE', `/v4/admins/${self.id}`)).toMatchObject({ status: 409, body: { error: 'CONFLICT' } });
     expect(await call('DELETE', '/v4/admins/00000000000000ff')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });

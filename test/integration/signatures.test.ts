@@ -2,11 +2,13 @@
 // the receiver, fauxqs, the processor with verification secrets encrypted by the API, Parquet,
 // DuckDB as `hooklake query` runs it, and the quarantine and counters for refused requests.
 // Requests are signed by the providers' own libraries or recipes (test/support/provider-signers.ts).
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimKey } from '../../shared/domain/ingest/message.ts';
 import type { SignatureProvider } from '../../shared/domain/ingest/signatures/settings.ts';
 import { runCli } from '../support/cli-harness.ts';
 import { signedHeaders, STANDARD_WEBHOOKS_SECRET, STANDARD_WEBHOOKS_SECRET_2, type SignOptions } from '../support/provider-signers.ts';
@@ -144,13 +146,28 @@ describe('what lands and how to count it', () => {
     const { key, token } = await stack.createToken();
     await setVerification(pipelineId, PROVIDERS[0]!, ['gh-large']);
     const body = JSON.stringify({ blob: 'é \u2028 😀 '.repeat(150_000) });
-    expect(Buffer.byteLength(body)).toBeGreaterThan(1_000_000);
-    const id = await send(stack.webhookUrl(pipelineId, key, token), body, 'application/json', await signedHeaders('github', body, { secret: 'gh-large' }));
+    const sent = Buffer.from(body, 'utf8');
+    expect(sent.length).toBeGreaterThan(1_000_000);
+    const response = await fetch(stack.webhookUrl(pipelineId, key, token), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await signedHeaders('github', body, { secret: 'gh-large' })) },
+      body: sent,
+    });
+    expect(response.status).toBe(200);
+    const { data } = (await response.json()) as { data: { __kdd_request_id: string; __kdd_request_unix_timestamp: number } };
+    const id = data.__kdd_request_id;
+    // Over the queue's limit: the receiver parked the body in the lake bucket.
+    await stack.s3.send(new HeadObjectCommand({ Bucket: stack.info.resources.lakeBucket, Key: claimKey(id, data.__kdd_request_unix_timestamp) }));
     const rows = await eventually(async () => {
-      const found = await stack.query(`select __kdd_request_id as id, length(__kdd_request_body) as n from webhooks where pipeline_id = ${pipelineId}`);
+      const found = await stack.query(`select __kdd_request_id as id, __kdd_request_body as body from webhooks where pipeline_id = ${pipelineId}`);
       return found.length === 1 ? found : undefined;
     }, 30_000, 'the large row');
     expect(rows[0]!.id).toBe(id);
+    const landed = Buffer.from(rows[0]!.body as string, 'utf8');
+    // Compared as bytes (a digest keeps a failure's message short), after the signature was checked over them.
+    const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect({ bytes: landed.length, sha256: digest(landed) }).toEqual({ bytes: sent.length, sha256: digest(sent) });
+    expect(Buffer.compare(landed, sent)).toBe(0);
   });
 
   it('a body that is not UTF-8 is refused at once (INVALID_BODY), so no lossy text is ever verified', async () => {

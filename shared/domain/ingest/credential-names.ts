@@ -92,8 +92,8 @@ function ruleOfName(lowerName: string): NameRule {
 
 // The same few dozen names arrive on every request, so each name's rule is remembered; the memory
 // is bounded, since a sender can invent names (as many as it likes, as long as it likes).
-const RULE_CACHE_LIMIT = 2000;
-const CACHED_NAME_LENGTH = 64;
+export const RULE_CACHE_LIMIT = 2000;
+export const CACHED_NAME_LENGTH = 64;
 const ruleCache = new Map<string, NameRule>();
 
 /** The rule of a name, lower case (header names are; query names are lower-cased by the caller). */
@@ -105,6 +105,9 @@ export function credentialRule(lowerName: string): NameRule {
   }
   return rule;
 }
+
+/** How many names' rules are remembered: bounded, however many names senders invent (tests check it). */
+export const rememberedNameRules = (): number => ruleCache.size;
 
 /** Whether a (lower-case) name's value is a credential, redacted wherever the request is kept. */
 export const isCredentialName = (lowerName: string): boolean => credentialRule(lowerName) === 'redact';

@@ -51,7 +51,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 // The same few dozen names arrive on every request, so each name's rule is remembered; the memory
 // is bounded, since a sender can invent names.
-const RULE_CACHE_LIMIT = 1000;
+export const RULE_CACHE_LIMIT = 1000;
 const ruleCache = new Map<string, HeaderRule>();
 
 function ruleOf(lowerName: string): HeaderRule {
@@ -62,6 +62,9 @@ function ruleOf(lowerName: string): HeaderRule {
   }
   return rule;
 }
+
+/** How many header names' rules are remembered: bounded, however many names senders invent (tests check it). */
+export const rememberedHeaderRules = (): number => ruleCache.size;
 
 /**
  * The headers as they are kept: names lower-cased, credentials redacted, bounded to

@@ -1,129 +1,113 @@
-// Every list of the management API pages with `limit` and an opaque `cursor`, answering
-// `next_cursor` (null on the last page); a cursor that is not one of the list's own is
-// INVALID_REQUEST, never a 500. In-memory stores here; test/integration/pagination.test.ts runs
-// the same against DynamoDB.
-import { describe, expect, it } from 'vitest';
+// shared/api/pagination.ts on its own: the `limit` and `cursor` query schemas every list shares
+// (their checks, messages and the descriptions the OpenAPI document shows), and cursors in and out.
+// test/unit/shared/api/pagination.test.ts runs the same rules through every list route of the API.
+import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
-import { managementApi } from '../../../../shared/api/app.ts';
-import { decodeCursor, encodeCursor } from '../../../../shared/api/pagination.ts';
-import { fakeSubscriptionService } from '../../../support/fake-subscription-service.ts';
-import { memoryManagementStore } from '../../../../shared/adapters/memory/management-store.ts';
-import { conformanceChecker } from '../../../support/openapi-conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor, NextCursor, nextCursor, PAGE_QUERY, pageRequest, type ListPaging } from '../../../../shared/api/pagination.ts';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../../../shared/domain/list-limits.ts';
 
-const NOW = Date.parse('2026-11-20T12:00:00.000Z');
+const Query = v.object(PAGE_QUERY);
+const PIPELINES: ListPaging<number> = { list: 'pipelines', key: v.pipe(v.number(), v.integer(), v.minValue(1)) };
+const TOKENS: ListPaging<string> = { list: 'tokens', key: v.pipe(v.string(), v.uuid()) };
 
-async function setup() {
-  const store = memoryManagementStore();
-  const admin = await store.createAdmin({ name: 'test', createdAt: '2026-01-01T00:00:00.000Z' });
-  const outbound = fakeSubscriptionService({ now: () => NOW });
-  const api = managementApi({ deps: { store, clock: { nowMs: () => NOW }, subscriptions: outbound }, logError: () => undefined });
-  const checker = await conformanceChecker();
-  const call = async (method: string, pathAndQuery: string, body?: unknown) => {
-    const [path = '', query = ''] = pathAndQuery.split('?');
-    const response = await api({
-      method,
-      path,
-      headers: { authorization: `Bearer ${admin.credential}` },
-      query: new URLSearchParams(query),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    checker.check({ method, path: pathAndQuery, status: response.status, headers: response.headers, body: response.body });
-    return { status: response.status, body: JSON.parse(response.body) as Record<string, any> };
-  };
-  /** Every item of a list, page by page with `limit`, and the number of pages it took. */
-  const all = async (path: string, field: string, limit: number) => {
-    const items: unknown[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const separator = path.includes('?') ? '&' : '?';
-      const page = await call('GET', `${path}${separator}limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`);
-      expect(page.status).toBe(200);
-      expect(page.body[field].length).toBeLessThanOrEqual(limit);
-      items.push(...page.body[field]);
-      cursor = page.body.next_cursor;
-      pages++;
-    } while (cursor !== null && pages < 100);
-    return { items, pages };
-  };
-  return { store, outbound, call, all };
-}
+const messages = (input: unknown) => v.safeParse(Query, input).issues?.map((issue) => issue.message);
 
-describe('pagination', () => {
-  it('pages pipelines in id order, next_cursor null on the last page, no item twice or missing', async () => {
-    const { call, all } = await setup();
-    for (let i = 0; i < 5; i++) await call('POST', '/v4/pipelines', { name: `p${i}` });
-    const { items, pages } = await all('/v4/pipelines', 'pipelines', 2);
-    expect(items.map((p: any) => p.pipeline_id)).toEqual([1, 2, 3, 4, 5]);
-    expect(pages).toBe(3);
-    // A page that ends exactly at the end says so: no empty page after it.
-    expect((await all('/v4/pipelines', 'pipelines', 5)).pages).toBe(1);
-    const first = await call('GET', '/v4/pipelines');
-    expect(first.body).toMatchObject({ next_cursor: null });
-    expect(first.body.pipelines).toHaveLength(5);
+describe('limit', () => {
+  it.each([
+    ['1', 1],
+    ['100', 100],
+    ['999', 999],
+    [String(MAX_LIST_LIMIT), MAX_LIST_LIMIT],
+  ])('takes %s as the number %d', (text, limit) => {
+    expect(v.parse(Query, { limit: text })).toEqual({ limit });
   });
 
-  it('pages every list to the same items as one large page', async () => {
-    const { call, all, store, outbound } = await setup();
-    for (let i = 0; i < 4; i++) {
-      await call('POST', '/v4/pipelines', { name: `p${i}` });
-      await call('POST', '/v4/tokens', { name: `t${i}` });
-      await store.createAdmin({ name: `a${i}`, createdAt: '2026-02-01T00:00:00.000Z' });
-    }
-    const subscriptionIds: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      subscriptionIds.push((await call('POST', '/v4/webhook-subscriptions', { webhookUrl: `https://hooks.example.com/${i}`, events: ['webhook_received'] })).body.id);
-    }
-    for (let i = 0; i < 7; i++) {
-      outbound.addDelivery(subscriptionIds[0]!, { eventType: 'webhook_received', createdAt: new Date(NOW - i * 60_000).toISOString() });
-    }
-    const lists: Array<[string, string]> = [
-      ['/v4/pipelines', 'pipelines'],
-      ['/v4/tokens', 'tokens'],
-      ['/v4/admins', 'admins'],
-      ['/v4/webhook-subscriptions', 'subscriptions'],
-      [`/v4/webhook-subscriptions/${subscriptionIds[0]}/deliveries`, 'deliveries'],
-      [`/v4/webhook-subscriptions/${subscriptionIds[0]}/deliveries?status=pending`, 'deliveries'],
-      ['/v4/events', 'events'],
-    ];
-    for (const [path, field] of lists) {
-      const whole = (await all(path, field, 1000)).items;
-      expect(whole.length, path).toBeGreaterThan(2);
-      const paged = await all(path, field, 2);
-      expect(paged.items, path).toEqual(whole);
-      expect(paged.pages, path).toBe(Math.ceil(whole.length / 2));
-    }
+  it.each(['0', '01', '-1', '1.5', '1e3', 'ten', '', ' 5', '5 ', String(MAX_LIST_LIMIT + 1), '999999', '1000000'])(
+    'refuses %j, saying which integers it takes',
+    (text) => {
+      expect(messages({ limit: text })).toEqual([`must be an integer from 1 to ${MAX_LIST_LIMIT}`]);
+    },
+  );
+});
+
+describe('cursor', () => {
+  const valid = encodeCursor('pipelines', 42);
+
+  it('takes a cursor of ours as it is', () => {
+    expect(v.parse(Query, { cursor: valid })).toEqual({ cursor: valid });
+  });
+
+  // Base64url decoding skips characters outside its alphabet, so without the whole-string check a
+  // padded cursor would decode to the same key: the schema takes exactly the characters it makes.
+  it.each([
+    ['text before it', `!!${valid}`],
+    ['text after it', `${valid}!!`],
+    ['a character inside it', `${valid.slice(0, 5)}.${valid.slice(5)}`],
+    ['padding', `${valid}==`],
+    ['nothing', ''],
+    ['more than 512 characters', 'A'.repeat(513)],
+  ])('refuses one with %s', (_what, cursor) => {
+    expect(messages({ cursor })).toEqual(['is not a cursor of this list']);
+  });
+
+  it('takes one of exactly 512 characters to the decoder (the schema bounds the length only)', () => {
+    expect(messages({ cursor: 'A'.repeat(512) })).toBeUndefined();
+  });
+});
+
+describe('what the OpenAPI document says of them', () => {
+  it('limit names its range and default; cursor and next_cursor say how to page', () => {
+    const query = toJsonSchema(Query, { errorMode: 'ignore' }) as { properties: Record<string, { description?: string }> };
+    expect(query.properties.limit!.description).toMatch(new RegExp(`\\b1 to ${MAX_LIST_LIMIT}\\b.*\\bdefault ${DEFAULT_LIST_LIMIT}\\b`));
+    expect(query.properties.cursor!.description).toMatch(/`next_cursor` of the previous page/);
+    expect((toJsonSchema(NextCursor, { errorMode: 'ignore' }) as { description?: string }).description).toMatch(/`cursor`.*next page.*null on the last page/);
+  });
+
+  it('next_cursor is a string or null', () => {
+    expect(v.parse(NextCursor, null)).toBeNull();
+    expect(v.parse(NextCursor, 'abc')).toBe('abc');
+    expect(v.safeParse(NextCursor, 3).success).toBe(false);
+  });
+});
+
+describe('encodeCursor and decodeCursor', () => {
+  it('carry the key of their own list, text keys in full Unicode included', () => {
+    expect(decodeCursor(encodeCursor('pipelines', 7), 'pipelines', PIPELINES.key)).toBe(7);
+    const key = 'évènement-😀-\u2028-日本';
+    const cursor = encodeCursor('events', key);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor, 'events', v.string())).toBe(key);
   });
 
   it.each([
-    ['not base64url', '!!!'],
-    ['not JSON', Buffer.from('hello').toString('base64url')],
-    ['another list\'s cursor', encodeCursor('tokens', '3f0c9a55-3c3e-4b8e-9a34-0d4b1c9e2f11')],
-    ['a key of the wrong shape', encodeCursor('pipelines', 'TOKEN')],
-    ['a key that is not a pipeline id', encodeCursor('pipelines', -1)],
-    ['extra fields', Buffer.from(JSON.stringify({ l: 'pipelines', k: 1, pk: 'ADMIN' })).toString('base64url')],
-    ['too long', 'A'.repeat(600)],
-  ])('refuses a cursor that is %s with 400 INVALID_REQUEST', async (_what, cursor) => {
-    const { call } = await setup();
-    expect(await call('GET', `/v4/pipelines?cursor=${cursor}`)).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+    ['another list', encodeCursor('tokens', 7)],
+    ['a key of the wrong shape', encodeCursor('pipelines', 'seven')],
+    ['text that is not JSON', Buffer.from('{"l":"pipelines",').toString('base64url')],
+    ['JSON that is not an object', Buffer.from('[1]').toString('base64url')],
+    ['an extra field', Buffer.from(JSON.stringify({ l: 'pipelines', k: 7, pk: 'ADMIN' })).toString('base64url')],
+  ])('refuse a cursor of %s with INVALID_REQUEST naming the list', (_what, cursor) => {
+    expect(() => decodeCursor(cursor, 'pipelines', PIPELINES.key)).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST', message: 'invalid query: cursor is not a cursor of this list (pipelines)' }),
+    );
+  });
+});
+
+describe('pageRequest and nextCursor', () => {
+  it('default to DEFAULT_LIST_LIMIT items from the start', () => {
+    expect(pageRequest(PIPELINES, {})).toStrictEqual({ limit: DEFAULT_LIST_LIMIT });
+    expect(pageRequest(PIPELINES, { limit: 3 })).toStrictEqual({ limit: 3 });
   });
 
-  it.each(['0', '1001', 'ten', '-1', '1.5'])('refuses limit=%s with 400 INVALID_REQUEST', async (limit) => {
-    const { call } = await setup();
-    expect(await call('GET', `/v4/tokens?limit=${limit}`)).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+  it('start after the key of the previous page, which nextCursor put in the cursor', () => {
+    const cursor = nextCursor(TOKENS, { items: [], next: '3f0c9a55-3c3e-4b8e-9a34-0d4b1c9e2f11' });
+    expect(cursor).not.toBeNull();
+    expect(pageRequest(TOKENS, { limit: 5, cursor: cursor! })).toStrictEqual({ limit: 5, after: '3f0c9a55-3c3e-4b8e-9a34-0d4b1c9e2f11' });
+    expect(() => pageRequest(PIPELINES, { cursor: cursor! })).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
   });
 
-  it('refuses a deliveries cursor from another list, on any subscription', async () => {
-    const { call } = await setup();
-    const { id } = (await call('POST', '/v4/webhook-subscriptions', { webhookUrl: 'https://hooks.example.com/x', events: ['webhook_received'] })).body;
-    const cursor = encodeCursor('webhook-subscriptions', id);
-    expect(await call('GET', `/v4/webhook-subscriptions/${id}/deliveries?cursor=${cursor}`)).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
-  });
-
-  it('a cursor is opaque base64url of the list and the key after which the next page starts', () => {
-    const cursor = encodeCursor('pipelines', 42);
-    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor, 'pipelines', v.number())).toBe(42);
-    expect(() => decodeCursor(cursor, 'admins', v.number())).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+  it('nextCursor is null on the last page', () => {
+    expect(nextCursor(PIPELINES, { items: [1, 2] })).toBeNull();
+    expect(nextCursor(PIPELINES, { items: [1, 2], next: 2 })).toBe(encodeCursor('pipelines', 2));
   });
 });

@@ -231,6 +231,101 @@ describe('encodeBracketForm', () => {
   });
 });
 
+describe('parseJsonKeepingNumberText: the nesting bound is counted before parsing', () => {
+  const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const objects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  const tooDeep = expect.objectContaining({ code: 'too_deep', message: `the payload nests deeper than ${MAX_NESTING_DEPTH} levels` });
+
+  it('takes exactly MAX_NESTING_DEPTH levels of arrays or objects, and refuses one more', () => {
+    expect(() => parseJsonKeepingNumberText(arrays(MAX_NESTING_DEPTH))).not.toThrow();
+    expect(() => parseJsonKeepingNumberText(objects(MAX_NESTING_DEPTH))).not.toThrow();
+    expect(() => parseJsonKeepingNumberText(arrays(MAX_NESTING_DEPTH + 1))).toThrow(tooDeep);
+    expect(() => parseJsonKeepingNumberText(objects(MAX_NESTING_DEPTH + 1))).toThrow(tooDeep);
+  });
+
+  it('counts depth, not brackets: wide shallow arrays and objects pass whatever their size', () => {
+    const wideArray = `[${Array.from({ length: 200 }, () => '[]').join(',')}]`;
+    const wideObject = `{${Array.from({ length: 200 }, (_, i) => `"k${i}":{}`).join(',')}}`;
+    const mixed = `[${Array.from({ length: 200 }, () => '{"a":[1]}').join(',')}]`;
+    expect((parseJsonKeepingNumberText(wideArray) as unknown[]).length).toBe(200);
+    expect(Object.keys(parseJsonKeepingNumberText(wideObject) as object)).toHaveLength(200);
+    expect((parseJsonKeepingNumberText(mixed) as unknown[]).length).toBe(200);
+  });
+
+  it('counts the brackets after a string, whatever the string holds', () => {
+    for (const text of ['', 'a', 'ab', 'abc', '\\', '"', 'x\\"', '\\\\', '[{', '}]', 'é😀']) {
+      const json = `{"s":${JSON.stringify(text)},"deep":${arrays(MAX_NESTING_DEPTH + 1)}}`;
+      expect(() => parseJsonKeepingNumberText(json), json.slice(0, 30)).toThrow(tooDeep);
+    }
+  });
+
+  it('does not count brackets inside a string, after escaped quotes and backslashes included', () => {
+    for (const text of ['['.repeat(100), `"${'['.repeat(100)}`, `\\${'{'.repeat(100)}`, `\\"${'['.repeat(100)}`]) {
+      expect(parseJsonKeepingNumberText(`{"s":${JSON.stringify(text)}}`)).toEqual({ s: text });
+    }
+  });
+});
+
+describe('errors say what was refused and where', () => {
+  it('name their class, so a log line tells them apart', () => {
+    expect(catchError(() => flattenForQuery({ a_b: 1, a: { b: 2 } }))).toMatchObject({ name: 'KeyCollisionError' });
+    expect(catchError(() => buildGetUrl('https://h.example/', [['a', 'x'.repeat(100)]], { maxUrlLength: 50 }))).toMatchObject({ name: 'UrlTooLongError' });
+    expect(catchError(() => flattenForQuery(5))).toMatchObject({ name: 'PayloadEncodingError' });
+  });
+
+  it('a collision names the parameter and both JSON paths', () => {
+    expect(catchError(() => flattenForQuery({ a_b: 1, a: { b: 2 } }))).toMatchObject({
+      message: `parameter 'a_b' would come from both ["a_b"] and ["a","b"]`,
+    });
+  });
+
+  it('a long URL gives its length and the limit', () => {
+    const error = catchError(() => buildGetUrl('https://h.example/', [['a', 'x'.repeat(100)]], { maxUrlLength: 50 }));
+    const length = 'https://h.example/?a='.length + 100;
+    expect(error).toMatchObject({ message: `the delivery URL would be ${length} characters, more than the limit of 50`, length, limit: 50 });
+  });
+
+  it.each([
+    [null, 'null'],
+    [undefined, 'a undefined'],
+    [5, 'a number'],
+    ['text', 'a string'],
+    [true, 'a boolean'],
+    [new Date(0), 'a Date object'],
+    [new Map(), 'a Map object'],
+    [Object.create(Object.create(null) as object) as object, 'a non-plain object'],
+  ])('a top level that is not a container (%s) is described as %s', (value, described) => {
+    expect(catchError(() => flattenForQuery(value))).toMatchObject({
+      code: 'not_a_container',
+      message: `the payload must be a JSON object or array, not ${described}`,
+    });
+  });
+
+  it('a number kept as its source text is described as a number', () => {
+    expect(catchError(() => encodeBracketForm(parseJsonKeepingNumberText('12')))).toMatchObject({
+      code: 'not_a_container',
+      message: 'the payload must be a JSON object or array, not a number',
+    });
+  });
+
+  it('a value JSON cannot carry names its path', () => {
+    expect(catchError(() => flattenForQuery({ x: { y: [Number.NaN] } }))).toMatchObject({ code: 'not_json', message: '["x","y","0"] is NaN, which JSON cannot carry' });
+    expect(catchError(() => flattenForQuery({ x: 1n }))).toMatchObject({ code: 'not_json', message: '["x"] is a bigint, not a JSON value' });
+    expect(catchError(() => flattenForQuery({ x: () => 1 }))).toMatchObject({ code: 'not_json', message: '["x"] is a function, not a JSON value' });
+    expect(catchError(() => flattenForQuery({ x: new Date(0) }))).toMatchObject({ code: 'not_json', message: '["x"] is a Date object, not a JSON value' });
+    expect(catchError(() => flattenForQuery({ x: '\ud800' }))).toMatchObject({ code: 'not_json', message: '["x"] holds a lone UTF-16 surrogate' });
+    expect(catchError(() => flattenForQuery({ '\udc00': 1 }))).toMatchObject({ code: 'not_json', message: 'the top level holds a lone UTF-16 surrogate' });
+  });
+
+  it('nesting past the bound in a value (not parsed from text) is refused while walking it', () => {
+    const nest = (depth: number): unknown => (depth === 0 ? 1 : [nest(depth - 1)]);
+    expect(catchError(() => encodeBracketForm(nest(MAX_NESTING_DEPTH + 2)))).toMatchObject({
+      code: 'too_deep',
+      message: `the payload nests deeper than ${MAX_NESTING_DEPTH} levels`,
+    });
+  });
+});
+
 /** What a form receiver can see: leaves as strings, null and empty containers as "". */
 function expectedAfterForm(value: unknown): unknown {
   if (value === null) return '';

@@ -25,6 +25,7 @@ describe('classifyResponse', () => {
     [{ status: 302 }, false, 'redirect'],
     [{ status: 304 }, false, 'redirect'],
     [{ status: 308 }, false, 'redirect'],
+    [{ status: 399 }, false, 'redirect'],
     [{ status: 200, redirected: true }, false, 'redirect'],
     [{ status: 400 }, false, 'http_status'],
     [{ status: 404 }, false, 'http_status'],
@@ -39,6 +40,9 @@ describe('classifyResponse', () => {
     [{ error: 'unknown' }, false, 'connection'],
     [{}, false, 'connection'],
     [{ status: 200.5 }, false, 'connection'],
+    // The connection broke after the status line: not a complete answer.
+    [{ status: 200, error: 'connection' }, false, 'connection'],
+    [{ status: 204, error: 'unknown' }, false, 'connection'],
     [{ error: 'url_too_long' }, false, 'url_too_long'],
     [{ error: 'blocked_target' }, false, 'blocked_target'],
   ])('%j → valid %s %s', (outcome, valid, errorClass) => {
@@ -47,8 +51,10 @@ describe('classifyResponse', () => {
     if (!result.valid) expect(result.errorClass).toBe(errorClass);
   });
 
-  it('keeps the status of an invalid answer', () => {
+  it('keeps the status of an invalid answer, and has none when no answer came', () => {
     expect(classifyResponse({ status: 503 })).toMatchObject({ valid: false, status: 503 });
+    expect(classifyResponse({ timedOut: true })).toStrictEqual({ valid: false, errorClass: 'timeout', retryable: true, countsTowardSuspension: true });
+    expect(classifyResponse({ error: 'dns' })).not.toHaveProperty('status');
   });
 
   it('neither retries nor counts local refusals, but does both for answers from the address', () => {
@@ -114,6 +120,17 @@ describe('nextAttempt', () => {
     expect(() => nextAttempt({ attemptNumber: 1, firstAttemptAt: T0, now: T0 - 1, random: mid })).toThrow(RangeError);
     expect(() => nextAttempt({ attemptNumber: 1, firstAttemptAt: T0, now: T0, random: () => 1 })).toThrow(RangeError);
     expect(() => nextAttempt({ attemptNumber: 1, firstAttemptAt: T0, now: T0, random: () => Number.NaN })).toThrow(RangeError);
+  });
+
+  it('says what was wrong with the input', () => {
+    const input = { attemptNumber: 1, firstAttemptAt: T0, now: T0, random: mid };
+    expect(() => nextAttempt({ ...input, attemptNumber: 0 })).toThrow(new RangeError('attemptNumber starts at 1'));
+    for (const times of [{ firstAttemptAt: Number.NaN }, { now: Number.POSITIVE_INFINITY }, { firstAttemptAt: Number.NEGATIVE_INFINITY, now: Number.NaN }]) {
+      expect(() => nextAttempt({ ...input, ...times }), JSON.stringify(times)).toThrow(new RangeError('times are finite epoch milliseconds'));
+    }
+    expect(() => nextAttempt({ ...input, now: T0 - 1 })).toThrow(new RangeError('now is before the first attempt'));
+    expect(() => nextAttempt({ ...input, random: () => -0.25 })).toThrow(new RangeError('random() must return a number in [0, 1), got -0.25'));
+    expect(() => nextAttempt({ ...input, random: () => 1 })).toThrow(new RangeError('random() must return a number in [0, 1), got 1'));
   });
 
   it('property: at most 4 retries, all within the hour, strictly increasing, jitter within bounds', () => {

@@ -55,6 +55,10 @@ describe('classifyAddress', () => {
     ['198.51.100.7', 'reserved'],
     ['203.0.113.9', 'reserved'],
     ['198.18.0.1', 'reserved'],
+    ['192.0.0.9', 'reserved'], // IETF protocol assignments
+    ['192.88.99.1', 'reserved'], // former 6to4 relay anycast
+    ['2001:2::1', 'reserved'], // benchmarking, inside IETF protocol assignments 2001::/23
+    ['3fff::1', 'reserved'], // documentation (RFC 9637)
     ['2001:db8::1', 'reserved'],
     ['2001::1', 'reserved'], // Teredo
     ['4000::1', 'reserved'], // outside global unicast 2000::/3
@@ -80,6 +84,9 @@ describe('classifyAddress', () => {
     ['::ffff:0:127.0.0.1', 'ipv4_mapped_private'], // RFC 6145 translated form
     ['::127.0.0.1', 'ipv4_mapped_private'], // deprecated IPv4-compatible form
     ['::8.8.8.8', 'reserved'],
+    // the deprecated compatible text with multi-digit octets and a zone: still not the public IPv4 host
+    ['::93.184.216.34', 'reserved'],
+    ['::93.184.216.34%eth0', 'reserved'],
     ['::808:808', 'reserved'],
     ['::a00:1', 'ipv4_mapped_private'],
     ['::169.254.169.254', 'cloud_metadata'],
@@ -105,6 +112,11 @@ describe('classifyAddress', () => {
     ['example.com', 'invalid'],
     ['1.2.3.4.5', 'invalid'],
     ['::ffff::1', 'invalid'],
+    // brackets only as a pair around the whole literal
+    ['[::1', 'invalid'],
+    ['::1]', 'invalid'],
+    ['x::1]', 'invalid'],
+    ['[x::1]', 'invalid'],
   ])('%s → %s', (ip, expected) => {
     expect(classifyAddress(ip)).toBe(expected);
   });
@@ -225,6 +237,22 @@ describe('checkTargetUrl', () => {
     ['http://[::1/', 'invalid_url'],
   ])('refuses %s as %s, whatever the allow setting', (url, reason) => {
     for (const policy of [strict, awsPrivate, local]) expect(checkTargetUrl(url, policy)).toMatchObject({ verdict: 'refused', reason });
+  });
+
+  it('says why in a detail a person can act on', () => {
+    expect(checkTargetUrl('not a url', strict)).toEqual({ verdict: 'refused', reason: 'invalid_url', detail: 'not an absolute URL' });
+    expect(checkTargetUrl('ftp://example.com/x', strict)).toEqual({ verdict: 'refused', reason: 'unsupported_scheme', detail: 'ftp: is not http: or https:' });
+    expect(checkTargetUrl('https://user:pass@example.com/', strict)).toEqual({
+      verdict: 'refused',
+      reason: 'credentials_in_url',
+      detail: 'the URL carries a user name or password',
+    });
+    expect(checkTargetUrl('http://[fe80::1]/', strict)).toEqual({
+      verdict: 'refused',
+      reason: 'blocked_address',
+      addressClass: 'link_local',
+      detail: '[fe80::1] is a link_local address',
+    });
   });
 
   it('sends hostnames to DNS, normalised', () => {

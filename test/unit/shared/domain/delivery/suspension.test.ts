@@ -77,6 +77,27 @@ describe('suspension', () => {
     expect(again.suspendedUntil).toBe(until + 1 + 5 * MINUTE);
   });
 
+  it('a failure at the very moment a suspension ends is judged on the window as it is then', () => {
+    // Failures every 100 ms keep more than 100 in the window: the one at the end suspends again at once.
+    const suspended = recordMany(emptySuspensionState(), 101, T0, 100);
+    const until = suspended.suspendedUntil!;
+    const during = recordMany(suspended, 200, T0 + 101 * 100, (until - T0 - 101 * 100) / 200);
+    expect(recordInvalid(during, until).suspendedUntil).toBe(until + 5 * MINUTE);
+    // A lone failure at the end of a suspension that was set long ago: no suspension stays recorded.
+    expect(recordInvalid({ recentInvalids: [], suspendedUntil: T0, version: 3 }, T0)).toStrictEqual({ recentInvalids: [T0], version: 4 });
+  });
+
+  it('stores no suspension end for an address that is not suspended', () => {
+    expect(recordInvalid(emptySuspensionState(), T0)).toStrictEqual({ recentInvalids: [T0], version: 1 });
+    expect(recordMany(emptySuspensionState(), 100, T0, SECOND)).not.toHaveProperty('suspendedUntil');
+  });
+
+  it('refuses a time that is not a finite number', () => {
+    for (const now of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => recordInvalid(emptySuspensionState(), now)).toThrow(new RangeError('now is finite epoch milliseconds'));
+    }
+  });
+
   it('keeps the stored item small however many failures there are', () => {
     const state = recordMany(emptySuspensionState(), 5000, T0, 10);
     expect(state.recentInvalids).toHaveLength(SUSPENSION_RULE.threshold + 1);
@@ -123,8 +144,9 @@ describe('retryNotBefore with a spread', () => {
     expect(retryNotBefore(state, now, now + 1000, () => 0)).toBe(until);
     expect(retryNotBefore(state, now, now + 1000, () => 0.5)).toBe(until + RESUME_SPREAD_MS / 2);
     expect(retryNotBefore(state, now, now + 1000, () => 0.999999)).toBeLessThan(until + RESUME_SPREAD_MS);
-    // a retry due after the end is not moved
+    // a retry due after the end, or exactly at it, is not moved
     expect(retryNotBefore(state, now, until + 5, () => 0.9)).toBe(until + 5);
+    expect(retryNotBefore(state, now, until, () => 0.9)).toBe(until);
   });
 });
 

@@ -32,11 +32,17 @@ function message(overrides: Partial<IngestMessage>): { messageId: string; body: 
 const wrongToken = (pipelineId = 1) => message({ pipelineId, tokenSha256: sha256Hex('bad') });
 const unknownKey = (pipelineId = 1) => message({ pipelineId, key: OTHER_KEY });
 
-async function setup(options: { subscribe?: boolean; queueFails?: () => boolean } = {}) {
+async function setup(options: { subscribe?: boolean; scope?: number | 'every pipeline'; queueFails?: () => boolean } = {}) {
   const rejections = memoryRejections();
   const world = deliveryWorld({ startMs: T, answer: () => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 1, responseSnippet: 'ok' }), rejectionSummaries: rejections });
   if (options.subscribe !== false) {
-    await world.service.createSubscription({ webhookUrl: 'https://a.example/hook', webhookHttpMethod: 'POST', events: ['webhook_rejected'], pipelineId: 1 });
+    const scope = options.scope ?? 1;
+    await world.service.createSubscription({
+      webhookUrl: 'https://a.example/hook',
+      webhookHttpMethod: 'POST',
+      events: ['webhook_rejected'],
+      ...(scope === 'every pipeline' ? {} : { pipelineId: scope }),
+    });
   }
   const lookupDirectory: CredentialDirectory = {
     async lookup(keys, ids) {
@@ -108,6 +114,27 @@ describe('aggregated webhook_rejected', () => {
     // The same summary message again (SQS at-least-once): no second delivery.
     await t.fanout.handleBatch([{ ...received, messageId: 'q2', receiveCount: 2 }]);
     expect(t.sent).toHaveLength(1);
+  });
+
+  it('a subscription to every pipeline: summaries for the pipelines that exist, none for ids that do not', async () => {
+    const t = await setup({ scope: 'every pipeline' });
+    const batch = [unknownKey(999), wrongToken(2), wrongToken(123_456), unknownKey(999), wrongToken(1)];
+    expect((await processIngestBatch(batch, t.deps)).failedMessageIds).toEqual([]);
+    expect([...t.rejections.windows.keys()].sort()).toEqual(['1/2026-11-20T10:15:00.000Z', '2/2026-11-20T10:15:00.000Z']);
+    const queued = t.queue.drain().map((entry) => JSON.parse(entry.body) as { pipelineId: unknown });
+    expect(queued.map((entry) => entry.pipelineId).sort()).toEqual([1, 2]);
+    // The unknown ids are still quarantined and counted, in their one shared bucket.
+    expect(t.rejections.calls.sort()).toEqual(
+      expect.arrayContaining(['addDaily 1 2026-11-20', 'addDaily 2 2026-11-20', 'addDaily unknown 2026-11-20']),
+    );
+
+    const received = queued.map((_, i) => ({ messageId: `s${i}`, body: JSON.stringify(queued[i]), receiveCount: 1 }));
+    expect((await t.fanout.handleBatch(received)).failedMessageIds).toEqual([]);
+    const delivered = t.sent.map((request) => JSON.parse(request.body!) as { data: { pipelineId: number; total: number } });
+    expect(delivered.map((event) => [event.data.pipelineId, event.data.total]).sort()).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
   });
 
   it('at most 5 sample request ids, whatever the batch holds', async () => {
