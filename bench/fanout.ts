@@ -1,7 +1,7 @@
 // Fan-out throughput and added latency. One fan-out (the real createFanout with the real undici
 // keep-alive sender and the real signing/encoding) delivers to a bare node:http receiver in a
 // child process (arrival-receiver.ts) that answers 200 at once. Stores and queue are the
-// in-memory ports (shared/adapters/outbound-memory.ts), optionally with a simulated round trip,
+// in-memory adapters (test/support/delivery-world.ts), optionally with a simulated round trip,
 // because the local DynamoDB emulator (dynalite, ~1,000 conditional writes/s) would measure
 // itself, not the fan-out.
 //
@@ -10,21 +10,10 @@
 // arriving at the receiver, at low load); the cost of fanning one event out to 1, 10 and 100
 // subscriptions (handleBatch wall time, per event and per delivery).
 //   node bench/fanout.ts      BENCH_FANOUT_DELIVERIES=20000, BENCH_FANOUT_STORE_LATENCY_MS=0 by default
-import { createHttpSender } from '../shared/adapters/http-sender.ts';
-import {
-  memoryDeliveryStore,
-  memoryEventStore,
-  memoryEventsQueue,
-  memorySecretCipher,
-  memorySubscriptionStore,
-  memorySuspensionStore,
-} from '../shared/adapters/outbound-memory.ts';
+import { createHttpSender } from '../shared/adapters/http/sender.ts';
 import { systemClock } from '../shared/domain/clock.ts';
-import { serializeQueueMessage } from '../shared/domain/outbound/queue-messages.ts';
-import { createFanout, type Fanout } from '../shared/services/fanout.ts';
-import { createOutboundServiceWithDeps } from '../shared/services/outbound.ts';
-import { subscriptionDirectory } from '../shared/services/outbound-subscriptions.ts';
-import { suspensionTracker } from '../shared/services/outbound-suspension.ts';
+import { serializeQueueMessage } from '../shared/domain/delivery/queue-messages.ts';
+import { deliveryWorld } from '../test/support/delivery-world.ts';
 import { epochMs, median, percentile, printResult, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';
 
 export interface FanoutBenchOptions {
@@ -38,34 +27,17 @@ export interface FanoutBenchOptions {
 const TARGET_DELIVERIES_PER_SECOND = 2000;
 
 async function world(receiverUrl: string, storeLatencyMs: number, concurrency: number) {
-  const latency = { latencyMs: storeLatencyMs };
-  const subscriptions = memorySubscriptionStore(latency);
-  const deliveries = memoryDeliveryStore(latency);
-  const queue = memoryEventsQueue();
-  const cipher = memorySecretCipher();
   // The receiver runs on this machine: loopback, as the local stack allows it.
   const sender = createHttpSender({ allowPrivateTargets: true, allowLoopbackTargets: true, timeoutMs: 5000 });
-  const directory = subscriptionDirectory(subscriptions, { ttlMs: 10_000, cipher });
-  const fanout: Fanout = createFanout({
-    directory,
-    events: memoryEventStore(latency),
-    deliveries,
-    suspension: suspensionTracker(memorySuspensionStore(latency), { cacheMs: 1000 }),
-    queue,
-    sender,
+  const { fanout, deliveries, service } = deliveryWorld({
     clock: systemClock,
-    random: Math.random,
+    sender,
+    storeLatencyMs,
     concurrency,
-    retentionDays: 30,
-  });
-  const service = createOutboundServiceWithDeps({
-    subscriptions,
-    deliveries,
-    queue,
-    cipher,
-    sender,
+    directoryTtlMs: 10_000,
+    suspensionCacheMs: 1000,
+    random: Math.random,
     resolve: async () => ['127.0.0.1'],
-    clock: systemClock,
     allowPrivateTargets: true,
     allowLoopbackTargets: true,
   });

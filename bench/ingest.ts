@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { queryLake } from '../shared/adapters/lake-query.ts';
+import { queryLake } from '../shared/adapters/duckdb/lake-query.ts';
 import type { StackInfo } from '../infra/local/stack.ts';
 import { BODY_300B } from './bodies.ts';
 import { printResult, processCpuSeconds, sleep, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';

@@ -6,21 +6,21 @@
 //       emulators (fauxqs, dynalite), started in this process.
 // Reference, same run: JSON.parse of the same messages.
 import { randomUUID } from 'node:crypto';
-import { PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { processorDeps } from '../functions/processor/app.ts';
 import { startEmulators } from '../infra/local/emulators.ts';
 import { provisionResources } from '../infra/local/resources.ts';
-import { clientOptions } from '../shared/adapters/aws-clients.ts';
-import { createS3Client } from '../shared/adapters/s3-objects.ts';
-import { pipelineToItem, tokenToItem } from '../shared/adapters/table-items.ts';
+import { dynamoDbClient } from '../shared/adapters/clients/dynamodb.ts';
+import { s3Client } from '../shared/adapters/clients/s3.ts';
+import { pipelineToItem, tokenToItem } from '../shared/adapters/dynamodb/table-items.ts';
 import { systemClock } from '../shared/domain/clock.ts';
-import { newRequestId, sha256Hex } from '../shared/domain/credentials.ts';
-import { serializeIngestMessage } from '../shared/domain/ingest-message.ts';
-import type { PipelineRecord, TokenRecord } from '../shared/domain/records.ts';
+import { sha256Hex, newRequestId } from '../shared/domain/credentials.ts';
+import { serializeIngestMessage } from '../shared/domain/ingest/message.ts';
+import type { PipelineRecord, TokenRecord } from '../shared/domain/ingest/records.ts';
 import type { CredentialDirectory, LakeObject } from '../shared/ports/ingest.ts';
-import { cachedCredentialDirectory } from '../shared/services/credential-cache.ts';
-import { processIngestBatch, type ProcessDeps, type QueueRecord } from '../shared/services/process-ingest-batch.ts';
+import { cachedCredentialDirectory } from '../shared/services/ingest/credential-cache.ts';
+import { processIngestBatch, type ProcessDeps, type QueueRecord } from '../shared/services/ingest/process-batch.ts';
 import { body2k } from './bodies.ts';
 import { printResult, type BenchResult, type Figure } from './lib.ts';
 
@@ -146,7 +146,7 @@ async function withEmulators(batches: QueueRecord[][]): Promise<Throughput & { o
     const { endpoints } = emulators;
     const resources = await provisionResources(endpoints);
     const aws = { region: endpoints.region, endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb } };
-    const dynamodb = new DynamoDBClient(clientOptions(aws, endpoints.dynamodb));
+    const dynamodb = dynamoDbClient(aws);
     await dynamodb.send(new PutItemCommand({ TableName: resources.tableName, Item: pipelineToItem(PIPELINE) }));
     await dynamodb.send(new PutItemCommand({ TableName: resources.tableName, Item: tokenToItem(TOKEN_RECORD) }));
     dynamodb.destroy();
@@ -154,7 +154,7 @@ async function withEmulators(batches: QueueRecord[][]): Promise<Throughput & { o
     const deps = processorDeps({ aws, lakeBucket: resources.lakeBucket, tableName: resources.tableName, authCacheTtlSeconds: 30, ingestMaxReceiveCount: 5 });
     const result = await throughput(batches, async (batch) => checked(await processIngestBatch(batch, deps), batch.length));
 
-    const s3 = createS3Client(aws);
+    const s3 = s3Client(aws);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: resources.lakeBucket, Prefix: 'webhooks/' }));
     s3.destroy();
     return { ...result, objectsInBucket: listed.KeyCount ?? 0 };

@@ -7,9 +7,9 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createReceiverHandler } from '../functions/receiver/app.ts';
 import { systemClock } from '../shared/domain/clock.ts';
-import { interpretInbound } from '../shared/domain/kondado.ts';
+import { interpretInbound } from '../shared/domain/ingest/kondado.ts';
 import type { ClaimStore } from '../shared/ports/ingest.ts';
-import type { ReceiveDeps } from '../shared/services/receive-webhook.ts';
+import type { ReceiveDeps } from '../shared/services/ingest/receive.ts';
 import { BODY_300B, body2k, KOMMO_FORM } from './bodies.ts';
 import { printResult, type BenchResult, type Figure } from './lib.ts';
 

@@ -11,13 +11,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { countingRowOpWriter, localSyncWorkspace, memorySyncStore } from '../shared/adapters/sync-memory.ts';
-import { memoryDeliveryStore } from '../shared/adapters/outbound-memory.ts';
+import { countingRowOpWriter, memorySyncStore } from '../shared/adapters/memory/sync-store.ts';
+import { memoryDeliveryStore } from '../shared/adapters/memory/delivery-store.ts';
 import { systemClock } from '../shared/domain/clock.ts';
-import type { SyncMessage } from '../shared/domain/sync/messages.ts';
-import type { StoredSync, SyncWorkspace } from '../shared/ports/sync.ts';
-import { createSyncEngine, startRun } from '../shared/services/sync-engine.ts';
+import type { SyncMessage } from '../shared/domain/syncs/messages.ts';
+import type { StoredSync, SyncWorkspace } from '../shared/ports/syncs.ts';
+import { createSyncEngine, startRun } from '../shared/services/syncs/engine.ts';
 import { printResult, type BenchResult, type Figure } from './lib.ts';
+import { localSyncWorkspace } from '../shared/adapters/duckdb/local-sync-workspace.ts';
 
 /** 1,000,000 rows must plan within a Lambda invocation (15 min) with room to spare: 10 minutes. */
 const TARGET_DIFF_ROWS_PER_SECOND = 1_000_000 / 600;

@@ -2,14 +2,15 @@
 // ADMIN item straight to DynamoDB with the caller's AWS credentials (a fresh deployment has no
 // admin to call the API with); `list` and `revoke` go through the management API.
 import { InvalidArgumentError, type Command } from 'commander';
-import { createDynamoDbClient, dynamoManagementStore } from '../shared/adapters/management-store.ts';
-import type { AdminJson } from '../shared/api/management-api.ts';
+import { dynamoManagementStore } from '../shared/adapters/dynamodb/management-store.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { readStackFile, resolveApiTarget } from './target.ts';
+import type { AdminJson } from '../shared/api/admins.ts';
+import { dynamoDbClient } from '../shared/adapters/clients/dynamodb.ts';
 
 function adminId(value: string): string {
   const id = value.toLowerCase();
@@ -66,7 +67,7 @@ export function registerAdmin(program: Command, io: CliIo): void {
     .option('--endpoint <url>', 'DynamoDB endpoint (emulators; default: AWS)')
     .action(async (options: AdminCreateOptions, command: Command) => {
       const target = resolveTable(io, options);
-      const client = createDynamoDbClient({ region: target.region, endpoints: { dynamodb: target.endpoint } });
+      const client = dynamoDbClient({ region: target.region, endpoints: { dynamodb: target.endpoint } });
       try {
         const created = await dynamoManagementStore(client, target.tableName)
           .createAdmin({ name: options.name.trim(), createdAt: new Date().toISOString() })

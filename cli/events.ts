@@ -2,14 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EventTypeJson, PublishedEventJson } from '../shared/api/outbound-api.ts';
-import { CUSTOM_EVENT_TYPE } from '../shared/domain/outbound/events.ts';
+import { CUSTOM_EVENT_TYPE } from '../shared/domain/delivery/events.ts';
 import { apiClient } from './api-client.ts';
 import { positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
 import { table } from './output.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
+import type { EventTypeJson, PublishedEventJson } from '../shared/api/events.ts';
 
 /** `--data '{"a":1}'`, or `--data @file.json` relative to the working directory. */
 function jsonData(io: CliIo, value: string): unknown {

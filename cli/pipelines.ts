@@ -1,14 +1,14 @@
 // hooklake pipelines create|list|get|delete, pipelines verification set|clear
 import { InvalidArgumentError, type Command } from 'commander';
-import type { PipelineDetailJson, PipelineJson } from '../shared/api/management-api.ts';
-import type { VerificationJson } from '../shared/api/verification-api.ts';
-import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_PROVIDERS } from '../shared/domain/signatures/settings.ts';
+import type { VerificationJson } from '../shared/api/verification.ts';
+import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_PROVIDERS } from '../shared/domain/ingest/signatures/settings.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveInt } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
+import type { PipelineDetailJson, PipelineJson } from '../shared/api/pipelines.ts';
 
 export function registerPipelines(program: Command, io: CliIo): void {
   const pipelines = program.command('pipelines').description('create, list, show and delete pipelines');

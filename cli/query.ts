@@ -1,12 +1,12 @@
 // hooklake query "SQL" [--pipeline N] [--raw] [--bucket B]
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { queryLake, type LakeSource } from '../shared/adapters/lake-query.ts';
-import { createS3Client } from '../shared/adapters/s3-objects.ts';
+import { queryLake, type LakeSource } from '../shared/adapters/duckdb/lake-query.ts';
 import { positiveInt } from './args.ts';
 import { CliError, emit, type CliIo } from './context.ts';
 import { plural, table } from './output.ts';
 import { dataDir, requireStackFile } from './target.ts';
+import { s3Client } from '../shared/adapters/clients/s3.ts';
 
 interface QueryOptions {
   pipeline?: number;
@@ -21,11 +21,11 @@ function resolveLake(io: CliIo, options: QueryOptions): LakeSource {
   if (bucket !== undefined) {
     const region = options.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || 'us-east-1');
     const endpoint = io.env.HOOKLAKE_S3_ENDPOINT || undefined;
-    return { s3: createS3Client({ region, endpoints: { s3: endpoint } }), bucket, origin: endpoint ?? `s3:${region}` };
+    return { s3: s3Client({ region, endpoints: { s3: endpoint } }), bucket, origin: endpoint ?? `s3:${region}` };
   }
   const stack = requireStackFile(io, "pass --bucket BUCKET to query a deployment's lake");
   return {
-    s3: createS3Client({ region: options.region ?? stack.region, endpoints: { s3: stack.endpoints.s3 } }),
+    s3: s3Client({ region: options.region ?? stack.region, endpoints: { s3: stack.endpoints.s3 } }),
     bucket: stack.resources.lakeBucket,
     origin: stack.endpoints.s3,
   };

@@ -1,12 +1,12 @@
 // hooklake subscriptions create|list|get|delete|enable|disable|test|deliveries|redeliver
 import { InvalidArgumentError, type Command } from 'commander';
-import { SUBSCRIPTION_ID } from '../shared/domain/outbound/subscription-id.ts';
+import { SUBSCRIPTION_ID } from '../shared/domain/delivery/destinations.ts';
 import type {
   ConnectionTestJson,
   CreatedSubscriptionJson,
   DeliveryJson,
   SubscriptionJson,
-} from '../shared/api/outbound-api.ts';
+} from '../shared/api/subscriptions.ts';
 import { apiClient } from './api-client.ts';
 import { commaList, nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedSyncJson, SyncConnectionTestJson, SyncDeliveryJson, SyncJson, SyncRunJson } from '../shared/api/sync-api.ts';
-import { SYNC_MODES, parseMappingList, type FieldMapping, type SyncMode } from '../shared/domain/sync/definition.ts';
-import { SYNC_ID } from '../shared/domain/sync/ids.ts';
-import { isFinalRunStatus } from '../shared/domain/sync/runs.ts';
-import { parseEvery } from '../shared/domain/sync/schedule.ts';
+import type { CreatedSyncJson, SyncConnectionTestJson, SyncDeliveryJson, SyncJson, SyncRunJson } from '../shared/api/syncs.ts';
+import { SYNC_MODES, parseMappingList, type FieldMapping, type SyncMode } from '../shared/domain/syncs/definition.ts';
+import { SYNC_ID } from '../shared/domain/syncs/ids.ts';
+import { isFinalRunStatus } from '../shared/domain/syncs/runs.ts';
+import { parseEvery } from '../shared/domain/syncs/schedule.ts';
 import { apiClient, type ApiClient } from './api-client.ts';
 import { nonEmpty, pointInTime, positiveInt } from './args.ts';
 import { CliError, emit, globals, type CliIo } from './context.ts';
@@ -134,8 +134,8 @@ function deliveriesTable(deliveries: readonly SyncDeliveryJson[]): string {
     ['id', 'time', 'status', 'attempts', 'last_code', 'last_error', 'webhook_id'],
     deliveries.map((d) => {
       const last = d.attempts.at(-1);
-      const status = d.status === 'pending' && d.next_attempt_at !== null ? `pending (next ${d.next_attempt_at})` : d.status;
-      return [d.id, d.created_at, status, d.attempts.length, last?.status_code ?? null, last?.error_class ?? '', d.webhook_id];
+      const status = d.status === 'pending' && d.nextAttemptAt !== null ? `pending (next ${d.nextAttemptAt})` : d.status;
+      return [d.id, d.createdAt, status, d.attempts.length, last?.statusCode ?? null, last?.errorClass ?? '', d.webhookId];
     }),
   );
 }
@@ -360,7 +360,7 @@ export function registerSyncs(program: Command, io: CliIo): void {
           command.error('error: give either a delivery id or --failed --since/--until, not both');
         }
         const delivery = await api.request<SyncDeliveryJson>('POST', `${path(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
-        emit(io, command, delivery, () => `Queued delivery ${delivery.id} again; webhook-id ${delivery.webhook_id}`);
+        emit(io, command, delivery, () => `Queued delivery ${delivery.id} again; webhook-id ${delivery.webhookId}`);
         return;
       }
       if (options.since === undefined) command.error('error: give a delivery id, or --failed --since (and --until) for every failed delivery in a range');

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { isLoopbackHost } from '../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../shared/domain/delivery/ssrf.ts';
 import { CliError, type CliIo, type GlobalOptions } from './context.ts';
 
 /** The parts of `$HOOKLAKE_DATA_DIR/stack.json` (docs/design.md) the CLI reads. */

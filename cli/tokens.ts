@@ -1,12 +1,12 @@
 // hooklake tokens create|list|get|revoke
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedTokenJson, TokenJson } from '../shared/api/management-api.ts';
 import { apiClient } from './api-client.ts';
 import { nonEmpty, positiveIntList } from './args.ts';
 import { emit, globals, type CliIo } from './context.ts';
 import { keyValues, table } from './output.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
+import type { CreatedTokenJson, TokenJson } from '../shared/api/tokens.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -152,7 +152,7 @@ export function propsFromContext(node: Node): Partial<HooklakeSettings> {
   for (const key of Object.keys(node.getAllContext?.() ?? {})) {
     if (!key.startsWith('hooklake:') || known.has(key)) continue;
     const renamed = RENAMED_CONTEXT_KEYS[key];
-    problems.push(renamed === undefined ? `${key} is not a Hooklake setting (the settings: README "Deploy to AWS")` : `${key} was renamed to ${renamed}`);
+    problems.push(renamed === undefined ? `${key} is not a Hooklake setting (the settings: docs/deploy.md)` : `${key} was renamed to ${renamed}`);
   }
   const props: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(CONTEXT_KEYS) as [keyof HooklakeSettings, string][]) {

@@ -3,8 +3,8 @@
 // subscribers, signing secrets under a KMS key).
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct, Node } from 'constructs';
-import { SUBSCRIPTION_PK } from '../shared/adapters/outbound-store.ts';
-import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/table-items.ts';
+import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/subscription-store.ts';
+import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../shared/config.ts';
 import { AlarmNotifications } from './constructs/alarms.ts';
 import { Analytics } from './constructs/analytics.ts';
@@ -30,7 +30,7 @@ import {
   syncNativeModules,
   syncQueryLimitsEnvironment,
 } from './constructs/syncs.ts';
-import { SYNC_FILES_PREFIX } from '../shared/adapters/sync-files.ts';
+import { SYNC_FILES_PREFIX } from '../shared/adapters/s3/sync-files.ts';
 
 /** Settings (infra/settings.ts) plus the plain StackProps (env, description, ...). */
 export interface HooklakeStackProps extends StackProps, Partial<HooklakeSettings> {}
@@ -65,7 +65,7 @@ const PROCESSOR_READ_CONDITION = {
   'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...PROCESSOR_READ_PARTITIONS] },
 };
 // The processor writes rejection counters only, all under `REJECTED#<pipeline>` partitions
-// (shared/adapters/table-items.ts; test/infra/stack.test.ts holds the two together).
+// (shared/adapters/dynamodb/table-items.ts; test/infra/stack.test.ts holds the two together).
 export const PROCESSOR_WRITE_PARTITIONS = 'REJECTED#*';
 const PROCESSOR_WRITE_CONDITION = {
   'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [PROCESSOR_WRITE_PARTITIONS] },
@@ -75,8 +75,8 @@ const PROCESSOR_WRITE_CONDITION = {
 // context (the key absent) does not match StringLike.
 export const SUBSCRIPTION_ID_PATTERN = 'sub_*';
 const SUBSCRIPTION_ENCRYPTION_CONTEXT = encryptionContextCondition('subscriptionId', SUBSCRIPTION_ID_PATTERN);
-// Pipelines' verification secrets are encrypted under EncryptionContext {pipelineId: "<id>"}
-// (issue 10): the api encrypts them, the processor decrypts them, and neither grant opens a
+// Pipelines' verification secrets are encrypted under EncryptionContext {pipelineId: "<id>"}:
+// the api encrypts them, the processor decrypts them, and neither grant opens a
 // subscription's secret (whose context has no pipelineId key) nor the other way round.
 export const PIPELINE_ENCRYPTION_CONTEXT = encryptionContextCondition('pipelineId', '*');
 // Retries wait in the events queue with DelaySeconds up to 900 s (see outbound.ts): alarm at
@@ -291,7 +291,7 @@ export class HooklakeStack extends Stack {
     );
     // Pipelines' verification secrets: encrypted when set, never decrypted by the api.
     this.api.allow(['kms:Encrypt'], [secretsKey.keyArn], PIPELINE_ENCRYPTION_CONTEXT);
-    // The console's request inspector (shared/services/request-inspector.ts) reads back what the
+    // The console's request inspector (shared/services/inspector/request-inspector.ts) reads back what the
     // processor wrote: lists a pipeline's recent lake and quarantine objects, reads them (never
     // claims/, never writes).
     this.api.allow(['s3:ListBucket'], [bucket.bucketArn], {

@@ -5,7 +5,7 @@
 // Run: node scripts/event-limits.ts
 import { createServer, request, type IncomingMessage } from 'node:http';
 import { eventBytes, toHttpApiEvent } from '../infra/local/gateway.ts';
-import { EVENT_RESERVE_BYTES, LAMBDA_SYNC_EVENT_MAX_BYTES, MAX_BODY_BYTES } from '../shared/domain/event-limits.ts';
+import { EVENT_RESERVE_BYTES, LAMBDA_SYNC_EVENT_MAX_BYTES, MAX_BODY_BYTES } from '../shared/domain/ingest/event-limits.ts';
 
 const QUERY = '/?pipeline_id=1&key=d538b946-9d55-405a-9bd2-72d74b1cb8f5&token=Abc123def456GHI789jkl012';
 
@@ -58,4 +58,4 @@ for (const [name, headers] of Object.entries(cases)) {
   const overhead = eventBytes(toHttpApiEvent(textRequest, Buffer.from('"'), 'ANY /')) - 2;
   console.log(`${name}: the rest of the event ${overhead} bytes; largest text body (escaped at worst) ${text}; largest base64-carried body ${base64}`);
 }
-console.log(`limits (shared/domain/event-limits.ts, ${EVENT_RESERVE_BYTES} bytes kept for the rest): text ${MAX_BODY_BYTES.text}, base64 ${MAX_BODY_BYTES.base64}`);
+console.log(`limits (shared/domain/ingest/event-limits.ts, ${EVENT_RESERVE_BYTES} bytes kept for the rest): text ${MAX_BODY_BYTES.text}, base64 ${MAX_BODY_BYTES.base64}`);

@@ -1,9 +1,9 @@
 // Writes docs/openapi.json: the management API's OpenAPI 3.1 document, generated from the route
 // definitions (shared/api), exactly as GET /v4/openapi.json serves it. `npm run openapi` after
-// changing a route; test/unit/openapi.test.ts fails while the committed copy is stale.
+// changing a route; test/unit/shared/api/openapi.test.ts fails while the committed copy is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { API_ROUTES } from '../shared/api/management-api.ts';
+import { API_ROUTES } from '../shared/api/app.ts';
 import { openApiDocument } from '../shared/api/openapi.ts';
 
 export const DOCUMENT_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));

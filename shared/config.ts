@@ -1,10 +1,10 @@
 // Every environment variable the functions read, parsed once at cold start.
 import { availableParallelism } from 'node:os';
 import * as v from 'valibot';
-import { DEFAULT_BODY_BUDGET_BYTES } from './domain/body-budget.ts';
-import { MAX_BODY_BYTES } from './domain/event-limits.ts';
-import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/rejections.ts';
-import { localSyncQueryLimits, parseByteSize, SYNC_QUERY_LIMIT_ENV, syncQueryLimitsProblem, type SyncQueryLimits } from './domain/sync/query-limits.ts';
+import { DEFAULT_BODY_BUDGET_BYTES } from './domain/ingest/body-budget.ts';
+import { MAX_BODY_BYTES } from './domain/ingest/event-limits.ts';
+import { REJECTION_SUMMARY_WINDOW_SECONDS } from './domain/ingest/rejections.ts';
+import { localSyncQueryLimits, parseByteSize, SYNC_QUERY_LIMIT_ENV, syncQueryLimitsProblem, type SyncQueryLimits } from './domain/syncs/query-limits.ts';
 
 const optionalInt = (fallback: number, min = 0) =>
   v.optional(
@@ -156,7 +156,7 @@ export interface SecretsConfig {
 }
 
 /**
- * The outbound settings the API's OutboundService needs. Optional on ApiConfig so an API without
+ * The outbound settings the API's SubscriptionService needs. Optional on ApiConfig so an API without
  * outbound configured still starts; the operations that need a missing piece fail clearly.
  */
 export interface OutboundSettings {

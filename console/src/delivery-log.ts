@@ -1,6 +1,6 @@
 // The delivery log of a subscription or a sync: every delivery with every attempt, redeliver one,
-// or every failed one in a time range. Subscriptions answer in camelCase, syncs in snake_case: both
-// are read into one shape here.
+// or every failed one in a time range. A delivery has one form whichever its destination
+// (docs/openapi.json, `Delivery` and `SyncDelivery`).
 import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, errorText } from './api.ts';
@@ -27,29 +27,6 @@ interface Delivery {
   attempts: Attempt[];
 }
 
-type Wire = Record<string, unknown>;
-/** A field under its camelCase or snake_case name. */
-const pick = <T>(item: Wire, camel: string, snake: string): T => (camel in item ? item[camel] : item[snake]) as T;
-
-function readDelivery(item: Wire): Delivery {
-  return {
-    id: item.id as string,
-    eventType: pick(item, 'eventType', 'event_type'),
-    webhookId: pick(item, 'webhookId', 'webhook_id'),
-    status: item.status as Delivery['status'],
-    createdAt: pick(item, 'createdAt', 'created_at'),
-    attempts: (item.attempts as Wire[]).map((attempt) => ({
-      number: attempt.number as number,
-      at: attempt.at as string,
-      statusCode: pick(attempt, 'statusCode', 'status_code'),
-      latencyMs: pick(attempt, 'latencyMs', 'latency_ms'),
-      ok: attempt.ok as boolean,
-      errorClass: pick(attempt, 'errorClass', 'error_class'),
-      responseSnippet: pick(attempt, 'responseSnippet', 'response_snippet'),
-    })),
-  };
-}
-
 /** `datetime-local` input (local time) → ISO with a zone. */
 const isoFromLocal = (value: string) => new Date(value).toISOString();
 const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -61,7 +38,7 @@ const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOff
  */
 export function DeliveryLog(props: { base: Path; refreshKey?: unknown }): VNode {
   const deliveries = useLoad(
-    async () => ((await api<{ deliveries: Wire[] }>('GET', path`${props.base}/deliveries?limit=100`)).deliveries).map(readDelivery),
+    async () => (await api<{ deliveries: Delivery[] }>('GET', path`${props.base}/deliveries?limit=100`)).deliveries,
     [props.base.text, props.refreshKey],
   );
   const [message, setMessage] = useState<string | undefined>();

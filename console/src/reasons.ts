@@ -1,5 +1,5 @@
 // Why the processor rejected a request, in words: the live view, the pipeline's chart and legend.
-// The processor's list is shared/domain/records.ts REJECTION_REASONS (a unit test keeps the two
+// The processor's list is shared/domain/ingest/records.ts REJECTION_REASONS (a unit test keeps the two
 // equal: the console's type check cannot import shared code that uses Node's types).
 type RejectionReason =
   | 'unknown_key'

@@ -1,4 +1,4 @@
-// A pipeline's signature verification (README, "Verifying senders' signatures"): the provider and
+// A pipeline's signature verification (docs/inbound.md, "Verifying senders' signatures"): the provider and
 // how many secrets are active (never a secret), a form to set it, and "Stop verifying".
 import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';

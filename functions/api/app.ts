@@ -2,30 +2,31 @@
 // payload 2.0). The local stack's gateway calls the same handler.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { createHttpSender, resolverFrom } from '../../shared/adapters/http-sender.ts';
-import { dynamoManagementStore } from '../../shared/adapters/management-store.ts';
-import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
-import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
-import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
-import type { ApiConfig } from '../../shared/config.ts';
-import type { SyncService } from '../../shared/ports/sync.ts';
-import { syncServiceFromConfig } from '../sync/service.ts';
-import { RESPONSE_HEADERS, type ApiRequest, type ApiResponse } from '../../shared/api/router.ts';
-import { systemClock } from '../../shared/domain/clock.ts';
-import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
-import { managementApi, type ManagementDeps } from '../../shared/api/management-api.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundServiceWithDeps, type OutboundDeps } from '../../shared/services/outbound.ts';
-import { notifySubscriptionsChanged, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
-import { log } from '../../shared/logger.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { subscriptionChanges } from '../../shared/adapters/broadcast/subscription-changes.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/crypto/secret-cipher.ts';
+import { dynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { dynamoLandedCounts } from '../../shared/adapters/dynamodb/landed-counts.ts';
+import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import { createHttpSender, resolverFrom } from '../../shared/adapters/http/sender.ts';
+import { s3LakeReader } from '../../shared/adapters/s3/lake-reader.ts';
+import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
+import { managementApi, type ApiDeps } from '../../shared/api/app.ts';
 import { consoleAssets, isConsolePath } from '../../shared/api/console-assets.ts';
-import { dynamoLandedCounts } from '../../shared/adapters/landed-counts.ts';
-import { createS3Client } from '../../shared/adapters/s3-objects.ts';
-import { s3LakeReader } from '../../shared/adapters/s3-lake-reader.ts';
-import { createRequestInspector } from '../../shared/services/request-inspector.ts';
+import { RESPONSE_HEADERS, type ApiRequest, type ApiResponse } from '../../shared/api/router.ts';
+import type { ApiConfig } from '../../shared/config.ts';
+import { systemClock } from '../../shared/domain/clock.ts';
+import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';
+import { log } from '../../shared/logger.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
+import type { SyncService } from '../../shared/ports/syncs.ts';
+import { createRequestInspector } from '../../shared/services/inspector/request-inspector.ts';
+import { createSubscriptionService, type SubscriptionDeps } from '../../shared/services/subscriptions/service.ts';
+import { syncServiceFromConfig } from '../sync/service.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -33,19 +34,16 @@ export type ApiHandler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
- * The outbound engine over the real adapters; nothing is contacted until a method is called.
+ * The subscriptions over the real adapters; nothing is contacted until a method is called.
  * `overrides` replaces single dependencies (tests: a resolver that simulates DNS).
  */
-export function createOutboundService(config: ApiConfig, overrides: Partial<OutboundDeps> = {}, dynamodb = createDynamoDb(config)): OutboundService {
-  const scope = subscriptionScope(config);
+export function createSubscriptions(config: ApiConfig, overrides: Partial<SubscriptionDeps> = {}, dynamodb: DynamoDBClient = dynamoDbClient(config.aws)): SubscriptionService {
+  const changes = subscriptionChanges(config);
   const timeScale = config.timeScale ?? 1;
-  return createOutboundServiceWithDeps({
+  return createSubscriptionService({
     subscriptions: dynamoSubscriptionStore(dynamodb, config.tableName),
     deliveries: dynamoDeliveryStore(dynamodb, config.tableName),
-    queue:
-      config.eventsQueueUrl === undefined
-        ? undefined
-        : sqsEventsQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.eventsQueueUrl),
+    queue: config.eventsQueueUrl === undefined ? undefined : sqsEventsQueue(sqsClient(config.aws), config.eventsQueueUrl),
     cipher: secretCipherFromConfig(config.aws, config.secrets),
     sender: createHttpSender({
       allowPrivateTargets: config.allowPrivateTargets,
@@ -56,13 +54,9 @@ export function createOutboundService(config: ApiConfig, overrides: Partial<Outb
     clock: timeScale === 1 ? systemClock : scaledClock(timeScale, config.timeOriginMs ?? Date.now()),
     allowPrivateTargets: config.allowPrivateTargets,
     allowLoopbackTargets: config.allowLoopbackTargets,
-    onSubscriptionsChanged: () => notifySubscriptionsChanged(scope),
+    onSubscriptionsChanged: () => changes.notify(),
     ...overrides,
   });
-}
-
-function createDynamoDb(config: ApiConfig): DynamoDBClient {
-  return new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
 }
 
 /** The SyncService behind /v4/syncs (no DuckDB: runs happen in the sync function), when the sync queue is configured. */
@@ -85,16 +79,16 @@ export function createSyncService(config: ApiConfig): SyncService | undefined {
   });
 }
 
-export function apiDeps(config: ApiConfig): ManagementDeps {
-  const dynamodb = createDynamoDb(config);
+export function apiDeps(config: ApiConfig): ApiDeps {
+  const dynamodb = dynamoDbClient(config.aws);
   return {
     store: dynamoManagementStore(dynamodb, config.tableName),
     clock: systemClock,
-    outbound: createOutboundService(config, {}, dynamodb),
+    subscriptions: createSubscriptions(config, {}, dynamodb),
     syncs: createSyncService(config),
-    verificationCipher: secretCipherFromConfig(config.aws, config.secrets, 'pipelineId'),
+    verificationCipher: secretCipherFromConfig(config.aws, config.secrets, 'pipeline'),
     requests: createRequestInspector({
-      lake: s3LakeReader(createS3Client(config.aws), config.lakeBucket),
+      lake: s3LakeReader(s3Client(config.aws), config.lakeBucket),
       landed: dynamoLandedCounts(dynamodb, config.tableName),
       nowMs: () => systemClock.nowMs(),
     }),
@@ -135,7 +129,7 @@ export interface ApiHandlerOptions {
 }
 
 /** The handler over explicit deps (tests, the local stack with its own store). */
-export function createApiHandlerWithDeps(deps: ManagementDeps, options: ApiHandlerOptions = {}): ApiHandler {
+export function createApiHandlerWithDeps(deps: ApiDeps, options: ApiHandlerOptions = {}): ApiHandler {
   const api = managementApi({ deps, logError });
   const serveConsole = options.consoleDir === undefined ? undefined : consoleAssets(options.consoleDir);
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()

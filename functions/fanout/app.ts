@@ -1,27 +1,22 @@
 // Composition root of the fan-out: config in, SQS batch handler (partial batch failures) out.
 import middy from '@middy/core';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { createHttpSender, type LookupAll } from '../../shared/adapters/http-sender.ts';
-import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
-import {
-  dynamoDeliveryStore,
-  dynamoEventStore,
-  dynamoSubscriptionStore,
-  dynamoSuspensionStore,
-} from '../../shared/adapters/outbound-store.ts';
-import { dynamoRejectionSummaryReader } from '../../shared/adapters/rejection-store.ts';
-import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
-import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
+import { subscriptionChanges } from '../../shared/adapters/broadcast/subscription-changes.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/crypto/secret-cipher.ts';
+import { dynamoDeliveryStore, dynamoEventStore, dynamoSuspensionStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { dynamoRejectionSummaryReader } from '../../shared/adapters/dynamodb/rejection-store.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import { dynamoSyncStore } from '../../shared/adapters/dynamodb/sync-store.ts';
+import { createHttpSender, type LookupAll } from '../../shared/adapters/http/sender.ts';
+import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
 import type { FanoutConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
-import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
-import { createFanout, type Fanout, type FanoutDeps } from '../../shared/services/fanout.ts';
-import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
-import { suspensionTracker } from '../../shared/services/outbound-suspension.ts';
-import { withSyncDestinations } from '../../shared/services/sync-destinations.ts';
+import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';
+import { destinationDirectory, destinationSource } from '../../shared/services/delivery/destinations.ts';
+import type { Fanout, FanoutDeps } from '../../shared/services/delivery/fanout.ts';
+import { suspensionTracker } from '../../shared/services/delivery/suspension-tracker.ts';
 
 export interface FanoutOverrides {
   /** Injected DNS for the sender (tests simulate rebinding). */
@@ -29,18 +24,18 @@ export interface FanoutOverrides {
 }
 
 export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}): FanoutDeps & { close(): Promise<void> } {
-  const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
-  const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
+  const dynamodb = dynamoDbClient(config.aws);
+  const sqs = sqsClient(config.aws);
   const cipher = secretCipherFromConfig(config.aws, config.secrets);
   if (cipher === undefined) throw new Error('fanout: HOOKLAKE_SECRETS_KMS_KEY_ID or HOOKLAKE_LOCAL_SECRET_KEY is required');
   const timeScale = config.timeScale ?? 1;
-  // Syncs are delivery targets too: their jobs name a `syn_` id (shared/services/sync-destinations.ts).
-  const subscriptions = withSyncDestinations(dynamoSubscriptionStore(dynamodb, config.tableName), dynamoSyncStore(dynamodb, config.tableName));
-  const directory = subscriptionDirectory(subscriptions, {
-    ttlMs: config.subscriptionCacheSeconds * 1000,
-    cipher,
-    scope: subscriptionScope(config),
+  // Both kinds of destination: subscriptions (matched to events) and syncs (their row-ops' jobs name a `syn_` id).
+  const source = destinationSource({
+    subscriptions: dynamoSubscriptionStore(dynamodb, config.tableName),
+    syncs: dynamoSyncStore(dynamodb, config.tableName),
   });
+  const directory = destinationDirectory(source, { ttlMs: config.subscriptionCacheSeconds * 1000, cipher });
+  const stopListening = subscriptionChanges(config).listen(directory.invalidate);
   const sender = createHttpSender({
     allowPrivateTargets: config.allowPrivateTargets,
     allowLoopbackTargets: config.allowLoopbackTargets,
@@ -62,7 +57,7 @@ export function fanoutDeps(config: FanoutConfig, overrides: FanoutOverrides = {}
     retentionDays: config.deliveryRetentionDays,
     maxReceiveCount: config.maxReceiveCount,
     async close() {
-      directory.close();
+      stopListening();
       await sender.close();
       dynamodb.destroy();
       sqs.destroy();

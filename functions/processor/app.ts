@@ -1,27 +1,38 @@
 // Composition root of the processor: config in, SQS batch handler out.
 import middy from '@middy/core';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { dynamoCredentialDirectory } from '../../shared/adapters/dynamodb-credentials.ts';
-import { dynamoRejectionCounter } from '../../shared/adapters/rejection-store.ts';
-import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
-import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
-import { createS3Client, s3ClaimStore, s3LakeStore } from '../../shared/adapters/s3-objects.ts';
-import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
+import { subscriptionChanges } from '../../shared/adapters/broadcast/subscription-changes.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/crypto/secret-cipher.ts';
+import { dynamoCredentialDirectory } from '../../shared/adapters/dynamodb/credential-directory.ts';
+import { dynamoRejectionCounter } from '../../shared/adapters/dynamodb/rejection-store.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import { s3ClaimStore, s3LakeStore } from '../../shared/adapters/s3/objects.ts';
+import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
 import type { ProcessorConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
-import { cachedCredentialDirectory } from '../../shared/services/credential-cache.ts';
-import { eventSink } from '../../shared/services/outbound-events.ts';
-import { subscriptionDirectory, subscriptionScope } from '../../shared/services/outbound-subscriptions.ts';
-import { processIngestBatch, type ProcessDeps } from '../../shared/services/process-ingest-batch.ts';
-import { rememberSummaryClaims } from '../../shared/services/rejection-summary-claims.ts';
-import { cachedVerifiers } from '../../shared/services/verifier-cache.ts';
+import { destinationDirectory, destinationSource } from '../../shared/services/delivery/destinations.ts';
+import { cachedCredentialDirectory } from '../../shared/services/ingest/credential-cache.ts';
+import { eventSink } from '../../shared/services/ingest/event-sink.ts';
+import { processIngestBatch, type ProcessDeps } from '../../shared/services/ingest/process-batch.ts';
+import { rememberSummaryClaims } from '../../shared/services/ingest/summary-claims.ts';
+import { cachedVerifiers } from '../../shared/services/ingest/verifier-cache.ts';
+
+/** Built-in events go out only when some subscription wants them: the processor reads the subscriptions (cached), never a secret. */
+function builtInEvents(config: ProcessorConfig & { eventsQueueUrl: string }, dynamodb: ReturnType<typeof dynamoDbClient>) {
+  const directory = destinationDirectory(destinationSource({ subscriptions: dynamoSubscriptionStore(dynamodb, config.tableName) }), {
+    ttlMs: (config.subscriptionCacheSeconds ?? 10) * 1000,
+  });
+  subscriptionChanges(config).listen(directory.invalidate);
+  return eventSink({ directory, queue: sqsEventsQueue(sqsClient(config.aws), config.eventsQueueUrl) });
+}
 
 export function processorDeps(config: ProcessorConfig): ProcessDeps {
-  const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
-  const s3 = createS3Client(config.aws);
+  const dynamodb = dynamoDbClient(config.aws);
+  const s3 = s3Client(config.aws);
+  const { eventsQueueUrl } = config;
   return {
     directory: cachedCredentialDirectory(
       dynamoCredentialDirectory(dynamodb, config.tableName),
@@ -36,17 +47,8 @@ export function processorDeps(config: ProcessorConfig): ProcessDeps {
     rejectionSummarySeconds: config.rejectionSummarySeconds,
     clock: systemClock,
     // Signature verifiers beside the credential cache, with its TTL (a `verification set` takes effect as fast as a revocation).
-    verifiers: cachedVerifiers(secretCipherFromConfig(config.aws, config.secrets, 'pipelineId'), config.authCacheTtlSeconds, systemClock),
-    events:
-      config.eventsQueueUrl === undefined
-        ? undefined
-        : eventSink({
-            directory: subscriptionDirectory(dynamoSubscriptionStore(dynamodb, config.tableName), {
-              ttlMs: (config.subscriptionCacheSeconds ?? 10) * 1000,
-              scope: subscriptionScope(config),
-            }),
-            queue: sqsEventsQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.eventsQueueUrl),
-          }),
+    verifiers: cachedVerifiers(secretCipherFromConfig(config.aws, config.secrets, 'pipeline'), config.authCacheTtlSeconds, systemClock),
+    events: eventsQueueUrl === undefined ? undefined : builtInEvents({ ...config, eventsQueueUrl }, dynamodb),
   };
 }
 

@@ -1,22 +1,21 @@
 // Composition root of the receiver: config in, handler out. The local stack calls it too.
 import middy from '@middy/core';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { sqsIngestQueue } from '../../shared/adapters/sqs-ingest-queue.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/queues.ts';
 import type { ReceiverConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import type { ClaimStore } from '../../shared/ports/ingest.ts';
-import { receiveWebhook, type ReceiveDeps } from '../../shared/services/receive-webhook.ts';
+import { receiveWebhook, type ReceiveDeps } from '../../shared/services/ingest/receive.ts';
 
 export function receiverDeps(config: ReceiverConfig): ReceiveDeps {
   let claims: Promise<ClaimStore> | undefined;
   return {
-    queue: sqsIngestQueue(new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs)), config.ingestQueueUrl),
+    queue: sqsIngestQueue(sqsClient(config.aws), config.ingestQueueUrl),
     // The S3 SDK is imported only when a body is too large for SQS.
     claims: () =>
-      (claims ??= import('../../shared/adapters/s3-objects.ts').then(({ createS3Client, s3ClaimStore }) =>
-        s3ClaimStore(createS3Client(config.aws)),
+      (claims ??= Promise.all([import('../../shared/adapters/clients/s3.ts'), import('../../shared/adapters/s3/objects.ts')]).then(
+        ([{ s3Client }, { s3ClaimStore }]) => s3ClaimStore(s3Client(config.aws)),
       )),
     clock: systemClock,
     lakeBucket: config.lakeBucket,

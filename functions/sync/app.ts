@@ -3,17 +3,17 @@
 import { fileURLToPath } from 'node:url';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createS3Client } from '../../shared/adapters/s3-objects.ts';
-import { dynamoRowOpWriter } from '../../shared/adapters/sync-store.ts';
-import { duckDbSyncWorkspace } from '../../shared/adapters/sync-workspace.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { dynamoRowOpWriter } from '../../shared/adapters/dynamodb/sync-store.ts';
+import { duckDbSyncWorkspace } from '../../shared/adapters/duckdb/sync-workspace.ts';
 import type { SyncConfig } from '../../shared/config.ts';
-import { parseSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { parseSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { log } from '../../shared/logger.ts';
-import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from '../../shared/services/sync-engine.ts';
+import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from '../../shared/services/syncs/engine.ts';
 import { syncStores } from './service.ts';
 
 export interface SyncOverrides {
-  /** Tests: a crash point after a chunk is enqueued (sync-engine.ts). */
+  /** Tests: a crash point after a chunk is enqueued (shared/services/syncs/engine.ts). */
   afterChunkEnqueued?: SyncEngineDeps['afterChunkEnqueued'];
   /** Tests: called as a run's query starts (sync-engine.ts). */
   beforePlan?: SyncEngineDeps['beforePlan'];
@@ -27,10 +27,10 @@ export interface SyncOverrides {
  */
 export const SOURCE_PLAN_ENTRY = fileURLToPath(new URL('./plan-process.ts', import.meta.url));
 
-/** `planEntry`: the module a run's query process runs (shared/adapters/sync-plan-process.ts). */
+/** `planEntry`: the module a run's query process runs (shared/adapters/duckdb/sync-plan-process.ts). */
 export function syncEngineDeps(config: SyncConfig, planEntry: string, overrides: SyncOverrides = {}): SyncEngineDeps & { close(): void } {
   const common = syncStores(config);
-  const s3 = createS3Client(config.aws);
+  const s3 = s3Client(config.aws);
   const workspace = duckDbSyncWorkspace({
     s3,
     bucket: config.lakeBucket,

@@ -1,21 +1,20 @@
-// Composition of the SyncService (shared/services/sync-service.ts) from its config: what the
+// Composition of the SyncService (shared/services/syncs/service.ts) from its config: what the
 // management API (functions/api/app.ts) calls, and the local stack's tests. Nothing here loads DuckDB (the api
 // function's bundle stays free of the native module); the sync function adds the engine (app.ts).
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { createHttpSender, resolverFrom, type LookupAll } from '../../shared/adapters/http-sender.ts';
-import { sqsEventsQueue } from '../../shared/adapters/outbound-queue.ts';
-import { dynamoDeliveryStore } from '../../shared/adapters/outbound-store.ts';
-import { secretCipherFromConfig } from '../../shared/adapters/secret-cipher.ts';
-import type { SyncFiles } from '../../shared/adapters/sync-files.ts';
-import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
-import { dynamoSyncStore } from '../../shared/adapters/sync-store.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { secretCipherFromConfig } from '../../shared/adapters/crypto/secret-cipher.ts';
+import { dynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { dynamoSyncStore } from '../../shared/adapters/dynamodb/sync-store.ts';
+import { createHttpSender, resolverFrom, type LookupAll } from '../../shared/adapters/http/sender.ts';
+import type { SyncFiles } from '../../shared/adapters/s3/sync-files.ts';
+import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sqs/sync-queue.ts';
 import type { SyncConfig, SyncServiceConfig } from '../../shared/config.ts';
 import { systemClock, type Clock } from '../../shared/domain/clock.ts';
-import { scaledClock } from '../../shared/domain/outbound/time-scale.ts';
-import type { SyncService } from '../../shared/ports/sync.ts';
-import { createSyncService } from '../../shared/services/sync-service.ts';
+import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';
+import type { SyncService } from '../../shared/ports/syncs.ts';
+import { createSyncService } from '../../shared/services/syncs/service.ts';
 
 /** The engine's clock: the delivery engine's (simulated in the local stack when timeScale > 1). */
 export function syncClock(config: Pick<SyncConfig, 'timeScale' | 'timeOriginMs'>): Clock {
@@ -25,8 +24,8 @@ export function syncClock(config: Pick<SyncConfig, 'timeScale' | 'timeOriginMs'>
 
 /** The table and queue adapters both the service and the engine use. */
 export function syncStores(config: SyncServiceConfig) {
-  const dynamodb = new DynamoDBClient(clientOptions(config.aws, config.aws.endpoints.dynamodb));
-  const sqs = new SQSClient(clientOptions(config.aws, config.aws.endpoints.sqs));
+  const dynamodb = dynamoDbClient(config.aws);
+  const sqs = sqsClient(config.aws);
   return {
     dynamodb,
     store: dynamoSyncStore(dynamodb, config.tableName),
@@ -48,11 +47,11 @@ export function syncStores(config: SyncServiceConfig) {
 function lazyS3SyncFiles(config: SyncServiceConfig): SyncFiles & { close(): void } {
   let files: Promise<{ files: SyncFiles; close(): void }> | undefined;
   const open = async () => {
-    const [{ createS3Client }, { s3SyncFiles }] = await Promise.all([
-      import('../../shared/adapters/s3-objects.ts'),
-      import('../../shared/adapters/sync-files.ts'),
+    const [{ s3Client }, { s3SyncFiles }] = await Promise.all([
+      import('../../shared/adapters/clients/s3.ts'),
+      import('../../shared/adapters/s3/sync-files.ts'),
     ]);
-    const s3 = createS3Client(config.aws);
+    const s3 = s3Client(config.aws);
     return { files: s3SyncFiles(s3, config.lakeBucket), close: () => s3.destroy() };
   };
   return {

@@ -5,12 +5,12 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { WEBHOOK_COLUMNS } from '../../shared/domain/lake-columns.ts';
-import { deliveryDedupSql } from '../../shared/domain/lake-views.ts';
+import { WEBHOOK_COLUMNS } from '../../shared/domain/lake/columns.ts';
+import { deliveryDedupSql } from '../../shared/domain/lake/views.ts';
 import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
 
 /**
- * The Parquet columns, in file order (shared/domain/lake-columns.ts: Kondado's four, then the
+ * The Parquet columns, in file order (shared/domain/lake/columns.ts: Kondado's four, then the
  * `__hl_*` ones). Athena reads Parquet by name, so objects written before a column existed read
  * it as null.
  */
@@ -30,7 +30,7 @@ export const WEBHOOK_PARTITION_KEYS = [
   { name: 'dt', type: 'string' },
 ] as const;
 
-/** The saved Athena query that counts each provider delivery once (README "Querying the lake"). */
+/** The saved Athena query that counts each provider delivery once (docs/lake.md). */
 export const DELIVERY_DEDUP_QUERY_NAME = 'webhooks_by_delivery';
 export const DELIVERY_DEDUP_QUERY =
   `-- One row per provider delivery of pipeline 1 (a GitHub redelivery or Stripe retry counts once).\n` +

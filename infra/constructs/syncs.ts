@@ -1,4 +1,4 @@
-// Syncs on AWS (issue 9): the sync queue with its DLQ and alarms, the EventBridge Scheduler
+// Syncs on AWS: the sync queue with its DLQ and alarms, the EventBridge Scheduler
 // schedule that ticks it every minute, and the event source that feeds it to the sync function.
 // The function itself is a HooklakeFunction made in stack.ts (x86_64, DuckDB shipped beside the
 // bundle); its permissions are granted there, next to the other roles'.
@@ -10,9 +10,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { serializeSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { serializeSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { encryptionContextCondition } from './encryption-context.ts';
-import { byteSizeText, lambdaSyncQueryLimits, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
+import { byteSizeText, lambdaSyncQueryLimits, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { createMonitoredQueue } from './monitored-queue.ts';
 
 /** The sync function's limits: a run continues in a new invocation before 15 minutes are up. */
@@ -95,7 +95,7 @@ export class Syncs extends Construct {
     this.oldestMessageAlarm = monitored.oldestMessageAlarm;
 
     // One schedule for every sync: each minute a tick, and the sync function starts the runs that
-    // are due by their own schedule (shared/domain/sync/schedule.ts, the same code as locally).
+    // are due by their own schedule (shared/domain/syncs/schedule.ts, the same code as locally).
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'Hooklake sync ticks: EventBridge Scheduler sends to the sync queue',

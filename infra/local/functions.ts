@@ -2,13 +2,12 @@
 // on the caller's event loop, or (functionsInWorker) in a worker thread of their own, so the
 // gateway's request path does not wait behind batch work.
 import type { ResourceLimits } from 'node:worker_threads';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
 import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import type { LookupAll } from '../../shared/adapters/http-sender.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import type { LookupAll } from '../../shared/adapters/http/sender.ts';
 import type { AwsConfig, FanoutConfig, ProcessorConfig } from '../../shared/config.ts';
-import { createFanout } from '../../shared/services/fanout.ts';
+import { createFanout } from '../../shared/services/delivery/fanout.ts';
 import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
 import { startInWorker } from './worker-service.ts';
 
@@ -34,7 +33,7 @@ export async function startFunctions(settings: FunctionsSettings, extras: { fano
   const processor = createProcessorHandler(processorDeps(settings.processor)) as unknown as SqsHandler;
   const fanoutResources = fanoutDeps(settings.fanout, extras.fanoutLookupAll === undefined ? {} : { lookupAll: extras.fanoutLookupAll });
   const fanout = createFanoutHandler(createFanout(fanoutResources)) as unknown as SqsHandler;
-  const sqs = new SQSClient(clientOptions(settings.aws, settings.aws.endpoints.sqs));
+  const sqs = sqsClient(settings.aws);
   const pollers = [
     startSqsPoller({
       name: 'processor',

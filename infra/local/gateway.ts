@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { LAMBDA_SYNC_EVENT_MAX_BYTES } from '../../shared/domain/event-limits.ts';
+import { LAMBDA_SYNC_EVENT_MAX_BYTES } from '../../shared/domain/ingest/event-limits.ts';
 import { assertBoundTo, localUrl } from './network.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;

@@ -1,8 +1,8 @@
-// `npm start`: runs the local stack until Ctrl-C. See README "Local stack".
+// `npm start`: runs the local stack until Ctrl-C. See README "Quick start".
 import { availableParallelism } from 'node:os';
 import { syncQueryLimitsFromEnv } from '../../shared/config.ts';
-import { localSyncQueryLimits, type SyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
-import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { localSyncQueryLimits, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
+import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
 import { startLocalStack } from './stack.ts';
 

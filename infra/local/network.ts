@@ -3,7 +3,7 @@
 // them can read the lake and the table or inject events the fan-out signs with real secrets.
 import net, { type AddressInfo, type ListenOptions } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
 

@@ -1,13 +1,10 @@
 // Creates the stack's queues, bucket and table on the emulators, idempotently, through the SDK.
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-} from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 import type { EmulatorEndpoints } from './emulators.ts';
 
 export interface LocalResources {
@@ -36,9 +33,9 @@ export async function provisionResources(
 ): Promise<LocalResources> {
   const prefix = names.prefix ?? 'hooklake';
   const aws = { region: endpoints.region, endpoints };
-  const sqs = new SQSClient(clientOptions(aws, endpoints.sqs));
-  const s3 = new S3Client({ ...clientOptions(aws, endpoints.s3), forcePathStyle: true });
-  const dynamodb = new DynamoDBClient(clientOptions(aws, endpoints.dynamodb));
+  const sqs = sqsClient(aws);
+  const s3 = s3Client(aws);
+  const dynamodb = dynamoDbClient(aws);
   try {
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-ingest-dlq` }));
     const dlqArn = (

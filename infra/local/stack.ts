@@ -8,13 +8,14 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
-import type { LookupAll } from '../../shared/adapters/http-sender.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import type { LookupAll } from '../../shared/adapters/http/sender.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
 import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
-import { localSyncQueryLimits, syncQueryLimitsProblem, type SyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
+import { localSyncQueryLimits, syncQueryLimitsProblem, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
-import { isLoopbackHost } from '../../shared/domain/outbound/ssrf.ts';
+import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST } from './network.ts';
 import { prepareDataDir, writePrivateFile } from './state-files.ts';
 import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
@@ -26,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 /** Where scripts/build-console.mjs writes the console (npm ci, npm start and npm test build it). */
 const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 import type { SyncOverrides } from '../../functions/sync/app.ts';
-import type { SyncService } from '../../shared/ports/sync.ts';
-import { MAX_BODY_BYTES } from '../../shared/domain/event-limits.ts';
+import type { SyncService } from '../../shared/ports/syncs.ts';
+import { MAX_BODY_BYTES } from '../../shared/domain/ingest/event-limits.ts';
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
@@ -52,7 +53,7 @@ export interface LocalStackOptions {
   /** The processor's view of S3 and DynamoDB; fault tests put a proxy there to cut it off. */
   processorEndpoints?: Partial<Pick<EmulatorEndpoints, 's3' | 'dynamodb'>>;
   /**
-   * Simulated time for the outbound engine: its clock runs this many times faster and its SQS
+   * Simulated time for the delivery engine: its clock runs this many times faster and its SQS
    * delays shrink by as much (retry hour and 5-minute suspension in seconds). Default
    * HOOKLAKE_TIME_SCALE or 1. Demos and tests only: simulated time restarts with the stack.
    */
@@ -106,7 +107,7 @@ export interface StackInfo {
   allowPrivateTargets: boolean;
   /** Base64 AES-256 key that encrypts signing secrets locally (HOOKLAKE_LOCAL_SECRET_KEY); kept across restarts. */
   localSecretKey: string;
-  /** Simulated time factor of the outbound engine (1 = real time). */
+  /** Simulated time factor of the delivery engine (1 = real time). */
   timeScale: number;
 }
 
@@ -114,9 +115,9 @@ export interface LocalStack {
   info: StackInfo;
   /** Path of stack.json, when the stack has a data dir. */
   stackFile?: string;
-  /** The configuration the management API runs with (tests build an OutboundService from it). */
+  /** The configuration the management API runs with (tests build a SubscriptionService from it). */
   apiConfig: ApiConfig;
-  /** Syncs (issue 9): the same service the management API composes behind /v4/syncs (tests call it directly). */
+  /** Syncs: the same service the management API composes behind /v4/syncs (tests call it directly). */
   syncs: SyncService;
   /** Queues a schedule tick now (tests). */
   syncTick(): Promise<void>;
@@ -308,7 +309,7 @@ function awsConfig(endpoints: EmulatorEndpoints): AwsConfig {
 
 /** Reuses the credential from a previous run when its hashed item is still in the table, not revoked. */
 async function ensureAdminCredential(aws: AwsConfig, tableName: string, previous: string | undefined): Promise<string> {
-  const dynamodb = createDynamoDbClient(aws);
+  const dynamodb = dynamoDbClient(aws);
   try {
     const store = dynamoManagementStore(dynamodb, tableName);
     const previousId = previous === undefined ? undefined : adminCredentialId(previous);

@@ -1,18 +1,18 @@
 // Syncs in the local stack: the sync queue (with its DLQ) on fauxqs, the sync function's handler
 // behind an SQS poller, and the stack's own scheduler: a timer that queues a `tick` every minute of
 // the stack's clock (simulated time included), as the deployed EventBridge schedule does, so
-// schedules fire by the same parsing (shared/domain/sync/schedule.ts) in both places.
+// schedules fire by the same parsing (shared/domain/syncs/schedule.ts) in both places.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createSyncHandler, SOURCE_PLAN_ENTRY, syncEngineDeps, type SyncOverrides } from '../../functions/sync/app.ts';
 import { syncServiceFromConfig } from '../../functions/sync/service.ts';
-import { clientOptions } from '../../shared/adapters/aws-clients.ts';
-import { sqsSyncQueue } from '../../shared/adapters/sync-queue.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { sqsSyncQueue } from '../../shared/adapters/sqs/sync-queue.ts';
 import type { SyncConfig } from '../../shared/config.ts';
-import type { SyncService } from '../../shared/ports/sync.ts';
-import { createSyncEngine } from '../../shared/services/sync-engine.ts';
+import type { SyncService } from '../../shared/ports/syncs.ts';
+import { createSyncEngine } from '../../shared/services/syncs/engine.ts';
 import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
 
 /** The schedule tick: one minute of the stack's clock. */
@@ -47,7 +47,7 @@ export interface LocalSyncs {
 
 export async function startLocalSyncs(options: LocalSyncsOptions): Promise<LocalSyncs> {
   const { aws } = options.config;
-  const sqs = new SQSClient(clientOptions(aws, aws.endpoints.sqs));
+  const sqs = sqsClient(aws);
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'hooklake-sync-dlq' }));
   const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
   const queue = await sqs.send(

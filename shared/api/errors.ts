@@ -54,6 +54,11 @@ export class ApiError extends Error {
   }
 }
 
+/** NOT_FOUND of an addressed resource: `pipeline 7 does not exist`. */
+export function notFound(what: string, id: string | number): ApiError {
+  return new ApiError('NOT_FOUND', `${what} ${id} does not exist`);
+}
+
 const pascal = (code: string) => code.toLowerCase().replace(/(^|_)([a-z])/g, (_, _sep: string, letter: string) => letter.toUpperCase());
 
 /** The body of every error answer, `error` being one of `codes`; named after them in the document (`ErrorNotFoundOrConflict`). */

@@ -1,5 +1,5 @@
-// Ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
-import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+// Request ids, ingest tokens and admin credentials: generation, hashing and constant-time checks.
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { REQUEST_ID_LENGTH, REQUEST_ID_TIME_LETTERS, requestIdTimePrefix } from './request-id.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -62,6 +62,16 @@ export function digestsEqual(aHex: string, bHex: string): boolean {
   const a = Buffer.from(aHex, 'hex');
   const b = Buffer.from(bHex, 'hex');
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+/** An admin of the management API, as stored: never its credential, only the credential's SHA-256. */
+export interface AdminRecord {
+  id: string;
+  name: string;
+  tokenSha256: string;
+  createdAt: string;
+  /** When it was revoked; a revoked credential no longer authenticates. Absent = active. */
+  revokedAt?: string | undefined;
 }
 
 const ADMIN_CREDENTIAL = /^hla_([0-9a-f]{16})_([0-9A-Za-z]{40})$/;

@@ -4,6 +4,8 @@
 // same ranges without the regex `u` flag, so it also refuses everything outside the BMP (emoji).
 // In valid JSON text such a character can only stand inside a string, where its `\uXXXX` escape
 // means the same thing: JSON.parse on the other side gives back exactly what was serialized.
+// Reading one back is the same for every queue: JSON, then the message's schema (parseQueueJson).
+import * as v from 'valibot';
 
 /** One UTF-16 code unit either side could refuse (no `u` flag: surrogates match one by one). */
 const QUEUE_UNSAFE = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/;
@@ -24,4 +26,21 @@ export function queueSafeJson(jsonText: string): string {
 /** Whether SQS and fauxqs both accept this text as a message body. */
 export function isQueueSafe(text: string): boolean {
   return !QUEUE_UNSAFE.test(text);
+}
+
+/**
+ * A queue message read back: JSON text checked against its schema. Anything else throws
+ * `Malformed` (a message that fails here never succeeds, and goes to its queue's DLQ), saying what
+ * is wrong where: `not JSON`, or each issue with its path (`event.id Invalid format`).
+ */
+export function parseQueueJson<S extends v.GenericSchema>(text: string, schema: S, Malformed: new (message: string) => Error): v.InferOutput<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Malformed('not JSON');
+  }
+  const result = v.safeParse(schema, json);
+  if (!result.success) throw new Malformed(result.issues.map((issue) => `${v.getDotPath(issue) ?? ''} ${issue.message}`).join('; '));
+  return result.output;
 }

@@ -1,7 +1,8 @@
 // Kondado's request id is 20 lowercase letters. Hooklake's first 7 are the receive time (whole
 // Unix seconds, base 26, 'a' = 0, most significant first: enough until the year 2224) and the
 // other 13 random (61 bits), so ids sort by time and an id alone says which day partition and
-// which objects of it can hold its request (the console's id search, request-source.ts).
+// which objects of it can hold its request (the console's id search, services/inspector/).
+// Import-free: the console bundles it (new ids are made in credentials.ts).
 
 export const REQUEST_ID_LENGTH = 20;
 export const REQUEST_ID_TIME_LETTERS = 7;

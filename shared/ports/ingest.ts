@@ -1,7 +1,7 @@
 // What the inbound functions need from the outside world.
-import type { BodyRef, IngestMessage } from '../domain/ingest-message.ts';
-import type { PipelineRecord, TokenRecord } from '../domain/records.ts';
-import type { RejectionBucket, RejectionCountsByReason, RejectionSummary, SummaryWindow } from '../domain/rejections.ts';
+import type { BodyRef, IngestMessage } from '../domain/ingest/message.ts';
+import type { PipelineRecord, TokenRecord } from '../domain/ingest/records.ts';
+import type { RejectionBucket, RejectionCountsByReason, RejectionSummary, SummaryWindow } from '../domain/ingest/rejections.ts';
 
 export interface IngestQueue {
   send(messageBody: string): Promise<void>;

@@ -1,7 +1,8 @@
 // What the management API (and the CLI's admin bootstrap) needs from storage.
-import type { AdminRecord, PipelineRecord, RejectionCounts, TokenRecord } from '../domain/records.ts';
-import type { StoredVerification } from '../domain/signatures/settings.ts';
+import type { PipelineRecord, RejectionCounts, TokenRecord } from '../domain/ingest/records.ts';
+import type { StoredVerification } from '../domain/ingest/signatures/settings.ts';
 import type { Page, PageRequest } from './page.ts';
+import type { AdminRecord } from '../domain/credentials.ts';
 
 /** A token as the API shows it: never its hash. */
 export type TokenInfo = Omit<TokenRecord, 'tokenSha256'>;

@@ -216,9 +216,15 @@ describe('the console against hostile input, in Chromium', { timeout: 120_000 },
     const initiallyOpen = await tree.locator('details[open]').count();
     expect(initiallyOpen).toBeGreaterThan(0);
     expect(initiallyOpen).toBeLessThanOrEqual(6);
-    for (let clicks = 0; (await tree.locator('.json-deep').count()) === 0; clicks++) {
+    // A click opens its level at once, but the level's children render after the toggle event: wait
+    // for the next closed level or for the text, whichever the render brings.
+    const deepText = tree.locator('.json-deep');
+    const closed = tree.locator('details:not([open]) > summary');
+    for (let clicks = 0; ; clicks++) {
+      await deepText.or(closed).first().waitFor();
+      if ((await deepText.count()) > 0) break;
       expect(clicks).toBeLessThan(50);
-      await tree.locator('details:not([open]) > summary').first().click();
+      await closed.first().click();
     }
     const text = (await tree.locator('.json-deep .json-text').textContent())!;
     expect(text).toBe('['.repeat(20_000));

@@ -229,7 +229,7 @@ describe('the console in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('curl').textContent()).toContain("--data-raw 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=4711&note=a+b'");
 
     const get = await sendWebhook(`${url}&type=add&mobile=61438333061`, { method: 'GET', headers: { 'user-agent': 'kudosity' } });
-    (await waitForRow(get)).getByRole('cell', { name: 'GET' }).waitFor();
+    await (await waitForRow(get)).getByRole('cell', { name: 'GET', exact: true }).waitFor();
     detail = await openRequest(get);
     await detail.getByRole('row', { name: /mobile 61438333061/ }).waitFor();
     await detail.getByRole('row', { name: /user-agent kudosity/ }).waitFor();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Pool } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { queryLake } from '../../shared/adapters/lake-query.ts';
+import { queryLake } from '../../shared/adapters/duckdb/lake-query.ts';
 import { eventually } from '../support/stack.ts';
 import { startStackProcess, stopStackProcess, type StackProcess } from '../support/stack-process.ts';
 

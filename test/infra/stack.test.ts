@@ -17,10 +17,9 @@ import {
   SUBSCRIPTION_ID_PATTERN,
   propsFromContext,
 } from '../../infra/stack.ts';
-import { subscriptionKey } from '../../shared/adapters/outbound-store.ts';
-import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/table-items.ts';
+import { TOKEN_PK, pipelineKey, rejectionCountsKey, tokenKey } from '../../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../../shared/config.ts';
-import { SUBSCRIPTION_ID } from '../../shared/domain/outbound/subscription-id.ts';
+import { SUBSCRIPTION_ID } from '../../shared/domain/delivery/destinations.ts';
 import {
   asArray,
   conditionText,
@@ -29,6 +28,7 @@ import {
   permissionsOf as cfnPermissionsOf,
   resourcesOfType as cfnResourcesOfType,
 } from './cfn.ts';
+import { subscriptionKey } from '../../shared/adapters/dynamodb/subscription-store.ts';
 
 let app: App;
 let stack: HooklakeStack;

@@ -9,13 +9,14 @@ import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
 import { SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION, SYNC_ID_PATTERN, SYNC_PARTITIONS } from '../../infra/constructs/syncs.ts';
 import { HooklakeStack } from '../../infra/stack.ts';
-import { deliveryKey, eventKey, subscriptionKey } from '../../shared/adapters/outbound-store.ts';
-import { runKey, syncKey } from '../../shared/adapters/sync-store.ts';
+import { deliveryKey, eventKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { runKey, syncKey } from '../../shared/adapters/dynamodb/sync-store.ts';
 import { ENV, syncQueryLimitsFromEnv } from '../../shared/config.ts';
-import { localSyncQueryLimits } from '../../shared/domain/sync/query-limits.ts';
-import { newRunId, newSyncId, rowOpEventId } from '../../shared/domain/sync/ids.ts';
-import { parseSyncMessage } from '../../shared/domain/sync/messages.ts';
+import { localSyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
+import { newRunId, newSyncId, rowOpEventId } from '../../shared/domain/syncs/ids.ts';
+import { parseSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { flatten, type Json, permissionsOf as cfnPermissionsOf, resourcesOfType as cfnResourcesOfType } from './cfn.ts';
+import { subscriptionKey } from '../../shared/adapters/dynamodb/subscription-store.ts';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 

@@ -1,18 +1,18 @@
 // `hooklake subscriptions ...` and `hooklake events ...` in-process against the api handler, with an
-// in-memory store and OutboundService (the engine itself is tested through the local stack).
+// in-memory store and SubscriptionService (the engine itself is tested through the local stack).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandlerWithDeps } from '../../functions/api/app.ts';
-import { EVENT_CATALOGUE } from '../../shared/domain/outbound/events.ts';
+import { EVENT_CATALOGUE } from '../../shared/domain/delivery/events.ts';
 import { runCli, serveApiHandler, type ServedApi } from '../support/cli-harness.ts';
-import { fakeOutboundService, type FakeOutboundService } from '../support/fake-outbound-service.ts';
-import { memoryManagementStore, type MemoryManagementStore } from '../support/memory-management-store.ts';
+import { fakeSubscriptionService, type FakeSubscriptionService } from '../support/fake-subscription-service.ts';
+import { memoryManagementStore, type MemoryManagementStore } from '../../shared/adapters/memory/management-store.ts';
 
 let api: ServedApi;
 let store: MemoryManagementStore;
-let outbound: FakeOutboundService;
+let outbound: FakeSubscriptionService;
 let credential: string;
 let dataDir: string;
 
@@ -21,9 +21,9 @@ const cli = (args: string[], env: Record<string, string | undefined> = {}) => ru
 
 beforeAll(async () => {
   store = memoryManagementStore();
-  outbound = fakeOutboundService({ allowPrivate: true });
+  outbound = fakeSubscriptionService({ allowPrivate: true });
   credential = (await store.createAdmin({ name: 'cli', createdAt: new Date().toISOString() })).credential;
-  api = await serveApiHandler(createApiHandlerWithDeps({ store, clock: { nowMs: () => Date.now() }, outbound }));
+  api = await serveApiHandler(createApiHandlerWithDeps({ store, clock: { nowMs: () => Date.now() }, subscriptions: outbound }));
   dataDir = mkdtempSync(join(tmpdir(), 'hooklake-cli-outbound-'));
 });
 

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryCache, queryLake, syncLake } from '../../shared/adapters/lake-query.ts';
-import { createS3Client } from '../../shared/adapters/s3-objects.ts';
-import { encodeWebhookRows } from '../../shared/domain/lake.ts';
+import { queryCache, queryLake, syncLake } from '../../shared/adapters/duckdb/lake-query.ts';
+import { encodeWebhookRows } from '../../shared/domain/lake/objects.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
 
 interface Row {
   id: string;
@@ -54,7 +54,7 @@ beforeAll(async () => {
   const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
   bucket = (await provisionResources(emulators.endpoints, { prefix: 'query-lake' })).lakeBucket;
   emptyBucket = (await provisionResources(emulators.endpoints, { prefix: 'query-empty' })).lakeBucket;
-  s3 = createS3Client(aws);
+  s3 = s3Client(aws);
   const put = (key: string, rows: Row[]) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: parquet(rows) }));
   // Pipeline 7: request "aaaa" was delivered twice (in two objects); pipeline 8 has one row.
   await put('webhooks/pipeline_id=7/dt=2026-11-19/0001.parquet', [

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../functions/api/app.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
+import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
 import { matchesSha256 } from '../../shared/domain/credentials.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources, type LocalResources } from '../../infra/local/resources.ts';
 import { runCli, serveApiHandler, type CliRun, type ServedApi } from '../support/cli-harness.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 let emulators: Emulators;
 let resources: LocalResources;
@@ -31,7 +32,7 @@ beforeAll(async () => {
     createApiHandler({ aws, tableName: resources.tableName, lakeBucket: resources.lakeBucket, allowPrivateTargets: true }),
   );
   apiUrl = server.url;
-  const store = dynamoManagementStore(createDynamoDbClient(aws), resources.tableName);
+  const store = dynamoManagementStore(dynamoDbClient(aws), resources.tableName);
   credential = (await store.createAdmin({ name: 'cli', createdAt: new Date().toISOString() })).credential;
   dataDir = mkdtempSync(join(tmpdir(), 'hooklake-cli-'));
 });
@@ -150,7 +151,7 @@ describe('hooklake against --api', () => {
   });
 
   it('admin list shows credentials without secrets; admin revoke revokes another one, never its own', async () => {
-    const store = dynamoManagementStore(createDynamoDbClient({ region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } }), resources.tableName);
+    const store = dynamoManagementStore(dynamoDbClient({ region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } }), resources.tableName);
     const other = await store.createAdmin({ name: 'to-revoke', createdAt: new Date().toISOString() });
     const list = await cli(['admin', 'list', '--json', ...remote()]);
     expect(list.code).toBe(0);
@@ -234,7 +235,7 @@ describe('hooklake against the local stack (stack.json)', () => {
     );
     expect(run.code).toBe(0);
     const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
-    const stored = await dynamoManagementStore(createDynamoDbClient(aws), resources.tableName).findAdmin(run.json.id);
+    const stored = await dynamoManagementStore(dynamoDbClient(aws), resources.tableName).findAdmin(run.json.id);
     expect(stored?.name).toBe('boot');
     expect(stored?.tokenSha256).not.toBe(run.json.credential);
     expect(matchesSha256(run.json.credential, stored!.tokenSha256)).toBe(true);

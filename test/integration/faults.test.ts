@@ -1,11 +1,12 @@
 // Outages between the processor and S3 / DynamoDB, and a poison message: nothing valid is lost
 // (every request is in webhooks_raw at least once: SQS and the retries are at-least-once), the
 // deduplicated view holds each exactly once, and the poison message ends in the DLQ.
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators } from '../../infra/local/emulators.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startToggleProxy, type ToggleProxy } from '../support/toggle-proxy.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 
 let stack: TestStack;
 let s3Proxy: ToggleProxy;
@@ -31,11 +32,7 @@ beforeAll(async () => {
     maxReceiveCount: 8,
     processorEndpoints: { s3: s3Proxy.endpoint, dynamodb: dynamoProxy.endpoint },
   });
-  sqs = new SQSClient({
-    region: stack.info.region,
-    endpoint: stack.info.endpoints.sqs,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  sqs = sqsClient({ region: stack.info.region, endpoints: stack.info.endpoints });
 });
 
 afterAll(async () => {

@@ -7,14 +7,17 @@
 //   junk to random pipeline ids lands in one `unknown` bucket;
 // - every DynamoDB write of the processor has a `REJECTED#` partition key; its S3 reads stay under
 //   claims/ and its writes under webhooks/ and quarantine/.
-import { ListObjectsV2Command, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListObjectsV2Command, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
-import { MAX_BODY_BYTES } from '../../shared/domain/event-limits.ts';
+import { MAX_BODY_BYTES } from '../../shared/domain/ingest/event-limits.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 /** The functions worker's heap: the old processor (fetch every claim, copy whole bodies into quarantine) dies under it. */
 const HEAP_LIMIT_MB = 128;
@@ -52,10 +55,10 @@ beforeAll(async () => {
   });
   s3Proxy.setTarget(stack.info.endpoints.s3);
   dynamoProxy.setTarget(stack.info.endpoints.dynamodb);
-  const aws = { region: stack.info.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  s3 = new S3Client({ ...aws, endpoint: stack.info.endpoints.s3, forcePathStyle: true });
-  sqs = new SQSClient({ ...aws, endpoint: stack.info.endpoints.sqs });
-  dynamodb = new DynamoDBClient({ ...aws, endpoint: stack.info.endpoints.dynamodb });
+  const aws = { region: stack.info.region, endpoints: stack.info.endpoints };
+  s3 = s3Client(aws);
+  sqs = sqsClient(aws);
+  dynamodb = dynamoDbClient(aws);
 }, 60_000);
 
 afterAll(async () => {

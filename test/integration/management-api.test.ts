@@ -3,20 +3,21 @@ import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler, type ApiHandler } from '../../functions/api/app.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
-import { rejectionCountsKey } from '../../shared/adapters/table-items.ts';
+import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
+import { rejectionCountsKey } from '../../shared/adapters/dynamodb/table-items.ts';
 import type { ApiConfig } from '../../shared/config.ts';
 import type { ManagementStore } from '../../shared/ports/management.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
 import { sharedConformanceChecker } from '../support/openapi-conformance.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 let emulators: Emulators;
 let config: ApiConfig;
 let handler: ApiHandler;
 let store: ManagementStore;
 let credential: string;
-const dynamodb = () => createDynamoDbClient(config.aws);
+const dynamodb = () => dynamoDbClient(config.aws);
 
 beforeAll(async () => {
   emulators = await startEmulators();

@@ -2,13 +2,13 @@
 // to a real HTTP receiver on loopback, in every subscription format, signed.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../functions/api/app.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
 import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
-let outbound: OutboundService;
+let outbound: SubscriptionService;
 let receiver: Receiver;
 let pipelineId: number;
 let webhookUrl: string;
@@ -16,7 +16,7 @@ const secrets: Record<'json' | 'get' | 'form', string> = { json: '', get: '', fo
 
 beforeAll(async () => {
   stack = await startTestStack({ timeScale: 1 });
-  outbound = createOutboundService(stack.apiConfig);
+  outbound = createSubscriptions(stack.apiConfig);
   receiver = await startReceiver();
   pipelineId = await stack.createPipeline('body-json');
   const { key, token } = await stack.createToken();

@@ -1,19 +1,20 @@
 // Outbound deliveries through the local stack, to real HTTP receivers on loopback.
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../functions/api/app.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 
 let stack: TestStack;
-let outbound: OutboundService;
+let outbound: SubscriptionService;
 let receiver: Receiver;
 
 beforeAll(async () => {
   stack = await startTestStack({ timeScale: 1, eventsVisibilityTimeoutSeconds: 1, maxReceiveCount: 2 });
-  outbound = createOutboundService(stack.apiConfig);
+  outbound = createSubscriptions(stack.apiConfig);
   receiver = await startReceiver();
 });
 
@@ -131,11 +132,7 @@ describe('built-in events from the processor', () => {
 
 describe('events queue', () => {
   it('the same event in a second message (re-published by a re-processed batch) is not delivered again', async () => {
-    const sqs = new SQSClient({
-      region: stack.info.region,
-      endpoint: stack.info.endpoints.sqs,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const sqs = sqsClient({ region: stack.info.region, endpoints: stack.info.endpoints });
     try {
       const { subscription } = await outbound.createSubscription({
         webhookUrl: `${receiver.url}/republished`,
@@ -157,11 +154,7 @@ describe('events queue', () => {
   }, 30_000);
 
   it('a malformed message ends in the events DLQ without holding up deliveries', async () => {
-    const sqs = new SQSClient({
-      region: stack.info.region,
-      endpoint: stack.info.endpoints.sqs,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const sqs = sqsClient({ region: stack.info.region, endpoints: stack.info.endpoints });
     try {
       await sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.eventsQueueUrl, MessageBody: '{"v":1,"kind":"nonsense"}' }));
       await outbound.createSubscription({ webhookUrl: `${receiver.url}/after-poison`, webhookHttpMethod: 'POST', events: ['after.poison'] });

@@ -5,20 +5,21 @@
 // 10, 20 and 40 minutes and the fourth would fall due after the hour (≥ 64 minutes) without the
 // end-of-hour clamp: the test of "within the hour" fails if the clamp is removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETRY_SCHEDULE } from '../../shared/domain/outbound/retry-policy.ts';
-import type { Delivery, OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../functions/api/app.ts';
+import { RETRY_SCHEDULE } from '../../shared/domain/delivery/retry-policy.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
+import type { Delivery } from '../../shared/ports/delivery.ts';
 
 const SCALE = 600;
 let stack: TestStack;
-let outbound: OutboundService;
+let outbound: SubscriptionService;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ timeScale: SCALE });
-  outbound = createOutboundService(stack.apiConfig);
+  outbound = createSubscriptions(stack.apiConfig);
 });
 
 afterAll(async () => {

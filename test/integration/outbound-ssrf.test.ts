@@ -6,12 +6,12 @@
 // into the table), and for a hostname that resolved to a public address at creation and to
 // loopback at delivery (rebinding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
-import { dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../functions/api/app.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
 import { syncServiceFromConfig } from '../../functions/sync/service.ts';
-import type { LookupAll } from '../../shared/adapters/http-sender.ts';
+import type { LookupAll } from '../../shared/adapters/http/sender.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -31,8 +31,8 @@ const testResolve = async (hostname: string) => (await testLookupAll(hostname)).
 
 let stack: TestStack;
 let receiver: Receiver;
-let refusing: OutboundService;
-let permissive: OutboundService;
+let refusing: SubscriptionService;
+let permissive: SubscriptionService;
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -48,9 +48,9 @@ beforeAll(async () => {
       throw Object.assign(new Error(`${hostname} is not in the test's DNS`), { code: 'ENOTFOUND' });
     },
   });
-  refusing = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false });
+  refusing = createSubscriptions({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false });
   // At creation, `rebind.test` resolved to a public address.
-  permissive = createOutboundService(stack.apiConfig, { resolve: async () => ['93.184.216.34'] });
+  permissive = createSubscriptions(stack.apiConfig, { resolve: async () => ['93.184.216.34'] });
 });
 
 afterAll(async () => {
@@ -69,7 +69,7 @@ describe('SSRF guard', () => {
   });
 
   it('an update refuses a webhookUrl on a refused address, or on a name that resolves to one, and keeps the stored URL', async () => {
-    const refusingWithDns = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false }, { resolve: testResolve });
+    const refusingWithDns = createSubscriptions({ ...stack.apiConfig, allowPrivateTargets: false, allowLoopbackTargets: false }, { resolve: testResolve });
     const stored = `http://public.test:${receiver.port}/x`;
     const { subscription } = await refusingWithDns.createSubscription({ webhookUrl: stored, webhookHttpMethod: 'POST', events: ['ssrf.never'] });
     for (const host of [...BLOCKED, 'internal.test', 'loop.test']) {
@@ -113,7 +113,7 @@ describe('SSRF guard', () => {
   });
 
   it('with private targets allowed, creation still refuses loopback, link-local and unspecified targets', async () => {
-    const privateOnly = createOutboundService({ ...stack.apiConfig, allowPrivateTargets: true, allowLoopbackTargets: false });
+    const privateOnly = createSubscriptions({ ...stack.apiConfig, allowPrivateTargets: true, allowLoopbackTargets: false });
     for (const host of ['127.0.0.1', '[::1]', 'localhost', ...ALWAYS_REFUSED]) {
       await expect(
         privateOnly.createSubscription({ webhookUrl: `http://${host}:${receiver.port}/x`, webhookHttpMethod: 'POST', events: ['ssrf.never'] }),
@@ -130,7 +130,7 @@ describe('SSRF guard', () => {
 
   it('delivery refuses them at connect time, including a hostname rebound to loopback', async () => {
     const ids: string[] = [];
-    const dynamodb = createDynamoDbClient(stack.apiConfig.aws);
+    const dynamodb = dynamoDbClient(stack.apiConfig.aws);
     const store = dynamoSubscriptionStore(dynamodb, stack.apiConfig.tableName);
     for (const host of [...BLOCKED, 'rebind.test']) {
       const webhookUrl = `http://${host}:${receiver.port}/ssrf`;

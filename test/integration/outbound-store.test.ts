@@ -1,4 +1,4 @@
-// The outbound DynamoDB store against dynalite, through the real OutboundService and subscription
+// The outbound DynamoDB store against dynalite, through the real SubscriptionService and subscription
 // directory: custom header values encrypted at rest (and old plaintext items still read, then
 // encrypted on their next update), conditional subscription updates, and paged delivery lists.
 import { randomBytes } from 'node:crypto';
@@ -6,20 +6,21 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
-import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
-import { dynamoDeliveryStore, dynamoSubscriptionStore, subscriptionKey } from '../../shared/adapters/outbound-store.ts';
-import { aesGcmSecretCipher } from '../../shared/adapters/secret-cipher.ts';
+import { dynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { aesGcmSecretCipher } from '../../shared/adapters/crypto/secret-cipher.ts';
 import type { ApiConfig } from '../../shared/config.ts';
-import { newDeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
-import { deliveryIdFor } from '../../shared/domain/outbound/queue-messages.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../functions/api/app.ts';
-import { subscriptionDirectory } from '../../shared/services/outbound-subscriptions.ts';
+import { plannedDelivery } from '../../shared/domain/delivery/log.ts';
+import { deliveryIdFor } from '../../shared/domain/delivery/queue-messages.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
+import { destinationDirectory, destinationSource } from '../../shared/services/delivery/destinations.ts';
+import { dynamoSubscriptionStore, subscriptionKey } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 let emulators: Emulators;
 let config: ApiConfig;
 let dynamodb: DynamoDBClient;
-let outbound: OutboundService;
+let outbound: SubscriptionService;
 const localKey = randomBytes(32).toString('base64');
 
 beforeAll(async () => {
@@ -32,8 +33,8 @@ beforeAll(async () => {
     allowPrivateTargets: false,
     secrets: { localKey },
   };
-  dynamodb = createDynamoDbClient(config.aws);
-  outbound = createOutboundService(config, { resolve: async () => ['93.184.216.34'] });
+  dynamodb = dynamoDbClient(config.aws);
+  outbound = createSubscriptions(config, { resolve: async () => ['93.184.216.34'] });
 });
 
 afterAll(async () => {
@@ -44,7 +45,8 @@ afterAll(async () => {
 const rawItem = async (id: string) =>
   (await dynamodb.send(new GetItemCommand({ TableName: config.tableName, Key: subscriptionKey(id), ConsistentRead: true }))).Item;
 
-const directory = () => subscriptionDirectory(dynamoSubscriptionStore(dynamodb, config.tableName), { ttlMs: 0, cipher: aesGcmSecretCipher(localKey) });
+const directory = () =>
+  destinationDirectory(destinationSource({ subscriptions: dynamoSubscriptionStore(dynamodb, config.tableName) }), { ttlMs: 0, cipher: aesGcmSecretCipher(localKey) });
 
 describe('custom header values at rest', () => {
   it('are stored encrypted (names in the clear), shown masked, and decrypted for delivery', async () => {
@@ -122,8 +124,9 @@ describe('delivery list pages', () => {
     const failedIds: string[] = [];
     for (let n = 0; n < 30; n++) {
       const at = t0 + n * 1000;
-      const id = deliveryIdFor(`evt_${n}`, subscriptionId, at);
-      const record = newDeliveryRecord({ id, subscriptionId, eventId: `evt_${n}`, eventType: 'x.y', webhookId: `msg_${n}`, address: 'a', eventTimestampMs: at, now: Date.now(), retentionDays: 30 });
+      const record = plannedDelivery({ id: `evt_${n}`, type: 'x.y', timestamp: at }, { id: subscriptionId, address: 'a' }, { now: Date.now(), retentionDays: 30 });
+      const id = record.id;
+      expect(id).toBe(deliveryIdFor(`evt_${n}`, subscriptionId, at));
       const failed = n % 3 !== 0;
       if (failed) failedIds.push(id);
       expect(await deliveries.create({ ...record, status: failed ? 'failed' : 'succeeded' })).toBe(true);

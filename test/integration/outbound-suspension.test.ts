@@ -4,25 +4,25 @@
 // then all succeed — nothing is lost. A subscription on the same host and port with another path
 // is another address: its retry runs when due, during that suspension.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoSuspensionStore } from '../../shared/adapters/outbound-store.ts';
-import { createDynamoDbClient } from '../../shared/adapters/management-store.ts';
-import { addressOf } from '../../shared/domain/outbound/queue-messages.ts';
-import { SUSPENSION_RULE } from '../../shared/domain/outbound/suspension.ts';
-import type { OutboundService } from '../../shared/ports/outbound.ts';
-import { createOutboundService } from '../../functions/api/app.ts';
+import { dynamoSuspensionStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { addressOf } from '../../shared/domain/delivery/queue-messages.ts';
+import { SUSPENSION_RULE } from '../../shared/domain/delivery/suspension.ts';
+import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
+import { createSubscriptions } from '../../functions/api/app.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 // The first wave (150 attempts) must be counted before the earliest retry falls due (1 simulated
 // minute ± 20%): at 30× that is at least 1.6 s of real time, which a loaded machine still meets.
 const SCALE = 30;
 let stack: TestStack;
-let outbound: OutboundService;
+let outbound: SubscriptionService;
 let busy: Receiver;
 
 beforeAll(async () => {
   stack = await startTestStack({ timeScale: SCALE });
-  outbound = createOutboundService(stack.apiConfig);
+  outbound = createSubscriptions(stack.apiConfig);
 });
 
 afterAll(async () => {
@@ -60,7 +60,7 @@ describe('suspension per address (subscription URL)', () => {
     const firstWaveEnd = Date.now();
     up = true;
 
-    const dynamodb = createDynamoDbClient(stack.apiConfig.aws);
+    const dynamodb = dynamoDbClient(stack.apiConfig.aws);
     const suspensions = dynamoSuspensionStore(dynamodb, stack.apiConfig.tableName);
     const state = await eventually(
       async () => {

@@ -8,19 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler, type ApiHandler } from '../../functions/api/app.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
-import { createDynamoDbClient, dynamoManagementStore } from '../../shared/adapters/management-store.ts';
-import { dynamoDeliveryStore, dynamoSubscriptionStore } from '../../shared/adapters/outbound-store.ts';
-import { newDeliveryRecord } from '../../shared/domain/outbound/delivery-log.ts';
-import { deliveryIdFor } from '../../shared/domain/outbound/queue-messages.ts';
+import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { plannedDelivery } from '../../shared/domain/delivery/log.ts';
 import type { ManagementStore } from '../../shared/ports/management.ts';
 import { sharedConformanceChecker } from '../support/openapi-conformance.ts';
+import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
+import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 
 let emulators: Emulators;
 let handler: ApiHandler;
 let store: ManagementStore;
 let credential: string;
 let tableName: string;
-let dynamodb: ReturnType<typeof createDynamoDbClient>;
+let dynamodb: ReturnType<typeof dynamoDbClient>;
 const BASE = Date.parse('2026-11-20T12:00:00.000Z');
 
 beforeAll(async () => {
@@ -29,7 +30,7 @@ beforeAll(async () => {
   tableName = resources.tableName;
   const aws = { region: emulators.endpoints.region, endpoints: { ...emulators.endpoints } };
   handler = createApiHandler({ aws, tableName, lakeBucket: resources.lakeBucket, allowPrivateTargets: false, secrets: { localKey: randomBytes(32).toString('base64') } });
-  dynamodb = createDynamoDbClient(aws);
+  dynamodb = dynamoDbClient(aws);
   store = dynamoManagementStore(dynamodb, tableName);
   credential = (await store.createAdmin({ name: 'it', createdAt: new Date().toISOString() })).credential;
 });
@@ -93,10 +94,9 @@ async function deliveries(subscriptionId: string, count: number): Promise<string
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const eventTimestampMs = BASE + i * 60_000;
-    const id = deliveryIdFor(`evt_${i}`, subscriptionId, eventTimestampMs);
-    await deliveryStore.create(
-      newDeliveryRecord({ id, subscriptionId, eventId: `evt_${i}`, eventType: 'webhook_received', webhookId: `msg_${i}`, address: 'a', eventTimestampMs, now: Date.now(), retentionDays: 30 }),
-    );
+    const record = plannedDelivery({ id: `evt_${i}`, type: 'webhook_received', timestamp: eventTimestampMs }, { id: subscriptionId, address: 'a' }, { now: Date.now(), retentionDays: 30 });
+    const id = record.id;
+    await deliveryStore.create(record);
     ids.push(id);
   }
   return ids;

@@ -1,4 +1,4 @@
-// Inbound signature verification through the local stack (issue 10): real HTTP into the gateway,
+// Inbound signature verification through the local stack: real HTTP into the gateway,
 // the receiver, fauxqs, the processor with verification secrets encrypted by the API, Parquet,
 // DuckDB as `hooklake query` runs it, and the quarantine and counters for refused requests.
 // Requests are signed by the providers' own libraries or recipes (test/support/provider-signers.ts).
@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimKey } from '../../shared/domain/ingest-message.ts';
-import type { SignatureProvider } from '../../shared/domain/signatures/settings.ts';
+import { claimKey } from '../../shared/domain/ingest/message.ts';
+import type { SignatureProvider } from '../../shared/domain/ingest/signatures/settings.ts';
 import { runCli } from '../support/cli-harness.ts';
 import { signedHeaders, STANDARD_WEBHOOKS_SECRET, STANDARD_WEBHOOKS_SECRET_2, type SignOptions } from '../support/provider-signers.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';

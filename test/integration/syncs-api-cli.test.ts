@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_LIMITS } from '../../shared/domain/sync/definition.ts';
+import { SYNC_LIMITS } from '../../shared/domain/syncs/definition.ts';
 import { main } from '../../cli/main.ts';
 import { runCli } from '../support/cli-harness.ts';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver.ts';
@@ -224,11 +224,11 @@ describe('hooklake syncs, the way a user runs it', () => {
 
     const listed = await cli('syncs', 'deliveries', id, '--json');
     expect(listed).toMatchObject({ code: 0 });
-    const deliveries = listed.json as { id: string; sync_id: string; status: string; webhook_id: string; attempts: { status_code: number | null; ok: boolean }[] }[];
+    const deliveries = listed.json as { id: string; syncId: string; status: string; webhookId: string; attempts: { statusCode: number | null; ok: boolean }[] }[];
     expect(deliveries).toHaveLength(got.length);
-    expect(new Set(deliveries.map((d) => d.webhook_id))).toEqual(new Set(got.map((request) => request.headers['webhook-id'])));
+    expect(new Set(deliveries.map((d) => d.webhookId))).toEqual(new Set(got.map((request) => request.headers['webhook-id'])));
     for (const delivery of deliveries) {
-      expect(delivery).toMatchObject({ sync_id: id, status: 'succeeded', attempts: [{ status_code: 200, ok: true, response_snippet: 'ok' }] });
+      expect(delivery).toMatchObject({ syncId: id, status: 'succeeded', attempts: [{ statusCode: 200, ok: true, responseSnippet: 'ok' }] });
     }
     const table = await cli('syncs', 'deliveries', id);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+TIME\s+STATUS\s+ATTEMPTS\s+LAST_CODE\s+LAST_ERROR\s+WEBHOOK_ID/);
@@ -236,14 +236,14 @@ describe('hooklake syncs, the way a user runs it', () => {
 
     const chosen = deliveries[1]!;
     const redelivered = await cli('syncs', 'redeliver', id, chosen.id, '--json');
-    expect(redelivered).toMatchObject({ code: 0, json: { id: chosen.id, webhook_id: chosen.webhook_id, status: 'pending' } });
+    expect(redelivered).toMatchObject({ code: 0, json: { id: chosen.id, webhookId: chosen.webhookId, status: 'pending' } });
     const again = await eventually(async () => {
       const { body } = await stack.admin<Record<string, any>>('GET', `/v4/syncs/${id}/deliveries/${chosen.id}`);
       return body.status === 'succeeded' && body.attempts.length === 2 ? body : undefined;
     }, 10_000, 'the redelivery');
     expect(again.attempts.map((attempt: { number: number }) => attempt.number)).toEqual([1, 2]);
     const resent = rowRequests('/log').slice(got.length);
-    expect(resent.map((request) => request.headers['webhook-id'])).toEqual([chosen.webhook_id]);
+    expect(resent.map((request) => request.headers['webhook-id'])).toEqual([chosen.webhookId]);
     // The finished run keeps its counts.
     expect((await stack.admin<Record<string, any>>('GET', `/v4/syncs/${id}/runs/${run.json.run_id}`)).body).toMatchObject({ delivered: got.length, failed: 0 });
 
@@ -343,7 +343,7 @@ describe('/v4/syncs', () => {
     expect(seen).toHaveLength(run.delivered);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual([...seen].sort().reverse());
-    expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/${seen[0]}`)).body).toMatchObject({ id: seen[0], sync_id: sync.id });
+    expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/${seen[0]}`)).body).toMatchObject({ id: seen[0], syncId: sync.id });
     expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/dlv_000000000aaaaaaaaaaaaaaaaaaaa`)).body).toMatchObject({ error: 'NOT_FOUND' });
     expect((await stack.admin('POST', `/v4/syncs/${sync.id}/deliveries/dlv_000000000aaaaaaaaaaaaaaaaaaaa/redeliver`)).body).toMatchObject({ error: 'NOT_FOUND' });
     expect((await stack.admin('GET', `/v4/syncs/${sync.id}/deliveries/${encodeURIComponent('../x')}`)).status).toBe(400);

@@ -2,7 +2,7 @@
 // what fails only rows, runs that never overlap, and a run resumed after a crash mid-run.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncError } from '../../shared/ports/sync.ts';
+import { SyncError } from '../../shared/ports/syncs.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, startTestStack, type TestStack } from '../support/stack.ts';
 import { CUSTOMER_MAPPING, landCustomers, latestCustomersSql } from '../support/syncs.ts';

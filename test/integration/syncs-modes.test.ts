@@ -3,8 +3,8 @@
 // sends, and run counts that equal what the receiver got.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SyncMode } from '../../shared/domain/sync/definition.ts';
-import type { SyncRun } from '../../shared/ports/sync.ts';
+import type { SyncMode } from '../../shared/domain/syncs/definition.ts';
+import type { SyncRun } from '../../shared/ports/syncs.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { CUSTOMER_MAPPING, landCustomers, latestCustomersSql } from '../support/syncs.ts';

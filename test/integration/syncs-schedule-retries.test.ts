@@ -87,7 +87,7 @@ describe('redelivery of a sync\'s failed deliveries', () => {
     });
     const run = await stack.syncs.runSync(sync.id, { wait: true, timeoutMs: 40_000 });
     expect(run).toMatchObject({ status: 'failed', delivered: 2, failed: 1 });
-    const { body: failedPage } = await stack.admin<{ deliveries: { id: string; webhook_id: string; attempts: unknown[] }[] }>(
+    const { body: failedPage } = await stack.admin<{ deliveries: { id: string; webhookId: string; attempts: unknown[] }[] }>(
       'GET',
       `/v4/syncs/${sync.id}/deliveries?status=failed`,
     );
@@ -107,7 +107,7 @@ describe('redelivery of a sync\'s failed deliveries', () => {
     }, 10_000, 'the redelivered row-op');
     expect(done.attempts).toHaveLength(6);
     const resent = receiver.at('/flaky-redeliver').slice(before);
-    expect(resent.map((request) => request.headers['webhook-id'])).toEqual([failed.webhook_id]);
+    expect(resent.map((request) => request.headers['webhook-id'])).toEqual([failed.webhookId]);
     expect(resent[0]!.body).toContain('"customer_id":3');
     expect(await stack.syncs.getRun(sync.id, run.id)).toMatchObject({ status: 'failed', delivered: 2, failed: 1 });
   });

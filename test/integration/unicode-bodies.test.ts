@@ -2,18 +2,20 @@
 // processor, Parquet, DuckDB as `hooklake query` runs it), GitHub's published webhook examples,
 // and a property over full-Unicode strings through the serializer, fauxqs and the processor.
 import { createRequire } from 'node:module';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsIngestQueue } from '../../shared/adapters/sqs-ingest-queue.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/queues.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
-import { claimKey, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest-message.ts';
+import { claimKey, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
 import type { LakeObject } from '../../shared/ports/ingest.ts';
-import { processIngestBatch } from '../../shared/services/process-ingest-batch.ts';
+import { processIngestBatch } from '../../shared/services/ingest/process-batch.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
+import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
 
 // The package's entry point is a JSON file.
 const githubExamples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -26,9 +28,9 @@ let s3: S3Client;
 let sqs: SQSClient;
 beforeAll(async () => {
   stack = await startTestStack({ authCacheTtlSeconds: 0 });
-  const client = { region: stack.info.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  s3 = new S3Client({ ...client, endpoint: stack.info.endpoints.s3, forcePathStyle: true });
-  sqs = new SQSClient({ ...client, endpoint: stack.info.endpoints.sqs });
+  const aws = { region: stack.info.region, endpoints: stack.info.endpoints };
+  s3 = s3Client(aws);
+  sqs = sqsClient(aws);
 });
 afterAll(async () => {
   s3?.destroy();

@@ -6,7 +6,7 @@
 // Integration tests pass every /v4/ answer through it, so the document cannot drift from the code.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { API_ROUTES } from '../../shared/api/management-api.ts';
+import { API_ROUTES } from '../../shared/api/app.ts';
 import { openApiDocument, type OpenApiDocument } from '../../shared/api/openapi.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { sign as signGithub } from '@octokit/webhooks-methods';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
-import type { HmacAlgorithm, SignatureEncoding, SignatureProvider } from '../../shared/domain/signatures/settings.ts';
+import type { HmacAlgorithm, SignatureEncoding, SignatureProvider } from '../../shared/domain/ingest/signatures/settings.ts';
 
 export interface SignOptions {
   secret: string;

@@ -2,10 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { queryLake, type JsonValue } from '../../shared/adapters/lake-query.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { queryLake, type JsonValue } from '../../shared/adapters/duckdb/lake-query.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
 import { sharedConformanceChecker } from './openapi-conformance.ts';
+import { s3Client } from '../../shared/adapters/clients/s3.ts';
 
 export interface TestStack extends LocalStack {
   /** A management API call with the stack's admin credential; its answer is checked against the OpenAPI document. */
@@ -24,12 +25,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
   const stack = await startLocalStack({ port: 0, batchWindowMs: 100, ...options });
   const { info } = stack;
   const cacheDir = mkdtempSync(join(tmpdir(), 'hooklake-cache-'));
-  const s3 = new S3Client({
-    region: info.region,
-    endpoint: info.endpoints.s3,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const s3 = s3Client({ region: info.region, endpoints: info.endpoints });
 
   async function admin<T>(method: string, path: string, body?: unknown) {
     const response = await fetch(`${info.apiUrl}${path}`, {

@@ -1,6 +1,6 @@
 // Helpers of the sync tests: a source of customers landed through the inbound path, and the query
 // that reads their latest state from the lake.
-import type { FieldMapping } from '../../shared/domain/sync/definition.ts';
+import type { FieldMapping } from '../../shared/domain/syncs/definition.ts';
 import { eventually, postJson, type TestStack } from './stack.ts';
 
 export interface Customer {

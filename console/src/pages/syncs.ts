@@ -1,4 +1,4 @@
-// Syncs (README, "Syncs"): list; create (the secret shown once, the connection test's answer when
+// Syncs (docs/syncs.md): list; create (the secret shown once, the connection test's answer when
 // the endpoint refuses it); enable, disable, delete, run now. SQL and names are shown as text.
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';

@@ -1,0 +1,121 @@
+// The message the receiver puts on the ingest queue and the processor reads back
+// (docs/design.md). It carries the token's SHA-256, never the token.
+import * as v from 'valibot';
+import { utcDay } from '../clock.ts';
+import { formatUnixTimestamp, type BodyFormat } from './kondado.ts';
+import { parseQueueJson, queueSafeJson } from '../queue-safe-json.ts';
+import type { CapturedHeaders, CapturedQuery } from './request-capture.ts';
+
+export interface BodyRef {
+  bucket: string;
+  key: string;
+}
+
+export interface IngestMessage {
+  v: 1;
+  id: string;
+  ts: number;
+  pipelineId: number;
+  key: string;
+  tokenSha256: string;
+  format: BodyFormat;
+  /** The request's method (absent in messages queued before it was captured, as are the next two). */
+  method?: string | undefined;
+  /** The request headers as captured: credentials redacted, bounded (request-capture.ts). */
+  headers?: CapturedHeaders | undefined;
+  /** The query's data parameters as captured (never pipeline_id, key or token). */
+  query?: CapturedQuery | undefined;
+  body?: string;
+  bodyRef?: BodyRef;
+  /** The posted text as received, only when `body` is not it (form posts). */
+  raw?: string | undefined;
+  /** Where `raw` waits when the message went through the claim check (with `bodyRef`). */
+  rawRef?: BodyRef | undefined;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Checked in place rather than copied by a schema, so every name (even `__proto__`) stays as parsed.
+const isHeaders = (value: unknown): value is CapturedHeaders =>
+  isPlainObject(value) && Object.values(value).every((item) => typeof item === 'string');
+const isQuery = (value: unknown): value is CapturedQuery =>
+  isPlainObject(value) &&
+  Object.values(value).every((item) => typeof item === 'string' || (Array.isArray(item) && item.every((entry) => typeof entry === 'string')));
+
+const BodyRefSchema = v.object({ bucket: v.string(), key: v.pipe(v.string(), v.startsWith('claims/')) });
+
+const IngestMessageSchema = v.pipe(
+  v.object({
+    v: v.literal(1),
+    id: v.pipe(v.string(), v.regex(/^[a-z]{20}$/)),
+    ts: v.pipe(v.number(), v.finite(), v.minValue(0)),
+    pipelineId: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+    key: v.pipe(v.string(), v.regex(/^[0-9a-f-]{36}$/)),
+    tokenSha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+    format: v.picklist(['json', 'form', 'query']),
+    method: v.optional(v.pipe(v.string(), v.regex(/^[A-Z]{1,16}$/))),
+    headers: v.optional(v.custom<CapturedHeaders>(isHeaders, 'headers must be an object of strings')),
+    query: v.optional(v.custom<CapturedQuery>(isQuery, 'query must be an object of strings or lists of strings')),
+    body: v.optional(v.string()),
+    bodyRef: v.optional(BodyRefSchema),
+    raw: v.optional(v.string()),
+    rawRef: v.optional(BodyRefSchema),
+  }),
+  v.check((message) => (message.body === undefined) !== (message.bodyRef === undefined), 'needs body or bodyRef'),
+  v.check((message) => message.raw === undefined || message.rawRef === undefined, 'raw and rawRef exclude each other'),
+);
+
+export class MalformedMessageError extends Error {
+  override name = 'MalformedMessageError';
+}
+
+/** Parses and checks a queue message; a message that fails here can never succeed (poison). */
+export function parseIngestMessage(text: string): IngestMessage {
+  return parseQueueJson(text, IngestMessageSchema, MalformedMessageError) as IngestMessage;
+}
+
+/**
+ * Serializes by hand so `ts` keeps its float form and the body is escaped once, then makes the
+ * text queue-safe (queue-safe-json.ts). This is the final text sent: the size check and the claim
+ * check depend on it alone. Field order is fixed; absent optional fields are left out.
+ */
+export function serializeIngestMessage(message: IngestMessage): string {
+  let text =
+    `{"v":1,"id":${JSON.stringify(message.id)},"ts":${formatUnixTimestamp(message.ts)},` +
+    `"pipelineId":${message.pipelineId},"key":${JSON.stringify(message.key)},` +
+    `"tokenSha256":${JSON.stringify(message.tokenSha256)},"format":${JSON.stringify(message.format)}`;
+  if (message.method !== undefined) text += `,"method":${JSON.stringify(message.method)}`;
+  if (message.headers !== undefined) text += `,"headers":${JSON.stringify(message.headers)}`;
+  if (message.query !== undefined) text += `,"query":${JSON.stringify(message.query)}`;
+  text +=
+    message.bodyRef === undefined ? `,"body":${JSON.stringify(message.body ?? '')}` : `,"bodyRef":${JSON.stringify(message.bodyRef)}`;
+  if (message.rawRef !== undefined) text += `,"rawRef":${JSON.stringify(message.rawRef)}`;
+  else if (message.raw !== undefined) text += `,"raw":${JSON.stringify(message.raw)}`;
+  return queueSafeJson(`${text}}`);
+}
+
+/** Where an oversized body waits for the processor; a lifecycle rule expires the prefix. */
+export function claimKey(requestId: string, unixSeconds: number): string {
+  return `claims/${utcDay(unixSeconds)}/${requestId}.json`;
+}
+
+/** Where an oversized message's `raw` text waits, next to its body. */
+export function rawClaimKey(requestId: string, unixSeconds: number): string {
+  return `claims/${utcDay(unixSeconds)}/${requestId}.raw`;
+}
+
+/**
+ * The body text exactly as the sender posted it, the bytes a provider signs: `raw` when the
+ * stored body is not the received text (form posts), else the stored body itself (JSON is stored
+ * byte for byte). Undefined when there is none: a GET (its data is the query string, not a body)
+ * and a form message queued before `raw` existed. `body` and `raw` are the message's, or their
+ * claim-checked text.
+ */
+export function receivedBodyText(
+  format: BodyFormat,
+  content: { body: string; raw?: string | undefined },
+): string | undefined {
+  if (content.raw !== undefined) return content.raw;
+  return format === 'json' ? content.body : undefined;
+}

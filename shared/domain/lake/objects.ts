@@ -1,0 +1,143 @@
+// The lake's layout and file formats (docs/design.md). Object names derive from their rows, so
+// a retried batch overwrites its own objects instead of adding copies.
+import { createHash } from 'node:crypto';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { utcDay } from '../clock.ts';
+import type { IngestMessage } from '../ingest/message.ts';
+import { PARQUET_TYPES, WEBHOOK_COLUMNS, type WebhookRow } from './columns.ts';
+import type { QuarantineRecord, RejectionBucket } from '../ingest/rejections.ts';
+import type { CapturedHeaders } from '../ingest/request-capture.ts';
+
+export type { WebhookRow };
+
+/**
+ * The row an accepted request lands as; `body` is its stored body text (the message's, or the
+ * claim-checked one); `deliveryId` the provider's delivery id (signatures/delivery-id.ts);
+ * `headers` the headers as stored (request-capture.ts storedHeaders; the message's by default).
+ * Columns a message predates are null.
+ */
+export function webhookRowOf(
+  message: IngestMessage,
+  body: string,
+  deliveryId: string | null = null,
+  headers: CapturedHeaders | undefined = message.headers,
+): WebhookRow {
+  return {
+    __kdd_request_id: message.id,
+    __kdd_request_unix_timestamp: message.ts,
+    __kdd_requester_key: message.key,
+    __kdd_request_body: body,
+    __hl_request_method: message.method ?? null,
+    __hl_request_headers: headers === undefined ? null : JSON.stringify(headers),
+    __hl_request_query: message.query === undefined ? null : JSON.stringify(message.query),
+    __hl_provider_delivery_id: deliveryId,
+  };
+}
+
+export interface Partition {
+  pipelineId: number;
+  dt: string;
+}
+
+export const WEBHOOKS_PREFIX = 'webhooks/';
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+export function partitionOf(pipelineId: number, unixSeconds: number): Partition {
+  return { pipelineId, dt: utcDay(unixSeconds) };
+}
+
+/** Quarantine is partitioned by rejection bucket: the pipeline's id, or `unknown` for pipelines that do not exist. */
+export interface QuarantinePartition {
+  pipelineId: RejectionBucket;
+  dt: string;
+}
+
+export function partitionPath(prefix: string, partition: Partition | QuarantinePartition): string {
+  return `${prefix}pipeline_id=${partition.pipelineId}/dt=${partition.dt}/`;
+}
+
+/** First 32 hex characters of SHA-256 over the sorted request ids. */
+export function contentName(requestIds: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const id of [...requestIds].sort()) hash.update(id).update('\n');
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** What an object's name derives from: the ids and receive times of its requests. */
+export interface StoredRequestRef {
+  id: string;
+  /** Unix seconds. */
+  ts: number;
+}
+
+/** `HHMMSS` (UTC) of a time. */
+export function timeOfDay(unixSeconds: number): string {
+  return new Date(Math.floor(unixSeconds) * 1000).toISOString().slice(11, 19).replaceAll(':', '');
+}
+
+/**
+ * `<first>-<last>-<content>`: the UTC times of day (HHMMSS) of its earliest and latest request,
+ * then contentName. Names stay a function of the rows (a retried batch overwrites its object),
+ * and sort by time within a day partition, so readers can list just a time range (StartAfter)
+ * and tell from the name alone which objects can hold a request of a given second.
+ */
+export function objectName(requests: readonly StoredRequestRef[]): string {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const request of requests) {
+    first = Math.min(first, request.ts);
+    last = Math.max(last, request.ts);
+  }
+  return `${timeOfDay(first)}-${timeOfDay(last)}-${contentName(requests.map((request) => request.id))}`;
+}
+
+const OBJECT_NAME = /^(\d{6})-(\d{6})-[0-9a-f]{32}\.(parquet|jsonl)$/;
+
+/** The time range (HHMMSS, inclusive) in a lake or quarantine object's file name; undefined for other names (objects named before times were). */
+export function objectTimeRange(fileName: string): { first: string; last: string } | undefined {
+  const match = OBJECT_NAME.exec(fileName);
+  return match === null ? undefined : { first: match[1]!, last: match[2]! };
+}
+
+export function webhooksObjectKey(partition: Partition, requests: readonly StoredRequestRef[]): string {
+  return `${partitionPath(WEBHOOKS_PREFIX, partition)}${objectName(requests)}.parquet`;
+}
+
+export function quarantineObjectKey(partition: QuarantinePartition, requests: readonly StoredRequestRef[]): string {
+  return `${partitionPath(QUARANTINE_PREFIX, partition)}${objectName(requests)}.jsonl`;
+}
+
+export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
+  const buffer = parquetWriteBuffer({
+    columnData: WEBHOOK_COLUMNS.map((column) => ({
+      name: column.name,
+      type: PARQUET_TYPES[column.type],
+      nullable: column.nullable,
+      data: rows.map((row) => row[column.name]),
+    })),
+    // Bodies and headers are unique text: min/max statistics on them only cost time.
+    statistics: false,
+  });
+  return new Uint8Array(buffer);
+}
+
+/** One JSON line per rejected request (QuarantineRecord: a bounded prefix of the body, never all of it). */
+export function encodeQuarantineRows(rows: readonly QuarantineRecord[]): Uint8Array {
+  return Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n') + '\n', 'utf8');
+}
+
+/** Groups items by partition, keeping their order inside each group. */
+export function groupByPartition<T, P extends Partition | QuarantinePartition = Partition>(
+  items: readonly T[],
+  partitionOfItem: (item: T) => P,
+): Map<string, { partition: P; items: T[] }> {
+  const groups = new Map<string, { partition: P; items: T[] }>();
+  for (const item of items) {
+    const partition = partitionOfItem(item);
+    const id = `${partition.pipelineId}/${partition.dt}`;
+    let group = groups.get(id);
+    if (group === undefined) groups.set(id, (group = { partition, items: [] }));
+    group.items.push(item);
+  }
+  return groups;
+}

@@ -1,0 +1,170 @@
+// The ingest queue's message (receiver → processor): its shape, the claim check of large bodies,
+// the body as received, and its final text: queue-safe for SQS and fauxqs, parsed back to exactly
+// what was serialized, the claim check decided on that text.
+import { describe, expect, it } from 'vitest';
+import { acceptedByBoth, CORPUS } from '../../../../support/queue-text.ts';
+import { sha256Hex } from '../../../../../shared/domain/credentials.ts';
+import { claimKey, MalformedMessageError, parseIngestMessage, rawClaimKey, receivedBodyText, serializeIngestMessage, type IngestMessage, type BodyRef } from '../../../../../shared/domain/ingest/message.ts';
+import { receiveWebhook, type ReceiveDeps } from '../../../../../shared/services/ingest/receive.ts';
+
+describe('ingest message', () => {
+  const message: IngestMessage = {
+    v: 1,
+    id: 'rydjemeilmsqkqvjtfkc',
+    ts: 1577015690.3118637,
+    pipelineId: 835212,
+    key: 'd538b946-9d55-405a-9bd2-72d74b1cb8f5',
+    tokenSha256: sha256Hex('t'),
+    format: 'json',
+    body: '{"a":"\\"quoted\\" ✓"}',
+  };
+
+  it('round-trips, keeping the float timestamp', () => {
+    const text = serializeIngestMessage(message);
+    expect(text).toContain('"ts":1577015690.3118637');
+    expect(parseIngestMessage(text)).toEqual(message);
+  });
+
+  it('refuses malformed messages as poison', () => {
+    for (const text of ['nope', '{}', serializeIngestMessage({ ...message, id: 'SHOUT' }), JSON.stringify({ ...message, body: undefined })]) {
+      expect(() => parseIngestMessage(text)).toThrow(MalformedMessageError);
+    }
+  });
+
+  // What receivers before the capture queued: still on the queue during a deployment.
+  const v1WithoutCapture =
+    '{"v":1,"id":"rydjemeilmsqkqvjtfkc","ts":1577015690.3118637,"pipelineId":835212,' +
+    `"key":"d538b946-9d55-405a-9bd2-72d74b1cb8f5","tokenSha256":"${sha256Hex('t')}","format":"form","body":"{\\"a\\":\\"1\\"}"}`;
+
+  it('a message queued before method, headers, query and raw existed still parses, without them', () => {
+    const parsed = parseIngestMessage(v1WithoutCapture);
+    expect(parsed).toEqual({ ...message, format: 'form', body: '{"a":"1"}' });
+    expect(parsed.method).toBeUndefined();
+    expect(receivedBodyText(parsed.format, { body: parsed.body!, raw: parsed.raw })).toBeUndefined();
+  });
+
+  const captured: IngestMessage = {
+    ...message,
+    format: 'form',
+    method: 'POST',
+    headers: Object.assign(Object.create(null) as Record<string, string>, { 'x-github-event': 'push', authorization: '[redacted]', ['__proto__']: 'p' }),
+    query: Object.assign(Object.create(null) as Record<string, string | string[]>, { source: 'shop', tag: ['a', 'b'] }),
+    body: '{"a":"1 2"}',
+    raw: 'a=1+2',
+  };
+
+  it('method, headers, query and raw round-trip in that field order, with the names as parsed (__proto__ included)', () => {
+    const text = serializeIngestMessage(captured);
+    expect(Object.keys(JSON.parse(text))).toEqual(['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'body', 'raw']);
+    const parsed = parseIngestMessage(text);
+    expect(JSON.stringify(parsed.headers)).toBe('{"x-github-event":"push","authorization":"[redacted]","__proto__":"p"}');
+    expect(parsed.query).toEqual({ source: 'shop', tag: ['a', 'b'] });
+    expect(receivedBodyText(parsed.format, { body: parsed.body!, raw: parsed.raw })).toBe('a=1+2');
+  });
+
+  it('a claim-checked message carries bodyRef and rawRef instead of body and raw', () => {
+    const bodyRef = { bucket: 'b', key: claimKey(message.id, message.ts) };
+    const rawRef = { bucket: 'b', key: rawClaimKey(message.id, message.ts) };
+    expect(rawRef.key).toBe('claims/2019-12-22/rydjemeilmsqkqvjtfkc.raw');
+    const parsed = parseIngestMessage(serializeIngestMessage({ ...captured, body: undefined, raw: undefined, bodyRef, rawRef }));
+    expect(parsed).toMatchObject({ bodyRef, rawRef });
+    expect(parsed.body).toBeUndefined();
+    expect(parsed.raw).toBeUndefined();
+  });
+
+  it('refuses headers or query that are not objects of strings, and raw together with rawRef', () => {
+    const base = JSON.parse(serializeIngestMessage(captured)) as Record<string, unknown>;
+    for (const broken of [
+      { ...base, headers: { a: 1 } },
+      { ...base, headers: ['a'] },
+      { ...base, query: { a: [1] } },
+      { ...base, query: 'a=1' },
+      { ...base, method: 'post' },
+      { ...base, rawRef: { bucket: 'b', key: 'claims/x.raw' } },
+      { ...base, rawRef: { bucket: 'b', key: 'elsewhere/x.raw' }, raw: undefined },
+    ]) {
+      expect(() => parseIngestMessage(JSON.stringify(broken))).toThrow(MalformedMessageError);
+    }
+  });
+});
+
+describe('ingest messages on the queue', () => {
+  const base: IngestMessage = {
+    v: 1,
+    id: 'rydjemeilmsqkqvjtfkc',
+    ts: 1577015690.3118637,
+    pipelineId: 835212,
+    key: 'd538b946-9d55-405a-9bd2-72d74b1cb8f5',
+    tokenSha256: sha256Hex('t'),
+    format: 'json',
+  };
+
+  it.each(Object.entries(CORPUS))('%s: serialized text is accepted by SQS and fauxqs and parses back to the same body', (_name, body) => {
+    const text = serializeIngestMessage({ ...base, body });
+    expect(acceptedByBoth(text)).toBe(true);
+    expect(parseIngestMessage(text).body).toBe(body);
+  });
+});
+
+describe('claim check on the final text', () => {
+  const KEY = 'd538b946-9d55-405a-9bd2-72d74b1cb8f5';
+  const TOKEN = 'Abc123def456GHI789jkl012';
+  const MAX = 4096;
+
+  function deps() {
+    const sent: string[] = [];
+    const claims = new Map<string, string>();
+    const value: ReceiveDeps = {
+      queue: { send: async (text) => void sent.push(text) },
+      claims: async () => ({ put: async (ref: BodyRef, body: string) => void claims.set(ref.key, body), get: async () => '' }),
+      clock: { nowMs: () => 1_577_015_690_311.8637 },
+      lakeBucket: 'lake',
+      maxBodyBytes: 6_000_000,
+      maxMessageBytes: MAX,
+    };
+    return { deps: value, sent, claims };
+  }
+
+  /** A JSON-string body `"aaa…😀"` with `padding` a's: the emoji's 12-byte escape ends 4 bytes before the message does. */
+  const body = (padding: number) => `"${'a'.repeat(padding)}😀"`;
+  const post = (d: ReceiveDeps, text: string) =>
+    receiveWebhook({ method: 'POST', rawQueryString: `pipeline_id=42&key=${KEY}&token=${TOKEN}`, contentType: 'application/json', body: Buffer.from(text) }, d);
+  /** Bytes of the final message for a body, measured once with no padding (ids are always 20 letters). */
+  const finalBytes = (padding: number) =>
+    Buffer.byteLength(
+      serializeIngestMessage({
+        v: 1,
+        id: 'a'.repeat(20),
+        ts: 1577015690.3118637,
+        pipelineId: 42,
+        key: KEY,
+        tokenSha256: sha256Hex(TOKEN),
+        format: 'json',
+        // What the receiver captures of a request with no headers and no data parameters.
+        method: 'POST',
+        headers: {},
+        query: {},
+        body: body(0),
+      }),
+    ) + padding;
+
+  it('claims a message whose 4-byte character straddles the limit once escaped, though its raw UTF-8 would fit', async () => {
+    const padding = MAX - finalBytes(0) + 8; // escape at [MAX-8, MAX+4): final text MAX+8 bytes, raw UTF-8 exactly MAX
+    expect(finalBytes(padding)).toBe(MAX + 8);
+    const { deps: d, sent, claims } = deps();
+    expect((await post(d, body(padding))).statusCode).toBe(200);
+    const message = parseIngestMessage(sent[0]!);
+    expect(message.body).toBeUndefined();
+    expect(claims.get(message.bodyRef!.key)).toBe(body(padding));
+  });
+
+  it('sends a message of exactly the limit inline, escaped', async () => {
+    const padding = MAX - finalBytes(0);
+    const { deps: d, sent, claims } = deps();
+    expect((await post(d, body(padding))).statusCode).toBe(200);
+    expect(claims.size).toBe(0);
+    expect(Buffer.byteLength(sent[0]!)).toBe(MAX);
+    expect(sent[0]).toContain('\\ud83d\\ude00');
+    expect(parseIngestMessage(sent[0]!).body).toBe(body(padding));
+  });
+});

@@ -1,0 +1,94 @@
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { requestIdTime, requestIdTimePrefix } from '../../../../../shared/domain/request-id.ts';
+import { describe, expect, it } from 'vitest';
+import { utcDay } from '../../../../../shared/domain/clock.ts';
+import { parseIngestMessage } from '../../../../../shared/domain/ingest/message.ts';
+import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow } from '../../../../../shared/domain/lake/objects.ts';
+import { newRequestId } from '../../../../../shared/domain/credentials.ts';
+
+describe('lake layout', () => {
+  it('dt is the UTC day of the request', () => {
+    expect(utcDay(1577015690.31)).toBe('2019-12-22');
+    expect(partitionOf(7, 1577059199.999)).toEqual({ pipelineId: 7, dt: '2019-12-22' });
+    expect(partitionOf(7, 1577059200)).toEqual({ pipelineId: 7, dt: '2019-12-23' });
+  });
+
+  it('object names are the UTC time range of their requests then a hash of the set of ids, not their order', () => {
+    const partition = { pipelineId: 12, dt: '2026-11-23' };
+    const at = (id: string, hhmmss: string) => ({ id, ts: Date.parse(`2026-11-23T${hhmmss}.250Z`) / 1000 });
+    const key = webhooksObjectKey(partition, [at('b', '10:00:07'), at('a', '09:59:58'), at('c', '10:00:01')]);
+    expect(key).toMatch(/^webhooks\/pipeline_id=12\/dt=2026-11-23\/095958-100007-[0-9a-f]{32}\.parquet$/);
+    expect(webhooksObjectKey(partition, [at('c', '10:00:01'), at('b', '10:00:07'), at('a', '09:59:58')])).toBe(key);
+    expect(webhooksObjectKey(partition, [at('a', '09:59:58'), at('b', '10:00:07')])).not.toBe(key);
+    expect(contentName(['ab', 'c'])).not.toBe(contentName(['a', 'bc']));
+    const quarantined = quarantineObjectKey(partition, [at('a', '00:00:00')]);
+    expect(quarantined).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/000000-000000-[0-9a-f]{32}\.jsonl$/);
+    expect(objectTimeRange(key.split('/').pop()!)).toEqual({ first: '095958', last: '100007' });
+    expect(objectTimeRange('0123456789abcdef0123456789abcdef.parquet')).toBeUndefined();
+  });
+
+  it('request ids carry their receive second in the first 7 letters and sort by it', () => {
+    const ts = Date.parse('2026-11-23T10:00:07.900Z') / 1000;
+    const id = newRequestId(ts);
+    expect(id).toMatch(/^[a-z]{20}$/);
+    expect(requestIdTime(id)).toBe(Math.floor(ts));
+    expect(requestIdTimePrefix(ts)).toBe(id.slice(0, 7));
+    expect(newRequestId(ts + 1).slice(0, 7) > id.slice(0, 7)).toBe(true);
+    expect(newRequestId(ts).slice(7)).not.toBe(id.slice(7));
+    expect(requestIdTime('not-an-id')).toBeUndefined();
+    expect(requestIdTime('zzzzzzzzzzzzzzzzzzzz')).toBe(26 ** 7 - 1);
+  });
+
+  it("writes Kondado's four columns first, then the __hl_* columns, nulls included, to Parquet", async () => {
+    const kdd = { __kdd_requester_key: 'k' };
+    const rows: WebhookRow[] = [
+      {
+        ...kdd,
+        __kdd_request_id: 'a'.repeat(20),
+        __kdd_request_unix_timestamp: 1.5,
+        __kdd_request_body: '{"x":"é"}',
+        __hl_request_method: 'POST',
+        __hl_request_headers: '{"x-github-event":"push"}',
+        __hl_request_query: '{}',
+        __hl_provider_delivery_id: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      },
+      {
+        ...kdd,
+        __kdd_request_id: 'b'.repeat(20),
+        __kdd_request_unix_timestamp: 2.25,
+        __kdd_request_body: '[]',
+        __hl_request_method: null,
+        __hl_request_headers: null,
+        __hl_request_query: null,
+        __hl_provider_delivery_id: null,
+      },
+    ];
+    const bytes = encodeWebhookRows(rows);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    expect(await parquetReadObjects({ file })).toEqual(rows);
+    const metadata = parquetMetadata(file);
+    expect(metadata.schema.slice(1).map((element) => element.name)).toEqual([
+      '__kdd_request_id',
+      '__kdd_request_unix_timestamp',
+      '__kdd_requester_key',
+      '__kdd_request_body',
+      '__hl_request_method',
+      '__hl_request_headers',
+      '__hl_request_query',
+      '__hl_provider_delivery_id',
+    ]);
+  });
+
+  it('a row of a message queued before method, headers and query existed has nulls there', () => {
+    const old = parseIngestMessage(
+      `{"v":1,"id":"${'c'.repeat(20)}","ts":1.5,"pipelineId":1,"key":"${'0'.repeat(36)}","tokenSha256":"${'f'.repeat(64)}","format":"json","body":"{}"}`,
+    );
+    expect(webhookRowOf(old, '{}')).toMatchObject({ __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null, __hl_provider_delivery_id: null });
+    const current = { ...old, method: 'POST', headers: { 'x-a': '1' }, query: { q: ['1', '2'] } };
+    expect(webhookRowOf(current, '{}')).toMatchObject({
+      __hl_request_method: 'POST',
+      __hl_request_headers: '{"x-a":"1"}',
+      __hl_request_query: '{"q":["1","2"]}',
+    });
+  });
+});
