@@ -165,15 +165,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timeOriginMs: Date.now(),
     };
 
-    const receiver = createReceiverHandler(
-      receiverDeps({
+    const receiverResources = receiverDeps(
+      {
         aws,
         ingestQueueUrl: resources.ingestQueueUrl,
         lakeBucket: resources.lakeBucket,
         maxBodyBytes: MAX_BODY_BYTES.base64,
         maxMessageBytes: 1_000_000,
-      }),
-    ) as unknown as HttpHandler;
+      },
+      // The source module, imported on the first large body as the Lambda imports its claims.mjs.
+      async (claimsAws) => (await import('../../functions/receiver/claims.ts')).claimStore(claimsAws),
+    );
+    stoppers.push(async () => receiverResources.close());
+    const receiver = createReceiverHandler(receiverResources) as HttpHandler;
     const apiConfig: ApiConfig = {
       aws,
       tableName: resources.tableName,

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
@@ -109,6 +109,16 @@ describe('lambda functions', () => {
       expect(props.LoggingConfig.LogGroup).toEqual({ Ref: id(fn.logGroup) });
       expect(resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(30);
     }
+  });
+
+  it("drops Lambda's per-invocation platform lines of the receiver only (JSON logs, system level WARN), keeping its own", () => {
+    expect(resources[id(stack.receiver.fn)].Properties.LoggingConfig).toEqual({
+      LogGroup: { Ref: id(stack.receiver.logGroup) },
+      LogFormat: 'JSON',
+      SystemLogLevel: 'WARN',
+      ApplicationLogLevel: 'INFO',
+    });
+    for (const fn of [stack.processor, stack.api, stack.fanout, stack.sync]) expect(resources[id(fn.fn)].Properties.LoggingConfig.LogFormat).toBeUndefined();
   });
 });
 
@@ -366,6 +376,67 @@ describe('HTTP API', () => {
   });
 });
 
+describe('front door: hooklake:frontDoor=functionUrl', () => {
+  let urlStack: HooklakeStack;
+  let urlResources: Record<string, Json>;
+  let urlTemplate: Template;
+  const urlId = (construct: IConstruct) => urlStack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
+  const ofType = (type: string) => cfnResourcesOfType(urlResources, type);
+
+  beforeAll(() => {
+    const other = new App({
+      context: {
+        ...cdkJsonContext(),
+        'aws:cdk:bundling-stacks': [],
+        'hooklake:frontDoor': 'functionUrl',
+        'hooklake:lambdaConcurrencyQuota': '1000',
+        'hooklake:receiverReservedConcurrency': '50',
+      },
+    });
+    urlStack = new HooklakeStack(other, 'Url', propsFromContext(other.node));
+    urlTemplate = Template.fromStack(urlStack);
+    urlResources = urlTemplate.toJSON().Resources;
+  });
+
+  it('gives the receiver a public function URL (auth NONE, buffered), invocable through that URL only', () => {
+    const urls = ofType('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]![1].Properties).toEqual({ AuthType: 'NONE', InvokeMode: 'BUFFERED', TargetFunctionArn: { 'Fn::GetAtt': [urlId(urlStack.receiver.fn), 'Arn'] } });
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === '*').map(([, p]) => p.Properties);
+    expect(permissions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE', FunctionName: { 'Fn::GetAtt': [urlId(urlStack.receiver.fn), 'Arn'] } }),
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true, FunctionName: { 'Fn::GetAtt': [urlId(urlStack.receiver.fn), 'Arn'] } }),
+      ]),
+    );
+    // No other function is public.
+    expect(permissions).toHaveLength(2);
+  });
+
+  it('keeps /v4/ and the console on the HTTP API, with no ANY / route and no ingest throttle', () => {
+    expect(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort()).toEqual(['ANY /v4/{proxy+}', 'GET /console', 'GET /console/{proxy+}']);
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect(stage.Properties.RouteSettings).toEqual({ 'ANY /v4/{proxy+}': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, i]) => flatten(i.Properties.IntegrationUri));
+    expect(integrations.some((uri) => uri.includes(urlId(urlStack.receiver.fn)))).toBe(false);
+  });
+
+  it('bounds the receiver by its reservation, and outputs the function URL as the inbound URL', () => {
+    expect(urlResources[urlId(urlStack.receiver.fn)].Properties.ReservedConcurrentExecutions).toBe(50);
+    const outputs = urlTemplate.toJSON().Outputs;
+    expect(outputs.InboundUrl.Value).toEqual({ 'Fn::GetAtt': [urlId(urlStack.receiverUrl!), 'FunctionUrl'] });
+    expect(flatten(outputs.ApiUrl.Value)).toMatch(/execute-api/);
+  });
+
+  it('warns at synth when the function URL has no reservation to bound a flood', () => {
+    const other = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'hooklake:frontDoor': 'functionUrl' } });
+    const unbounded = new HooklakeStack(other, 'Unbounded', propsFromContext(other.node));
+    const warnings = Annotations.fromStack(unbounded).findWarning('*', Match.stringLikeRegexp('hooklake:receiverReservedConcurrency is 0'));
+    expect(warnings).toHaveLength(1);
+    expect(Annotations.fromStack(urlStack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
 describe('IAM: each role allows exactly what its code calls', () => {
   // The calls behind each list: functions/<name>/app.ts and the adapters it builds (the
   // DynamoDB, S3, SQS and KMS commands they send). An extra grant, a missing condition or a
@@ -494,6 +565,9 @@ describe('outputs', () => {
     expect(outputs.GlueDatabase.Value).toEqual({ Ref: id(stack.analytics.database) });
     expect(outputs.AthenaWorkGroup.Value).toEqual({ Ref: id(stack.analytics.workGroup) });
     expect(flatten(outputs.ApiUrl.Value)).toMatch(/^https:\/\/<.+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/$/);
+    // The HTTP API is the front door by default: the inbound URL is the API's root.
+    expect(outputs.InboundUrl.Value).toEqual(outputs.ApiUrl.Value);
+    expect(resourcesOfType('AWS::Lambda::Url')).toEqual([]);
   });
 });
 
