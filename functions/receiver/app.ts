@@ -61,7 +61,8 @@ export function createReceiverHandler(deps: ReceiveDeps): ReceiverHandler {
         contentType: event.headers?.['content-type'],
         headers: event.headers,
         cookies: event.cookies,
-        body: body === undefined ? undefined : Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8'),
+        // A text body stays the string it came as (decoded already); base64 is decoded to bytes.
+        body: body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(body, 'base64') : body,
         bodyEncoding: body === undefined ? undefined : event.isBase64Encoded ? 'base64' : 'text',
       },
       deps,

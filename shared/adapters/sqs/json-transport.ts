@@ -7,8 +7,7 @@
 // (3 attempts, jittered exponential backoff), the MD5 check of every body SQS acknowledges, and the
 // queue URL's own host as the endpoint unless an emulator's endpoint is given.
 import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, IncomingMessage, request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { BatchEntry, SqsSendTransport } from './batching-sender.ts';
 
@@ -110,7 +109,23 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 2_500;
   const backoffBaseMs = options.backoffBaseMs ?? 100;
   const endpoint = options.endpoint === undefined ? undefined : new URL(options.endpoint);
-  const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 50 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }) };
+  const clients = new Map<string, { request: typeof httpRequest; agent: Agent }>();
+  /**
+   * node:http or node:https with its keep-alive agent, taken with getBuiltinModule: an ESM import
+   * of node:http builds its whole namespace, lazy getters included (WebSocket, …), and took
+   * 30 ms of a cold start here; the module itself takes 3.
+   */
+  const clientFor = (protocol: string) => {
+    let client = clients.get(protocol);
+    if (client === undefined) {
+      const module = protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
+      client = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets: 50 }) };
+      clients.set(protocol, client);
+    }
+    return client;
+  };
+  // What the first send will use, ready at cold start: the emulator's protocol, or https (AWS).
+  clientFor(endpoint?.protocol ?? 'https:');
   let signer: SignatureV4 | undefined;
   const signerOf = () =>
     (signer ??= new SignatureV4({ service: 'sqs', region: options.region, credentials: options.credentials ?? environmentCredentials(), sha256: NodeSha256 }));
@@ -132,9 +147,9 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
       },
       body: payload,
     });
-    const https = target.protocol === 'https:';
+    const client = clientFor(target.protocol);
     return new Promise<Answer>((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(
+      const request = client.request(
         {
           method: 'POST',
           protocol: target.protocol,
@@ -142,7 +157,7 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
           port: target.port === '' ? undefined : Number(target.port),
           path: '/',
           headers: signed.headers,
-          agent: https ? agents.https : agents.http,
+          agent: client.agent,
           timeout: attemptTimeoutMs,
         },
         (response: IncomingMessage) => {
@@ -229,8 +244,7 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
       return refused;
     },
     destroy() {
-      agents.http.destroy();
-      agents.https.destroy();
+      for (const client of clients.values()) client.agent.destroy();
     },
   };
 }
