@@ -4,6 +4,9 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { EVENTS_DLQ_RETENTION_DAYS } from './constructs/outbound.ts';
+import { FRONT_DOORS, type FrontDoor } from './front-door.ts';
+
+export { FRONT_DOORS, type FrontDoor };
 
 export interface HooklakeSettings {
   /** Let the api and fan-out accept subscription targets on private addresses. */
@@ -56,8 +59,6 @@ export interface HooklakeSettings {
   receiverReservedConcurrency: number;
 }
 
-export const FRONT_DOORS = ['apiGateway', 'functionUrl'] as const;
-export type FrontDoor = (typeof FRONT_DOORS)[number];
 
 export const DEFAULTS: HooklakeSettings = {
   allowPrivateTargets: false,

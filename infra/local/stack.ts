@@ -18,7 +18,9 @@ import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulat
 import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST } from './network.ts';
 import { prepareDataDir, writePrivateFile } from './state-files.ts';
-import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
+import { startGateway, type Gateway, type HttpHandler, type Route } from './gateway.ts';
+import { startFunctionUrl } from './function-url.ts';
+import { FRONT_DOORS, type FrontDoor } from '../front-door.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
 import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
 import { startLocalSyncs } from './syncs.ts';
@@ -36,6 +38,14 @@ export interface LocalStackOptions {
   port?: number;
   /** The only address the gateway and the emulators listen on (default 127.0.0.1). */
   host?: string;
+  /**
+   * Where inbound webhooks arrive, as hooklake:frontDoor deploys it: the gateway's `/` route
+   * (default), or the receiver's own function URL, served on `receiverPort` with function URL
+   * events, while the gateway keeps /v4/ and the console.
+   */
+  frontDoor?: FrontDoor;
+  /** The function URL's port (frontDoor functionUrl); 0 or unset: a free port. */
+  receiverPort?: number;
   sqsPort?: number;
   dynamodbPort?: number;
   /**
@@ -99,7 +109,11 @@ export interface LocalStackOptions {
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
 export interface StackInfo {
+  /** The management API (`/v4/`) and the console; also the inbound URL with the default front door. */
   apiUrl: string;
+  /** Where webhooks are posted (`?pipeline_id=&key=&token=`): apiUrl, or the receiver's function URL. */
+  inboundUrl: string;
+  frontDoor: FrontDoor;
   adminToken: string;
   region: string;
   endpoints: { sqs: string; s3: string; dynamodb: string };
@@ -263,22 +277,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apiConfig.syncQueueUrl = syncs.syncQueueUrl;
     const api = createApiHandler(apiConfig, { consoleDir: CONSOLE_DIST_DIR }) as unknown as HttpHandler;
 
-    const gateway: Gateway = await startGateway(
-      [
-        { prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver },
-        { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
-        // As the deployment routes GET /console and /console/{proxy+} to the api function.
-        { prefix: '/console', exact: true, routeKey: 'GET /console', handler: api },
-        { prefix: '/console/', exact: false, routeKey: 'GET /console/{proxy+}', handler: api },
-      ],
-      options.port ?? 3000,
-      host,
-    );
+    const frontDoor = options.frontDoor ?? 'apiGateway';
+    if (!FRONT_DOORS.includes(frontDoor)) throw new Error(`frontDoor must be ${FRONT_DOORS.join(' or ')}, got ${String(frontDoor)}`);
+    const routes: Route[] = [
+      // As the deployment routes them: ANY /v4/{proxy+}, GET /console and /console/{proxy+} to the api function.
+      { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
+      { prefix: '/console', exact: true, routeKey: 'GET /console', handler: api },
+      { prefix: '/console/', exact: false, routeKey: 'GET /console/{proxy+}', handler: api },
+    ];
+    if (frontDoor === 'apiGateway') routes.unshift({ prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver });
+    const gateway: Gateway = await startGateway(routes, options.port ?? 3000, host);
     stoppers.push(() => gateway.close());
+    let inboundUrl = gateway.url;
+    if (frontDoor === 'functionUrl') {
+      const functionUrl = await startFunctionUrl(receiver, options.receiverPort ?? 0, host);
+      stoppers.push(() => functionUrl.close());
+      inboundUrl = functionUrl.url;
+    }
 
     const adminToken = await ensureAdminCredential(aws, resources.tableName, previous?.adminToken);
     const info: StackInfo = {
       apiUrl: gateway.url,
+      inboundUrl,
+      frontDoor,
       adminToken,
       region: endpoints.region,
       endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb },
