@@ -24,7 +24,11 @@ export interface PollerOptions {
   batchWindowMs: number;
   /** Parallel poll loops, as the mapping scales its pollers. */
   concurrency: number;
-  /** Long-poll wait; also bounds how long stop() takes. */
+  /**
+   * Long-poll wait of an idle loop, default 20 (SQS's longest, as the event-source mapping polls):
+   * an idle stack sends each queue a few requests a minute, not a few a second. stop() aborts the
+   * polls in flight, so it never waits for one.
+   */
   waitTimeSeconds?: number;
   /**
    * While the handler works on a batch, keep its messages invisible for this many seconds more,
@@ -41,9 +45,13 @@ export interface Poller {
   readonly invocations: number;
 }
 
+/** SQS's longest long poll. */
+export const MAX_WAIT_TIME_SECONDS = 20;
+
 export function startSqsPoller(options: PollerOptions): Poller {
   let stopping = false;
   let invocations = 0;
+  const stopped = new AbortController();
   const report = options.onError ?? ((error: unknown) => console.error(`${options.name} poller:`, error));
 
   async function receiveBatch(): Promise<Message[]> {
@@ -52,15 +60,23 @@ export function startSqsPoller(options: PollerOptions): Poller {
     while (!stopping && batch.length < options.batchSize) {
       const remainingMs = windowEndsAt - Date.now();
       if (remainingMs <= 0) break;
-      const wait = batch.length === 0 ? (options.waitTimeSeconds ?? 1) : Math.min(1, Math.floor(remainingMs / 1000));
-      const { Messages = [] } = await options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: Math.min(10, options.batchSize - batch.length),
-          WaitTimeSeconds: wait,
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
+      const wait = batch.length === 0 ? (options.waitTimeSeconds ?? MAX_WAIT_TIME_SECONDS) : Math.min(1, Math.floor(remainingMs / 1000));
+      let Messages: Message[];
+      try {
+        ({ Messages = [] } = await options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: Math.min(10, options.batchSize - batch.length),
+            WaitTimeSeconds: wait,
+            MessageSystemAttributeNames: ['All'],
+          }),
+          { abortSignal: stopped.signal },
+        ));
+      } catch (error) {
+        // Stopped while gathering: the messages already received are still handled.
+        if (stopping && batch.length > 0) break;
+        throw error;
+      }
       if (Messages.length > 0 && batch.length === 0) windowEndsAt = Date.now() + options.batchWindowMs;
       batch.push(...Messages);
       if (Messages.length === 0 && batch.length > 0) break;
@@ -131,6 +147,8 @@ export function startSqsPoller(options: PollerOptions): Poller {
     },
     async stop() {
       stopping = true;
+      // Polls waiting for messages end now; a batch being handled finishes first.
+      stopped.abort();
       await Promise.all(loops);
     },
   };
