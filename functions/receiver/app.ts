@@ -1,5 +1,6 @@
 // Composition root of the receiver: config in, handler out. The local stack calls it too.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { EMULATOR_CREDENTIALS } from '../../shared/adapters/clients/options.ts';
 import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
 import { jsonSendTransport } from '../../shared/adapters/sqs/json-transport.ts';
 import type { AwsConfig, ReceiverConfig } from '../../shared/config.ts';
@@ -13,8 +14,6 @@ export type ClaimStoreLoader = (aws: AwsConfig) => Promise<ClaimStore>;
 /** The file claims.ts becomes in the receiver's Lambda asset, beside index.mjs (infra/stack.ts builds it). */
 export const CLAIMS_MODULE_FILE = 'claims.mjs';
 
-// The same credentials the SDK clients use on an emulator (shared/adapters/clients/options.ts).
-const EMULATOR_CREDENTIALS = { accessKeyId: 'hooklake', secretAccessKey: 'hooklake' };
 
 export function receiverDeps(config: ReceiverConfig, loadClaims: ClaimStoreLoader): ReceiveDeps & { close(): void } {
   // SQS without the AWS SDK (json-transport.ts): on AWS the credentials Lambda puts in the environment.

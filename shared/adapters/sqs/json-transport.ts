@@ -1,9 +1,9 @@
-// SQS's two send calls without the AWS SDK: the JSON protocol (the one SDK v3 speaks,
+// SQS calls without the AWS SDK: the JSON protocol (the one SDK v3 speaks,
 // `X-Amz-Target: AmazonSQS.SendMessage[Batch]`, `application/x-amz-json-1.0`) over node:http(s)
 // with a keep-alive agent, each request signed by the SDK's own SigV4 signer
 // (@smithy/signature-v4, 15 KB). The receiver sends only these two calls, and the SDK's SQS client
 // with its @smithy runtime is most of a 500 KB bundle and of its load time; this is what keeps the
-// receiver small. Kept from the SDK: retries of throttling, server errors and dropped connections
+// receiver small (the local stack's pollers receive and delete through it too). Kept from the SDK: retries of throttling, server errors and dropped connections
 // (3 attempts, jittered exponential backoff), the MD5 check of every body SQS acknowledges, and the
 // queue URL's own host as the endpoint unless an emulator's endpoint is given.
 import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
@@ -104,7 +104,20 @@ interface Answer {
   body: string;
 }
 
-export function jsonSendTransport(options: JsonTransportOptions): SqsSendTransport & { destroy(): void } {
+/** One SQS call's own limits, where they differ from the transport's (a long poll waits up to 20 s). */
+export interface CallOptions {
+  timeoutMs?: number | undefined;
+  /** Aborts the call (no retry follows). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Any SQS action over the JSON protocol: the input as the API names it (QueueUrl added), the parsed answer. */
+export interface SqsJsonCaller {
+  call(queueUrl: string, operation: string, input: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>>;
+  destroy(): void;
+}
+
+export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
   const maxAttempts = options.maxAttempts ?? 3;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 2_500;
   const backoffBaseMs = options.backoffBaseMs ?? 100;
@@ -131,7 +144,7 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
     (signer ??= new SignatureV4({ service: 'sqs', region: options.region, credentials: options.credentials ?? environmentCredentials(), sha256: NodeSha256 }));
 
   /** One attempt: sign, send, read the whole answer. */
-  async function attempt(target: URL, operation: string, payload: string): Promise<Answer> {
+  async function attempt(target: URL, operation: string, payload: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Answer> {
     const signed = await signerOf().sign({
       method: 'POST',
       protocol: target.protocol,
@@ -158,7 +171,8 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
           path: '/',
           headers: signed.headers,
           agent: client.agent,
-          timeout: attemptTimeoutMs,
+          timeout: timeoutMs,
+          ...(signal === undefined ? {} : { signal }),
         },
         (response: IncomingMessage) => {
           const chunks: Buffer[] = [];
@@ -173,9 +187,9 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
         },
       );
       // The whole attempt is bounded, not only idle sockets: a trickling answer cannot hold it.
-      const timer = setTimeout(() => request.destroy(new SqsCallError('TimeoutError', `no answer within ${attemptTimeoutMs} ms`, undefined, true)), attemptTimeoutMs);
+      const timer = setTimeout(() => request.destroy(new SqsCallError('TimeoutError', `no answer within ${timeoutMs} ms`, undefined, true)), timeoutMs);
       request.on('close', () => clearTimeout(timer));
-      request.on('timeout', () => request.destroy(new SqsCallError('TimeoutError', `socket idle for ${attemptTimeoutMs} ms`, undefined, true)));
+      request.on('timeout', () => request.destroy(new SqsCallError('TimeoutError', `socket idle for ${timeoutMs} ms`, undefined, true)));
       request.on('error', reject);
       request.end(payload);
     });
@@ -198,16 +212,16 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
     throw new SqsCallError(code, message, answer.statusCode, retryable);
   }
 
-  async function call(queueUrl: string, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function call(queueUrl: string, operation: string, input: Record<string, unknown>, callOptions: CallOptions = {}): Promise<Record<string, unknown>> {
     const target = endpoint ?? new URL(queueUrl);
     const payload = JSON.stringify({ QueueUrl: queueUrl, ...input });
     for (let attemptNumber = 1; ; attemptNumber++) {
       try {
-        return interpret(await attempt(target, operation, payload));
+        return interpret(await attempt(target, operation, payload, callOptions.timeoutMs ?? attemptTimeoutMs, callOptions.signal));
       } catch (error) {
         // A connection dropped or reset (a kept-alive socket closed while Lambda was frozen) is
-        // retried like an error answer SQS marks as transient; a refusal is not.
-        const retryable = error instanceof SqsCallError ? error.retryable : true;
+        // retried like an error answer SQS marks as transient; a refusal or an abort is not.
+        const retryable = error instanceof SqsCallError ? error.retryable : callOptions.signal?.aborted !== true;
         if (!retryable || attemptNumber >= maxAttempts) throw error;
         const ceiling = Math.min(MAX_BACKOFF_MS, backoffBaseMs * 2 ** (attemptNumber - 1));
         await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
@@ -215,6 +229,19 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
     }
   }
 
+  return {
+    call,
+    destroy() {
+      for (const client of clients.values()) client.agent.destroy();
+    },
+  };
+}
+
+export const md5OfBody = md5Hex;
+
+/** SendMessage and SendMessageBatch (the receiver's two calls) for batching-sender.ts. */
+export function jsonSendTransport(options: JsonTransportOptions): SqsSendTransport & { destroy(): void } {
+  const { call, destroy } = jsonSqsCaller(options);
   return {
     async sendMessage(queueUrl, body, delaySeconds) {
       const result = await call(queueUrl, 'SendMessage', { MessageBody: body, ...(delaySeconds === undefined ? {} : { DelaySeconds: delaySeconds }) });
@@ -243,8 +270,6 @@ export function jsonSendTransport(options: JsonTransportOptions): SqsSendTranspo
       }
       return refused;
     },
-    destroy() {
-      for (const client of clients.values()) client.agent.destroy();
-    },
+    destroy,
   };
 }
