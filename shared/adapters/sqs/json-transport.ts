@@ -171,7 +171,6 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
           path: '/',
           headers: signed.headers,
           agent: client.agent,
-          timeout: timeoutMs,
           ...(signal === undefined ? {} : { signal }),
         },
         (response: IncomingMessage) => {
@@ -182,14 +181,13 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
             if (size > MAX_RESPONSE_BYTES) response.destroy(new Error(`answer over ${MAX_RESPONSE_BYTES} bytes`));
             else chunks.push(chunk);
           });
-          response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') }));
           response.on('error', reject);
         },
       );
       // The whole attempt is bounded, not only idle sockets: a trickling answer cannot hold it.
       const timer = setTimeout(() => request.destroy(new SqsCallError('TimeoutError', `no answer within ${timeoutMs} ms`, undefined, true)), timeoutMs);
       request.on('close', () => clearTimeout(timer));
-      request.on('timeout', () => request.destroy(new SqsCallError('TimeoutError', `socket idle for ${timeoutMs} ms`, undefined, true)));
       request.on('error', reject);
       request.end(payload);
     });
@@ -212,8 +210,16 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
     throw new SqsCallError(code, message, answer.statusCode, retryable);
   }
 
+  // Each queue URL's origin, parsed once (a sender sends to one or two queues).
+  const targets = new Map<string, URL>();
+  const targetOf = (queueUrl: string) => {
+    let target = targets.get(queueUrl);
+    if (target === undefined) targets.set(queueUrl, (target = new URL(queueUrl)));
+    return target;
+  };
+
   async function call(queueUrl: string, operation: string, input: Record<string, unknown>, callOptions: CallOptions = {}): Promise<Record<string, unknown>> {
-    const target = endpoint ?? new URL(queueUrl);
+    const target = endpoint ?? targetOf(queueUrl);
     const payload = JSON.stringify({ QueueUrl: queueUrl, ...input });
     for (let attemptNumber = 1; ; attemptNumber++) {
       try {
