@@ -9,7 +9,7 @@
 //   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
-import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParamsJson, formPairs } from './bracket-params.ts';
+import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParamsJson, formPairList, formPairs } from './bracket-params.ts';
 import { MAX_BODY_BYTES, type BodyEncoding } from './event-limits.ts';
 import { captureQuery, redactedQueryPairs, type CapturedQuery } from './request-capture.ts';
 
@@ -97,7 +97,7 @@ export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: numb
   let repeatedDifferently: Set<RequiredParameter> | undefined;
   const data: [string, string][] = [];
   let anyParameter = false;
-  for (const pair of formPairs(request.rawQueryString)) {
+  for (const pair of formPairList(request.rawQueryString)) {
     anyParameter = true;
     const [name, value] = pair;
     if (name === 'pipeline_id' || name === 'key' || name === 'token') {

@@ -7,6 +7,7 @@ import {
   decodeBracketParamsJson,
   rememberedBracketNames,
   SPLIT_CACHE_LIMIT,
+  formPairList,
   formPairs,
   splitBracketName,
 } from '../../../../../shared/domain/ingest/bracket-params.ts';
@@ -163,6 +164,7 @@ describe('the faster decoder against the former one (test/support/bracket-params
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 20 }).map((parts) => parts.join('')), (text) => {
         expect([...formPairs(text)]).toEqual([...referencePairs(text)]);
+        expect(formPairList(text)).toEqual([...referencePairs(text)]);
       }),
       { numRuns: 5000 },
     );
