@@ -15,7 +15,7 @@ import { CLAIMS_MODULE_FILE } from '../functions/receiver/app.ts';
 import { LAMBDA_BUNDLE_OPTIONS } from '../infra/bundling/esbuild-options.ts';
 import { startEmulators } from '../infra/local/emulators.ts';
 import { provisionResources } from '../infra/local/resources.ts';
-import { RECEIVER_MEMORY_MB } from '../infra/stack.ts';
+import { RECEIVER_MEMORY_MB } from '../infra/memory-sizes.ts';
 import { ENV } from '../shared/config.ts';
 import { MAX_BODY_BYTES } from '../shared/domain/ingest/event-limits.ts';
 import { BODY_300B } from './bodies.ts';

@@ -12,6 +12,7 @@ import { Analytics } from './constructs/analytics.ts';
 import * as path from 'node:path';
 import { HooklakeFunction, nagObjectArn, REPO_ROOT } from './constructs/function.ts';
 import { CLAIMS_MODULE_FILE } from '../functions/receiver/app.ts';
+import { API_MEMORY_MB, FANOUT_MEMORY_MB, PROCESSOR_MEMORY_MB, RECEIVER_MEMORY_MB } from './memory-sizes.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
 import { encryptionContextCondition } from './constructs/encryption-context.ts';
 import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
@@ -50,11 +51,6 @@ function stackPropsOnly(props: HooklakeStackProps): StackProps {
 // the deliveries of a batch of events, each attempt bounded by the delivery timeout.
 const RECEIVER_TIMEOUT = Duration.seconds(10);
 
-// Memory sizes, each from measured figures (docs/cost.md, "Memory sizes"; `npm run bench`).
-export const RECEIVER_MEMORY_MB = 256;
-export const PROCESSOR_MEMORY_MB = 1024;
-export const API_MEMORY_MB = 512;
-export const FANOUT_MEMORY_MB = 512;
 const PROCESSOR_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(29);
 const FANOUT_TIMEOUT = Duration.seconds(60);
