@@ -134,11 +134,37 @@ export function decodeBracketParamsJson(pairs: Iterable<[string, string]>, limit
   let count = 0;
   for (const [name, value] of pairs) {
     if (++count > limits.maxParameters) throw new BracketDecodeError(`more than ${limits.maxParameters} parameters`);
-    const segments = segmentsOf(name);
-    if (segments.length > limits.maxDepth) throw new BracketDecodeError(`'${name}' nests deeper than ${limits.maxDepth}`);
-    assign(root, segments, value, name);
+    add(root, name, value, limits);
   }
   return jsonText(root, limits);
+}
+
+/**
+ * decodeBracketParamsJson of a form's text (formPairs' pairs), read without an iterator: the
+ * text is scanned pair by pair and the scan stops past maxParameters, so a flood of `a&a&a…`
+ * costs no more than its first thousand pairs.
+ */
+export function decodeFormJson(text: string, limits: BracketLimits = DEFAULT_BRACKET_LIMITS): string {
+  const root: Node = new Map();
+  let count = 0;
+  let start = text.startsWith('?') ? 1 : 0;
+  while (start < text.length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      if (++count > limits.maxParameters) throw new BracketDecodeError(`more than ${limits.maxParameters} parameters`);
+      const [name, value] = decodeFormPair(text.slice(start, end));
+      add(root, name, value, limits);
+    }
+    start = end + 1;
+  }
+  return jsonText(root, limits);
+}
+
+function add(root: Node, name: string, value: string, limits: BracketLimits): void {
+  const segments = segmentsOf(name);
+  if (segments.length > limits.maxDepth) throw new BracketDecodeError(`'${name}' nests deeper than ${limits.maxDepth}`);
+  assign(root, segments, value, name);
 }
 
 function assign(root: Node, segments: readonly string[], value: string, name: string): void {
@@ -213,18 +239,16 @@ function jsonText(value: Node | string | string[], limits: BracketLimits): strin
   // Key order as an object would have it: array-index keys ascending, then the others as they came.
   let indexKeys: number[] | undefined;
   for (const key of value.keys()) if (isArrayIndex(key)) (indexKeys ??= []).push(Number(key));
-  let text = '{';
-  let first = true;
-  const member = (key: string, child: Node | string | string[]) => {
-    text += `${first ? '' : ','}${JSON.stringify(key)}:${jsonText(child, limits)}`;
-    first = false;
-  };
+  let text = '';
   if (indexKeys !== undefined) {
     indexKeys.sort((a, b) => a - b);
-    for (const index of indexKeys) member(String(index), value.get(String(index))!);
+    for (const index of indexKeys) {
+      const key = String(index);
+      text += `,${JSON.stringify(key)}:${jsonText(value.get(key)!, limits)}`;
+    }
   }
-  value.forEach((child, key) => {
-    if (indexKeys === undefined || !isArrayIndex(key)) member(key, child);
-  });
-  return `${text}}`;
+  for (const [key, child] of value) {
+    if (indexKeys === undefined || !isArrayIndex(key)) text += `,${JSON.stringify(key)}:${jsonText(child, limits)}`;
+  }
+  return `{${text.slice(1)}}`;
 }

@@ -9,7 +9,7 @@
 //   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
-import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParamsJson, formPairList, formPairs } from './bracket-params.ts';
+import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParamsJson, decodeFormJson, formPairList } from './bracket-params.ts';
 import { MAX_BODY_BYTES, type BodyEncoding } from './event-limits.ts';
 import { captureQuery, redactedQueryPairs, type CapturedQuery } from './request-capture.ts';
 
@@ -173,7 +173,7 @@ function decodeBody(
   // `curl -d '{...}'` and many HTTP clients label JSON as a form by default. A body that parses
   // as a JSON object or array is never a meaningful form, so it is kept as the JSON it is.
   const form = isFormContentType(request.contentType);
-  if (form && (!looksLikeJsonContainer(text) || !isJson(text))) return withRaw(fromPairs('form', formPairs(text), maxBodyBytes), text);
+  if (form && (!looksLikeJsonContainer(text) || !isJson(text))) return withRaw(fromPairs('form', text, maxBodyBytes), text);
   if (!isJson(text)) return { error: 'INVALID_BODY' };
   return { format: 'json', text };
 }
@@ -198,9 +198,10 @@ function isJson(text: string): boolean {
 }
 
 /** Pairs are consumed lazily: the decoder stops at its parameter limit, so the rest is never parsed. */
-function fromPairs(format: BodyFormat, pairs: Iterable<[string, string]>, maxBodyBytes: number): DecodedBody {
+/** A form's text or a GET's data pairs, decoded into JSON text within the limits. */
+function fromPairs(format: BodyFormat, pairs: Iterable<[string, string]> | string, maxBodyBytes: number): DecodedBody {
   try {
-    const text = decodeBracketParamsJson(pairs);
+    const text = typeof pairs === 'string' ? decodeFormJson(pairs) : decodeBracketParamsJson(pairs);
     if (text === '{}') return { error: 'NO_BODY_PROVIDED' };
     if (Buffer.byteLength(text) > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
     return { format, text };

@@ -5,6 +5,7 @@ import {
   DEFAULT_BRACKET_LIMITS,
   decodeBracketParams,
   decodeBracketParamsJson,
+  decodeFormJson,
   rememberedBracketNames,
   SPLIT_CACHE_LIMIT,
   formPairList,
@@ -165,6 +166,10 @@ describe('the faster decoder against the former one (test/support/bracket-params
       fc.property(fc.array(piece, { maxLength: 20 }).map((parts) => parts.join('')), (text) => {
         expect([...formPairs(text)]).toEqual([...referencePairs(text)]);
         expect(formPairList(text)).toEqual([...referencePairs(text)]);
+        // The form decoder reads the same pairs straight from the text.
+        const fromText = (() => { try { return decodeFormJson(text); } catch (error) { return (error as Error).message; } })();
+        const fromPairsOfText = (() => { try { return JSON.stringify(referenceDecode([...referencePairs(text)])); } catch (error) { return (error as Error).message; } })();
+        expect(fromText).toBe(fromPairsOfText);
       }),
       { numRuns: 5000 },
     );
