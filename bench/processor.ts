@@ -35,6 +35,8 @@ const WARMUP_BATCHES = 10;
 const ROUNDS = 3;
 const ROUND_MS = 1_000;
 const TARGET_ROWS_PER_SECOND = 20_000;
+/** (a) against the rate of merely JSON.parse-ing its messages. */
+const TARGET_SHARE_OF_PARSE = 0.3;
 
 const PIPELINE: PipelineRecord = { id: 7, name: 'bench', createdAt: '2026-11-23T00:00:00.000Z' };
 const TOKEN = 'BenchToken0123456789abcdefghijABCDEFGHIJ';
@@ -248,8 +250,8 @@ export async function runProcessor(): Promise<BenchResult> {
       reference: ref,
       ratio: memory.rowsPerSecond / reference.rowsPerSecond,
       ratioMeaning: 'processor / JSON.parse',
-      target,
-      met: memory.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
+      target: `>= ${TARGET_SHARE_OF_PARSE * 100}% of JSON.parse`,
+      met: memory.rowsPerSecond / reference.rowsPerSecond >= TARGET_SHARE_OF_PARSE,
     },
     {
       metric: '(b) real S3 + DynamoDB adapters on emulators',
