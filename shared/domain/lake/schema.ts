@@ -52,7 +52,7 @@ export interface PipelineSchema {
   rows: number;
   /** ISO time of the last refresh that read a sample; null before the first. */
   refreshedAt: string | null;
-  /** Key of the newest lake object sampled: the next refresh reads objects after it. */
+  /** Where the sampling left off (the refresh's own cursor, opaque here): the next refresh reads objects stored after it. */
   sampledThrough: string | null;
   /** Distinct fields of the last sample that got no column (the cap, or a key no JSON path can name). */
   omittedFields: number;
@@ -334,6 +334,9 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   'leading', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'pivot', 'pivot_longer', 'pivot_wider', 'placing',
   'primary', 'qualify', 'references', 'returning', 'select', 'show', 'some', 'summarize', 'symmetric', 'table', 'then', 'to',
   'trailing', 'true', 'union', 'unique', 'unpivot', 'using', 'variadic', 'when', 'where', 'window', 'with',
+  // DuckDB's type_function keywords that its grammar cannot read as a bare column (`select x, at from t`)
+  'anti', 'asof', 'at', 'authorization', 'binary', 'collation', 'concurrently', 'freeze', 'glob', 'ilike', 'isnull',
+  'notnull', 'overlaps', 'positional', 'semi', 'similar', 'tablesample', 'unpack', 'verbose',
   // Trino's reserved words (Athena engine 3)
   'alter', 'between', 'by', 'cross', 'cube', 'current_catalog', 'current_date', 'current_path', 'current_role',
   'current_schema', 'current_time', 'current_timestamp', 'current_user', 'deallocate', 'delete', 'drop', 'escape',
@@ -384,7 +387,7 @@ export function uniqueColumnName(path: readonly string[], taken: ReadonlySet<str
 export interface MergeInput {
   /** Time of this refresh (ISO). */
   now: string;
-  /** Key of the newest object in the sample; the stored one is kept when undefined (nothing new). */
+  /** Where the sampling left off; the stored cursor is kept when undefined. */
   sampledThrough?: string | undefined;
 }
 
@@ -465,4 +468,11 @@ export function bodyValuesAreText(method: string | null, headersJson: string | n
   } catch {
     return false;
   }
+}
+
+/** The message the schedule sends to refresh every pipeline's schema (the api function's second entry). */
+export const SCHEMA_REFRESH_EVENT = { hooklake: 'schema_refresh' } as const;
+
+export function isSchemaRefreshEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { hooklake?: unknown }).hooklake === SCHEMA_REFRESH_EVENT.hooklake;
 }

@@ -5,7 +5,7 @@
 // least recently refreshed first, within its invocation's time; the API refreshes one on demand.
 import { parquetReadObjects, type AsyncBuffer } from 'hyparquet';
 import { utcDay } from '../../domain/clock.ts';
-import { partitionPath, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
+import { partitionPath, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
 import { bodyValuesAreText, emptySchema, mergeSchema, observeSample, type PipelineSchema, type SampleRow } from '../../domain/lake/schema.ts';
 import { WEBHOOKS_OBJECT_KEY } from '../../domain/lake/views.ts';
 import type { LakeObjectInfo } from '../../ports/inspector.ts';
@@ -44,6 +44,31 @@ const REFRESH_CONCURRENCY = 4;
 /** The schedule starts no pipeline's refresh with less than this left before its deadline. */
 export const REFRESH_RESERVE_MS = 5_000;
 
+/** Listing starts this long before the cursor's time: an object is named by its first request, written seconds later. */
+export const LOOKBACK_SECONDS = 10 * 60;
+/** Objects modified this close to the cursor's time are new unless it names them (S3 keeps LastModified to the second, stamped at an upload's start). */
+export const CURSOR_SLACK_MS = 5_000;
+/** Object keys a cursor remembers at most. */
+const MAX_CURSOR_KEYS = 200;
+
+interface SampleCursor {
+  /** Newest LastModified sampled, epoch ms. */
+  ms: number;
+  /** Keys of the objects modified within CURSOR_SLACK_MS of it, already sampled. */
+  seen: string[];
+}
+
+function parseCursor(text: string | null): SampleCursor | undefined {
+  if (text === null) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Partial<SampleCursor>;
+    if (typeof parsed.ms === 'number' && Array.isArray(parsed.seen)) return { ms: parsed.ms, seen: parsed.seen.filter((key) => typeof key === 'string') };
+  } catch {
+    // A cursor of another shape: start over from the newest day.
+  }
+  return undefined;
+}
+
 const SAMPLE_COLUMNS = ['__kdd_request_unix_timestamp', '__kdd_request_body', '__hl_request_method', '__hl_request_headers'];
 
 export interface SchemaServiceDeps {
@@ -63,28 +88,41 @@ class BudgetExceeded extends Error {}
 export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
   const bounds: SampleBounds = { ...DEFAULT_SAMPLE_BOUNDS, ...deps.bounds };
 
-  /** Keys of the objects that landed after `cursor` (all of the newest day when none), oldest first. */
-  async function newObjects(pipelineId: number, cursor: string | null): Promise<LakeObjectInfo[]> {
+  /**
+   * The objects stored since the cursor, oldest first, and the cursor after them. Objects are
+   * named by their first request's time of day (domain/lake/objects.ts), so the listing starts
+   * LOOKBACK_SECONDS before the cursor's time; what is new is told by LastModified, which S3 keeps
+   * to the second and stamps at an upload's start: objects modified within CURSOR_SLACK_MS of the
+   * cursor's time count as new unless the cursor names them.
+   */
+  async function newObjects(pipelineId: number, cursorText: string | null): Promise<{ objects: LakeObjectInfo[]; cursor: string | null }> {
+    const cursor = parseCursor(cursorText);
     const today = utcDay(deps.nowMs() / 1000);
-    const cursorDay = cursor === null ? undefined : /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(cursor)?.[1];
+    const cursorDay = cursor === undefined ? undefined : utcDay(cursor.ms / 1000 - LOOKBACK_SECONDS);
     // The usual case (last refresh today) needs no listing of days: only today can have new objects.
     const days = cursorDay === today ? [today] : (await deps.lake.days(pipelineId, cursorDay)).slice(-bounds.days);
+    const seen = new Set(cursor?.seen ?? []);
     const found: LakeObjectInfo[] = [];
     for (const dt of days) {
       const prefix = partitionPath(WEBHOOKS_PREFIX, { pipelineId, dt });
+      const startAfter = cursor !== undefined && dt === cursorDay ? `${prefix}${timeOfDay(cursor.ms / 1000 - LOOKBACK_SECONDS)}` : undefined;
       let continuation: string | undefined;
       let pages = 0;
       do {
-        const page = await deps.lake.list(prefix, {
-          maxKeys: 1000,
-          continuation,
-          startAfter: continuation === undefined && cursor !== null && dt === cursorDay ? cursor : undefined,
-        });
-        for (const object of page.objects) if (WEBHOOKS_OBJECT_KEY.test(object.key) && (cursor === null || object.key > cursor)) found.push(object);
+        const page = await deps.lake.list(prefix, { maxKeys: 1000, continuation, startAfter: continuation === undefined ? startAfter : undefined });
+        for (const object of page.objects) {
+          if (!WEBHOOKS_OBJECT_KEY.test(object.key)) continue;
+          if (cursor !== undefined && (object.lastModifiedMs < cursor.ms - CURSOR_SLACK_MS || seen.has(object.key))) continue;
+          found.push(object);
+        }
         continuation = page.continuation;
       } while (continuation !== undefined && ++pages < bounds.listPages);
     }
-    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    found.sort((a, b) => a.lastModifiedMs - b.lastModifiedMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (found.length === 0) return { objects: [], cursor: cursorText };
+    const newestMs = Math.max(found.at(-1)!.lastModifiedMs, cursor?.ms ?? 0);
+    const edge = [...(cursor?.seen ?? []).filter(() => cursor!.ms >= newestMs - CURSOR_SLACK_MS), ...found.filter((object) => object.lastModifiedMs >= newestMs - CURSOR_SLACK_MS).map((object) => object.key)];
+    return { objects: found, cursor: JSON.stringify({ ms: newestMs, seen: edge.slice(-MAX_CURSOR_KEYS) }) };
   }
 
   /** Up to `count` objects spread evenly over `objects`, the newest always among them. */
@@ -155,7 +193,7 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
   async function refresh(pipelineId: number): Promise<PipelineSchema> {
     const stored = await deps.store.get(pipelineId);
     const current = stored?.schema ?? emptySchema(pipelineId);
-    const objects = await newObjects(pipelineId, current.sampledThrough);
+    const { objects, cursor } = await newObjects(pipelineId, current.sampledThrough);
     if (objects.length === 0) {
       // Nothing new to sample; a view whose publication failed before is published now.
       if (stored !== undefined) await publish(stored);
@@ -164,7 +202,7 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
     const sample = await readSample(spread(objects, bounds.objects));
     const merged = mergeSchema(current, observeSample(sample), {
       now: new Date(deps.nowMs()).toISOString(),
-      sampledThrough: objects.at(-1)!.key,
+      sampledThrough: cursor ?? undefined,
     });
     const revision = stored?.revision ?? 0;
     const publishedVersion = stored?.publishedVersion ?? 0;

@@ -221,3 +221,32 @@ describe('real payloads', () => {
     expect(prSchema.omittedFields).toBeGreaterThan(0);
   });
 });
+
+describe('names DuckDB and Trino read bare', () => {
+  it('every non-reserved name a body field can get is a column both grammars read unquoted', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { TrinoSQL } = await import('dt-sql-parser');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const trino = new TrinoSQL();
+    try {
+      const keywords = (await connection.runAndReadAll('select keyword_name as k from duckdb_keywords()')).getRowObjectsJson().map((row) => String(row.k));
+      const bad: string[] = [];
+      for (const keyword of keywords) {
+        const name = baseColumnName([keyword]);
+        await connection.run(`create or replace table t ("${name}" int)`);
+        const sql = `select 1 as a, ${name} from t where ${name} = 1 group by ${name} order by ${name}`;
+        try {
+          await connection.run(sql);
+        } catch {
+          bad.push(`duckdb:${name}`);
+        }
+        if (trino.validate(sql).length > 0) bad.push(`trino:${name}`);
+      }
+      expect(bad).toEqual([]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
