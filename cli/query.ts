@@ -56,7 +56,7 @@ export function registerQuery(program: Command, io: CliIo): void {
         const cacheDir = join(dataDir(io), 'lake-cache', lake.bucket);
         const result = await (async () => {
           await syncLake({ ...lake, cacheDir, pipelineId: options.pipeline });
-          const schemas = await typedViewSchemas(io, globals(command), options, cacheDir);
+          const schemas = await typedViewSchemas(io, globals(command), options, cacheDir, sql);
           return queryCache({ cacheDir, sql, pipelineId: options.pipeline, raw: options.raw === true, schemas });
         })().catch((error: unknown) => {
           throw new CliError(queryFailure(error, lake.bucket), { cause: error });
@@ -82,9 +82,12 @@ export function registerQuery(program: Command, io: CliIo): void {
  * deployment's when --api is given with --bucket. Without one (or when it cannot be reached) the
  * query runs without the typed views, and says so on stderr.
  */
-async function typedViewSchemas(io: CliIo, global: GlobalOptions, options: QueryOptions, cacheDir: string): Promise<PipelineSchema[]> {
+async function typedViewSchemas(io: CliIo, global: GlobalOptions, options: QueryOptions, cacheDir: string, sql: string): Promise<PipelineSchema[]> {
   const remote = options.bucket !== undefined || Boolean(io.env.HOOKLAKE_LAKE_BUCKET);
-  if (remote && global.api === undefined) return [];
+  if (remote && global.api === undefined) {
+    if (/\bpipeline_[0-9]/.test(sql)) io.stderr('typed views pipeline_<N> need the schemas: add --api URL (and an admin credential) to read them\n');
+    return [];
+  }
   const ids = options.pipeline === undefined ? await cachedPipelineIds(cacheDir) : [options.pipeline];
   if (ids.length === 0) return [];
   try {

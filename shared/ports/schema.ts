@@ -13,10 +13,17 @@ export interface StoredSchema {
   publishedVersion: number;
 }
 
+/** What the schedule needs of every stored schema: small, whatever the schemas hold. */
+export interface SchemaSummary {
+  pipelineId: number;
+  version: number;
+  refreshedAt: string | null;
+}
+
 export interface SchemaStore {
   get(pipelineId: number): Promise<StoredSchema | undefined>;
-  /** Every stored schema (one item per pipeline that has received webhooks). */
-  list(): Promise<StoredSchema[]>;
+  /** A summary of every stored schema (one item per pipeline that has received webhooks). */
+  list(): Promise<SchemaSummary[]>;
   /** Writes `schema` over `expectedRevision` (0: none stored); false when another write came first. */
   put(schema: PipelineSchema, expectedRevision: number, publishedVersion: number): Promise<boolean>;
   /** Records that the catalog holds the view of `version` (no-op when a newer write came first). */

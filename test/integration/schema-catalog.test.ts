@@ -118,7 +118,8 @@ describe('the api composition with a Glue database', () => {
     expect(await store.put(stored.schema, stored.revision, 1)).toBe(false); // a second writer over the same revision
     expect(await store.put({ ...emptySchema(999_999) }, 0, 0)).toBe(true);
     expect(await store.put({ ...emptySchema(999_999) }, 0, 0)).toBe(false);
-    expect((await store.list()).map((item) => item.schema.pipelineId)).toEqual(expect.arrayContaining([pipeline, 999_999]));
+    const listed = await store.list();
+    expect(listed).toEqual(expect.arrayContaining([{ pipelineId: pipeline, version: 1, refreshedAt: stored.schema.refreshedAt }, { pipelineId: 999_999, version: 0, refreshedAt: null }]));
     dynamodb.destroy();
   });
 });

@@ -1,6 +1,7 @@
 // A pipeline's inferred schema (shared/domain/lake/schema.ts): one item per pipeline, `SCHEMA` /
 // `<pipeline id, zero-padded>`, the schema as JSON text (bounded: MAX_COLUMNS columns of bounded
-// names, paths and examples, well under DynamoDB's 400 KB), written conditionally on `revision`.
+// names, paths and examples, well under DynamoDB's 400 KB), written conditionally on `revision`;
+// `version` and `refreshedAt` beside it for the schedule's listing.
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PipelineSchema } from '../../domain/lake/schema.ts';
 import type { SchemaStore, StoredSchema } from '../../ports/schema.ts';
@@ -23,12 +24,16 @@ export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): Sc
       return item === undefined ? undefined : itemToStored(item);
     },
     async list() {
+      // Only the summary attributes: a run lists every pipeline's, whatever their schemas hold.
       const items = await queryAllItems(client, {
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': { S: SCHEMA_PK } },
+        // Names, not words: DynamoDB reserves hundreds of words.
+        ProjectionExpression: '#pipelineId, #version, #refreshedAt',
+        ExpressionAttributeNames: { '#pipelineId': 'pipelineId', '#version': 'version', '#refreshedAt': 'refreshedAt' },
       });
-      return items.map(itemToStored).filter((stored) => stored !== undefined);
+      return items.map((item) => ({ pipelineId: num(item, 'pipelineId') ?? 0, version: num(item, 'version') ?? 0, refreshedAt: str(item, 'refreshedAt') ?? null }));
     },
     async put(schema, expectedRevision, publishedVersion) {
       return conditional(() =>
@@ -40,12 +45,17 @@ export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): Sc
               pipelineId: { N: String(schema.pipelineId) },
               schema: { S: JSON.stringify(schema) },
               version: { N: String(schema.version) },
+              ...(schema.refreshedAt === null ? {} : { refreshedAt: { S: schema.refreshedAt } }),
               revision: { N: String(expectedRevision + 1) },
               publishedVersion: { N: String(publishedVersion) },
             },
             ...(expectedRevision === 0
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : { ConditionExpression: 'revision = :revision', ExpressionAttributeValues: { ':revision': { N: String(expectedRevision) } } }),
+              : {
+                  ConditionExpression: '#revision = :revision',
+                  ExpressionAttributeNames: { '#revision': 'revision' },
+                  ExpressionAttributeValues: { ':revision': { N: String(expectedRevision) } },
+                }),
           }),
         ),
       );
@@ -57,7 +67,8 @@ export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): Sc
             TableName: tableName,
             Key: schemaKey(pipelineId),
             UpdateExpression: 'SET publishedVersion = :version',
-            ConditionExpression: 'attribute_exists(pk) AND version = :version',
+            ConditionExpression: 'attribute_exists(pk) AND #version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':version': { N: String(version) } },
           }),
         ),

@@ -11,7 +11,7 @@ export function memorySchemaStore(): SchemaStore & { items: Map<number, StoredSc
       return stored === undefined ? undefined : copy(stored);
     },
     async list() {
-      return [...items.values()].map(copy);
+      return [...items.values()].map(({ schema }) => ({ pipelineId: schema.pipelineId, version: schema.version, refreshedAt: schema.refreshedAt }));
     },
     async put(schema, expectedRevision, publishedVersion) {
       if ((items.get(schema.pipelineId)?.revision ?? 0) !== expectedRevision) return false;

@@ -228,7 +228,8 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
         if (page.next === undefined) break;
         after = page.next;
       }
-      const refreshedAt = new Map((await deps.store.list()).map((stored) => [stored.schema.pipelineId, stored.schema.refreshedAt ?? '']));
+      const summaries = new Map((await deps.store.list()).map((summary) => [summary.pipelineId, summary]));
+      const refreshedAt = new Map([...summaries].map(([id, summary]) => [id, summary.refreshedAt ?? '']));
       // Never refreshed first, then the longest ago: a run cut short by time continues where it matters.
       const order = [...ids].sort((a, b) => (refreshedAt.get(a) ?? '').localeCompare(refreshedAt.get(b) ?? '') || a - b);
       const result: RefreshAllResult = { pipelines: ids.length, refreshed: 0, changed: 0, failed: 0, deferred: 0 };
@@ -242,7 +243,7 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
           }
           const pipelineId = order[next++]!;
           try {
-            const before = (await deps.store.get(pipelineId))?.schema.version ?? 0;
+            const before = summaries.get(pipelineId)?.version ?? 0;
             const after = await refresh(pipelineId);
             result.refreshed++;
             if (after.version !== before) result.changed++;
