@@ -148,7 +148,7 @@ export function verificationText(verification: VerificationJson | null | undefin
 
 /** The schema as a table, one column a line; share as a percentage, times to the second. */
 export function schemaText(schema: PipelineSchemaJson): string {
-  const header = `View ${schema.view}: ${schema.columns.length} typed column${schema.columns.length === 1 ? '' : 's'}, ${schema.rows_sampled} rows sampled, refreshed ${schema.refreshed_at ?? 'never'}`;
+  const header = `View ${schema.view}: ${schema.columns.length} typed column${schema.columns.length === 1 ? '' : 's'}, ${schema.rows_sampled} row${schema.rows_sampled === 1 ? '' : 's'} sampled, refreshed ${schema.refreshed_at ?? 'never'}`;
   if (schema.columns.length === 0) {
     return `${header}\nNo typed columns yet: they appear once webhooks have landed and a refresh ran (hooklake pipelines schema ${schema.pipeline_id} --refresh).`;
   }

@@ -212,7 +212,7 @@ describe('real payloads', () => {
     }
     const push = githubExamples.find((d) => d.name === 'push')!;
     const types = columnsOf(infer(push.examples.map((example, i) => row(example, 1000 + i))));
-    expect(types).toMatchObject({ ref: 'varchar', created: 'boolean', forced: 'boolean', commits: 'json', repository_id: 'bigint', repository_full_name: 'varchar', repository_owner_login: 'varchar', head_commit_timestamp: 'timestamp' });
+    expect(types).toMatchObject({ ref: 'varchar', created: 'boolean', forced: 'boolean', commits: 'json', repository_id: 'bigint', repository_full_name: 'varchar', repository_owner_login: 'varchar', head_commit_timestamp: 'timestamp', repository_created_at: 'bigint' });
     const pr = githubExamples.find((d) => d.name === 'pull_request')!;
     const prSchema = infer(pr.examples.map((example, i) => row(example, 1000 + i)));
     expect(columnsOf(prSchema)).toMatchObject({ action: 'varchar', number: 'bigint', pull_request_created_at: 'timestamp', pull_request_merged: 'boolean', pull_request_head_sha: 'varchar' });
