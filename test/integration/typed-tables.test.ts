@@ -163,7 +163,7 @@ describe('typed tables: pipeline_<N> from what arrives', () => {
     expect(before).toMatchObject({ code: 0, json: { version: 0, columns: [] } });
     const human = await runCli(['pipelines', 'schema', String(pipeline), '--refresh'], { cwd: cliDir });
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain(`View pipeline_${pipeline}: 3 typed columns, 1 rows sampled`);
+    expect(human.stdout).toContain(`View pipeline_${pipeline}: 3 typed columns, 1 row sampled`);
     expect(human.stdout).toMatch(/amount\s+double\s+100%\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+ \S+\s+12\.5/);
     expect(human.stdout).toContain('[redacted]');
     expect(human.stdout).not.toContain('tok_live_1');
