@@ -156,17 +156,14 @@ function parseBody(text: string): Parsed | undefined {
   } catch (error) {
     // The reviver recurses: a body nested deeper than the stack allows is read without it, its
     // numbers typed by value (a whole number is bigint) instead of by how they were written.
-    if (!(error instanceof RangeError)) return undefined;
-    try {
-      return JSON.parse(text, (_key, value: unknown) => (typeof value === 'number' ? new NumberText(numberSource(value)) : value)) as Parsed;
-    } catch {
-      return plainParse(text);
-    }
+    return error instanceof RangeError ? plainParse(text) : undefined;
   }
 }
 
+/** A number's text when its source is not at hand: a whole number beyond 2^53 reads as a double. */
 function numberSource(value: number): string {
-  return Number.isSafeInteger(value) ? String(value) : String(value).includes('.') || /e/i.test(String(value)) ? String(value) : `${value}.0`;
+  const text = String(value);
+  return Number.isSafeInteger(value) || /[.eE]/.test(text) ? text : `${text}.0`;
 }
 
 /** JSON.parse alone (no reviver, no recursion): only the first levels are walked, so their numbers are wrapped here. */
