@@ -55,7 +55,9 @@ export function SchemaPanel(props: { pipelineId: string }): VNode {
     ${data === undefined
       ? null
       : html`<p>Query this pipeline's webhooks with a column per field: <code>select * from ${data.view}</code> in <code>hooklake query</code>, and in Athena (Glue database).</p>
-          <p class="muted">Refreshed ${time(data.refreshed_at)} from ${data.rows_sampled} sampled ${data.rows_sampled === 1 ? 'row' : 'rows'} (schema version ${data.version}); a refresh runs every 15 minutes.</p>
+          <p class="muted">${data.refreshed_at === null
+            ? 'Not sampled yet; a refresh runs every 15 minutes.'
+            : `Refreshed ${time(data.refreshed_at)} from ${data.rows_sampled} sampled ${data.rows_sampled === 1 ? 'row' : 'rows'} (schema version ${data.version}); a refresh runs every 15 minutes.`}</p>
           <p><button type="button" class="secondary" onClick=${refresh} disabled=${refreshing}>${refreshing ? 'Refreshing…' : 'Refresh now'}</button></p>
           ${data.columns.length === 0
             ? html`<p class="muted">No typed columns yet: they appear once webhooks have landed and a refresh ran (every 15 minutes, or Refresh now).</p>`
