@@ -12,6 +12,8 @@ import { DuckDBInstance, DuckDBTypeId, type DuckDBDecimalType, type DuckDBType }
 import type { JsonValue } from '../../domain/json.ts';
 import { WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
 import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../../domain/lake/views.ts';
+import type { PipelineSchema } from '../../domain/lake/schema.ts';
+import { duckdbPipelineViewSql } from '../../domain/lake/schema-views.ts';
 
 const MANIFEST = '.hooklake-cache.json';
 const MANIFEST_VERSION = 1;
@@ -56,6 +58,8 @@ export interface QueryCacheOptions {
   pipelineId?: number | undefined;
   /** `webhooks` = every stored row (at-least-once delivery may store a request twice). */
   raw?: boolean | undefined;
+  /** Typed tables: a view `pipeline_<N>` per schema, over `webhooks` (docs/lake.md). */
+  schemas?: readonly PipelineSchema[] | undefined;
 }
 
 export type QueryLakeOptions = SyncOptions & QueryCacheOptions;
@@ -124,7 +128,7 @@ export async function syncLake(options: SyncOptions): Promise<SyncResult> {
   return { objects: listed.length, downloaded: stale.length, bytes, removed };
 }
 
-/** Runs SQL over the cached lake; `webhooks` (deduplicated unless `raw`) and `webhooks_raw` always exist. */
+/** Runs SQL over the cached lake; `webhooks` (deduplicated unless `raw`) and `webhooks_raw` always exist, `pipeline_<N>` for each schema given. */
 export async function queryCache(options: QueryCacheOptions): Promise<QueryResult> {
   const cacheDir = resolve(options.cacheDir);
   const hasFiles = (await localLakeKeys(cacheDir, options.pipelineId)).length > 0;
@@ -134,6 +138,9 @@ export async function queryCache(options: QueryCacheOptions): Promise<QueryResul
     try {
       const glob = hasFiles ? globFor(cacheDir, options.pipelineId) : undefined;
       for (const statement of webhookViewStatements(glob, options)) await connection.run(statement);
+      for (const schema of options.schemas ?? []) {
+        if (options.pipelineId === undefined || schema.pipelineId === options.pipelineId) await connection.run(duckdbPipelineViewSql(schema));
+      }
       const reader = await connection.runAndReadAll(options.sql);
       const columns = reader.columnNames().map((name, index) => ({ name, type: reader.columnTypes()[index]!.toString() }));
       const types = reader.columnTypes();
@@ -222,6 +229,17 @@ export async function fileSize(path: string): Promise<number | undefined> {
     return (await stat(path)).size;
   } catch {
     return undefined;
+  }
+}
+
+/** The pipelines that have objects in the cache (for the typed views a query may use). */
+export async function cachedPipelineIds(cacheDir: string): Promise<number[]> {
+  try {
+    const entries = await readdir(join(resolve(cacheDir), 'webhooks'));
+    return entries.map((entry) => /^pipeline_id=([1-9][0-9]*)$/.exec(entry)?.[1]).filter((id) => id !== undefined).map(Number).sort((a, b) => a - b);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
 }
 
