@@ -1,6 +1,7 @@
 // Cold-start proxy: bundles each Lambda entry as the stack deploys it (infra/bundling/
 // esbuild-options.ts, the settings HooklakeFunction gives CDK's NodejsFunction; the AWS SDK
-// bundled) and its lazily loaded modules beside it (the receiver's claims.mjs), then reports each
+// bundled) and its lazily loaded modules beside it (the receiver's claims.mjs, the api's
+// glue-catalog.mjs), then reports each
 // bundle's size and the time to import it in a fresh `node` process (median of RUNS).
 // Reference, same run: importing an empty module in a fresh process. Budgets (the receiver, which
 // runs once per webhook): index.mjs <= 150 KB, load <= 6x the empty module. Bundles go to a temp
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { GLUE_CATALOG_MODULE_FILE } from '../functions/api/app.ts';
 import { CLAIMS_MODULE_FILE } from '../functions/receiver/app.ts';
 import { LAMBDA_BUNDLE_OPTIONS, type LazyModule } from '../infra/bundling/esbuild-options.ts';
 import { ENV } from '../shared/config.ts';
@@ -21,7 +23,10 @@ const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const FUNCTIONS = ['receiver', 'processor', 'api', 'fanout'] as const;
 /** What infra/stack.ts builds beside each function's index.mjs. */
-const LAZY_MODULES: Record<string, LazyModule[]> = { receiver: [{ entry: 'functions/receiver/claims.ts', file: CLAIMS_MODULE_FILE }] };
+const LAZY_MODULES: Record<string, LazyModule[]> = {
+  receiver: [{ entry: 'functions/receiver/claims.ts', file: CLAIMS_MODULE_FILE }],
+  api: [{ entry: 'functions/api/glue-catalog.ts', file: GLUE_CATALOG_MODULE_FILE }],
+};
 const RUNS = 7;
 const RECEIVER_MAX_KB = 150;
 const RECEIVER_MAX_LOAD_RATIO = 6;

@@ -12,6 +12,7 @@ import { Analytics } from './constructs/analytics.ts';
 import * as path from 'node:path';
 import { HooklakeFunction, nagObjectArn, REPO_ROOT } from './constructs/function.ts';
 import { CLAIMS_MODULE_FILE } from '../functions/receiver/app.ts';
+import { GLUE_CATALOG_MODULE_FILE } from '../functions/api/app.ts';
 import { API_MEMORY_MB, FANOUT_MEMORY_MB, PROCESSOR_MEMORY_MB, RECEIVER_MEMORY_MB } from './memory-sizes.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
 import { encryptionContextCondition } from './constructs/encryption-context.ts';
@@ -179,6 +180,9 @@ export class HooklakeStack extends Stack {
       description: 'Hooklake management API (/v4/) and console (/console/)',
       // The console's built files (scripts/build-console.mjs) travel beside the bundle.
       extraAssets: [{ from: path.join(REPO_ROOT, 'console', 'dist'), to: 'console' }],
+      // The Glue SDK (typed tables' Athena views) in a file of its own, loaded by the schema
+      // refresh's first publication; the console's and /v4/'s cold starts do not carry it.
+      lazyModules: [{ entry: 'functions/api/glue-catalog.ts', file: GLUE_CATALOG_MODULE_FILE }],
       memorySize: API_MEMORY_MB,
       timeout: API_TIMEOUT,
       // Opt-in (hooklake:apiReservedConcurrency): its own share of the account's concurrency, so an

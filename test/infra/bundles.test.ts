@@ -36,6 +36,7 @@ import type { Json } from './cfn.ts';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
 import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 import { CLAIMS_MODULE_FILE } from '../../functions/receiver/app.ts';
+import { GLUE_CATALOG_MODULE_FILE } from '../../functions/api/app.ts';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parseIngestMessage } from '../../shared/domain/ingest/message.ts';
 
@@ -324,6 +325,16 @@ describe('the synthesized assets', () => {
     expect(claims).toContain('"@aws-sdk/client-s3"');
     expect(claims).toContain('"PutObject"');
     expect(claims.length / claims.split('\n').length).toBeGreaterThan(500);
+  });
+
+  it("the api's index.mjs carries no Glue client; its view catalog (the Glue SDK) is a bundle of its own beside it", () => {
+    const index = readFileSync(path.join(assetDir('api'), 'index.mjs'), 'utf8');
+    const catalog = readFileSync(path.join(assetDir('api'), GLUE_CATALOG_MODULE_FILE), 'utf8');
+    expect(index).not.toMatch(/@aws-sdk\/client-glue|"UpdateTable"/);
+    expect(index).toContain(GLUE_CATALOG_MODULE_FILE);
+    expect(catalog.startsWith("import { createRequire as __hooklakeCreateRequire } from 'node:module';")).toBe(true);
+    expect(catalog).toContain('"@aws-sdk/client-glue"');
+    expect(catalog).toContain('UpdateTable');
   });
 
   it("the sync bundle is also its query's process: it plans a query, and is stopped past its memory bound", async () => {

@@ -703,4 +703,28 @@ describe('docs/cost.md', () => {
       expect(cost, name).toContain(`${name} ${(props.MemorySize as number).toLocaleString('en-US')} MB ${props.Architectures[0]}`);
     }
   });
+
+  it('adds up per component for both front doors, the function URL within $1.00 per million, at the deployed memory sizes', () => {
+    const cost = readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8');
+    const section = cost.slice(cost.indexOf('## Per component, for both front doors'), cost.indexOf('### Receiver duration'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| ')).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    // A cell's dollars: "—" and "< $0.01" count as nothing.
+    const dollars = (cell: string) => (/^(—|< \$)/.test(cell) ? 0 : Number(/\$(\d+\.\d+)/.exec(cell)?.[1] ?? Number.NaN));
+    const components = rows.filter((row) => /\$/.test(row[3] ?? '') || row[3] === '—').filter((row) => !/total|storage/i.test(row[0]!));
+    const total = rows.find((row) => row[0] === '**total**')!;
+    expect(components.length).toBeGreaterThanOrEqual(9);
+    for (const column of [3, 4]) {
+      const sum = components.reduce((acc, row) => acc + dollars(row[column]!), 0);
+      expect(Number.isFinite(sum)).toBe(true);
+      expect(Math.abs(sum - dollars(total[column]!)), `column ${column}: ${sum} vs ${total[column]}`).toBeLessThanOrEqual(0.011);
+    }
+    expect(dollars(total[4]!)).toBeLessThanOrEqual(1.0);
+    // The receiver's compute line prices the memory the stack deploys, and the duration it states.
+    const receiverMb = resources[id(stack.receiver.fn)].Properties.MemorySize as number;
+    const compute = components.find((row) => row[0] === 'Receiver Lambda compute')!;
+    const [, gb, ms, gbSeconds] = /1M × ([\d.]+) GB × ~(\d+) ms = ([\d,]+) GB-s/.exec(compute[1]!)!;
+    expect(Number(gb)).toBeCloseTo(receiverMb / 1024, 3);
+    expect(Number(gbSeconds!.replace(/,/g, ''))).toBeCloseTo(1e6 * Number(gb) * (Number(ms) / 1000), 0);
+    expect(dollars(compute[3]!)).toBeCloseTo(Number(gbSeconds!.replace(/,/g, '')) * 0.0000133334, 2);
+  });
 });
