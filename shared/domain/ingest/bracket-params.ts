@@ -219,6 +219,22 @@ function isArrayIndex(key: string): boolean {
   return key.length === 10 && key.charCodeAt(0) !== 0x30 && /^\d{10}$/.test(key) && Number(key) <= 4_294_967_294;
 }
 
+// Each key's JSON text (JSON.stringify of a short string was a fifth of a form's decoding): the
+// same names come with every webhook; bounded as the names are.
+const quotedCache = new Map<string, string>();
+
+/** How many keys' JSON texts are remembered: bounded, however many keys senders invent (tests check it). */
+export const rememberedQuotedKeys = (): number => quotedCache.size;
+
+function quoted(key: string): string {
+  let text = quotedCache.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedCache.size < SPLIT_CACHE_LIMIT && key.length <= SPLIT_CACHE_MAX_NAME) quotedCache.set(key, text);
+  }
+  return text;
+}
+
 /** Objects whose keys are all small indices become arrays, in index order (gaps closed, as qs does). */
 function jsonText(value: Node | string | string[], limits: BracketLimits): string {
   if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
@@ -244,11 +260,11 @@ function jsonText(value: Node | string | string[], limits: BracketLimits): strin
     indexKeys.sort((a, b) => a - b);
     for (const index of indexKeys) {
       const key = String(index);
-      text += `,${JSON.stringify(key)}:${jsonText(value.get(key)!, limits)}`;
+      text += `,${quoted(key)}:${jsonText(value.get(key)!, limits)}`;
     }
   }
   for (const [key, child] of value) {
-    if (indexKeys === undefined || !isArrayIndex(key)) text += `,${JSON.stringify(key)}:${jsonText(child, limits)}`;
+    if (indexKeys === undefined || !isArrayIndex(key)) text += `,${quoted(key)}:${jsonText(child, limits)}`;
   }
   return `{${text.slice(1)}}`;
 }
