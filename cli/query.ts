@@ -16,7 +16,7 @@ interface QueryOptions {
 }
 
 /** --bucket (or HOOKLAKE_LAKE_BUCKET) means a deployment's lake with ambient AWS credentials; else the local stack's. */
-function resolveLake(io: CliIo, options: QueryOptions): LakeSource {
+export function resolveLake(io: CliIo, options: { bucket?: string | undefined; region?: string | undefined }): LakeSource {
   const bucket = options.bucket ?? (io.env.HOOKLAKE_LAKE_BUCKET || undefined);
   if (bucket !== undefined) {
     const region = options.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || 'us-east-1');
@@ -74,7 +74,7 @@ export function registerQuery(program: Command, io: CliIo): void {
     });
 }
 
-function queryFailure(error: unknown, bucket: string): string {
+export function queryFailure(error: unknown, bucket: string): string {
   const { name, message } = error as { name?: string; message?: string };
   const firstLine = (message ?? String(error)).split('\n')[0]!;
   if (name === 'NoSuchBucket') return `the lake bucket ${bucket} does not exist`;
