@@ -57,6 +57,8 @@ export interface MirrorOptions extends MirrorSource {
   cacheDir: string;
   /** The day partitions to mirror (and read). */
   partitions: readonly Partition[];
+  /** Every partition the bucket has (of one pipeline, or all): cached ones of that scope no longer there are dropped. */
+  existing?: { partitions: readonly Partition[]; pipelineId?: number | undefined } | undefined;
   /** The Parquet columns the query reads; 'all' for every one. */
   columns: readonly string[] | 'all';
   /** Bytes the mirror may hold on disk, all partitions together (default: no bound). */
@@ -65,6 +67,8 @@ export interface MirrorOptions extends MirrorSource {
   limitSetting?: string | undefined;
   /** Parallel GETs (default 8). */
   concurrency?: number | undefined;
+  /** A partition is listed whole when its last whole listing is older than this (default FULL_LISTING_MS; 0: every time). */
+  fullListingMs?: number | undefined;
   nowMs?: (() => number) | undefined;
 }
 
@@ -217,11 +221,27 @@ export async function mirrorLake(options: MirrorOptions): Promise<MirrorResult> 
   }
 
   const wanted = new Set(options.partitions.map((partition) => partitionPath(WEBHOOKS_PREFIX, partition)));
+  if (options.existing !== undefined) {
+    // A partition whose objects are all gone from the bucket is no folder there any more.
+    const existing = new Set(options.existing.partitions.map((partition) => partitionPath(WEBHOOKS_PREFIX, partition)));
+    const scope = options.existing.pipelineId === undefined ? WEBHOOKS_PREFIX : `${WEBHOOKS_PREFIX}pipeline_id=${options.existing.pipelineId}/`;
+    for (const dir of Object.keys(state.partitions)) {
+      if (existing.has(dir) || !dir.startsWith(scope)) continue;
+      for (const key of Object.keys(state.local)) {
+        if (key.startsWith(dir)) {
+          await rm(localPath(cacheDir, key), { force: true });
+          delete state.local[key];
+          result.removed++;
+        }
+      }
+      delete state.partitions[dir];
+    }
+  }
 
   /** Lists a partition (whole, or after its last key), returns its live objects. */
   async function refresh(dir: string, whole: boolean): Promise<ListedObject[]> {
     let partition = state!.partitions[dir];
-    const stale = partition === undefined || whole || nowMs() - partition.listedAtMs > FULL_LISTING_MS;
+    const stale = partition === undefined || whole || nowMs() - partition.listedAtMs >= (options.fullListingMs ?? FULL_LISTING_MS);
     if (!stale) {
       const keys = Object.keys(partition!.listing).sort();
       const fresh = await lake.listAfter(dir, keys.at(-1));

@@ -58,7 +58,8 @@ export type QueryLakeOptions = SyncOptions & QueryCacheOptions;
 export async function queryLake(options: QueryLakeOptions): Promise<QueryResult & { sync: SyncResult }> {
   const partitions = await listLakePartitions(options, options.pipelineId);
   const scope = await scopeOf(options.cacheDir, options.sql, partitions, options.raw);
-  const mirrored = await mirrorLake({ ...options, partitions: scope.partitions, columns: scope.columns });
+  // Listed whole every time: an ad hoc query sees the bucket as it is now (a sync lists incrementally).
+  const mirrored = await mirrorLake({ ...options, partitions: scope.partitions, existing: { partitions, pipelineId: options.pipelineId }, columns: scope.columns, fullListingMs: 0 });
   const { files, ...stats } = mirrored;
   const result = await queryCache({ ...options, files });
   return { ...result, sync: { ...stats, partitions: scope.partitions.length, partitionsInScope: partitions.length, columns: scope.columns } };
@@ -89,7 +90,7 @@ export async function scopeOf(cacheDir: string, sql: string, partitions: Paramet
 /** Mirrors every partition in scope, every column (no query to narrow it). */
 export async function syncLake(options: SyncOptions): Promise<SyncResult> {
   const partitions = await listLakePartitions(options, options.pipelineId);
-  const { files: _files, ...stats } = await mirrorLake({ ...options, partitions, columns: 'all' });
+  const { files: _files, ...stats } = await mirrorLake({ ...options, partitions, existing: { partitions, pipelineId: options.pipelineId }, columns: 'all', fullListingMs: 0 });
   return { ...stats, partitions: partitions.length, partitionsInScope: partitions.length, columns: 'all' };
 }
 

@@ -95,6 +95,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
         ...source,
         cacheDir: lakeDir,
         partitions: scope.partitions,
+        existing: { partitions, pipelineId: definition.pipelineId },
         columns: scope.columns,
         limitBytes: options.mirrorLimitBytes,
         limitSetting: options.mirrorLimitSetting,
