@@ -4,6 +4,7 @@
 // statistics), the id search (first and last request of the hour, with their bodies), a
 // webhook_received objectKey after its object is gone, and a sync whose next run sends nothing.
 // Then compaction racing live ingest: nothing lost, nothing doubled.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +17,21 @@ import { runCli } from '../support/cli-harness.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 
+const MIRROR_LIMIT = 2 * 1024 * 1024;
 let stack: TestStack;
 let receiver: Receiver;
 let cliDir: string;
 
 beforeAll(async () => {
   // Batches of at most 4, no batching window: one small object per few requests, as on AWS at ~12/s.
-  stack = await startTestStack({ batchSize: 4, batchWindowMs: 0, syncTickIntervalMs: 0, compactionIntervalMs: 0 });
+  stack = await startTestStack({
+    batchSize: 4,
+    batchWindowMs: 0,
+    syncTickIntervalMs: 0,
+    compactionIntervalMs: 0,
+    // A small lake mirror for the syncs, to show its bound.
+    lakeSettings: { mirror: { limitBytes: MIRROR_LIMIT, downloadConcurrency: 4 } },
+  });
   receiver = await startReceiver();
   cliDir = mkdtempSync(join(tmpdir(), 'hooklake-compact-cli-'));
   writeFileSync(join(cliDir, 'stack.json'), JSON.stringify(stack.info));
@@ -196,5 +205,30 @@ describe('lake compaction', () => {
     expect(await counts(pipelineId)).toEqual({ rows: 96, ids: 96, raw: 96 });
     const ids = (await stack.query(`select __kdd_request_id as id from webhooks where pipeline_id = ${pipelineId}`)).map((row) => String(row.id));
     expect(new Set(ids)).toEqual(new Set(sent.keys()));
+  });
+
+  it('a sync reads only the days its query can touch, and one that needs more lake than its mirror may hold fails saying so, before the disk fills', async () => {
+    const pipelineId = await stack.createPipeline('big-bodies');
+    const { key, token } = await stack.createToken();
+    const url = stack.webhookUrl(pipelineId, key, token);
+    for (let i = 0; i < 4; i++) {
+      const reply = await postJson(url, JSON.stringify({ i, noise: randomBytes(540 * 1024).toString('base64') }));
+      expect(reply.status).toBe(200);
+    }
+    await eventually(async () => ((await counts(pipelineId)).rows === 4 ? true : undefined), 30_000, 'four large rows landed');
+    const create = (name: string, where: string) =>
+      stack.syncs.createSync({
+        name,
+        sql: `select __kdd_request_id as id, length(__kdd_request_body) as bytes from webhooks where pipeline_id = ${pipelineId}${where}`,
+        primaryKey: 'id',
+        mode: 'upsert',
+        webhookUrl: `${receiver.url}/${name}`,
+      });
+    const everything = await create('everything', '');
+    const failed = await stack.syncs.runSync(everything.sync.id, { wait: true, timeoutMs: 30_000 });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/^the query reads 1 day partition of the lake \(\d+ MiB in the bucket, \d+ MiB to hold on disk\), over the 2 MiB the lake mirror may hold \(HOOKLAKE_SYNC_MIRROR_LIMIT\): filter it on fewer days/);
+    const oneOldDay = await create('one-old-day', " and dt = '2001-01-01'");
+    expect(await stack.syncs.runSync(oneOldDay.sync.id, { wait: true, timeoutMs: 30_000 })).toMatchObject({ status: 'succeeded', rows: 0 });
   });
 });
