@@ -6,7 +6,7 @@
 // compacted ones uploaded: run it in the bucket's region, e.g. CloudShell, to pay no transfer).
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { duckDbHourMerger } from '../shared/adapters/duckdb/hour-merger.ts';
+import { duckDbHourMerger, s3ObjectFiles } from '../shared/adapters/duckdb/hour-merger.ts';
 import { s3LakeObjects } from '../shared/adapters/s3/lake-objects.ts';
 import { ENV, lakeSettingsFromEnv } from '../shared/config.ts';
 import { systemClock } from '../shared/domain/clock.ts';
@@ -77,8 +77,7 @@ export function registerLake(program: Command, io: CliIo): void {
           {
             lake: s3LakeObjects(source.s3, source.bucket),
             merger: duckDbHourMerger({
-              s3: source.s3,
-              bucket: source.bucket,
+              objects: s3ObjectFiles(source.s3, source.bucket),
               workDir: join(dataDir(io), 'compaction-work'),
               maxInputBytes: settings.compaction.workLimitBytes,
               limitSetting: ENV.compactionWorkLimit,

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
 import { dynamoRowOpWriter } from '../../shared/adapters/dynamodb/sync-store.ts';
-import { duckDbHourMerger } from '../../shared/adapters/duckdb/hour-merger.ts';
+import { duckDbHourMerger, s3ObjectFiles } from '../../shared/adapters/duckdb/hour-merger.ts';
 import { duckDbSyncWorkspace } from '../../shared/adapters/duckdb/sync-workspace.ts';
 import { s3LakeObjects } from '../../shared/adapters/s3/lake-objects.ts';
 import { byteSizeText } from '../../shared/domain/syncs/query-limits.ts';
@@ -58,8 +58,7 @@ export function syncEngineDeps(config: SyncConfig, planEntry: string, overrides:
   const compaction = createCompactionWorker({
     lake: s3LakeObjects(s3, config.lakeBucket),
     merger: duckDbHourMerger({
-      s3,
-      bucket: config.lakeBucket,
+      objects: s3ObjectFiles(s3, config.lakeBucket),
       workDir: join(config.workDir, 'compaction'),
       maxInputBytes: compactionSettings.workLimitBytes,
       limitSetting: ENV.compactionWorkLimit,

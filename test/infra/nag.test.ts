@@ -62,7 +62,7 @@ describe.each([
     }
     // Wildcards are only ever acknowledged for S3 key prefixes (and X-Ray, which has no ARNs).
     for (const ack of acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'))) {
-      expect(ack.id).toMatch(/^AwsSolutions-IAM5\[Resource::(<\w+\.Arn>\/(claims|webhooks|quarantine|syncs)\/\*|\*)\]$/);
+      expect(ack.id).toMatch(/^AwsSolutions-IAM5\[Resource::(<\w+\.Arn>\/(claims|webhooks|quarantine|syncs|compaction)\/\*|\*)\]$/);
     }
   });
 

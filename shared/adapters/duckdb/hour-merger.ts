@@ -15,9 +15,21 @@ import { fileNameOf, objectTimeRange } from '../../domain/lake/objects.ts';
 import type { HourMerger, MergedHour } from '../../ports/lake.ts';
 import { downloadToFile, uploadFile } from '../s3/files.ts';
 
+/** Where the merger gets its inputs and puts its output: the lake bucket (s3ObjectFiles), or a directory (the benchmark). */
+export interface ObjectFiles {
+  download(key: string, path: string): Promise<void>;
+  upload(path: string, key: string): Promise<void>;
+}
+
+export function s3ObjectFiles(s3: S3Client, bucket: string): ObjectFiles {
+  return {
+    download: async (key, path) => void (await downloadToFile(s3, bucket, key, path)),
+    upload: (path, key) => uploadFile(s3, bucket, key, path, 'application/vnd.apache.parquet'),
+  };
+}
+
 export interface HourMergerOptions {
-  s3: S3Client;
-  bucket: string;
+  objects: ObjectFiles;
   /** Where each merge gets a directory of its own (inputs, output, spill files), removed after it. */
   workDir: string;
   /** Bytes an hour's inputs may take; a larger hour fails with a message naming `limitSetting`. */
@@ -68,7 +80,7 @@ export function duckDbHourMerger(options: HourMergerOptions): HourMerger {
         const worker = async () => {
           while (next < group.inputs.length) {
             const index = next++;
-            await downloadToFile(options.s3, options.bucket, group.inputs[index]!.key, paths[index]!);
+            await options.objects.download(group.inputs[index]!.key, paths[index]!);
           }
         };
         await Promise.all(Array.from({ length: Math.max(1, Math.min(options.downloadConcurrency, paths.length)) }, worker));
@@ -124,7 +136,7 @@ export function duckDbHourMerger(options: HourMergerOptions): HourMerger {
               bytes,
               requests,
               skipped,
-              upload: (key) => uploadFile(options.s3, options.bucket, key, out, 'application/vnd.apache.parquet'),
+              upload: (key) => options.objects.upload(out, key),
               discard,
             };
           } finally {

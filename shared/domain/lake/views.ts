@@ -137,3 +137,19 @@ export function deliveryDedupSql(source: string, where = ''): string {
 }
 
 const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * One row per request (pipeline, request id), over every stored copy: what a reader of all the
+ * objects (Athena over the Glue table) needs, since a compacted hour and the objects it replaced
+ * both exist for the grace period, and SQS may have stored a request twice. The earliest copy
+ * counts. Plain SQL for DuckDB and Athena (Trino); `where` must filter `pipeline_id` by equality in
+ * Athena (injected partition projection).
+ */
+export function requestDedupSql(source: string, where = ''): string {
+  const columns = WEBHOOK_VIEW_COLUMNS.map(([name]) => name).join(', ');
+  return (
+    `select ${columns} from (select *, row_number() over (partition by pipeline_id, __kdd_request_id ` +
+    `order by __kdd_request_unix_timestamp, __kdd_request_body) as hl_copy from ${source}${where === '' ? '' : ` ${where}`}) ` +
+    `where hl_copy = 1`
+  );
+}

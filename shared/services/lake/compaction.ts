@@ -91,6 +91,8 @@ async function listPartition(lake: LakeObjects, partition: Partition): Promise<L
 /** One pass over one day partition: its due hours (while there is time), then its removals. `done` is false when hours were left. */
 export async function compactPartition(deps: CompactionDeps, partition: Partition, options: PassOptions): Promise<CompactionStats & { done: boolean }> {
   const stats = { ...emptyCompactionStats(), partitions: 1 };
+  // An object spanning two hours is an input of both: counted (and its bytes) once.
+  const read = new Set<string>();
   let done = true;
   const groups = planHourGroups(partition, await listPartition(deps.lake, partition), await readManifests(deps.lake, partition), options.selection, deps.clock.nowMs());
   for (const group of groups) {
@@ -121,10 +123,14 @@ export async function compactPartition(deps: CompactionDeps, partition: Partitio
       await deps.lake.writeText(manifestKey(manifest), serializeManifest(manifest));
       await merged.upload(outputKey);
       stats.hours++;
-      stats.objectsRead += group.inputs.length - merged.skipped.length;
+      for (const input of group.inputs) {
+        if (skipped.has(input.key) || read.has(input.key)) continue;
+        read.add(input.key);
+        stats.objectsRead++;
+        stats.bytesBefore += input.size;
+      }
       stats.objectsWritten++;
       stats.rows += merged.rows;
-      stats.bytesBefore += group.inputs.filter((input) => !skipped.has(input.key)).reduce((sum, input) => sum + input.size, 0);
       stats.bytesAfter += merged.bytes;
     } finally {
       await merged.discard();
