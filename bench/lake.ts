@@ -10,7 +10,9 @@
 //   group-by, a sync's plan (planOps: query, hash, diff, row-ops); the console's id search
 //   (request-inspector.ts over the directory); and the sync workspace's lake mirror over a bucket
 //   of several compacted days (fauxqs), for a query of one day and of all of them.
-//   node bench/lake.ts      BENCH_LAKE_ROWS=250000 by default
+// BENCH_LAKE_BODIES=github takes the bodies from real GitHub payloads (@octokit/webhooks-examples,
+// ~10 KB of JSON each, a row number spliced in so no two are equal) instead of ~450 B order events.
+//   node bench/lake.ts      BENCH_LAKE_ROWS=250000, BENCH_LAKE_BODIES=orders by default
 import { copyFile, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,12 +32,21 @@ import { utcDay } from '../shared/domain/clock.ts';
 import type { ListedObject } from '../shared/domain/lake/compaction.ts';
 import { encodeWebhookRows, isCompactedObject, webhooksObjectKey, type WebhookRow } from '../shared/domain/lake/objects.ts';
 import { lakeFilesOf, webhookViewStatements } from '../shared/domain/lake/views.ts';
-import { localSyncQueryLimits } from '../shared/domain/syncs/query-limits.ts';
+import { lambdaSyncQueryLimits } from '../shared/domain/syncs/query-limits.ts';
 import type { LakeObjects } from '../shared/ports/lake.ts';
 import type { LakeReader } from '../shared/ports/inspector.ts';
 import { compactLake } from '../shared/services/lake/compaction.ts';
 import { createRequestInspector } from '../shared/services/inspector/request-inspector.ts';
 import { printResult, type BenchResult, type Figure } from './lib.ts';
+import { createRequire } from 'node:module';
+
+export type BodyKind = 'orders' | 'github';
+
+/** Real GitHub webhook payloads (the @octokit/webhooks-examples corpus). */
+function githubPayloads(): string[] {
+  const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as { examples: unknown[] }[];
+  return examples.flatMap((entry) => entry.examples.map((example) => JSON.stringify(example)));
+}
 
 const ROWS_PER_OBJECT = 12;
 const DAY = '2026-11-30';
@@ -46,13 +57,14 @@ const HISTORY_DAYS = 5;
 const EVENTS = ['order.created', 'order.paid', 'order.shipped', 'order.refunded'];
 const HEADERS = JSON.stringify({ 'content-type': 'application/json', 'user-agent': 'Shop-Hookshot/1.0', 'x-shop-topic': 'orders/updated', 'x-shop-hmac-sha256': '[redacted]' });
 
-function row(n: number, rows: number): WebhookRow {
-  const ts = DAY_START + (n * 86_400) / rows + (n % 7) / 1000;
-  return {
-    __kdd_request_id: newRequestId(ts),
-    __kdd_request_unix_timestamp: ts,
-    __kdd_requester_key: '6f1c2a0e-8b7d-4c3e-9f21-0a5b6c7d8e9f',
-    __kdd_request_body: JSON.stringify({
+let github: string[] | undefined;
+
+function body(kind: BodyKind, n: number): string {
+  if (kind === 'github') {
+    github ??= githubPayloads();
+    return `{"hooklake_n":${n},${github[n % github.length]!.slice(1)}`;
+  }
+  return JSON.stringify({
       event: EVENTS[n % EVENTS.length],
       order: {
         id: `ORD-${n % 50_000}`,
@@ -64,8 +76,17 @@ function row(n: number, rows: number): WebhookRow {
         total: (n % 10_000) / 100,
         currency: 'BRL',
       },
-      created_at: new Date(ts * 1000).toISOString(),
-    }),
+      created_at: new Date((DAY_START + n) * 1000).toISOString(),
+    });
+}
+
+function row(n: number, rows: number, kind: BodyKind): WebhookRow {
+  const ts = DAY_START + (n * 86_400) / rows + (n % 7) / 1000;
+  return {
+    __kdd_request_id: newRequestId(ts),
+    __kdd_request_unix_timestamp: ts,
+    __kdd_requester_key: '6f1c2a0e-8b7d-4c3e-9f21-0a5b6c7d8e9f',
+    __kdd_request_body: body(kind, n),
     __hl_request_method: 'POST',
     __hl_request_headers: HEADERS,
     __hl_request_query: '{}',
@@ -74,11 +95,11 @@ function row(n: number, rows: number): WebhookRow {
 }
 
 /** Writes the day as the processor does: 12-row objects in time order. Returns every row's id and time. */
-async function writeDay(root: string, rows: number): Promise<{ id: string; ts: number }[]> {
+async function writeDay(root: string, rows: number, kind: BodyKind): Promise<{ id: string; ts: number }[]> {
   const refs: { id: string; ts: number }[] = [];
   await mkdir(join(root, 'webhooks', 'pipeline_id=1', `dt=${DAY}`), { recursive: true });
   for (let start = 0; start < rows; start += ROWS_PER_OBJECT) {
-    const batch = Array.from({ length: Math.min(ROWS_PER_OBJECT, rows - start) }, (_, i) => row(start + i, rows));
+    const batch = Array.from({ length: Math.min(ROWS_PER_OBJECT, rows - start) }, (_, i) => row(start + i, rows, kind));
     const requests = batch.map((r) => ({ id: r.__kdd_request_id, ts: r.__kdd_request_unix_timestamp }));
     refs.push(...requests);
     await writeFile(join(root, webhooksObjectKey({ pipelineId: 1, dt: DAY }, requests)), encodeWebhookRows(batch));
@@ -181,16 +202,18 @@ async function lakeSize(root: string): Promise<{ objects: number; bytes: number 
 
 const HOUR = 12;
 const hourFrom = DAY_START + HOUR * 3600;
-const QUERIES = {
+const queries = (kind: BodyKind) => ({
   count: 'select count(*) as n from webhooks',
   hour: `select count(*) as n, sum(length(__kdd_request_body)) as body_chars from webhooks where __kdd_request_unix_timestamp >= ${hourFrom} and __kdd_request_unix_timestamp < ${hourFrom + 3600}`,
-  groupBy: "select json_extract_string(__kdd_request_body, '$.event') as event, count(*) as n from webhooks group by 1 order by 1",
-};
+  groupBy: `select json_extract_string(__kdd_request_body, '$.${kind === 'github' ? 'action' : 'event'}') as event, count(*) as n from webhooks group by 1 order by 1`,
+});
 /** The `webhooks` view before compaction existed: deduplicated over every row, which keeps filters above the window. */
 const OLD_VIEW = 'create or replace view webhooks_before as select * from webhooks_raw qualify row_number() over (partition by pipeline_id, __kdd_request_id order by __kdd_request_unix_timestamp, dt, __kdd_request_body) = 1';
-const SYNC_SQL = `
+/** Each order's latest status (each repository's latest action): the sync's query; its key is `order_id`. */
+const syncSql = (kind: BodyKind) => `
   select order_id, arg_max(event, __kdd_request_unix_timestamp) as status, max(__kdd_request_unix_timestamp) as updated_at from (
-    select json_extract_string(__kdd_request_body, '$.order.id') as order_id, json_extract_string(__kdd_request_body, '$.event') as event, __kdd_request_unix_timestamp
+    select json_extract_string(__kdd_request_body, '$.${kind === 'github' ? 'repository.full_name' : 'order.id'}') as order_id,
+           json_extract_string(__kdd_request_body, '$.${kind === 'github' ? 'action' : 'event'}') as event, __kdd_request_unix_timestamp
     from webhooks where pipeline_id = 1 and dt >= DATE '${DAY}')
   group by order_id`;
 
@@ -207,7 +230,8 @@ interface Measured {
   search: { ms: number; calls: number; bytes: number };
 }
 
-async function measure(root: string, searchIds: string[], scratch: string): Promise<Measured> {
+async function measure(root: string, searchIds: string[], scratch: string, kind: BodyKind): Promise<Measured> {
+  const QUERIES = queries(kind);
   const size = await lakeSize(root);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
@@ -230,7 +254,7 @@ async function measure(root: string, searchIds: string[], scratch: string): Prom
       lakeDir: root,
       workDir: planDir,
       opsPath: join(planDir, 'ops.parquet'),
-      definition: { sql: SYNC_SQL, primaryKey: 'order_id', mapping: [], mode: 'upsert', pipelineId: 1 },
+      definition: { sql: syncSql(kind), primaryKey: 'order_id', mapping: [], mode: 'upsert', pipelineId: 1 },
       memoryLimit: '1GB',
     });
     const planMs = performance.now() - planStarted;
@@ -250,7 +274,8 @@ async function measure(root: string, searchIds: string[], scratch: string): Prom
   }
 }
 
-async function oldViewHourMs(root: string): Promise<number> {
+async function oldViewHourMs(root: string, kind: BodyKind): Promise<number> {
+  const QUERIES = queries(kind);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -264,7 +289,7 @@ async function oldViewHourMs(root: string): Promise<number> {
 }
 
 /** The sync workspace's mirror over a bucket of HISTORY_DAYS compacted days: what a plan of one day, then of all, holds on disk. */
-async function mirrorOverHistory(compactedRoot: string, scratch: string) {
+async function mirrorOverHistory(compactedRoot: string, scratch: string, kind: BodyKind) {
   const emulators = await startEmulators();
   const s3 = s3Client({ region: emulators.endpoints.region, endpoints: emulators.endpoints });
   try {
@@ -286,13 +311,14 @@ async function mirrorOverHistory(compactedRoot: string, scratch: string) {
         bucket: lakeBucket,
         origin: emulators.endpoints.s3,
         rootDir,
-        limits: { ...localSyncQueryLimits(2), processMemoryBytes: 2048 * 2 ** 20, duckDbMemoryBytes: 1024 * 2 ** 20 },
+        // The deployed sync function's bounds (3,008 MB, 15 minutes, 10 GiB of /tmp).
+        limits: lambdaSyncQueryLimits({ memoryMiB: 3008, timeoutSeconds: 900, ephemeralStorageMiB: 10_240 }),
         planEntry: SOURCE_PLAN_ENTRY,
         downloadConcurrency: 16,
       });
       const started = performance.now();
       try {
-        const sql = SYNC_SQL.replace(`dt >= DATE '${DAY}'`, where);
+        const sql = syncSql(kind).replace(`dt >= DATE '${DAY}'`, where);
         const result = await workspace.plan({ syncId: 'syn_00000000000000000001', runId: `run_${name}` }, { sql, primaryKey: 'order_id', mapping: [], mode: 'upsert', pipelineId: 1 });
         const seconds = (performance.now() - started) / 1000;
         const used = async (dir: string) => {
@@ -318,20 +344,22 @@ async function mirrorOverHistory(compactedRoot: string, scratch: string) {
   }
 }
 
-export async function runLakeBench(options: { rows?: number } = {}): Promise<BenchResult> {
+export async function runLakeBench(options: { rows?: number; bodies?: BodyKind } = {}): Promise<BenchResult> {
   const rows = options.rows ?? 250_000;
+  const kind = options.bodies ?? 'orders';
+  const QUERIES = queries(kind);
   const scratch = mkdtempSync(join(tmpdir(), 'hooklake-bench-lake-'));
   try {
     const root = join(scratch, 'bucket');
     let started = performance.now();
-    const refs = await writeDay(root, rows);
+    const refs = await writeDay(root, rows, kind);
     const writeSeconds = (performance.now() - started) / 1000;
     console.log(`lake: wrote ${rows.toLocaleString('en-US')} rows in ${Math.ceil(rows / ROWS_PER_OBJECT).toLocaleString('en-US')} objects (${writeSeconds.toFixed(1)} s)`);
     const inHour = refs.filter((ref) => ref.ts >= hourFrom && ref.ts < hourFrom + 3600);
     const searchIds = [inHour[0]!.id, inHour[Math.floor(inHour.length / 2)]!.id, inHour.at(-1)!.id];
 
-    const before = await measure(root, searchIds, scratch);
-    const oldView = await oldViewHourMs(root);
+    const before = await measure(root, searchIds, scratch, kind);
+    const oldView = await oldViewHourMs(root, kind);
     console.log(`lake: before compaction measured (count ${before.count.toFixed(0)} ms, hour ${before.hour.toFixed(0)} ms, group-by ${before.groupBy.toFixed(0)} ms, plan ${before.planMs.toFixed(0)} ms)`);
 
     const bucket = directoryBucket(root);
@@ -344,12 +372,12 @@ export async function runLakeBench(options: { rows?: number } = {}): Promise<Ben
     const compactSeconds = (performance.now() - started) / 1000;
     console.log(`lake: compacted ${stats.objectsRead.toLocaleString('en-US')} objects into ${stats.objectsWritten} in ${compactSeconds.toFixed(1)} s`);
 
-    const after = await measure(root, searchIds, scratch);
+    const after = await measure(root, searchIds, scratch, kind);
     for (const name of Object.keys(QUERIES)) {
       if (JSON.stringify(after.results[name]) !== JSON.stringify(before.results[name])) throw new Error(`${name} answers differently after compaction`);
     }
     if (after.planRows !== before.planRows) throw new Error('the sync plan reads different rows after compaction');
-    const history = await mirrorOverHistory(root, scratch);
+    const history = await mirrorOverHistory(root, scratch, kind);
     console.log(`lake: mirror over ${HISTORY_DAYS} days measured`);
 
     const mib = (bytes: number) => bytes / 2 ** 20;
@@ -385,6 +413,7 @@ export async function runLakeBench(options: { rows?: number } = {}): Promise<Ben
       { metric: 'id search (first, middle, last request of an hour), per search', value: after.search.ms, unit: 'ms', reference: { label: 'before', value: before.search.ms, unit: 'ms' }, ratio: ratio(before.search.ms, after.search.ms), ratioMeaning: 'faster' },
       { metric: 'id search S3 calls per search', value: after.search.calls, unit: 'calls', reference: { label: 'before', value: before.search.calls, unit: 'calls' } },
       { metric: 'compaction of the day', value: compactSeconds, unit: 's', reference: { label: 'rows/s', value: rows / compactSeconds, unit: 'rows/s' } },
+      { metric: 'compacted bytes per row', value: after.bytes / rows, unit: 'B', reference: { label: 'before', value: before.bytes / rows, unit: 'B' } },
       {
         metric: `sync mirror for one day of ${HISTORY_DAYS} compacted (on disk)`,
         value: mib(history.oneDay.mirrorBytes),
@@ -396,18 +425,24 @@ export async function runLakeBench(options: { rows?: number } = {}): Promise<Ben
         met: history.oneDay.mirrorBytes <= (history.allDays.mirrorBytes / HISTORY_DAYS) * 1.05,
       },
       { metric: `sync mirror for all ${HISTORY_DAYS} days (on disk)`, value: mib(history.allDays.mirrorBytes), unit: 'MiB', reference: { label: 'the bucket', value: mib(history.bucketBytes), unit: 'MiB' }, ratio: history.allDays.mirrorBytes / history.bucketBytes, ratioMeaning: 'share of the bucket held' },
-      { metric: `sync plan of ${HISTORY_DAYS} days through the workspace (scope, mirror, query in its process)`, value: history.allDays.seconds, unit: 's', reference: { label: 'rows', value: history.allDays.rows, unit: 'rows' } },
+      {
+        metric: `sync plan of ${HISTORY_DAYS} days through the workspace with the deployed bounds (scope, mirror, query in its process)`,
+        value: (HISTORY_DAYS * rows) / history.allDays.seconds,
+        unit: 'lake rows/s',
+        reference: { label: 'seconds', value: history.allDays.seconds, unit: 's' },
+      },
     ];
     return {
       bench: 'lake',
       figures,
       notes: [
-        `${rows.toLocaleString('en-US')} rows over the 24 hours of one day${scale === 1 ? '' : ` (${(100 / scale).toFixed(0)}% of a 1,000,000-a-day pipeline: objects and bytes before scale by ${scale}x, and so do the before times, which are per object; the after times grow with the rows an hour holds)`}; bodies ~450 B of JSON, 12 rows an object`,
+        `${rows.toLocaleString('en-US')} rows over the 24 hours of one day${scale === 1 ? '' : ` (${(100 / scale).toFixed(0)}% of a 1,000,000-a-day pipeline: objects and bytes before scale by ${scale}x, and so do the before times, which are per object; the after times grow with the rows an hour holds)`}; bodies ${kind === 'github' ? 'real GitHub payloads (~10 KB of JSON)' : '~450 B order events'}, 12 rows an object`,
         `writing the day as the processor does took ${writeSeconds.toFixed(0)} s; DuckDB medians of 3 runs, in one process; the id search reads a directory standing in for S3 (calls counted as S3 calls)`,
         'the sync mirror is the sync workspace\'s over fauxqs: it mirrors the days the query can read and, of large compacted objects, the column chunks it reads (sparse files: disk blocks counted)',
       ],
       details: {
         rows,
+        bodies: kind,
         before: { ...before, results: undefined },
         after: { ...after, results: undefined },
         compaction: stats,
@@ -425,5 +460,7 @@ export async function runLakeBench(options: { rows?: number } = {}): Promise<Ben
 
 if (import.meta.main) {
   const rows = process.env.BENCH_LAKE_ROWS ? Number(process.env.BENCH_LAKE_ROWS) : undefined;
-  printResult(await runLakeBench(rows === undefined ? {} : { rows }));
+  const bodies = process.env.BENCH_LAKE_BODIES;
+  if (bodies !== undefined && bodies !== 'orders' && bodies !== 'github') throw new Error('BENCH_LAKE_BODIES is orders or github');
+  printResult(await runLakeBench({ ...(rows === undefined ? {} : { rows }), ...(bodies === undefined ? {} : { bodies }) }));
 }
