@@ -7,7 +7,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryCache, queryLake, syncLake } from '../../shared/adapters/duckdb/lake-query.ts';
 import { randomBytes } from 'node:crypto';
-import { compactedObjectKey, encodeWebhookRows } from '../../shared/domain/lake/objects.ts';
+import { compactedObjectKey, encodeWebhookRows, webhooksObjectKey } from '../../shared/domain/lake/objects.ts';
+import { manifestKey } from '../../shared/domain/lake/compaction.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
@@ -299,6 +300,45 @@ describe('queryLake', () => {
     );
     const narrow = await queryLake({ s3, bucket, cacheDir: cacheDir(), pipelineId: 11, limitBytes: 1024 * 1024, sql: "select count(*) as n from webhooks where dt = '2026-11-22'" });
     expect(narrow.rows).toEqual([{ n: 10 }]);
+  });
+
+  it('while a compacted hour and the objects it replaced both exist, every request is read once: the manifest says which to skip', async () => {
+    const dt = '2026-11-23';
+    const at = (second: number) => Date.parse(`${dt}T10:00:00Z`) / 1000 + second;
+    const rowOf = (id: string, second: number) => ({
+      __kdd_request_id: id.padEnd(20, 'x'),
+      __kdd_request_unix_timestamp: at(second),
+      __kdd_requester_key: KEY,
+      __kdd_request_body: `{"id":"${id}"}`,
+      __hl_request_method: 'POST',
+      __hl_request_headers: '{}',
+      __hl_request_query: '{}',
+      __hl_provider_delivery_id: null,
+    });
+    const partition = { pipelineId: 12, dt };
+    const refs = (rows: ReturnType<typeof rowOf>[]) => rows.map((row) => ({ id: row.__kdd_request_id, ts: row.__kdd_request_unix_timestamp }));
+    const batches = [[rowOf('a', 1), rowOf('b', 2)], [rowOf('c', 3)], [rowOf('d', 4)]];
+    const inputs = batches.map((rows) => ({ key: webhooksObjectKey(partition, refs(rows)), rows }));
+    for (const input of inputs) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: input.key, Body: encodeWebhookRows(input.rows) }));
+    const all = batches.flat();
+    const output = compactedObjectKey(partition, refs(all));
+    const manifest = { v: 1, pipelineId: 12, dt, hour: 10, output: { key: output, bytes: 1, rows: all.length }, inputs: inputs.map((input) => ({ key: input.key, bytes: 1 })), compactedAtMs: 0 };
+    // The manifest first, as a pass writes it: until its output exists, the inputs are what is read.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(manifest), Body: JSON.stringify(manifest) }));
+    const sql = 'select (select count(*) from webhooks) as rows, (select count(*) from webhooks_raw) as raw';
+    const cache = cacheDir();
+    const before = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 12, sql });
+    expect(before.rows).toEqual([{ rows: 4, raw: 4 }]);
+    expect(before.sync).toMatchObject({ objects: 3, superseded: 0 });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: output, Body: encodeWebhookRows(all) }));
+    const during = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 12, sql });
+    expect(during.rows).toEqual([{ rows: 4, raw: 4 }]);
+    expect(during.sync).toMatchObject({ objects: 1, superseded: 3, removed: 3 });
+    // A late copy of a compacted request, and a new one: the copy is read once through webhooks.
+    const late = [rowOf('b', 2), rowOf('e', 5)];
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: webhooksObjectKey(partition, refs(late)), Body: encodeWebhookRows(late) }));
+    const after = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 12, sql });
+    expect(after.rows).toEqual([{ rows: 5, raw: 6 }]);
   });
 
   it('reports SQL errors', async () => {
