@@ -109,8 +109,10 @@ export interface ScopeInput extends DuckDbLimits {
   sql: string;
   /** The lake's day partitions (the sync's pipeline's, or all). */
   partitions: Partition[];
-  /** The run's directory: the skeleton lake is written under it. */
+  /** The run's directory (its disk is watched; planning spills nothing). */
   workDir: string;
+  /** Where the skeleton lake is written: outside the run's directory, whose disk use is measured by walking it. */
+  skeletonDir: string;
 }
 
 /**
@@ -118,7 +120,7 @@ export interface ScopeInput extends DuckDbLimits {
  * the run's directory by a DuckDB instance locked down to it: the query is planned, never run.
  */
 export async function scopeOps(input: ScopeInput): Promise<LakeScope> {
-  const dir = join(input.workDir, 'skeleton');
+  const dir = input.skeletonDir;
   await writeSkeleton(dir, input.partitions);
   return withSyncDuckDb({ allowed: [dir], limits: input }, (connection) => lakeScope(connection, { sql: userQueryText(input.sql), dir, partitions: input.partitions }));
 }

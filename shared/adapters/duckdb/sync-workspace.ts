@@ -89,8 +89,8 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
       await mkdir(dir, { recursive: true });
       const source = { s3: options.s3, bucket: options.bucket, origin: options.origin };
       const partitions = await listLakePartitions(source, definition.pipelineId);
-      const scope = await planner.scope({ sql: definition.sql, partitions, workDir: dir });
-      await rm(join(dir, 'skeleton'), { recursive: true, force: true });
+      const skeletonDir = join(root, 'skeletons', ref.runId);
+      const scope = await planner.scope({ sql: definition.sql, partitions, workDir: dir, skeletonDir }).finally(() => rm(skeletonDir, { recursive: true, force: true }));
       const mirror = await mirrorLake({
         ...source,
         cacheDir: lakeDir,
