@@ -9,6 +9,7 @@ import { keyValues, table } from './output.ts';
 import { listPages, moreHint, withListOptions, type ListOptions } from './pages.ts';
 import { resolveApiTarget } from './target.ts';
 import type { PipelineDetailJson, PipelineJson } from '../shared/api/pipelines.ts';
+import type { PipelineSchemaJson } from '../shared/api/schema.ts';
 
 export function registerPipelines(program: Command, io: CliIo): void {
   const pipelines = program.command('pipelines').description('create, list, show and delete pipelines');
@@ -62,6 +63,19 @@ export function registerPipelines(program: Command, io: CliIo): void {
         }
         return lines.join('\n');
       });
+    });
+
+  pipelines
+    .command('schema')
+    .description("show the pipeline's typed columns (the view pipeline_<id> in hooklake query and Athena): type, first/last seen, share of rows, an example")
+    .argument('<id>', 'pipeline id', positiveInt)
+    .option('--refresh', 'sample what landed since the last refresh now (else the schedule does, every 15 minutes)')
+    .action(async (id: number, options: { refresh?: boolean }, command: Command) => {
+      const schema =
+        options.refresh === true
+          ? await client(command).request<PipelineSchemaJson>('POST', `/v4/pipelines/${id}/schema/refresh`)
+          : await client(command).request<PipelineSchemaJson>('GET', `/v4/pipelines/${id}/schema`);
+      emit(io, command, schema, () => schemaText(schema));
     });
 
   const verification = pipelines.command('verification').description("verify the pipeline's senders' signatures (github, stripe, shopify, slack, standard-webhooks, hmac)");
@@ -130,4 +144,30 @@ export function verificationText(verification: VerificationJson | null | undefin
   const generic = [verification.header, verification.algorithm, verification.encoding].filter((part) => part !== undefined);
   const prefix = verification.prefix === undefined ? [] : [`prefix ${JSON.stringify(verification.prefix)}`];
   return [verification.provider, ...generic, ...prefix, `(${verification.secrets} secret${verification.secrets === 1 ? '' : 's'})`].join(' ');
+}
+
+/** The schema as a table, one column a line; share as a percentage, times to the second. */
+export function schemaText(schema: PipelineSchemaJson): string {
+  const header = `View ${schema.view}: ${schema.columns.length} typed column${schema.columns.length === 1 ? '' : 's'}, ${schema.rows_sampled} row${schema.rows_sampled === 1 ? '' : 's'} sampled, refreshed ${schema.refreshed_at ?? 'never'}`;
+  if (schema.columns.length === 0) {
+    return `${header}\nNo typed columns yet: they appear once webhooks have landed and a refresh ran (hooklake pipelines schema ${schema.pipeline_id} --refresh).`;
+  }
+  const second = (iso: string) => iso.slice(0, 19).replace('T', ' ');
+  const lines = [
+    header,
+    '',
+    table(
+      ['column', 'type', 'share', 'first_seen', 'last_seen', 'example'],
+      schema.columns.map((column) => [
+        column.name,
+        column.type,
+        `${Math.round(column.share * 1000) / 10}%`,
+        second(column.first_seen),
+        second(column.last_seen),
+        column.example === null ? '' : column.example.replace(/[\p{Cc}]/gu, ' ').slice(0, 40),
+      ]),
+    ),
+  ];
+  if (schema.omitted_fields > 0) lines.push('', `${schema.omitted_fields} more field${schema.omitted_fields === 1 ? '' : 's'} of the last sample stay in __kdd_request_body only (cap ${schema.max_columns} columns, or keys no JSON path can name).`);
+  return lines.join('\n');
 }

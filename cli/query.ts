@@ -1,11 +1,14 @@
 // hooklake query "SQL" [--pipeline N] [--raw] [--bucket B]
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { queryLake, type LakeSource } from '../shared/adapters/duckdb/lake-query.ts';
+import { lakePipelineIds, queryLake, type LakeSource } from '../shared/adapters/duckdb/lake-query.ts';
+import { schemaFromJson, type PipelineSchemaJson } from '../shared/api/schema.ts';
+import type { PipelineSchema } from '../shared/domain/lake/schema.ts';
+import { apiClient } from './api-client.ts';
 import { positiveInt } from './args.ts';
-import { CliError, emit, type CliIo } from './context.ts';
+import { CliError, emit, globals, type CliIo, type GlobalOptions } from './context.ts';
 import { plural, table } from './output.ts';
-import { dataDir, requireStackFile } from './target.ts';
+import { dataDir, requireStackFile, resolveApiTarget } from './target.ts';
 import { s3Client } from '../shared/adapters/clients/s3.ts';
 
 interface QueryOptions {
@@ -34,12 +37,13 @@ export function resolveLake(io: CliIo, options: { bucket?: string | undefined; r
 export function registerQuery(program: Command, io: CliIo): void {
   program
     .command('query')
-    .summary('run DuckDB SQL over the lake (views webhooks, webhooks_raw)')
+    .summary('run DuckDB SQL over the lake (views webhooks, webhooks_raw, pipeline_<N>)')
     .description(
       'run DuckDB SQL over the lake. Views: webhooks (one row per request, deduplicated on ' +
         'pipeline_id + __kdd_request_id; every stored row with --raw) and webhooks_raw. Columns: ' +
         'pipeline_id BIGINT, dt DATE, __kdd_request_id, __kdd_request_unix_timestamp DOUBLE, ' +
-        '__kdd_requester_key, __kdd_request_body',
+        '__kdd_requester_key, __kdd_request_body. pipeline_<N>: webhooks of pipeline N with a typed ' +
+        'column per body field (hooklake pipelines schema N; a deployment\'s need --api)',
     )
     .argument('<sql>', 'the SQL to run')
     .option('--pipeline <id>', "only this pipeline's objects (synced and queried)", positiveInt)
@@ -49,13 +53,12 @@ export function registerQuery(program: Command, io: CliIo): void {
     .action(async (sql: string, options: QueryOptions, command: Command) => {
       const lake = resolveLake(io, options);
       try {
-        const result = await queryLake({
-          ...lake,
-          cacheDir: join(dataDir(io), 'lake-cache', lake.bucket),
-          sql,
-          pipelineId: options.pipeline,
-          raw: options.raw === true,
-        }).catch((error: unknown) => {
+        const cacheDir = join(dataDir(io), 'lake-cache', lake.bucket);
+        const result = await (async () => {
+          const schemas = await typedViewSchemas(io, globals(command), options, lake, sql);
+          // Copies only the days and columns the SQL reads (typed views included), then queries.
+          return queryLake({ ...lake, cacheDir, sql, pipelineId: options.pipeline, raw: options.raw === true, schemas });
+        })().catch((error: unknown) => {
           throw new CliError(queryFailure(error, lake.bucket), { cause: error });
         });
         emit(io, command, result.rows, () =>
@@ -72,6 +75,42 @@ export function registerQuery(program: Command, io: CliIo): void {
         lake.s3.destroy();
       }
     });
+}
+
+/**
+ * The schemas of the pipelines in the lake, from the management API: the local stack's, or a
+ * deployment's when --api is given with --bucket. Without one (or when it cannot be reached) the
+ * query runs without the typed views, and says so on stderr.
+ */
+async function typedViewSchemas(io: CliIo, global: GlobalOptions, options: QueryOptions, lake: LakeSource, sql: string): Promise<PipelineSchema[]> {
+  const remote = options.bucket !== undefined || Boolean(io.env.HOOKLAKE_LAKE_BUCKET);
+  if (remote && global.api === undefined) {
+    if (/\bpipeline_[0-9]/.test(sql)) io.stderr('typed views pipeline_<N> need the schemas: add --api URL (and an admin credential) to read them\n');
+    return [];
+  }
+  const ids = options.pipeline === undefined ? await lakePipelineIds(lake) : [options.pipeline];
+  if (ids.length === 0) return [];
+  try {
+    const client = apiClient(resolveApiTarget(io, global));
+    const schemas: PipelineSchema[] = [];
+    // A few at a time: one small GET per pipeline that has webhooks.
+    for (let index = 0; index < ids.length; index += 8) {
+      const answers = await Promise.all(
+        ids.slice(index, index + 8).map((id) =>
+          client.request<PipelineSchemaJson>('GET', `/v4/pipelines/${id}/schema`).catch((error: unknown) => {
+            // A deleted pipeline keeps its lake data but has no schema: its typed view is simply absent.
+            if (error instanceof CliError && error.message.includes('(NOT_FOUND')) return undefined;
+            throw error;
+          }),
+        ),
+      );
+      for (const answer of answers) if (answer !== undefined) schemas.push(schemaFromJson(answer));
+    }
+    return schemas;
+  } catch (error) {
+    io.stderr(`typed views pipeline_<N> left out: ${error instanceof Error ? error.message : String(error)}\n`);
+    return [];
+  }
 }
 
 export function queryFailure(error: unknown, bucket: string): string {

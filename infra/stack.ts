@@ -1,7 +1,8 @@
 // HooklakeStack: the inbound half on AWS (HTTP API -> receiver -> SQS -> processor -> S3 lake),
 // the management API, Athena over the lake, and the outbound half (events queue -> fan-out ->
 // subscribers, signing secrets under a KMS key).
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+
 import type { Construct, Node } from 'constructs';
 import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/subscription-store.ts';
 import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/dynamodb/table-items.ts';
@@ -16,6 +17,7 @@ import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
 import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
 import { Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
+import { TypedTables } from './constructs/typed-tables.ts';
 import { CONTEXT_KEYS, DEFAULTS, type HooklakeSettings, propsFromContext, resolveSettings } from './settings.ts';
 import {
   SYNC_DELIVERY_PARTITION,
@@ -96,6 +98,7 @@ export class HooklakeStack extends Stack {
   readonly httpApi: HooklakeHttpApi;
   readonly syncs: Syncs;
   readonly sync: HooklakeFunction;
+  readonly typedTables: TypedTables;
   readonly alarms: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: HooklakeStackProps = {}) {
@@ -178,6 +181,7 @@ export class HooklakeStack extends Stack {
         [ENV.secretsKmsKeyId]: secretsKey.keyArn,
         [ENV.deliveryTimeoutMs]: String(settings.deliveryTimeoutMs),
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        [ENV.glueDatabase]: settings.glueDatabaseName,
       },
     });
     this.fanout = new HooklakeFunction(this, 'Fanout', {
@@ -308,6 +312,16 @@ export class HooklakeStack extends Stack {
       nagObjects(LAKE_PREFIX.quarantine),
       "The console's live view and id search read a pipeline's recent quarantine/pipeline_id=N/dt=D/*.jsonl objects (read-only, a few per call); their names are per batch, so only the prefix can be granted.",
     );
+
+    // Typed tables: the schedule invokes the api to refresh every pipeline's schema (SCHEMA items,
+    // the table grants above; the lake read as the inspector reads it, the grants above) and to
+    // publish each pipeline's Athena view: create or update the database's pipeline_* tables only.
+    this.typedTables = new TypedTables(this, 'TypedTables', { api: this.api.fn, databaseName: settings.glueDatabaseName });
+    this.api.allow(this.typedTables.glueActions, this.typedTables.glueResources);
+    Validations.of(this.api.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${settings.glueDatabaseName}/pipeline_*]`,
+      reason: "The api publishes each pipeline's typed view as the Glue table pipeline_<id> of the Hooklake database; pipeline ids are made at run time, so only the name prefix can be granted (create and update, never delete).",
+    });
 
     // fanout: re-enqueue retries (DelaySeconds) on its own queue; subscriptions (read), events,
     // deliveries and suspension state (conditional PutItem) in the table; decrypt signing secrets

@@ -26,11 +26,12 @@ const AwsSchema = v.object({
   HOOKLAKE_SQS_ENDPOINT: endpoint,
   HOOKLAKE_S3_ENDPOINT: endpoint,
   HOOKLAKE_DYNAMODB_ENDPOINT: endpoint,
+  HOOKLAKE_GLUE_ENDPOINT: endpoint,
 });
 
 export interface AwsConfig {
   region: string;
-  endpoints: { sqs?: string | undefined; s3?: string | undefined; dynamodb?: string | undefined };
+  endpoints: { sqs?: string | undefined; s3?: string | undefined; dynamodb?: string | undefined; glue?: string | undefined };
 }
 
 function awsConfig(parsed: v.InferOutput<typeof AwsSchema>): AwsConfig {
@@ -40,6 +41,7 @@ function awsConfig(parsed: v.InferOutput<typeof AwsSchema>): AwsConfig {
       sqs: parsed.HOOKLAKE_SQS_ENDPOINT,
       s3: parsed.HOOKLAKE_S3_ENDPOINT,
       dynamodb: parsed.HOOKLAKE_DYNAMODB_ENDPOINT,
+      ...(parsed.HOOKLAKE_GLUE_ENDPOINT === undefined ? {} : { glue: parsed.HOOKLAKE_GLUE_ENDPOINT }),
     },
   };
 }
@@ -180,6 +182,8 @@ export interface ApiConfig extends OutboundSettings {
   allowPrivateTargets: boolean;
   /** Loopback targets: set only by the local stack (infra/local/stack.ts), never from the environment. */
   allowLoopbackTargets?: boolean | undefined;
+  /** The Glue database of the lake: typed pipeline views are published there. Unset (local stack) = none. */
+  glueDatabase?: string | undefined;
 }
 
 const ApiSchema = v.object({
@@ -192,6 +196,7 @@ const ApiSchema = v.object({
   ...SecretsSchema,
   HOOKLAKE_DELIVERY_TIMEOUT_MS: optionalInt(5000, 1),
   HOOKLAKE_DELIVERY_RETENTION_DAYS: optionalInt(30, 1),
+  HOOKLAKE_GLUE_DATABASE: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name'))),
 });
 
 export function apiConfig(env: Env): ApiConfig {
@@ -206,6 +211,7 @@ export function apiConfig(env: Env): ApiConfig {
     secrets: secretsConfig(p),
     deliveryTimeoutMs: p.HOOKLAKE_DELIVERY_TIMEOUT_MS,
     deliveryRetentionDays: p.HOOKLAKE_DELIVERY_RETENTION_DAYS,
+    glueDatabase: p.HOOKLAKE_GLUE_DATABASE,
   };
 }
 
@@ -420,6 +426,10 @@ export const ENV = {
   sqsEndpoint: 'HOOKLAKE_SQS_ENDPOINT',
   s3Endpoint: 'HOOKLAKE_S3_ENDPOINT',
   dynamodbEndpoint: 'HOOKLAKE_DYNAMODB_ENDPOINT',
+  /** Tests only: where Glue calls go (no emulator exists; a test records them). */
+  glueEndpoint: 'HOOKLAKE_GLUE_ENDPOINT',
+  /** Api: the Glue database where typed pipeline views are published. */
+  glueDatabase: 'HOOKLAKE_GLUE_DATABASE',
   // Outbound (fan-out). The events queue carries both new events and delivery retries.
   eventsQueueUrl: 'HOOKLAKE_EVENTS_QUEUE_URL',
   /** KMS key that encrypts subscription signing secrets on AWS. */

@@ -11,9 +11,11 @@ import { secretCipherFromConfig } from '../../shared/adapters/crypto/secret-ciph
 import { dynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store.ts';
 import { dynamoLandedCounts } from '../../shared/adapters/dynamodb/landed-counts.ts';
 import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
+import { dynamoSchemaStore } from '../../shared/adapters/dynamodb/schema-store.ts';
 import { dynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store.ts';
 import { createHttpSender, resolverFrom } from '../../shared/adapters/http/sender.ts';
 import { s3LakeReader } from '../../shared/adapters/s3/lake-reader.ts';
+import { s3LakeSampleReader } from '../../shared/adapters/s3/lake-sample-reader.ts';
 import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
 import { managementApi, type ApiDeps } from '../../shared/api/app.ts';
 import { consoleAssets, isConsolePath } from '../../shared/api/console-assets.ts';
@@ -22,9 +24,12 @@ import type { ApiConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';
 import { log } from '../../shared/logger.ts';
+import type { SchemaService, ViewCatalog } from '../../shared/ports/schema.ts';
 import type { SubscriptionService } from '../../shared/ports/subscriptions.ts';
 import type { SyncService } from '../../shared/ports/syncs.ts';
 import { createRequestInspector } from '../../shared/services/inspector/request-inspector.ts';
+import { createSchemaService } from '../../shared/services/schema/refresh.ts';
+import { isSchemaRefreshEvent } from '../../shared/domain/lake/schema.ts';
 import { createSubscriptionService, type SubscriptionDeps } from '../../shared/services/subscriptions/service.ts';
 import { syncServiceFromConfig } from '../sync/service.ts';
 
@@ -79,9 +84,35 @@ export function createSyncService(config: ApiConfig): SyncService | undefined {
   });
 }
 
+/** The Glue database's view catalog; the Glue SDK is loaded at the first publication, not at every cold start. */
+function lazyGlueCatalog(config: ApiConfig, databaseName: string): ViewCatalog {
+  let catalog: Promise<ViewCatalog> | undefined;
+  return {
+    async publish(schema) {
+      catalog ??= Promise.all([import('../../shared/adapters/clients/glue.ts'), import('../../shared/adapters/glue/view-catalog.ts')]).then(
+        ([{ glueClient }, { glueViewCatalog }]) => glueViewCatalog(glueClient(config.aws), databaseName),
+      );
+      await (await catalog).publish(schema);
+    },
+  };
+}
+
+/** Typed tables: the schema refresh over the lake (read-only) and the SCHEMA items; the Athena views where a Glue database is configured. */
+export function createSchemas(config: ApiConfig, dynamodb: DynamoDBClient = dynamoDbClient(config.aws), nowMs: () => number = Date.now): SchemaService {
+  return createSchemaService({
+    store: dynamoSchemaStore(dynamodb, config.tableName),
+    lake: s3LakeSampleReader(s3Client(config.aws), config.lakeBucket),
+    pipelines: dynamoManagementStore(dynamodb, config.tableName),
+    catalog: config.glueDatabase === undefined ? undefined : lazyGlueCatalog(config, config.glueDatabase),
+    nowMs,
+    onError: (pipelineId, error) => log.error('schema refresh failed', { pipelineId, error: error instanceof Error ? error.message : String(error) }),
+  });
+}
+
 export function apiDeps(config: ApiConfig): ApiDeps {
   const dynamodb = dynamoDbClient(config.aws);
   return {
+    schemas: createSchemas(config, dynamodb),
     store: dynamoManagementStore(dynamodb, config.tableName),
     clock: systemClock,
     subscriptions: createSubscriptions(config, {}, dynamodb),
@@ -133,7 +164,9 @@ export function createApiHandlerWithDeps(deps: ApiDeps, options: ApiHandlerOptio
   const api = managementApi({ deps, logError });
   const serveConsole = options.consoleDir === undefined ? undefined : consoleAssets(options.consoleDir);
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .handler(async (event) => {
+    .handler(async (event, context) => {
+      // The schedule (EventBridge Scheduler) invokes this function with its own message.
+      if (isSchemaRefreshEvent(event)) return (await refreshSchemas(deps, context)) as unknown as APIGatewayProxyStructuredResultV2;
       const request = apiRequestFromEvent(event);
       if (serveConsole !== undefined && isConsolePath(request.path)) return apiResult(serveConsole(request.method, request.path));
       return apiResult(await api(request));
@@ -147,6 +180,15 @@ export function createApiHandlerWithDeps(deps: ApiDeps, options: ApiHandlerOptio
       request.response = apiResult({ status: 500, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify({ error: 'INTERNAL', message: 'internal error' }) });
     });
   return handler as unknown as ApiHandler;
+}
+
+/** The scheduled refresh of every pipeline's schema, within the invocation's time. */
+async function refreshSchemas(deps: ApiDeps, context: Context | undefined) {
+  if (deps.schemas === undefined) throw new Error('typed tables are not configured');
+  const remainingMs = context?.getRemainingTimeInMillis?.() ?? 25_000;
+  const result = await deps.schemas.refreshAll(Date.now() + remainingMs);
+  log.info('schema refresh', { ...result });
+  return result;
 }
 
 export function createApiHandler(config: ApiConfig, options: ApiHandlerOptions = {}): ApiHandler {

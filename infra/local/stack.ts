@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
-import { createApiHandler } from '../../functions/api/app.ts';
+import { createApiHandler, createSchemas } from '../../functions/api/app.ts';
 import { createReceiverHandler, receiverDeps } from '../../functions/receiver/app.ts';
 import type { LookupAll } from '../../shared/adapters/http/sender.ts';
 import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
@@ -28,7 +28,11 @@ import { fileURLToPath } from 'node:url';
 const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 import type { SyncOverrides } from '../../functions/sync/app.ts';
 import type { SyncService } from '../../shared/ports/syncs.ts';
+import type { RefreshAllResult } from '../../shared/ports/schema.ts';
 import { MAX_BODY_BYTES } from '../../shared/domain/ingest/event-limits.ts';
+
+/** How often the local stack refreshes typed tables: as the deployment's schedule. */
+export const SCHEMA_REFRESH_INTERVAL_MS = 15 * 60_000;
 
 export interface LocalStackOptions {
   /** State kept across restarts; undefined keeps everything in memory (tests). */
@@ -99,6 +103,11 @@ export interface LocalStackOptions {
   lakeSettings?: { mirror?: LakeMirrorSettings; compaction?: Partial<CompactionSettings> };
   /** Real ms between the lake's compaction ticks; default an hour of the stack's clock; 0 = none (tests compact by hand). */
   compactionIntervalMs?: number;
+  /**
+   * Typed tables: real ms between refreshes of every pipeline's schema (the deployment's schedule
+   * runs every 15 minutes); default 15 minutes; 0 = none (tests refresh by hand).
+   */
+  schemaRefreshIntervalMs?: number;
 }
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
@@ -127,6 +136,8 @@ export interface LocalStack {
   syncTick(): Promise<void>;
   /** Queues a compaction tick now (tests): the sync function compacts the due hours of the last `days` days. */
   compactionTick(days?: number): Promise<void>;
+  /** Refreshes every pipeline's schema now, as the schedule does (tests). */
+  refreshSchemas(): Promise<RefreshAllResult>;
   /** Set when the processor/fan-out worker thread died (functionsInWorker). */
   functionsFailure(): Error | undefined;
   stop(): Promise<void>;
@@ -281,6 +292,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     stoppers.push(() => gateway.close());
 
+    // Typed tables: the schedule's refresh, in this process (the deployment's EventBridge schedule
+    // invokes the api function). A run takes a minute at most; a slow one skips the next tick.
+    const schemas = createSchemas(apiConfig);
+    let refreshing: Promise<RefreshAllResult> | undefined;
+    const refreshSchemas = () => (refreshing ??= schemas.refreshAll(Date.now() + 60_000).finally(() => (refreshing = undefined)));
+    const schemaInterval = options.schemaRefreshIntervalMs ?? SCHEMA_REFRESH_INTERVAL_MS;
+    const schemaTimer = schemaInterval > 0 ? setInterval(() => void refreshSchemas().catch((error: unknown) => console.error(error)), schemaInterval) : undefined;
+    schemaTimer?.unref();
+    stoppers.push(async () => {
+      if (schemaTimer !== undefined) clearInterval(schemaTimer);
+      await refreshing?.catch(() => undefined);
+    });
+
     const adminToken = await ensureAdminCredential(aws, resources.tableName, previous?.adminToken);
     const info: StackInfo = {
       apiUrl: gateway.url,
@@ -300,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       syncs: syncs.service,
       syncTick: () => syncs.tick(),
       compactionTick: (days) => syncs.compactionTick(days),
+      refreshSchemas,
       functionsFailure: () => functions.failure,
       stop: stopAll,
     };

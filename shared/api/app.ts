@@ -8,6 +8,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { SecretCipher } from '../ports/delivery.ts';
 import type { RequestInspector } from '../ports/inspector.ts';
 import type { ManagementStore } from '../ports/management.ts';
+import type { SchemaService } from '../ports/schema.ts';
 import type { SubscriptionService } from '../ports/subscriptions.ts';
 import type { SyncService } from '../ports/syncs.ts';
 import { adminRoutes } from './admins.ts';
@@ -16,6 +17,7 @@ import { eventRoutes } from './events.ts';
 import { openApiRoute } from './openapi.ts';
 import { pipelineRoutes } from './pipelines.ts';
 import { requestRoutes } from './requests.ts';
+import { schemaRoutes } from './schema.ts';
 import { buildApp, handleRequest, type ApiRequest, type ApiResponse, type Route } from './router.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
 import { syncRoutes } from './syncs.ts';
@@ -33,6 +35,8 @@ export interface ApiDeps {
   verificationCipher?: SecretCipher | undefined;
   /** The console's view of inbound requests (requests.ts); absent in tests that do not use it. */
   requests?: RequestInspector | undefined;
+  /** Typed tables: each pipeline's inferred schema (schema.ts); absent in tests that do not use it. */
+  schemas?: SchemaService | undefined;
 }
 
 /** Every route of the API, in the order the document lists them. */
@@ -44,6 +48,7 @@ export const API_ROUTES: Route<ApiDeps>[] = [
   ...verificationRoutes,
   ...syncRoutes,
   ...requestRoutes,
+  ...schemaRoutes,
   ...subscriptionRoutes,
   ...eventRoutes,
 ];

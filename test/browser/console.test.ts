@@ -292,6 +292,27 @@ describe('the console in Chromium', { timeout: 120_000 }, () => {
     await shot('pipeline');
   });
 
+  it("shows the pipeline's typed columns, refreshed on demand, hostile examples as text", async () => {
+    const panel = page.getByTestId('schema-panel');
+    await panel.getByText('No typed columns yet').waitFor();
+    await panel.getByRole('button', { name: 'Refresh now' }).click();
+    const table = page.getByTestId('schema-table');
+    await table.waitFor();
+    // The JSON webhook's {"order":{"id":987,…},"items":[1,2]}, the form's and GET's text fields, the hostile ones.
+    await table.getByRole('row', { name: /order_id bigint/ }).waitFor();
+    await table.getByRole('row', { name: /items json/ }).waitFor();
+    await table.getByRole('row', { name: /mobile bigint/ }).waitFor();
+    const hostile = table.getByRole('row', { name: /^html varchar/ });
+    expect(await hostile.locator('code.example').textContent()).toBe(XSS_IMG);
+    expect(await panel.getByText(`select * from pipeline_${pipelineId}`).count()).toBe(1);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    await checkAccessibility('pipeline schema');
+    await panel.screenshot({ path: join(SCREENSHOTS, 'pipeline-schema.png') });
+  });
+
   it('creates a subscription to a local receiver, pings it, shows the delivery log with attempts and redelivers', async () => {
     await page.getByRole('link', { name: 'Subscriptions' }).click();
     await page.getByLabel('Webhook URL').fill(receiverUrl);

@@ -48,6 +48,8 @@ let local: LocalResources & { syncQueueUrl: string };
 let kms: KmsEmulator;
 let sqs: SQSClient;
 let target: { server: Server; url: string; received: { headers: IncomingHttpHeaders; body: string }[] };
+/** Glue has no emulator: this endpoint records the api bundle's Glue calls and answers as Glue does. */
+let glue: { server: Server; url: string; calls: { target: string; body: Json }[] };
 let adminToken: string;
 
 const id = (construct: IConstruct) => stack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
@@ -111,6 +113,21 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, host.replace(/^\[|\]$/g, ''), resolve));
   target = { server, url: `http://${host}:${(server.address() as { port: number }).port}/hook`, received };
+
+  const glueCalls: { target: string; body: Json }[] = [];
+  const glueServer = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const call = { target: String(request.headers['x-amz-target']), body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Json };
+      glueCalls.push(call);
+      const absent = call.target === 'AWSGlue.UpdateTable';
+      response.writeHead(absent ? 400 : 200, { 'content-type': 'application/x-amz-json-1.1', ...(absent ? { 'x-amzn-errortype': 'EntityNotFoundException' } : {}) });
+      response.end(JSON.stringify(absent ? { __type: 'EntityNotFoundException', Message: 'no such table' } : {}));
+    });
+  });
+  await new Promise<void>((resolve) => glueServer.listen(0, '127.0.0.1', resolve));
+  glue = { server: glueServer, url: `http://127.0.0.1:${(glueServer.address() as { port: number }).port}`, calls: glueCalls };
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -118,6 +135,7 @@ afterAll(async () => {
   await kms?.close();
   await emulators?.stop();
   await new Promise<void>((resolve) => (target?.server ? target.server.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => (glue?.server ? glue.server.close(() => resolve()) : resolve()));
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
@@ -188,6 +206,7 @@ async function invoke(name: FunctionName, events: unknown[]): Promise<Json[]> {
     HOOKLAKE_S3_ENDPOINT: emulators.endpoints.s3,
     HOOKLAKE_DYNAMODB_ENDPOINT: emulators.endpoints.dynamodb,
     AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    AWS_ENDPOINT_URL_GLUE: glue.url,
   };
   for (const [variable, value] of Object.entries(fn.Environment.Variables as Record<string, Json>)) {
     env[variable] = typeof value === 'string' ? value : resolveReference(value);
@@ -199,7 +218,8 @@ async function invoke(name: FunctionName, events: unknown[]): Promise<Json[]> {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 120_000,
   });
-  return JSON.parse(stdout) as Json[];
+  // The function's own log lines (JSON, one a line) come first; the results are the last line.
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n') + 1)) as Json[];
 }
 
 function httpEvent(method: string, rawPath: string, options: { query?: string; body?: unknown; auth?: boolean } = {}): APIGatewayProxyEventV2 {
@@ -359,6 +379,15 @@ describe('each bundle, run from its asset with only its template environment, ta
     const verified = new Webhook(subscription.secret).verify(delivery!.body, delivery!.headers as Record<string, string>) as Json;
     expect(verified).toMatchObject({ type: 'webhook_received', data: { pipelineId, body: { order_id: 42, status: 'paid' } } });
     expect(kms.calls.filter((call) => call.operation === 'Decrypt').map((call) => call.encryptionContext)).toContainEqual({ subscriptionId: subscription.id });
+  }, TIMEOUT);
+
+  it("api (the schedule's message): types the landed webhook's fields and publishes pipeline_<id> to the Glue database", async () => {
+    const [result] = await invoke('api', [{ hooklake: 'schema_refresh' }]);
+    expect(result).toMatchObject({ refreshed: 1, changed: 1, failed: 0 });
+    expect(glue.calls.map((call) => call.target)).toEqual(['AWSGlue.UpdateTable', 'AWSGlue.CreateTable']);
+    expect(glue.calls[1]!.body).toMatchObject({ DatabaseName: 'hooklake', TableInput: { Name: `pipeline_${pipelineId}`, TableType: 'VIRTUAL_VIEW' } });
+    const schema = await api('GET', `/v4/pipelines/${pipelineId}/schema`);
+    expect(schema.body.columns.map((column: Json) => [column.name, column.type])).toEqual([['order_id', 'bigint'], ['status', 'varchar']]);
   }, TIMEOUT);
 
   it('sync: a run queries the lake with the shipped DuckDB binding and queues a row-op for the fan-out', async () => {

@@ -87,6 +87,7 @@ describe('lambda functions', () => {
       [ENV.secretsKmsKeyId]: { 'Fn::GetAtt': [secretsKey, 'Arn'] },
       [ENV.deliveryTimeoutMs]: '5000',
       [ENV.deliveryRetentionDays]: '30',
+      [ENV.glueDatabase]: 'hooklake',
     });
     // The fan-out's environment: outbound.test.ts.
   });
@@ -434,6 +435,10 @@ describe('IAM: each role allows exactly what its code calls', () => {
         `s3:ListBucket ${lake()} if StringLike s3:prefix=syncs/*`,
         `s3:DeleteObject ${lake()}/syncs/*`,
         `kms:Encrypt ${secretsKey()} ${PIPELINE_CONTEXT}`,
+        // Typed tables: publish each pipeline's view, pipeline_<id>, in the Hooklake Glue database (create or update only).
+        ...['CreateTable', 'UpdateTable'].flatMap((action) =>
+          ['catalog', 'database/hooklake', 'table/hooklake/pipeline_*'].map((resource) => `glue:${action} arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:${resource}`),
+        ),
       ].sort(),
     );
   });

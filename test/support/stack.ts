@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { queryLake, type JsonValue } from '../../shared/adapters/duckdb/lake-query.ts';
+import { cachedPipelineIds, queryCache, syncLake, type JsonValue } from '../../shared/adapters/duckdb/lake-query.ts';
+import { schemaFromJson, type PipelineSchemaJson } from '../../shared/api/schema.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
 import { sharedConformanceChecker } from './openapi-conformance.ts';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
@@ -16,7 +17,7 @@ export interface TestStack extends LocalStack {
   webhookUrl(pipelineId: number, key: string, token: string, extra?: string): string;
   /** An S3 client for the stack's bucket (fauxqs), for tests that read the lake's objects. */
   s3: S3Client;
-  /** SQL over the lake through DuckDB, as `hooklake query` runs it. */
+  /** SQL over the lake through DuckDB, as `hooklake query` runs it (typed views pipeline_<N> from the API's schemas). */
   query(sql: string, options?: { raw?: boolean }): Promise<Record<string, JsonValue>[]>;
   dispose(): Promise<void>;
 }
@@ -59,15 +60,13 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     webhookUrl: (pipelineId, key, token, extra = '') =>
       `${info.apiUrl}/?pipeline_id=${pipelineId}&key=${key}&token=${token}${extra}`,
     async query(sql, queryOptions = {}) {
-      const result = await queryLake({
-        s3,
-        bucket: info.resources.lakeBucket,
-        origin: info.endpoints.s3,
-        cacheDir,
-        sql,
-        raw: queryOptions.raw,
-      });
-      return result.rows;
+      await syncLake({ s3, bucket: info.resources.lakeBucket, origin: info.endpoints.s3, cacheDir });
+      const schemas = [];
+      for (const id of await cachedPipelineIds(cacheDir)) {
+        const answer = await admin<PipelineSchemaJson>('GET', `/v4/pipelines/${id}/schema`);
+        if (answer.status === 200) schemas.push(schemaFromJson(answer.body));
+      }
+      return (await queryCache({ cacheDir, sql, raw: queryOptions.raw, schemas })).rows;
     },
     async dispose() {
       s3.destroy();

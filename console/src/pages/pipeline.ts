@@ -1,5 +1,5 @@
 // One pipeline: its inbound URL, a 7-day chart of rows landed and requests rejected per reason,
-// and its signature verification (verification.ts).
+// its typed columns (schema.ts) and its signature verification (verification.ts).
 import type { VNode } from 'preact';
 import { api } from '../api.ts';
 import { CopyButton, Status, time, useLoad } from '../components.ts';
@@ -9,6 +9,7 @@ import { PIPELINE_ID } from '../../../shared/domain/id-patterns.ts';
 import type { ConsolePage } from '../page.ts';
 import { href } from '../router.ts';
 import { reasonLabel, REASONS } from '../reasons.ts';
+import { SchemaPanel } from '../schema.ts';
 import { VerificationPanel, type Verification } from '../verification.ts';
 import { inboundUrl, type Pipeline } from './pipelines.ts';
 
@@ -88,6 +89,7 @@ function PipelinePage(props: { id: string }) {
             )}</tbody>
           </table>`}
     </section>
+    <${SchemaPanel} pipelineId=${props.id} />
     <${VerificationPanel} pipelineId=${props.id} verification=${pipeline.data?.verification} onChange=${pipeline.reload} />`;
 }
 

@@ -43,7 +43,10 @@ export async function writeSkeleton(dir: string, partitions: readonly Partition[
  * skeleton written under `dir` (writeSkeleton). `sql` is one SELECT; anything EXPLAIN cannot plan
  * reads everything.
  */
-export async function lakeScope(connection: DuckDBConnection, input: { sql: string; dir: string; partitions: readonly Partition[]; raw?: boolean | undefined }): Promise<LakeScope> {
+export async function lakeScope(
+  connection: DuckDBConnection,
+  input: { sql: string; dir: string; partitions: readonly Partition[]; raw?: boolean | undefined; views?: readonly string[] | undefined },
+): Promise<LakeScope> {
   const all: LakeScope = { partitions: [...input.partitions], columns: 'all' };
   if (input.partitions.length === 0) return { partitions: [], columns: [...ALWAYS] };
   const file = (partition: Partition, name: string) => `${input.dir}/${partitionPath(WEBHOOKS_PREFIX, partition)}${name}`;
@@ -53,7 +56,8 @@ export async function lakeScope(connection: DuckDBConnection, input: { sql: stri
       { compacted: subset.map((partition) => file(partition, 'skeleton.hour.parquet')), recent: subset.map((partition) => file(partition, 'skeleton.parquet')), compactedNearRecent: [] },
       { raw: input.raw },
     );
-    for (const statement of statements) await connection.run(statement.replace(/^create view /, 'create or replace view '));
+    // Views over `webhooks` (a pipeline's typed table) are planned through too.
+    for (const statement of [...statements, ...(input.views ?? [])]) await connection.run(statement.replace(/^create (or replace )?view /i, 'create or replace view '));
     const reader = await connection.runAndReadAll(`explain (format json) select * from (\n${input.sql.trim().replace(/(;\s*)+$/, '')}\n)`);
     const plan = JSON.parse(String(reader.getRowObjectsJson()[0]!.explain_value)) as unknown;
     const result: Probe = { scanned: 0, total: 0, columns: new Set(ALWAYS) };
