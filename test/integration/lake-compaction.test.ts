@@ -29,6 +29,7 @@ beforeAll(async () => {
     batchWindowMs: 0,
     syncTickIntervalMs: 0,
     compactionIntervalMs: 0,
+    schemaRefreshIntervalMs: 0,
     // A small lake mirror for the syncs, to show its bound.
     lakeSettings: { mirror: { limitBytes: MIRROR_LIMIT, downloadConcurrency: 4 } },
   });
@@ -150,6 +151,10 @@ describe('lake compaction', () => {
       expect(times).toEqual([...times].sort((a, b) => a - b));
     }
     expect(await counts(pipelineId)).toEqual({ rows: 80, ids: 80, raw: 80 });
+    // The typed tables' sampler reads the compacted hours (ZSTD) like any new object.
+    expect(await stack.refreshSchemas()).toMatchObject({ failed: 0 });
+    const schema = await stack.admin<{ columns: { name: string }[] }>('GET', `/v4/pipelines/${pipelineId}/schema`);
+    expect(schema.body.columns.map((column) => column.name)).toEqual(expect.arrayContaining(['tag', 'n', 'text']));
 
     // A webhook_received event's objectKey is gone now: its row is in the compacted object of its hour.
     const moved = copiedRows[0]!;

@@ -5,7 +5,7 @@
 // least recently refreshed first, within its invocation's time; the API refreshes one on demand.
 import { parquetReadObjects, type AsyncBuffer } from 'hyparquet';
 import { utcDay } from '../../domain/clock.ts';
-import { isCompactedObject, partitionPath, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
+import { partitionPath, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
 import { PARQUET_DECOMPRESSORS } from '../../domain/lake/parquet-codecs.ts';
 import { bodyValuesAreText, emptySchema, mergeSchema, observeSample, type PipelineSchema, type SampleRow } from '../../domain/lake/schema.ts';
 import { WEBHOOKS_OBJECT_KEY } from '../../domain/lake/views.ts';
@@ -112,8 +112,7 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
       do {
         const page = await deps.lake.list(prefix, { maxKeys: 1000, continuation, startAfter: continuation === undefined ? startAfter : undefined });
         for (const object of page.objects) {
-          // A compacted hour holds rows sampled when they landed (new LastModified, same rows).
-          if (!WEBHOOKS_OBJECT_KEY.test(object.key) || isCompactedObject(object.key)) continue;
+          if (!WEBHOOKS_OBJECT_KEY.test(object.key)) continue;
           if (cursor !== undefined && (object.lastModifiedMs < cursor.ms - CURSOR_SLACK_MS || seen.has(object.key))) continue;
           found.push(object);
         }
@@ -166,6 +165,7 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
       if (wanted <= 0) break;
       try {
         const file = await objectBuffer(object, budget);
+        // A compacted hour (a new object: its LastModified is the compaction's) is ZSTD.
         const read = (await parquetReadObjects({ file, columns: SAMPLE_COLUMNS, rowStart: 0, rowEnd: wanted, compressors: PARQUET_DECOMPRESSORS })) as Record<string, unknown>[];
         for (const row of read) {
           if (typeof row.__kdd_request_body !== 'string') continue;
