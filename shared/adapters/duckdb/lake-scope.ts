@@ -14,7 +14,7 @@ import { webhookViewStatements } from '../../domain/lake/views.ts';
 
 export interface LakeScope {
   partitions: Partition[];
-  /** The Parquet columns the query reads ('all' when the plan does not say). */
+  /** The Parquet columns the query reads of the compacted files ('all' when the plan does not say). */
   columns: string[] | 'all';
 }
 
@@ -51,9 +51,13 @@ export async function lakeScope(
   if (input.partitions.length === 0) return { partitions: [], columns: [...ALWAYS] };
   const file = (partition: Partition, name: string) => `${input.dir}/${partitionPath(WEBHOOKS_PREFIX, partition)}${name}`;
 
-  async function probe(subset: readonly Partition[]): Promise<Probe> {
+  async function probe(subset: readonly Partition[], kinds: { recent: boolean } = { recent: true }): Promise<Probe> {
     const statements = webhookViewStatements(
-      { compacted: subset.map((partition) => file(partition, 'skeleton.hour.parquet')), recent: subset.map((partition) => file(partition, 'skeleton.parquet')), compactedNearRecent: [] },
+      {
+        compacted: subset.map((partition) => file(partition, 'skeleton.hour.parquet')),
+        recent: kinds.recent ? subset.map((partition) => file(partition, 'skeleton.parquet')) : [],
+        compactedNearRecent: [],
+      },
       { raw: input.raw },
     );
     // Views over `webhooks` (a pipeline's typed table) are planned through too.
@@ -82,12 +86,16 @@ export async function lakeScope(
   }
 
   let first: Probe;
+  let compactedOnly: Probe;
   try {
     first = await probe(input.partitions);
+    // The columns are those of the compacted files' scan (recent files are copied whole).
+    compactedOnly = await probe(input.partitions, { recent: false });
   } catch {
     return all;
   }
-  const columns = first.columns === 'all' ? 'all' : WEBHOOK_COLUMNS.map((column) => column.name).filter((name) => (first.columns as Set<string>).has(name));
+  const read = compactedOnly.columns;
+  const columns = read === 'all' ? 'all' : WEBHOOK_COLUMNS.map((column) => column.name).filter((name) => read.has(name));
   async function needed(subset: readonly Partition[], known?: Probe): Promise<Partition[]> {
     const found = known ?? (await probe(subset));
     if (found.scanned === 0) return [];

@@ -81,7 +81,8 @@ export function lakeFilesOf(root: string, keys: Iterable<string>): LakeFiles {
  * time, id or day reaches the compacted files' row-group statistics through `webhooks`, and a
  * `count(*)` over compacted hours reads only their footers. The earliest copy counts.
  * Copies of a request share its receive time (one queue message), hence its day: the window is
- * partitioned by them too, so filters on them reach the recent files' scans as well.
+ * partitioned by day too, so a filter on `dt` reaches the recent files' scan (and prunes its
+ * partitions), as it does the compacted ones'.
  * Files are read by column name, and a column a file lacks (written before it existed) is null:
  * `union_by_name` across the files, then `union all by name` with an empty relation of every
  * column. With `raw`, `webhooks` is every stored row.
@@ -99,16 +100,15 @@ export function webhookViewStatements(files: LakeFiles | undefined, options: { r
   const near = files?.compactedNearRecent ?? compacted;
   const recentOnce =
     `select * from webhooks_recent qualify row_number() over (` +
-    `partition by pipeline_id, dt, __kdd_request_unix_timestamp, __kdd_request_id order by __kdd_request_body) = 1`;
+    `partition by pipeline_id, dt, __kdd_request_id order by __kdd_request_unix_timestamp) = 1`;
   const dedup =
     recent.length === 0
       ? 'select * from webhooks_compacted'
       : near.length === 0
         ? `select * from webhooks_compacted union all ${recentOnce}`
         : `select * from webhooks_compacted union all select * from (${recentOnce}) as recent where not exists (` +
-          `select 1 from (select pipeline_id, dt, __kdd_request_unix_timestamp, __kdd_request_id from ${source(near)}) as compacted ` +
-          `where compacted.pipeline_id = recent.pipeline_id and compacted.dt = recent.dt ` +
-          `and compacted.__kdd_request_unix_timestamp = recent.__kdd_request_unix_timestamp and compacted.__kdd_request_id = recent.__kdd_request_id)`;
+          `select 1 from (select pipeline_id, dt, __kdd_request_id from ${source(near)}) as compacted ` +
+          `where compacted.pipeline_id = recent.pipeline_id and compacted.dt = recent.dt and compacted.__kdd_request_id = recent.__kdd_request_id)`;
   return [
     `create view webhooks_compacted as select ${columnList} from ${source(compacted)}`,
     `create view webhooks_recent as select ${columnList} from ${source(recent)}`,
