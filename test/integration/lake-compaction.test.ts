@@ -163,6 +163,9 @@ describe('lake compaction', () => {
     expect(others.filter((object) => isCompactedObject(object.key))).toEqual([]);
     const ids = (await parquetReadObjects({ file: await objectBytes(hourObject!.key), columns: ['__kdd_request_id'], compressors: PARQUET_DECOMPRESSORS })) as { __kdd_request_id: string }[];
     expect(ids.map((row) => row.__kdd_request_id)).toContain(moved.__kdd_request_id);
+    const movedFound = await stack.admin<{ id: string; body: string; status: string }>('GET', `/v4/pipelines/${pipelineId}/requests/${moved.__kdd_request_id}`);
+    expect(movedFound.status).toBe(200);
+    expect(movedFound.body).toMatchObject({ id: moved.__kdd_request_id, status: 'landed', body: sent.get(moved.__kdd_request_id) });
 
     // The id search finds the first and the last request of the hour, bodies included.
     const ordered = await stack.query(`select __kdd_request_id as id from webhooks where pipeline_id = ${pipelineId} order by __kdd_request_unix_timestamp`);

@@ -12,6 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DUCKDB_TYPES, WEBHOOK_COLUMNS } from '../../domain/lake/columns.ts';
 import type { HourGroup } from '../../domain/lake/compaction.ts';
 import { fileNameOf, objectTimeRange } from '../../domain/lake/objects.ts';
+import { requestCopyRankSql } from '../../domain/lake/views.ts';
 import type { HourMerger, MergedHour } from '../../ports/lake.ts';
 import { downloadToFile, uploadFile } from '../s3/files.ts';
 
@@ -121,10 +122,10 @@ export function duckDbHourMerger(options: HourMergerOptions): HourMerger {
               `select count(*) as n, coalesce(avg(${WEBHOOK_COLUMNS.map((column) => `coalesce(strlen(${column.type === 'string' ? column.name : `${column.name}::varchar`}), 0)`).join(' + ')}), 0) as average from (${hourRows})`,
             )).getRowObjectsJson()[0]!;
             const columns = WEBHOOK_COLUMNS.map((column) => `cast(${column.name} as ${DUCKDB_TYPES[column.type]}) as ${column.name}`).join(', ');
-            // The earliest copy of a request counts, as in the `webhooks` view.
+            // The copy of a request that counts in every view (one rule); the files are one partition's.
             await connection.run(
-              `copy (select ${columns} from (${hourRows}) qualify row_number() over (partition by __kdd_request_id ` +
-                `order by __kdd_request_unix_timestamp, __kdd_request_body) = 1 order by __kdd_request_unix_timestamp, __kdd_request_id) ` +
+              `copy (select ${columns} from (${hourRows}) qualify ${requestCopyRankSql(['pipeline_id', 'dt'])} = 1 ` +
+                `order by __kdd_request_unix_timestamp, __kdd_request_id) ` +
                 `to ${sql(out)} (format parquet, compression zstd, row_group_size ${rowGroupRows(Number(size.average))})`,
             );
             const requests = (await connection.runAndReadAll(`select __kdd_request_id as id, __kdd_request_unix_timestamp as ts from read_parquet(${sql(out)})`))

@@ -17,6 +17,29 @@ export const WEBHOOK_VIEW_COLUMNS: readonly (readonly [name: string, type: strin
   ...WEBHOOK_COLUMNS.map((column) => [column.name, DUCKDB_TYPES[column.type]] as const),
 ];
 
+/**
+ * Which stored rows are copies of one request, and which copy counts: the one rule of every reader
+ * that deduplicates (DuckDB's `webhooks`, the compaction's merge, Athena's `pipeline_<N>` views and
+ * saved query `webhooks_once`). Copies of a request are one queue message stored more than once
+ * (SQS's at-least-once delivery, a redriven dead-letter queue, a compacted hour and the objects it
+ * replaced): same pipeline, request id and receive time, hence the same day. The earliest counts;
+ * copies of equal time are the same message, identical rows, so no further order is needed (and
+ * none reads the bodies). The day is in the key so that a filter on `dt` passes below the window
+ * (DuckDB and Trino push a filter on a window's partition columns into its input) and prunes days.
+ */
+export const REQUEST_COPY_KEY = ['pipeline_id', 'dt', '__kdd_request_id'] as const;
+export const REQUEST_COPY_ORDER = '__kdd_request_unix_timestamp';
+
+/**
+ * The rank of a stored row among the copies of its request (the copy with 1 counts), plain SQL that
+ * DuckDB and Trino both run. `fixed`: key columns the rows at hand do not carry because they are
+ * one value there (the merge reads one partition's files, which hold no partition columns).
+ */
+export function requestCopyRankSql(fixed: readonly string[] = []): string {
+  const key = REQUEST_COPY_KEY.filter((column) => !fixed.includes(column));
+  return `row_number() over (partition by ${key.join(', ')} order by ${REQUEST_COPY_ORDER})`;
+}
+
 /** Compacted objects (lake/compaction.ts): one per UTC hour of a partition, each request at most once among them. */
 export const COMPACTED_FILE_GLOB = `*${COMPACTED_SUFFIX}`;
 /**
@@ -98,9 +121,7 @@ export function webhookViewStatements(files: LakeFiles | undefined, options: { r
   const compacted = files?.compacted ?? [];
   const recent = files?.recent ?? [];
   const near = files?.compactedNearRecent ?? compacted;
-  const recentOnce =
-    `select * from webhooks_recent qualify row_number() over (` +
-    `partition by pipeline_id, dt, __kdd_request_id order by __kdd_request_unix_timestamp) = 1`;
+  const recentOnce = `select * from webhooks_recent qualify ${requestCopyRankSql()} = 1`;
   const dedup =
     recent.length === 0
       ? 'select * from webhooks_compacted'
@@ -139,17 +160,15 @@ export function deliveryDedupSql(source: string, where = ''): string {
 const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /**
- * One row per request (pipeline, request id), over every stored copy: what a reader of all the
- * objects (Athena over the Glue table) needs, since a compacted hour and the objects it replaced
- * both exist for the grace period, and SQS may have stored a request twice. The earliest copy
- * counts. Plain SQL for DuckDB and Athena (Trino); `where` must filter `pipeline_id` by equality in
- * Athena (injected partition projection).
+ * One row per request over every stored copy (requestCopyRankSql): what a reader of all the objects
+ * (Athena over the Glue table) needs, since a compacted hour and the objects it replaced both exist
+ * for the grace period, and SQS may have stored a request twice. Plain SQL for DuckDB and Athena
+ * (Trino); `where` must filter `pipeline_id` by equality in Athena (injected partition projection).
  */
 export function requestDedupSql(source: string, where = ''): string {
   const columns = WEBHOOK_VIEW_COLUMNS.map(([name]) => name).join(', ');
   return (
-    `select ${columns} from (select *, row_number() over (partition by pipeline_id, __kdd_request_id ` +
-    `order by __kdd_request_unix_timestamp, __kdd_request_body) as hl_copy from ${source}${where === '' ? '' : ` ${where}`}) ` +
+    `select ${columns} from (select *, ${requestCopyRankSql()} as hl_copy from ${source}${where === '' ? '' : ` ${where}`}) ` +
     `where hl_copy = 1`
   );
 }

@@ -4,7 +4,17 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deliveryDedupSql, lakeFilesOf, WEBHOOKS_OBJECT_KEY, WEBHOOK_VIEW_COLUMNS, webhookViewStatements } from '../../../../../shared/domain/lake/views.ts';
+import { athenaPipelineViewSql } from '../../../../../shared/domain/lake/schema-views.ts';
+import { emptySchema } from '../../../../../shared/domain/lake/schema.ts';
+import {
+  deliveryDedupSql,
+  lakeFilesOf,
+  requestCopyRankSql,
+  requestDedupSql,
+  WEBHOOKS_OBJECT_KEY,
+  WEBHOOK_VIEW_COLUMNS,
+  webhookViewStatements,
+} from '../../../../../shared/domain/lake/views.ts';
 
 describe('lake views', () => {
   it('the reader accepts the webhooks keys the processor writes and ignores quarantine and stray objects', () => {
@@ -89,6 +99,63 @@ describe('lake views', () => {
       // Of 20,000 compacted rows, the scan reads only the row groups whose statistics overlap the five minutes.
       const scanned = [...plan.matchAll(/([\d,]+) rows/g)].map((match) => Number(match[1]!.replaceAll(',', '')));
       expect(Math.max(...scanned)).toBeLessThanOrEqual(3 * 2048);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("one rule of which copy counts: webhooks, the saved query webhooks_once and Athena's pipeline view agree, and a day filter through any of them reads only that day", async () => {
+    const rank = requestCopyRankSql();
+    expect(webhookViewStatements({ compacted: ['c.hour.parquet'], recent: ['r.parquet'] })[3]).toContain(rank);
+    expect(requestDedupSql('webhooks')).toContain(rank);
+    expect(athenaPipelineViewSql(emptySchema(3), 'hooklake')).toContain(rank);
+    expect(requestCopyRankSql(['pipeline_id', 'dt'])).toBe('row_number() over (partition by __kdd_request_id order by __kdd_request_unix_timestamp)');
+
+    const root = mkdtempSync(join(tmpdir(), 'hooklake-rule-'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const keys: string[] = [];
+      const write = async (dt: string, name: string, select: string) => {
+        mkdirSync(join(root, 'webhooks', 'pipeline_id=3', `dt=${dt}`), { recursive: true });
+        await connection.run(`copy (${select}) to '${join(root, 'webhooks', 'pipeline_id=3', `dt=${dt}`, name)}' (format parquet)`);
+        keys.push(`webhooks/pipeline_id=3/dt=${dt}/${name}`);
+      };
+      const rows = (prefix: string, dayStart: number, from: number, to: number) =>
+        `select '${prefix}' || lpad(i::varchar, 12, '0') as __kdd_request_id, ${dayStart} + i * 0.5 as __kdd_request_unix_timestamp, ` +
+        `'k' as __kdd_requester_key, '{"i":' || i || '}' as __kdd_request_body from range(${from}, ${to}) t(i)`;
+      const first = Date.UTC(2026, 10, 3) / 1000;
+      const second = Date.UTC(2026, 10, 4) / 1000;
+      // Day one: a compacted hour, a late copy of one of its requests, and a request SQS stored twice.
+      await write('2026-11-03', `000000-001639-${'a'.repeat(32)}.hour.parquet`, rows('a', first, 0, 2000));
+      await write('2026-11-03', `000003-000003-${'b'.repeat(32)}.parquet`, rows('a', first, 7, 8));
+      await write('2026-11-03', `010000-010000-${'c'.repeat(32)}.parquet`, rows('x', first + 3600, 0, 1));
+      await write('2026-11-03', `010000-010000-${'d'.repeat(32)}.parquet`, rows('x', first + 3600, 0, 1));
+      // Day two: recent objects only, ten requests of them stored twice.
+      await write('2026-11-04', `000000-002459-${'e'.repeat(32)}.parquet`, rows('b', second, 0, 3000));
+      await write('2026-11-04', `000000-000004-${'f'.repeat(32)}.parquet`, rows('b', second, 0, 10));
+      for (const statement of webhookViewStatements(lakeFilesOf(root, keys))) await connection.run(statement);
+      // The Glue table as Athena sees it: every object, partition keys as strings.
+      await connection.run('create schema hooklake');
+      await connection.run(`create view hooklake.webhooks as select pipeline_id::varchar as pipeline_id, strftime(dt, '%Y-%m-%d') as dt, * exclude (pipeline_id, dt) from webhooks_raw`);
+      const athena = athenaPipelineViewSql(emptySchema(3), 'hooklake');
+      const once = requestDedupSql('webhooks_raw');
+      const ids = async (sql: string) => (await connection.runAndReadAll(`select __kdd_request_id as id from (${sql}) order by 1`)).getRowObjectsJson().map((row) => String(row.id));
+      const viewIds = await ids('select * from webhooks');
+      expect(viewIds.length).toBe(2000 + 1 + 3000);
+      expect(new Set(viewIds).size).toBe(viewIds.length);
+      expect(await ids(once)).toEqual(viewIds);
+      expect(await ids(athena)).toEqual(viewIds);
+      // A day filter passes below the window into the scan: only the second day's 3,010 stored rows are read.
+      const scannedRows = async (sql: string) => {
+        const plan = String((await connection.runAndReadAll(`explain analyze ${sql}`)).getRowObjectsJson()[0]!.explain_value);
+        return Math.max(...[...plan.matchAll(/([\d,]+) rows/g)].map((match) => Number(match[1]!.replaceAll(',', ''))));
+      };
+      expect(await scannedRows(`select count(*) from (${once}) where dt = DATE '2026-11-04'`)).toBe(3010);
+      expect(await scannedRows(`select count(*) from (${athena}) where dt = '2026-11-04'`)).toBe(3010);
+      expect((await connection.runAndReadAll(`select count(*)::int as n from (${athena}) where dt = '2026-11-04'`)).getRowObjectsJson()).toEqual([{ n: 3000 }]);
     } finally {
       connection.closeSync();
       instance.closeSync();
