@@ -5,7 +5,7 @@
 // where a scalar was seen before. Text only: whoever runs DuckDB or calls Glue uses it.
 import { WEBHOOK_COLUMNS } from './columns.ts';
 import type { ColumnType, PipelineSchema, SchemaColumn } from './schema.ts';
-import { WEBHOOK_VIEW_COLUMNS } from './views.ts';
+import { requestCopyRankSql, WEBHOOK_VIEW_COLUMNS } from './views.ts';
 
 export const pipelineViewName = (pipelineId: number): string => `pipeline_${pipelineId}`;
 
@@ -146,16 +146,16 @@ function trinoValue(column: SchemaColumn): string {
 
 /**
  * Athena's view of a pipeline, over the Glue table `webhooks` of `database`: the same columns,
- * names and types as DuckDB's, and the same deduplication as DuckDB's `webhooks` (one row per
- * request id, the earliest copy). The pipeline_id filter is an equality, as injected partition
- * projection needs.
+ * names and types as DuckDB's, and the same deduplication as DuckDB's `webhooks` (one rule,
+ * views.ts requestCopyRankSql), so a filter on `dt` through the view still prunes days. The
+ * pipeline_id filter is an equality, as injected partition projection needs.
  */
 export function athenaPipelineViewSql(schema: PipelineSchema, database: string): string {
   const fixed = ATHENA_FIXED_COLUMNS.map((column) => column.name);
   const typed = schema.columns.map((column) => `${trinoValue(column)} AS ${quoted(column.name)}`);
   return (
     `SELECT ${[...fixed, ...typed].join(', ')} FROM (` +
-    `SELECT *, row_number() OVER (PARTITION BY __kdd_request_id ORDER BY __kdd_request_unix_timestamp, dt, __kdd_request_body) AS hl_copy ` +
+    `SELECT *, ${requestCopyRankSql()} AS hl_copy ` +
     `FROM ${quoted(database)}."webhooks" WHERE pipeline_id = ${sqlString(String(schema.pipelineId))}) WHERE hl_copy = 1`
   );
 }

@@ -83,7 +83,7 @@ describe('DuckDB view pipeline_<N>', () => {
       order_id: 'bigint', order_total: 'double', order_paid: 'boolean', order_at: 'timestamp', order_items: 'json',
       customer_email: 'varchar', n: 'varchar', qty: 'bigint', price: 'double', ok: 'boolean', when_: 'timestamp', code: 'varchar',
     });
-    const statements = [...webhookViewStatements(join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')), duckdbPipelineViewSql(schema)];
+    const statements = [...webhookViewStatements({ compacted: [], recent: [join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')] }), duckdbPipelineViewSql(schema)];
     const { rows, types } = await duckdb<Record<string, unknown>>(statements, 'select * exclude (__kdd_request_body, __hl_request_headers, __hl_request_query) from pipeline_7 order by __kdd_request_unix_timestamp');
     expect(types).toMatchObject({ pipeline_id: 'BIGINT', dt: 'DATE', order_id: 'BIGINT', order_total: 'DOUBLE', order_paid: 'BOOLEAN', order_at: 'TIMESTAMP', order_items: 'VARCHAR', qty: 'BIGINT', when_: 'TIMESTAMP' });
     expect(rows).toHaveLength(5);
@@ -102,7 +102,7 @@ describe('DuckDB view pipeline_<N>', () => {
 
   it('timestamps are UTC whatever the session time zone', async () => {
     const schema = schemaFor(BODIES);
-    const statements = ["set TimeZone = 'America/Sao_Paulo'", ...webhookViewStatements(join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')), duckdbPipelineViewSql(schema)];
+    const statements = ["set TimeZone = 'America/Sao_Paulo'", ...webhookViewStatements({ compacted: [], recent: [join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')] }), duckdbPipelineViewSql(schema)];
     const { rows } = await duckdb<{ order_at: string }>(statements, 'select order_at from pipeline_7 where order_at is not null order by 1');
     expect(rows.map((row) => row.order_at)).toEqual(['2026-11-20 08:00:00', '2026-11-20 09:00:00', '2026-11-20 23:59:59']);
   });
