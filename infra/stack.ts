@@ -4,6 +4,7 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 
 import type { Construct, Node } from 'constructs';
+import { SCHEMA_PK } from '../shared/adapters/dynamodb/schema-store.ts';
 import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/subscription-store.ts';
 import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../shared/config.ts';
@@ -334,10 +335,11 @@ export class HooklakeStack extends Stack {
     this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn], SYNC_ENCRYPTION_CONTEXT);
 
     // sync: mirror the lake (list and read webhooks/, and the compaction manifests under
-    // compaction/), keep its runs' row-ops and its snapshot under syncs/; read sync items, claim and
-    // release runs (UpdateItem), write run records; write its row-op events and deliveries
-    // (BatchWriteItem), read them back (BatchGetItem, Query); queue delivery jobs for the fan-out and
-    // its own continuations and checks. Compact the lake: write each hour's object under webhooks/
+    // compaction/), keep its runs' row-ops and its snapshot under syncs/; read sync items and the
+    // schemas of the typed tables a query names, claim and release runs (UpdateItem), write run
+    // records; write its row-op events and deliveries (BatchWriteItem), read them back
+    // (BatchGetItem, Query); queue delivery jobs for the fan-out and its own continuations and
+    // checks. Compact the lake: write each hour's object under webhooks/
     // (in parts when large: an abandoned upload is aborted) and its manifest under compaction/, then
     // delete what the grace period frees. No KMS: it never sees a secret (the fan-out signs).
     const leadingKeys = (...partitions: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } });
@@ -348,7 +350,7 @@ export class HooklakeStack extends Stack {
     this.sync.allow(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], [objects(LAKE_PREFIX.webhooks)]);
     this.sync.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(LAKE_PREFIX.compaction)]);
     this.sync.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(SYNC_FILES_PREFIX)]);
-    this.sync.allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(...SYNC_PARTITIONS));
+    this.sync.allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(...SYNC_PARTITIONS, SCHEMA_PK));
     this.sync.allow(['dynamodb:Query'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[0], SYNC_DELIVERY_PARTITION));
     this.sync.allow(['dynamodb:UpdateItem'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[0]));
     this.sync.allow(['dynamodb:PutItem'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[1]));

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
+import { dynamoSchemaStore } from '../../shared/adapters/dynamodb/schema-store.ts';
 import { dynamoRowOpWriter } from '../../shared/adapters/dynamodb/sync-store.ts';
 import { duckDbHourMerger, s3ObjectFiles } from '../../shared/adapters/duckdb/hour-merger.ts';
 import { duckDbSyncWorkspace } from '../../shared/adapters/duckdb/sync-workspace.ts';
@@ -53,6 +54,7 @@ export function syncEngineDeps(config: SyncConfig, planEntry: string, overrides:
     mirrorLimitBytes: mirror.limitBytes,
     mirrorLimitSetting: ENV.syncMirrorLimit,
     downloadConcurrency: mirror.downloadConcurrency,
+    schemas: dynamoSchemaStore(common.dynamodb, config.tableName),
   });
   const compactionSettings = config.compaction ?? DEFAULT_COMPACTION_SETTINGS;
   const compaction = createCompactionWorker({

@@ -10,6 +10,7 @@ import type { HooklakeFunction } from '../../infra/constructs/function.ts';
 import { SYNC_DELIVERY_PARTITION, SYNC_EVENT_PARTITION, SYNC_ID_PATTERN, SYNC_PARTITIONS } from '../../infra/constructs/syncs.ts';
 import { HooklakeStack, propsFromContext } from '../../infra/stack.ts';
 import { deliveryKey, eventKey } from '../../shared/adapters/dynamodb/delivery-store.ts';
+import { SCHEMA_PK, schemaKey } from '../../shared/adapters/dynamodb/schema-store.ts';
 import { runKey, syncKey } from '../../shared/adapters/dynamodb/sync-store.ts';
 import { ENV, lakeSettingsFromEnv, syncQueryLimitsFromEnv } from '../../shared/config.ts';
 import { LAKE_PREFIX } from '../../infra/constructs/lake.ts';
@@ -177,7 +178,7 @@ describe('IAM of the sync function', () => {
         `s3:GetObject ${lake}/syncs/*`,
         `s3:PutObject ${lake}/syncs/*`,
         `s3:DeleteObject ${lake}/syncs/*`,
-        `dynamodb:GetItem ${table} ${keys('SYNC', 'SYNC#*')}`,
+        `dynamodb:GetItem ${table} ${keys('SCHEMA', 'SYNC', 'SYNC#*')}`,
         `dynamodb:Query ${table} ${keys('SYNC', 'DELIVERY#syn_*')}`,
         `dynamodb:UpdateItem ${table} ${keys('SYNC')}`,
         `dynamodb:PutItem ${table} ${keys('SYNC#*')}`,
@@ -192,6 +193,8 @@ describe('IAM of the sync function', () => {
     const runId = newRunId(Date.now());
     expect(syncKey(syncId).pk.S).toMatch(like(SYNC_PARTITIONS[0]));
     expect(runKey(syncId, runId).pk.S).toMatch(like(SYNC_PARTITIONS[1]));
+    // A query naming pipeline_<N> reads that pipeline's schema item.
+    expect(schemaKey(7).pk.S).toBe(SCHEMA_PK);
     expect(deliveryKey(syncId, 'dlv_x').pk.S).toMatch(like(SYNC_DELIVERY_PARTITION));
     expect(eventKey(rowOpEventId({ syncId, runId, key: '1', op: 'upsert', rowNum: 1 })).pk.S).toMatch(like(SYNC_EVENT_PARTITION));
     expect(deliveryKey('sub_0123456789abcdef0123', 'dlv_x').pk.S).not.toMatch(like(SYNC_DELIVERY_PARTITION));

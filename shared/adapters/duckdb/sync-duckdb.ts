@@ -63,6 +63,8 @@ export interface PlanInput extends DuckDbLimits {
   snapshotPath?: string | undefined;
   opsPath: string;
   definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode; pipelineId?: number | undefined };
+  /** Typed tables the query names (`create view pipeline_<N>` over `webhooks`, schema-views.ts). */
+  views?: readonly string[] | undefined;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface PlanInput extends DuckDbLimits {
 export async function planOps(input: PlanInput): Promise<PlanResult> {
   const files = input.files ?? lakeFilesOf(input.lakeDir, await localLakeKeys(input.lakeDir, input.definition.pipelineId));
   const work = withSyncDuckDb({ allowed: [input.lakeDir, input.workDir], limits: input, spillDir: join(input.workDir, 'spill') }, async (connection) => {
-    for (const statement of webhookViewStatements(files)) await connection.run(statement);
+    for (const statement of [...webhookViewStatements(files), ...(input.views ?? [])]) await connection.run(statement);
     const columns = await checkedQueryColumns(connection, input.definition.sql);
     const columnProblem = resultColumnsProblem(columns, input.definition);
     if (columnProblem !== undefined) throw new SyncQueryError(columnProblem);
@@ -113,6 +115,8 @@ export interface ScopeInput extends DuckDbLimits {
   workDir: string;
   /** Where the skeleton lake is written: outside the run's directory, whose disk use is measured by walking it. */
   skeletonDir: string;
+  /** Typed tables the query names, planned through like `webhooks` (PlanInput.views). */
+  views?: readonly string[] | undefined;
 }
 
 /**
@@ -122,7 +126,7 @@ export interface ScopeInput extends DuckDbLimits {
 export async function scopeOps(input: ScopeInput): Promise<LakeScope> {
   const dir = input.skeletonDir;
   await writeSkeleton(dir, input.partitions);
-  return withSyncDuckDb({ allowed: [dir], limits: input }, (connection) => lakeScope(connection, { sql: userQueryText(input.sql), dir, partitions: input.partitions }));
+  return withSyncDuckDb({ allowed: [dir], limits: input }, (connection) => lakeScope(connection, { sql: userQueryText(input.sql), dir, partitions: input.partitions, views: input.views }));
 }
 
 /** Row-ops `from`..`to` (inclusive) of a row-ops file, in order. */

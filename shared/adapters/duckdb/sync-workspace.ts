@@ -19,6 +19,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SyncQueryLimits } from '../../domain/syncs/query-limits.ts';
+import { duckdbPipelineViewSql, pipelineViewsNamedIn } from '../../domain/lake/schema-views.ts';
+import type { SchemaStore } from '../../ports/schema.ts';
 import type { RunRef, SyncWorkspace } from '../../ports/syncs.ts';
 import { listLakePartitions, LakeMirrorLimitError, mirrorLake } from './lake-mirror.ts';
 import { fileSize } from './local-lake.ts';
@@ -44,6 +46,8 @@ export interface WorkspaceOptions {
   mirrorLimitSetting?: string | undefined;
   /** Parallel downloads into the mirror (default 8). */
   downloadConcurrency?: number | undefined;
+  /** Where the typed tables' schemas are kept: a query that names `pipeline_<N>` gets that view. */
+  schemas?: Pick<SchemaStore, 'get'> | undefined;
 }
 
 export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
@@ -82,6 +86,14 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
     return path;
   }
 
+  /** The typed views the query names, from their stored schemas (a pipeline never sampled has none: the query fails naming it). */
+  async function typedViews(sql: string): Promise<string[]> {
+    const schemas = options.schemas;
+    if (schemas === undefined) return [];
+    const stored = await Promise.all(pipelineViewsNamedIn(sql).map((pipelineId) => schemas.get(pipelineId)));
+    return stored.flatMap((item) => (item === undefined ? [] : [duckdbPipelineViewSql(item.schema)]));
+  }
+
   return {
     async plan(ref, definition) {
       const dir = runDir(ref);
@@ -90,7 +102,8 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
       const source = { s3: options.s3, bucket: options.bucket, origin: options.origin };
       const partitions = await listLakePartitions(source, definition.pipelineId);
       const skeletonDir = join(root, 'skeletons', ref.runId);
-      const scope = await planner.scope({ sql: definition.sql, partitions, workDir: dir, skeletonDir }).finally(() => rm(skeletonDir, { recursive: true, force: true }));
+      const views = await typedViews(definition.sql);
+      const scope = await planner.scope({ sql: definition.sql, partitions, workDir: dir, skeletonDir, views }).finally(() => rm(skeletonDir, { recursive: true, force: true }));
       const mirror = await mirrorLake({
         ...source,
         cacheDir: lakeDir,
@@ -113,6 +126,7 @@ export function duckDbSyncWorkspace(options: WorkspaceOptions): SyncWorkspace {
         snapshotPath: hasSnapshot ? snapshotPath : undefined,
         opsPath: localOps(ref),
         definition: { sql: definition.sql, primaryKey: definition.primaryKey, mapping: definition.mapping, mode: definition.mode, pipelineId: definition.pipelineId },
+        views,
       });
       await upload(localOps(ref), opsObjectKey(ref));
       return result;

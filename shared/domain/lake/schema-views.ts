@@ -15,6 +15,23 @@ export function pipelineIdOfView(name: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
+/** At most this many typed views are looked up for one query text (each is a read of its schema). */
+export const MAX_VIEWS_PER_QUERY = 32;
+
+/**
+ * The pipelines whose typed view `sql` names (`pipeline_<N>`, any case), in order of first mention,
+ * at most MAX_VIEWS_PER_QUERY: only these views need their schema read. A name in a string or a
+ * comment is looked up too; a view the text cannot name (a computed table name) does not exist.
+ */
+export function pipelineViewsNamedIn(sql: string): number[] {
+  const ids = new Set<number>();
+  for (const match of sql.matchAll(/(?<![\w$])pipeline_([1-9][0-9]{0,14})(?![\w$])/gi)) {
+    ids.add(Number(match[1]));
+    if (ids.size === MAX_VIEWS_PER_QUERY) break;
+  }
+  return [...ids];
+}
+
 const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 

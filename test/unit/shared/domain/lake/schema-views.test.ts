@@ -14,7 +14,9 @@ import {
   duckdbPipelineViewSql,
   glueViewTableInput,
   jsonPointer,
+  MAX_VIEWS_PER_QUERY,
   pipelineIdOfView,
+  pipelineViewsNamedIn,
   trinoJsonPath,
 } from '../../../../../shared/domain/lake/schema-views.ts';
 import { webhookViewStatements } from '../../../../../shared/domain/lake/views.ts';
@@ -159,5 +161,13 @@ describe("Athena's view", () => {
     expect(pipelineIdOfView('pipeline_42')).toBe(42);
     expect(pipelineIdOfView('pipeline_042')).toBeUndefined();
     expect(pipelineIdOfView('webhooks')).toBeUndefined();
+  });
+
+  it('finds the typed views a query names, once each, bounded', () => {
+    expect(pipelineViewsNamedIn('select * from pipeline_3 join "PIPELINE_12" using (id) where x in (select y from Pipeline_3)')).toEqual([3, 12]);
+    // Not a view name: part of a longer word, a leading zero, no number.
+    expect(pipelineViewsNamedIn('select my_pipeline_3, pipeline_3x, pipeline_03, pipeline_ from webhooks')).toEqual([]);
+    const many = Array.from({ length: MAX_VIEWS_PER_QUERY + 5 }, (_, index) => `pipeline_${index + 1}`).join(', ');
+    expect(pipelineViewsNamedIn(`select * from ${many}`)).toEqual(Array.from({ length: MAX_VIEWS_PER_QUERY }, (_, index) => index + 1));
   });
 });
