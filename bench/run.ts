@@ -2,7 +2,7 @@
 // prints a summary table and records each one's figures in bench/results/latest.json, replacing
 // only the entries of the benchmarks it ran (see results-file.ts).
 //   npm run bench                 all of them
-//   npm run bench -- ingest       only ingest (names: ingest, idle, receiver-cpu, receiver-invoke, processor, cold-start, fanout, sync)
+//   npm run bench -- ingest       only ingest (names: ingest, idle, receiver-cpu, receiver-invoke, processor, cold-start, fanout, sync, lake)
 // BENCH_* environment variables (e.g. BENCH_INGEST_SECONDS) change what a benchmark measures; the
 // entry's `command` records them.
 import { spawn } from 'node:child_process';
@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { fmt, fmtRatio, RESULT_PREFIX, type BenchResult } from './lib.ts';
 import { machineStamp, mergeResults, readResults, reproduceCommand, writeResults, type BenchEntry } from './results-file.ts';
 
-const BENCHMARKS = ['ingest', 'idle', 'receiver-cpu', 'receiver-invoke', 'processor', 'cold-start', 'fanout', 'sync'] as const;
+const BENCHMARKS = ['ingest', 'idle', 'receiver-cpu', 'receiver-invoke', 'processor', 'cold-start', 'fanout', 'sync', 'lake'] as const;
 type Name = (typeof BENCHMARKS)[number];
-/** A benchmark that runs longer than this is killed and reported as failed. */
+/** A benchmark that runs longer than this is killed and reported as failed (lake writes and compacts a day: longer). */
 const TIMEOUT_MS = 150_000;
+const TIMEOUT_OVERRIDES_MS: Partial<Record<Name, number>> = { lake: 900_000 };
 
 const requested = process.argv.slice(2).filter((arg) => arg !== '--');
 const unknown = requested.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
@@ -50,10 +51,11 @@ function runChild(name: Name): Promise<Outcome> {
     const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let result: BenchResult | undefined;
     let timedOut = false;
+    const timeoutMs = TIMEOUT_OVERRIDES_MS[name] ?? TIMEOUT_MS;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, TIMEOUT_MS);
+    }, timeoutMs);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith(RESULT_PREFIX)) result = JSON.parse(line.slice(RESULT_PREFIX.length)) as BenchResult;
       else console.log(line);
@@ -63,7 +65,7 @@ function runChild(name: Name): Promise<Outcome> {
       const seconds = (performance.now() - started) / 1000;
       if (result !== undefined && code === 0) resolve({ bench: name, ...stamp, seconds, result });
       else {
-        const why = timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `exited with ${code ?? signal}`;
+        const why = timedOut ? `timed out after ${timeoutMs / 1000} s` : `exited with ${code ?? signal}`;
         resolve({ bench: name, ...stamp, seconds, error: result === undefined ? `${why}, no result` : why });
       }
     });

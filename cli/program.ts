@@ -1,9 +1,10 @@
 // The `hooklake` command tree. Each group registers itself: inbound (pipelines, tokens, admin,
-// query) and outbound (subscriptions, events, syncs).
+// query, lake) and outbound (subscriptions, events, syncs).
 import { Command } from 'commander';
 import { registerAdmin } from './admin.ts';
 import type { CliIo } from './context.ts';
 import { registerEvents } from './events.ts';
+import { registerLake } from './lake.ts';
 import { registerPipelines } from './pipelines.ts';
 import { registerQuery } from './query.ts';
 import { registerSubscriptions } from './subscriptions.ts';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerTokens(program, io);
   registerAdmin(program, io);
   registerQuery(program, io);
+  registerLake(program, io);
   registerSubscriptions(program, io);
   registerEvents(program, io);
   registerSyncs(program, io);

@@ -1,7 +1,7 @@
 // hooklake query "SQL" [--pipeline N] [--raw] [--bucket B]
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { cachedPipelineIds, queryCache, syncLake, type LakeSource } from '../shared/adapters/duckdb/lake-query.ts';
+import { lakePipelineIds, queryLake, type LakeSource } from '../shared/adapters/duckdb/lake-query.ts';
 import { schemaFromJson, type PipelineSchemaJson } from '../shared/api/schema.ts';
 import type { PipelineSchema } from '../shared/domain/lake/schema.ts';
 import { apiClient } from './api-client.ts';
@@ -19,7 +19,7 @@ interface QueryOptions {
 }
 
 /** --bucket (or HOOKLAKE_LAKE_BUCKET) means a deployment's lake with ambient AWS credentials; else the local stack's. */
-function resolveLake(io: CliIo, options: QueryOptions): LakeSource {
+export function resolveLake(io: CliIo, options: { bucket?: string | undefined; region?: string | undefined }): LakeSource {
   const bucket = options.bucket ?? (io.env.HOOKLAKE_LAKE_BUCKET || undefined);
   if (bucket !== undefined) {
     const region = options.region ?? (io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || 'us-east-1');
@@ -55,9 +55,9 @@ export function registerQuery(program: Command, io: CliIo): void {
       try {
         const cacheDir = join(dataDir(io), 'lake-cache', lake.bucket);
         const result = await (async () => {
-          await syncLake({ ...lake, cacheDir, pipelineId: options.pipeline });
-          const schemas = await typedViewSchemas(io, globals(command), options, cacheDir, sql);
-          return queryCache({ cacheDir, sql, pipelineId: options.pipeline, raw: options.raw === true, schemas });
+          const schemas = await typedViewSchemas(io, globals(command), options, lake, sql);
+          // Copies only the days and columns the SQL reads (typed views included), then queries.
+          return queryLake({ ...lake, cacheDir, sql, pipelineId: options.pipeline, raw: options.raw === true, schemas });
         })().catch((error: unknown) => {
           throw new CliError(queryFailure(error, lake.bucket), { cause: error });
         });
@@ -78,17 +78,17 @@ export function registerQuery(program: Command, io: CliIo): void {
 }
 
 /**
- * The schemas of the pipelines in the cache, from the management API: the local stack's, or a
+ * The schemas of the pipelines in the lake, from the management API: the local stack's, or a
  * deployment's when --api is given with --bucket. Without one (or when it cannot be reached) the
  * query runs without the typed views, and says so on stderr.
  */
-async function typedViewSchemas(io: CliIo, global: GlobalOptions, options: QueryOptions, cacheDir: string, sql: string): Promise<PipelineSchema[]> {
+async function typedViewSchemas(io: CliIo, global: GlobalOptions, options: QueryOptions, lake: LakeSource, sql: string): Promise<PipelineSchema[]> {
   const remote = options.bucket !== undefined || Boolean(io.env.HOOKLAKE_LAKE_BUCKET);
   if (remote && global.api === undefined) {
     if (/\bpipeline_[0-9]/.test(sql)) io.stderr('typed views pipeline_<N> need the schemas: add --api URL (and an admin credential) to read them\n');
     return [];
   }
-  const ids = options.pipeline === undefined ? await cachedPipelineIds(cacheDir) : [options.pipeline];
+  const ids = options.pipeline === undefined ? await lakePipelineIds(lake) : [options.pipeline];
   if (ids.length === 0) return [];
   try {
     const client = apiClient(resolveApiTarget(io, global));
@@ -113,7 +113,7 @@ async function typedViewSchemas(io: CliIo, global: GlobalOptions, options: Query
   }
 }
 
-function queryFailure(error: unknown, bucket: string): string {
+export function queryFailure(error: unknown, bucket: string): string {
   const { name, message } = error as { name?: string; message?: string };
   const firstLine = (message ?? String(error)).split('\n')[0]!;
   if (name === 'NoSuchBucket') return `the lake bucket ${bucket} does not exist`;

@@ -57,6 +57,8 @@ export interface HooklakeSettings {
   frontDoor: FrontDoor;
   /** Concurrency reserved for the receiver (also its ceiling: the flood bound of a function URL); 0 reserves none. */
   receiverReservedConcurrency: number;
+  /** Minutes the lake objects a compaction replaced stay before they are removed (a running Athena query keeps its files). */
+  compactionGraceMinutes: number;
 }
 
 
@@ -88,6 +90,7 @@ export const DEFAULTS: HooklakeSettings = {
   // reservation, which an account with the quota of 10 cannot make (docs/deploy.md, "Front door").
   frontDoor: 'apiGateway',
   receiverReservedConcurrency: 0,
+  compactionGraceMinutes: 60,
 };
 
 /** CDK context keys (cdk.json or `cdk deploy -c key=value`), one per setting. */
@@ -115,6 +118,7 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'hooklake:alarmEmail',
   frontDoor: 'hooklake:frontDoor',
   receiverReservedConcurrency: 'hooklake:receiverReservedConcurrency',
+  compactionGraceMinutes: 'hooklake:compactionGraceMinutes',
 } as const satisfies Record<keyof HooklakeSettings, `hooklake:${string}`>;
 
 /** Context keys that were renamed: naming one fails the synth instead of being ignored. */
@@ -158,6 +162,7 @@ const KINDS: Record<keyof HooklakeSettings, Kind> = {
   alarmEmail: 'string',
   frontDoor: 'string',
   receiverReservedConcurrency: 'integer',
+  compactionGraceMinutes: 'integer',
 };
 
 /**
@@ -239,6 +244,9 @@ export function settingsProblems(s: HooklakeSettings): string[] {
   // A parked events-DLQ message names an event and a delivery in the table: they must outlive it.
   whole('deliveryRetentionDays', EVENTS_DLQ_RETENTION_DAYS, Number.MAX_SAFE_INTEGER, ' (the events DLQ retention, so a parked message can still be redriven)');
   whole('quarantineDays', 1);
+  // Athena's longest query (DML) may run up to its workgroup's limit, 30 minutes by default: a
+  // shorter grace could remove files under a running query; a week is plenty.
+  whole('compactionGraceMinutes', 0, 7 * 24 * 60, ' (0 removes replaced objects at the next pass; keep at least your longest Athena query)');
   const batchOk = whole('processorBatchSize', 1, SQS_MAX_BATCH_SIZE, " (an SQS event source's batch size)");
   const windowOk = whole('maxBatchingWindowSeconds', 0, MAX_BATCHING_WINDOW_SECONDS, " (Lambda's batching window)");
   if (batchOk && windowOk && s.processorBatchSize > SQS_BATCH_WITHOUT_WINDOW && s.maxBatchingWindowSeconds < 1) {

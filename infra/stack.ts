@@ -4,6 +4,7 @@
 import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct, Node } from 'constructs';
+import { SCHEMA_PK } from '../shared/adapters/dynamodb/schema-store.ts';
 import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/subscription-store.ts';
 import { PIPELINE_PK, TOKEN_PK } from '../shared/adapters/dynamodb/table-items.ts';
 import { ENV } from '../shared/config.ts';
@@ -32,6 +33,7 @@ import {
   SYNC_ARCHITECTURE,
   SYNC_PARTITIONS,
   Syncs,
+  lakeSettingsEnvironment,
   syncNativeModules,
   syncQueryLimitsEnvironment,
 } from './constructs/syncs.ts';
@@ -221,7 +223,7 @@ export class HooklakeStack extends Stack {
     this.sync = new HooklakeFunction(this, 'Sync', {
       ...common,
       name: 'sync',
-      description: 'Hooklake syncs: query the lake with DuckDB, diff with what was delivered, enqueue row-ops to the fan-out',
+      description: 'Hooklake syncs (query the lake with DuckDB, diff with what was delivered, enqueue row-ops to the fan-out) and the lake\'s hourly compaction',
       memorySize: SYNC_FUNCTION_MEMORY_MB,
       timeout: SYNC_FUNCTION_TIMEOUT,
       // DuckDB ships as a native binding, the one for this architecture, beside the bundle.
@@ -236,6 +238,7 @@ export class HooklakeStack extends Stack {
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
         [ENV.syncWorkDir]: '/tmp/hooklake-sync',
         ...syncQueryLimitsEnvironment(),
+        ...lakeSettingsEnvironment(settings.compactionGraceMinutes),
       },
     });
     this.syncs.connectSyncFunction(this.sync.fn, settings.syncMaxConcurrency);
@@ -349,16 +352,23 @@ export class HooklakeStack extends Stack {
     // only under {subscriptionId: "syn_…"}, a grant of its own.
     this.fanout.allow(['kms:Decrypt'], [secretsKey.keyArn], SYNC_ENCRYPTION_CONTEXT);
 
-    // sync: mirror the lake (list and read webhooks/), keep its runs' row-ops and its snapshot
-    // under syncs/; read sync items, claim and release runs (UpdateItem), write run records; write
-    // its row-op events and deliveries (BatchWriteItem), read them back (BatchGetItem, Query);
-    // queue delivery jobs for the fan-out and its own continuations and checks. No KMS: it never
-    // sees a secret (the fan-out signs).
+    // sync: mirror the lake (list and read webhooks/, and the compaction manifests under
+    // compaction/), keep its runs' row-ops and its snapshot under syncs/; read sync items and the
+    // schemas of the typed tables a query names, claim and release runs (UpdateItem), write run
+    // records; write its row-op events and deliveries (BatchWriteItem), read them back
+    // (BatchGetItem, Query); queue delivery jobs for the fan-out and its own continuations and
+    // checks. Compact the lake: write each hour's object under webhooks/
+    // (in parts when large: an abandoned upload is aborted) and its manifest under compaction/, then
+    // delete what the grace period frees. No KMS: it never sees a secret (the fan-out signs).
     const leadingKeys = (...partitions: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } });
-    this.sync.allow(['s3:ListBucket'], [bucket.bucketArn], { StringLike: { 's3:prefix': [`${LAKE_PREFIX.webhooks}*`, `${SYNC_FILES_PREFIX}*`] } });
+    this.sync.allow(['s3:ListBucket'], [bucket.bucketArn], {
+      StringLike: { 's3:prefix': [`${LAKE_PREFIX.webhooks}*`, `${SYNC_FILES_PREFIX}*`, `${LAKE_PREFIX.compaction}*`] },
+    });
     this.sync.allow(['s3:GetObject'], [objects(LAKE_PREFIX.webhooks)]);
+    this.sync.allow(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], [objects(LAKE_PREFIX.webhooks)]);
+    this.sync.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(LAKE_PREFIX.compaction)]);
     this.sync.allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(SYNC_FILES_PREFIX)]);
-    this.sync.allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(...SYNC_PARTITIONS));
+    this.sync.allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(...SYNC_PARTITIONS, SCHEMA_PK));
     this.sync.allow(['dynamodb:Query'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[0], SYNC_DELIVERY_PARTITION));
     this.sync.allow(['dynamodb:UpdateItem'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[0]));
     this.sync.allow(['dynamodb:PutItem'], [table.tableArn], leadingKeys(SYNC_PARTITIONS[1]));
@@ -367,7 +377,11 @@ export class HooklakeStack extends Stack {
     this.sync.allow(['sqs:SendMessage'], [eventsQueue.queueArn, this.syncs.queue.queueArn]);
     this.sync.acknowledgePrefixWildcard(
       nagObjects(LAKE_PREFIX.webhooks),
-      'The sync function mirrors the lake to run a sync query over it (read-only): it reads whichever webhooks/pipeline_id=N/dt=D/*.parquet objects exist.',
+      'The sync function mirrors the lake to run a sync query over it, and compacts it by hour: it reads whichever webhooks/pipeline_id=N/dt=D/*.parquet objects exist, writes each hour\'s compacted object (named from its rows) and deletes the objects a compaction replaced once their grace period has passed.',
+    );
+    this.sync.acknowledgePrefixWildcard(
+      nagObjects(LAKE_PREFIX.compaction),
+      'The sync function records each compaction in compaction/pipeline_id=N/dt=D/<output>.json (what it read, for readers and for the later removal) and deletes it once its inputs are removed; names derive from the rows compacted.',
     );
     this.sync.acknowledgePrefixWildcard(
       nagObjects(SYNC_FILES_PREFIX),

@@ -289,6 +289,10 @@ export interface SyncConfig {
   queryLimits: SyncQueryLimits;
   /** Row-ops per chunk (default 1000). */
   chunkSize?: number | undefined;
+  /** The lake mirror: bytes it may hold (undefined: no bound) and parallel downloads into it. */
+  mirror?: LakeMirrorSettings | undefined;
+  /** The lake's hourly compaction, which this function runs too. */
+  compaction?: CompactionSettings | undefined;
   /** SyncService only: signing secrets and header values are encrypted at creation. */
   secrets?: SecretsConfig | undefined;
   allowPrivateTargets?: boolean | undefined;
@@ -301,8 +305,25 @@ export interface SyncConfig {
   timeOriginMs?: number | undefined;
 }
 
+export interface LakeMirrorSettings {
+  /** HOOKLAKE_SYNC_MIRROR_LIMIT: past it, a run fails before downloading, naming the setting. */
+  limitBytes?: number | undefined;
+  /** HOOKLAKE_SYNC_DOWNLOAD_CONCURRENCY, default 8 (the deployed function: 32). */
+  downloadConcurrency: number;
+}
+
+export interface CompactionSettings {
+  /** HOOKLAKE_COMPACTION_GRACE_SECONDS: how long replaced objects stay, default 3600. */
+  graceMs: number;
+  /** HOOKLAKE_COMPACTION_WORK_LIMIT: disk an hour's inputs may take, default 1GiB. */
+  workLimitBytes: number;
+}
+
+export const DEFAULT_COMPACTION_SETTINGS: CompactionSettings = { graceMs: 3_600_000, workLimitBytes: 1024 ** 3 };
+export const DEFAULT_MIRROR_SETTINGS: LakeMirrorSettings = { downloadConcurrency: 8 };
+
 /** What the SyncService needs (the API composes it too): the engine's settings without its work dir and DuckDB limits. */
-export type SyncServiceConfig = Omit<SyncConfig, 'workDir' | 'queryLimits' | 'chunkSize'>;
+export type SyncServiceConfig = Omit<SyncConfig, 'workDir' | 'queryLimits' | 'chunkSize' | 'mirror' | 'compaction'>;
 
 const byteSize = v.optional(
   v.pipe(
@@ -350,6 +371,25 @@ const SyncSchema = v.object({
   HOOKLAKE_DELIVERY_TIMEOUT_MS: optionalInt(5000, 1),
 });
 
+const LakeSettingsSchema = v.object({
+  HOOKLAKE_SYNC_MIRROR_LIMIT: byteSize,
+  HOOKLAKE_SYNC_DOWNLOAD_CONCURRENCY: optionalInt(DEFAULT_MIRROR_SETTINGS.downloadConcurrency, 1),
+  HOOKLAKE_COMPACTION_GRACE_SECONDS: optionalInt(DEFAULT_COMPACTION_SETTINGS.graceMs / 1000, 0),
+  HOOKLAKE_COMPACTION_WORK_LIMIT: byteSize,
+});
+
+/** The lake mirror's and compaction's settings (HOOKLAKE_SYNC_MIRROR_LIMIT, …), e.g. for `npm start`. */
+export function lakeSettingsFromEnv(env: Env): { mirror: LakeMirrorSettings; compaction: CompactionSettings } {
+  const p = parse(LakeSettingsSchema, env, 'sync');
+  return {
+    mirror: { limitBytes: p.HOOKLAKE_SYNC_MIRROR_LIMIT, downloadConcurrency: p.HOOKLAKE_SYNC_DOWNLOAD_CONCURRENCY },
+    compaction: {
+      graceMs: p.HOOKLAKE_COMPACTION_GRACE_SECONDS * 1000,
+      workLimitBytes: p.HOOKLAKE_COMPACTION_WORK_LIMIT ?? DEFAULT_COMPACTION_SETTINGS.workLimitBytes,
+    },
+  };
+}
+
 export function syncConfig(env: Env): SyncConfig {
   const p = parse(SyncSchema, env, 'sync');
   return {
@@ -362,6 +402,7 @@ export function syncConfig(env: Env): SyncConfig {
     workDir: p.HOOKLAKE_SYNC_WORK_DIR,
     queryLimits: syncQueryLimitsFromEnv(env, localSyncQueryLimits(availableParallelism())),
     chunkSize: p.HOOKLAKE_SYNC_CHUNK_SIZE,
+    ...lakeSettingsFromEnv(env),
     secrets: secretsConfig(p),
     allowPrivateTargets: p.HOOKLAKE_ALLOW_PRIVATE_TARGETS,
     deliveryTimeoutMs: p.HOOKLAKE_DELIVERY_TIMEOUT_MS,
@@ -414,4 +455,12 @@ export const ENV = {
   syncTempLimit: SYNC_QUERY_LIMIT_ENV.tempBytes,
   syncTimeLimitSeconds: SYNC_QUERY_LIMIT_ENV.timeLimitMs,
   syncChunkSize: 'HOOKLAKE_SYNC_CHUNK_SIZE',
+  /** Bytes the sync function's lake mirror may hold; a run whose query needs more fails, naming it. */
+  syncMirrorLimit: 'HOOKLAKE_SYNC_MIRROR_LIMIT',
+  /** Parallel GETs into the lake mirror. */
+  syncDownloadConcurrency: 'HOOKLAKE_SYNC_DOWNLOAD_CONCURRENCY',
+  /** Seconds objects replaced by a compaction stay (a running Athena query keeps its files). */
+  compactionGraceSeconds: 'HOOKLAKE_COMPACTION_GRACE_SECONDS',
+  /** Disk an hour's compaction inputs may take in the sync function's work dir. */
+  compactionWorkLimit: 'HOOKLAKE_COMPACTION_WORK_LIMIT',
 } as const;

@@ -1,4 +1,5 @@
-// Lambda entry: sync-queue messages (schedule ticks, runs, completion checks) → the sync engine.
+// Lambda entry: sync-queue messages (schedule ticks, runs, completion checks) → the sync engine;
+// compaction messages → the lake's compaction.
 // The bundle is one file, so it is also the program of a run's query process: started with
 // PLAN_PROCESS_ENV set, it serves that one query (shared/adapters/duckdb/sync-plan-process.ts) and
 // composes nothing else (the child's environment holds no configuration).
@@ -11,6 +12,5 @@ import { createSyncHandler, syncEngineDeps } from './app.ts';
 const planProcess = isPlanProcess();
 if (planProcess) servePlanRequest();
 
-export const handler = planProcess
-  ? undefined
-  : createSyncHandler(createSyncEngine(syncEngineDeps(syncConfig(process.env), fileURLToPath(import.meta.url))));
+const deps = planProcess ? undefined : syncEngineDeps(syncConfig(process.env), fileURLToPath(import.meta.url));
+export const handler = deps === undefined ? undefined : createSyncHandler(createSyncEngine(deps), deps.compaction);

@@ -6,7 +6,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { WEBHOOK_COLUMNS } from '../../shared/domain/lake/columns.ts';
-import { deliveryDedupSql } from '../../shared/domain/lake/views.ts';
+import { deliveryDedupSql, requestDedupSql } from '../../shared/domain/lake/views.ts';
 import { LAKE_PREFIX, PRIVATE_BUCKET } from './lake.ts';
 
 /**
@@ -37,6 +37,17 @@ export const DELIVERY_DEDUP_QUERY =
   `-- Edit the pipeline id: Athena needs pipeline_id = '<id>' (partition projection).\n` +
   deliveryDedupSql('webhooks', "where pipeline_id = '1'");
 
+/**
+ * The saved Athena query that reads each request once (docs/lake.md): the table reads every object,
+ * and a compacted hour and the objects it replaced coexist for the grace period.
+ */
+export const REQUEST_DEDUP_QUERY_NAME = 'webhooks_once';
+export const REQUEST_DEDUP_QUERY =
+  `-- One row per request of pipeline 1, over the day range you set: a compacted hour and the objects it\n` +
+  `-- replaced coexist for a grace period, and SQS may have stored a request twice.\n` +
+  `-- Edit the pipeline id: Athena needs pipeline_id = '<id>' (partition projection).\n` +
+  requestDedupSql('webhooks', "where pipeline_id = '1' and dt >= cast(current_date - interval '7' day as varchar)");
+
 export interface AnalyticsProps {
   lakeBucket: s3.IBucket;
   accessLogsBucket: s3.IBucket;
@@ -51,6 +62,7 @@ export class Analytics extends Construct {
   readonly table: glue.CfnTable;
   readonly workGroup: athena.CfnWorkGroup;
   readonly deliveryDedupQuery: athena.CfnNamedQuery;
+  readonly requestDedupQuery: athena.CfnNamedQuery;
   readonly resultsBucket: s3.Bucket;
   readonly databaseName: string;
   readonly workGroupName: string;
@@ -77,7 +89,7 @@ export class Analytics extends Construct {
       databaseName: this.database.ref,
       tableInput: {
         name: 'webhooks',
-        description: 'Accepted inbound webhooks, one Parquet file per processed batch',
+        description: 'Accepted inbound webhooks: a Parquet file per processed batch, compacted by UTC hour (read each request once with the saved query webhooks_once)',
         tableType: 'EXTERNAL_TABLE',
         partitionKeys: WEBHOOK_PARTITION_KEYS.map((key) => ({ ...key })),
         parameters: {
@@ -141,5 +153,13 @@ export class Analytics extends Construct {
       queryString: DELIVERY_DEDUP_QUERY,
     });
     this.deliveryDedupQuery.addDependency(this.database);
+    this.requestDedupQuery = new athena.CfnNamedQuery(this, 'RequestDedupQuery', {
+      name: REQUEST_DEDUP_QUERY_NAME,
+      description: 'Webhooks, each request once (a compacted hour and the objects it replaced coexist for a grace period)',
+      database: props.databaseName,
+      workGroup: this.workGroup.ref,
+      queryString: REQUEST_DEDUP_QUERY,
+    });
+    this.requestDedupQuery.addDependency(this.database);
   }
 }

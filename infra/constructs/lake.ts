@@ -1,4 +1,4 @@
-// The S3 side of the lake: one bucket holding webhooks/, quarantine/ and claims/, plus the bucket
+// The S3 side of the lake: one bucket holding webhooks/, quarantine/, claims/ and compaction/, plus the bucket
 // that receives S3 server access logs.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +9,8 @@ export const LAKE_PREFIX = {
   webhooks: 'webhooks/',
   quarantine: 'quarantine/',
   claims: 'claims/',
+  /** Compaction manifests (shared/domain/lake/compaction.ts): what each hour's compaction read, until it is removed. */
+  compaction: 'compaction/',
 } as const;
 
 /** Claim checks only live as long as the SQS messages that point at them (see ingest.ts). */

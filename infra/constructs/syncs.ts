@@ -1,7 +1,9 @@
 // Syncs on AWS: the sync queue with its DLQ and alarms, the EventBridge Scheduler
 // schedule that ticks it every minute, and the event source that feeds it to the sync function.
 // The function itself is a HooklakeFunction made in stack.ts (x86_64, DuckDB shipped beside the
-// bundle); its permissions are granted there, next to the other roles'.
+// bundle); its permissions are granted there, next to the other roles'. The same function compacts
+// the lake (it already ships DuckDB, and another queue consumer would need concurrency a new
+// account does not have): two more schedules put `compact_tick` messages on the sync queue.
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,7 +12,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { serializeSyncMessage } from '../../shared/domain/syncs/messages.ts';
+import { ENV } from '../../shared/config.ts';
+import { COMPACTION_SWEEP_DAYS, COMPACTION_TICK_DAYS, serializeSyncMessage } from '../../shared/domain/syncs/messages.ts';
 import { encryptionContextCondition } from './encryption-context.ts';
 import { byteSizeText, lambdaSyncQueryLimits, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { createMonitoredQueue } from './monitored-queue.ts';
@@ -31,6 +34,20 @@ export const SYNC_QUERY_LIMITS: SyncQueryLimits = lambdaSyncQueryLimits({
   timeoutSeconds: SYNC_FUNCTION_TIMEOUT.toSeconds(),
   ephemeralStorageMiB: SYNC_EPHEMERAL_STORAGE_MIB,
 });
+
+const MIB = 1024 * 1024;
+/**
+ * How the sync function's 10 GiB of /tmp is shared: a run's directory (the query's disk bound, half
+ * of it), the lake mirror (4 GiB: ~13 compacted days of a 1,000,000-a-day pipeline with 1 KB bodies,
+ * all columns; docs/syncs.md) and an hour's compaction (1 GiB of inputs: an hour of ~10,000,000 a day).
+ */
+export const SYNC_MIRROR_LIMIT_BYTES = 4096 * MIB;
+export const COMPACTION_WORK_LIMIT_BYTES = 1024 * MIB;
+/** Parallel GETs into the mirror and of an hour's inputs: S3 serves ~5,500 GETs/s per prefix; a Lambda's network ~60-70 MB/s. */
+export const SYNC_DOWNLOAD_CONCURRENCY = 32;
+/** The hourly compaction tick (minute 20: the hour before ended at least 15 minutes ago) and the daily one that looks back as far as the ingest DLQ keeps a message. */
+export const COMPACTION_SCHEDULE = 'cron(20 * * * ? *)';
+export const COMPACTION_SWEEP_SCHEDULE = 'cron(50 3 * * ? *)';
 
 /** The sync function's environment variables that carry its query limits (read by config.ts syncQueryLimitsFromEnv). */
 export function syncQueryLimitsEnvironment(limits: SyncQueryLimits = SYNC_QUERY_LIMITS): Record<string, string> {
@@ -70,12 +87,25 @@ export interface SyncsProps {
   oldestMessageAlarmAge: Duration;
 }
 
+/** The lake mirror's and compaction's settings of the sync function (read by config.ts lakeSettingsFromEnv). */
+export function lakeSettingsEnvironment(compactionGraceMinutes: number): Record<string, string> {
+  return {
+    [ENV.syncMirrorLimit]: byteSizeText(SYNC_MIRROR_LIMIT_BYTES),
+    [ENV.syncDownloadConcurrency]: String(SYNC_DOWNLOAD_CONCURRENCY),
+    [ENV.compactionGraceSeconds]: String(compactionGraceMinutes * 60),
+    [ENV.compactionWorkLimit]: byteSizeText(COMPACTION_WORK_LIMIT_BYTES),
+  };
+}
+
 export class Syncs extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly dlqDepthAlarm: cloudwatch.Alarm;
   readonly oldestMessageAlarm: cloudwatch.Alarm;
   readonly schedule: scheduler.CfnSchedule;
+  /** The lake's compaction: hourly over the last two days, daily over the last fifteen. */
+  readonly compactionSchedule: scheduler.CfnSchedule;
+  readonly compactionSweepSchedule: scheduler.CfnSchedule;
   readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: SyncsProps) {
@@ -112,10 +142,31 @@ export class Syncs extends Construct {
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 },
       },
     });
-    // The schedule starts ticking as soon as it exists: its role's policy (a resource of its own)
+    const compactionTick = (id: string, description: string, scheduleExpression: string, days: number) =>
+      new scheduler.CfnSchedule(this, id, {
+        description,
+        scheduleExpression,
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: this.queue.queueArn,
+          roleArn: this.schedulerRole.roleArn,
+          input: serializeSyncMessage({ v: 1, kind: 'compact_tick', days }),
+          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 },
+        },
+      });
+    this.compactionSchedule = compactionTick('CompactionTick', 'Hooklake: compacts the lake hours that ended at least 15 minutes ago (today and yesterday)', COMPACTION_SCHEDULE, COMPACTION_TICK_DAYS);
+    this.compactionSweepSchedule = compactionTick(
+      'CompactionSweep',
+      'Hooklake: compacts late rows of the last 15 days (a redriven ingest DLQ) and removes what grace periods freed',
+      COMPACTION_SWEEP_SCHEDULE,
+      COMPACTION_SWEEP_DAYS,
+    );
+    // A schedule starts ticking as soon as it exists: its role's policy (a resource of its own)
     // must exist by then, or the first ticks are refused.
     // (The role itself it already waits for, through RoleArn.)
-    this.schedule.node.addDependency(this.schedulerRole.node.findChild('DefaultPolicy'));
+    for (const schedule of [this.schedule, this.compactionSchedule, this.compactionSweepSchedule]) {
+      schedule.node.addDependency(this.schedulerRole.node.findChild('DefaultPolicy'));
+    }
   }
 
   /**

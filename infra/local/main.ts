@@ -1,6 +1,6 @@
 // `npm start`: runs the local stack until Ctrl-C. See README "Quick start".
 import { availableParallelism } from 'node:os';
-import { syncQueryLimitsFromEnv } from '../../shared/config.ts';
+import { lakeSettingsFromEnv, syncQueryLimitsFromEnv } from '../../shared/config.ts';
 import { localSyncQueryLimits, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
@@ -34,8 +34,10 @@ try {
 }
 const allowPrivateTargets = privateTargets.allow;
 let syncQueryLimits: SyncQueryLimits;
+let lakeSettings: ReturnType<typeof lakeSettingsFromEnv>;
 try {
   syncQueryLimits = syncQueryLimitsFromEnv(process.env, localSyncQueryLimits(availableParallelism()));
+  lakeSettings = lakeSettingsFromEnv(process.env);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
@@ -59,6 +61,7 @@ const stack = await startLocalStack({
   receiverPort: intFromEnv('HOOKLAKE_RECEIVER_PORT', 3001),
   functionsInWorker: true,
   syncQueryLimits,
+  lakeSettings,
 });
 
 // Handlers go in before "ready" is printed, so a stop asked for as soon as it shows is graceful.

@@ -11,7 +11,7 @@ import { createReceiverHandler, receiverDeps } from '../../functions/receiver/ap
 import type { LookupAll } from '../../shared/adapters/http/sender.ts';
 import { dynamoDbClient } from '../../shared/adapters/clients/dynamodb.ts';
 import { dynamoManagementStore } from '../../shared/adapters/dynamodb/management-store.ts';
-import type { ApiConfig, AwsConfig, OutboundSettings } from '../../shared/config.ts';
+import { DEFAULT_COMPACTION_SETTINGS, DEFAULT_MIRROR_SETTINGS, type ApiConfig, type AwsConfig, type CompactionSettings, type LakeMirrorSettings, type OutboundSettings } from '../../shared/config.ts';
 import { adminCredentialId } from '../../shared/domain/credentials.ts';
 import { localSyncQueryLimits, syncQueryLimitsProblem, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators.ts';
@@ -109,6 +109,10 @@ export interface LocalStackOptions {
    * default (localSyncQueryLimits). `npm start` reads them from HOOKLAKE_SYNC_*.
    */
   syncQueryLimits?: Partial<SyncQueryLimits>;
+  /** The lake mirror's bound and downloads, compaction's grace period and work limit (defaults in config.ts). */
+  lakeSettings?: { mirror?: LakeMirrorSettings; compaction?: Partial<CompactionSettings> };
+  /** Real ms between the lake's compaction ticks; default an hour of the stack's clock; 0 = none (tests compact by hand). */
+  compactionIntervalMs?: number;
   /**
    * Typed tables: real ms between refreshes of every pipeline's schema (the deployment's schedule
    * runs every 15 minutes); default 15 minutes; 0 = none (tests refresh by hand).
@@ -144,6 +148,8 @@ export interface LocalStack {
   syncs: SyncService;
   /** Queues a schedule tick now (tests). */
   syncTick(): Promise<void>;
+  /** Queues a compaction tick now (tests): the sync function compacts the due hours of the last `days` days. */
+  compactionTick(days?: number): Promise<void>;
   /** Refreshes every pipeline's schema now, as the schedule does (tests). */
   refreshSchemas(): Promise<RefreshAllResult>;
   /** Set when the processor/fan-out worker thread died (functionsInWorker). */
@@ -270,6 +276,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         deliveryRetentionDays: outbound.deliveryRetentionDays!,
         chunkSize: options.syncChunkSize,
         queryLimits: syncQueryLimits,
+        mirror: options.lakeSettings?.mirror ?? DEFAULT_MIRROR_SETTINGS,
+        compaction: { ...DEFAULT_COMPACTION_SETTINGS, ...options.lakeSettings?.compaction },
         secrets: { localKey: localSecretKey },
         allowPrivateTargets,
         allowLoopbackTargets: allowPrivateTargets,
@@ -281,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       visibilityTimeoutSeconds: options.syncVisibilityTimeoutSeconds ?? 5,
       maxReceiveCount: ingestMaxReceiveCount,
       tickIntervalMs: options.syncTickIntervalMs,
+      compactionIntervalMs: options.compactionIntervalMs,
       overrides: options.syncOverrides,
     });
     stoppers.push(() => syncs.stop());
@@ -339,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiConfig,
       syncs: syncs.service,
       syncTick: () => syncs.tick(),
+      compactionTick: (days) => syncs.compactionTick(days),
       refreshSchemas,
       functionsFailure: () => functions.failure,
       stop: stopAll,

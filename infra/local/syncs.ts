@@ -1,7 +1,8 @@
 // Syncs in the local stack: the sync queue (with its DLQ) on fauxqs, the sync function's handler
 // behind an SQS poller, and the stack's own scheduler: a timer that queues a `tick` every minute of
 // the stack's clock (simulated time included), as the deployed EventBridge schedule does, so
-// schedules fire by the same parsing (shared/domain/syncs/schedule.ts) in both places.
+// schedules fire by the same parsing (shared/domain/syncs/schedule.ts) in both places. The same
+// timer queues the lake's compaction (`compact_tick`) every hour, and a deeper one every day.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { createSyncHandler, SOURCE_PLAN_ENTRY, syncEngineDeps, type SyncOverride
 import { syncServiceFromConfig } from '../../functions/sync/service.ts';
 import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 import { sqsSyncQueue } from '../../shared/adapters/sqs/sync-queue.ts';
+import { COMPACTION_SWEEP_DAYS, COMPACTION_TICK_DAYS } from '../../shared/domain/syncs/messages.ts';
 import type { SyncConfig } from '../../shared/config.ts';
 import type { SyncService } from '../../shared/ports/syncs.ts';
 import { createSyncEngine } from '../../shared/services/syncs/engine.ts';
@@ -19,6 +21,8 @@ import { jsonSqsCaller } from '../../shared/adapters/sqs/json-transport.ts';
 
 /** The schedule tick: one minute of the stack's clock. */
 export const TICK_MS = 60_000;
+/** Compaction ticks: every hour of the stack's clock (the deployed schedule: at minute 20 of each hour). */
+export const COMPACTION_TICK_MS = 3_600_000;
 
 export interface LocalSyncsOptions {
   /** Everything of SyncConfig but the queue and work dir, which this module provides. */
@@ -35,6 +39,8 @@ export interface LocalSyncsOptions {
   maxReceiveCount: number;
   /** Real ms between ticks; default one minute of the stack's clock (TICK_MS / timeScale). 0 = no timer. */
   tickIntervalMs?: number | undefined;
+  /** Real ms between compaction ticks; default an hour of the stack's clock. 0 = none (tests compact by hand). */
+  compactionIntervalMs?: number | undefined;
   overrides?: SyncOverrides | undefined;
 }
 
@@ -44,6 +50,8 @@ export interface LocalSyncs {
   syncDlqUrl: string;
   /** Queues a tick now (tests: a schedule check without waiting for the timer). */
   tick(): Promise<void>;
+  /** Queues a compaction tick now (tests). */
+  compactionTick(days?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,7 +72,7 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
   const temporary = options.workDir === undefined ? mkdtempSync(join(tmpdir(), 'hooklake-sync-')) : undefined;
   const config: SyncConfig = { ...options.config, syncQueueUrl: queue.QueueUrl!, workDir: options.workDir ?? temporary! };
   const engineDeps = syncEngineDeps(config, SOURCE_PLAN_ENTRY, { reserveMs: 10_000, ...options.overrides });
-  const handler = createSyncHandler(createSyncEngine(engineDeps)) as unknown as SqsHandler;
+  const handler = createSyncHandler(createSyncEngine(engineDeps), engineDeps.compaction) as unknown as SqsHandler;
   const caller = jsonSqsCaller({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: EMULATOR_CREDENTIALS });
   const poller = startSqsPoller({
     name: 'sync',
@@ -83,13 +91,23 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
   const interval = options.tickIntervalMs ?? TICK_MS / (config.timeScale ?? 1);
   const timer = interval > 0 ? setInterval(() => void tick().catch(() => undefined), interval) : undefined;
   timer?.unref();
+  const compactionTick = (days: number = COMPACTION_TICK_DAYS) => ticks.send([{ message: { v: 1, kind: 'compact_tick', days } }]);
+  const compactionInterval = options.compactionIntervalMs ?? COMPACTION_TICK_MS / (config.timeScale ?? 1);
+  let compactionTicks = 0;
+  const compactionTimer =
+    compactionInterval > 0
+      ? setInterval(() => void compactionTick(++compactionTicks % 24 === 0 ? COMPACTION_SWEEP_DAYS : COMPACTION_TICK_DAYS).catch(() => undefined), compactionInterval)
+      : undefined;
+  compactionTimer?.unref();
   return {
     service,
     syncQueueUrl: queue.QueueUrl!,
     syncDlqUrl: dlq.QueueUrl!,
     tick,
+    compactionTick,
     async stop() {
       if (timer !== undefined) clearInterval(timer);
+      if (compactionTimer !== undefined) clearInterval(compactionTimer);
       const polling = poller.stop();
       engineDeps.workspace.close?.(); // a query in progress is stopped; its message comes back at the next start
       await polling;

@@ -10,7 +10,7 @@ import type { DeliveryRecord } from '../domain/delivery/log.ts';
 import type { FieldMapping, SyncDefinitionInput, SyncMode, SyncOp } from '../domain/syncs/definition.ts';
 import type { FailedRowCounts, OpCounts, SyncRunStatus, SyncTrigger } from '../domain/syncs/runs.ts';
 import type { SyncSchedule } from '../domain/syncs/schedule.ts';
-import type { SyncMessage } from '../domain/syncs/messages.ts';
+import type { SyncQueueMessage } from '../domain/syncs/messages.ts';
 import type { ConnectionTestResult, DeliveryLog, StoredEvent } from './delivery.ts';
 import type { Page, PageRequest } from './page.ts';
 
@@ -239,7 +239,7 @@ export interface SyncWorkspace {
 }
 
 export interface SyncQueueEntry {
-  message: SyncMessage;
+  message: SyncQueueMessage;
   delaySeconds?: number | undefined;
 }
 

@@ -68,7 +68,7 @@ describe.each([
     // (pipeline_*) and X-Ray, which has no ARNs.
     for (const ack of acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'))) {
       expect(ack.id).toMatch(
-        /^AwsSolutions-IAM5\[Resource::(<\w+\.Arn>\/(claims|webhooks|quarantine|syncs)\/\*|\*|arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table\/[a-z0-9_]+\/pipeline_\*)\]$/,
+        /^AwsSolutions-IAM5\[Resource::(<\w+\.Arn>\/(claims|webhooks|quarantine|syncs|compaction)\/\*|\*|arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table\/[a-z0-9_]+\/pipeline_\*)\]$/,
       );
     }
   });

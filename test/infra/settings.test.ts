@@ -66,6 +66,8 @@ const RULES: [string, Record<string, unknown>, RegExp, Record<string, unknown>][
     /less hooklake:receiverReservedConcurrency \(20\).*at most 8/,
     { 'hooklake:lambdaConcurrencyQuota': 30, 'hooklake:receiverReservedConcurrency': 20 },
   ],
+  ['a negative compaction grace', { 'hooklake:compactionGraceMinutes': -1 }, /hooklake:compactionGraceMinutes must be a whole number in \[0, 10080\] \(0 removes replaced objects at the next pass/, { 'hooklake:compactionGraceMinutes': 0 }],
+  ['a compaction grace over a week', { 'hooklake:compactionGraceMinutes': 10_081 }, /hooklake:compactionGraceMinutes/, { 'hooklake:compactionGraceMinutes': '10080' }],
   ['an alarm e-mail that is no address', { 'hooklake:alarmEmail': 'ops at example.com' }, /hooklake:alarmEmail must be an e-mail address/, { 'hooklake:alarmEmail': 'ops@example.com' }],
   ['a boolean that is neither', { 'hooklake:tracing': 'yes' }, /hooklake:tracing must be true or false, got "yes"/, { 'hooklake:tracing': 'true' }],
   ['private targets that are neither', { 'hooklake:allowPrivateTargets': 'maybe' }, /hooklake:allowPrivateTargets must be true or false/, { 'hooklake:allowPrivateTargets': '0' }],

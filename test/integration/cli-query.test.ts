@@ -6,7 +6,9 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryCache, queryLake, syncLake } from '../../shared/adapters/duckdb/lake-query.ts';
-import { encodeWebhookRows } from '../../shared/domain/lake/objects.ts';
+import { randomBytes } from 'node:crypto';
+import { compactedObjectKey, encodeWebhookRows, webhooksObjectKey } from '../../shared/domain/lake/objects.ts';
+import { manifestKey } from '../../shared/domain/lake/compaction.ts';
 import { startEmulators, type Emulators } from '../../infra/local/emulators.ts';
 import { provisionResources } from '../../infra/local/resources.ts';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
@@ -203,7 +205,7 @@ describe('queryLake', () => {
     const cache = cacheDir();
     const result = await queryLake({ s3, bucket: emptyBucket, cacheDir: cache, sql: 'select count(*) as n from webhooks' });
     expect(result.rows).toEqual([{ n: 0 }]);
-    expect(result.sync).toEqual({ objects: 0, downloaded: 0, bytes: 0, removed: 0 });
+    expect(result.sync).toMatchObject({ objects: 0, downloaded: 0, bytes: 0, removed: 0, partitions: 0 });
     const columns = await queryCache({ cacheDir: cache, sql: 'select * from webhooks_raw' });
     expect(columns.columns.map((c) => `${c.name} ${c.type}`)).toEqual([
       'pipeline_id BIGINT',
@@ -258,6 +260,85 @@ describe('queryLake', () => {
       { id: 'e'.repeat(20), method: null, event: null, source: null, headers: null, delivery: null },
       { id: 'f'.repeat(20), method: 'POST', event: 'push', source: 'gh', headers, delivery: 'gh-delivery-1' },
     ]);
+  });
+
+  it('mirrors only the days a query can read, and of a large compacted object only the column chunks it reads', async () => {
+    const day = (dt: string) => Date.parse(`${dt}T10:00:00Z`) / 1000;
+    const rows = (dt: string, count: number, bodyBytes: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        __kdd_request_id: `${dt.replaceAll('-', '')}${String(i).padStart(12, '0')}`,
+        __kdd_request_unix_timestamp: day(dt) + i,
+        __kdd_requester_key: KEY,
+        __kdd_request_body: JSON.stringify({ i, noise: randomBytes(bodyBytes).toString('base64') }),
+        __hl_request_method: 'POST',
+        __hl_request_headers: '{}',
+        __hl_request_query: '{}',
+        __hl_provider_delivery_id: null,
+      }));
+    const hourKey = (dt: string, batch: ReturnType<typeof rows>) => compactedObjectKey({ pipelineId: 11, dt }, batch.map((row) => ({ id: row.__kdd_request_id, ts: row.__kdd_request_unix_timestamp })));
+    const big = rows('2026-11-21', 2000, 1500);
+    const bigBytes = encodeWebhookRows(big);
+    expect(bigBytes.length).toBeGreaterThan(3 * 1024 * 1024);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourKey('2026-11-21', big), Body: bigBytes }));
+    for (const dt of ['2026-11-20', '2026-11-22']) {
+      const small = rows(dt, 10, 100);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: hourKey(dt, small), Body: encodeWebhookRows(small) }));
+    }
+    const cache = cacheDir();
+    const count = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 11, sql: "select count(*) as n, max(__kdd_request_unix_timestamp) > 0 as t from webhooks where dt = '2026-11-21'" });
+    expect(count.rows).toEqual([{ n: 2000, t: true }]);
+    expect(count.sync).toMatchObject({ partitions: 1, partitionsInScope: 3, objects: 1, downloaded: 1, columns: ['__kdd_request_id', '__kdd_request_unix_timestamp'] });
+    // The footer and two small columns of a 3 MiB object; the bodies stay in the bucket.
+    expect(count.sync.bytes).toBeLessThan(bigBytes.length / 10);
+    expect(count.sync.heldBytes).toBe(count.sync.bytes);
+    const bodies = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 11, sql: "select sum(length(__kdd_request_body)) as chars from webhooks where dt >= '2026-11-21'" });
+    expect(bodies.rows).toEqual([{ chars: big.reduce((sum, row) => sum + row.__kdd_request_body.length, 0) + 10 * rows('2026-11-22', 1, 100)[0]!.__kdd_request_body.length }]);
+    expect(bodies.sync).toMatchObject({ partitions: 2, downloaded: 2 });
+    // The bound: a query that needs more than the mirror may hold fails before downloading anything.
+    await expect(queryLake({ s3, bucket, cacheDir: cacheDir(), pipelineId: 11, limitBytes: 1024 * 1024, sql: 'select * from webhooks' })).rejects.toThrow(
+      /the query reads 3 day partitions of the lake \(\d+ MiB in the bucket, \d+ MiB to hold on disk\), over the 1 MiB the lake mirror may hold/,
+    );
+    const narrow = await queryLake({ s3, bucket, cacheDir: cacheDir(), pipelineId: 11, limitBytes: 1024 * 1024, sql: "select count(*) as n from webhooks where dt = '2026-11-22'" });
+    expect(narrow.rows).toEqual([{ n: 10 }]);
+  });
+
+  it('while a compacted hour and the objects it replaced both exist, every request is read once: the manifest says which to skip', async () => {
+    const dt = '2026-11-23';
+    const at = (second: number) => Date.parse(`${dt}T10:00:00Z`) / 1000 + second;
+    const rowOf = (id: string, second: number) => ({
+      __kdd_request_id: id.padEnd(20, 'x'),
+      __kdd_request_unix_timestamp: at(second),
+      __kdd_requester_key: KEY,
+      __kdd_request_body: `{"id":"${id}"}`,
+      __hl_request_method: 'POST',
+      __hl_request_headers: '{}',
+      __hl_request_query: '{}',
+      __hl_provider_delivery_id: null,
+    });
+    const partition = { pipelineId: 12, dt };
+    const refs = (rows: ReturnType<typeof rowOf>[]) => rows.map((row) => ({ id: row.__kdd_request_id, ts: row.__kdd_request_unix_timestamp }));
+    const batches = [[rowOf('a', 1), rowOf('b', 2)], [rowOf('c', 3)], [rowOf('d', 4)]];
+    const inputs = batches.map((rows) => ({ key: webhooksObjectKey(partition, refs(rows)), rows }));
+    for (const input of inputs) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: input.key, Body: encodeWebhookRows(input.rows) }));
+    const all = batches.flat();
+    const output = compactedObjectKey(partition, refs(all));
+    const manifest = { v: 1, pipelineId: 12, dt, hour: 10, output: { key: output, bytes: 1, rows: all.length }, inputs: inputs.map((input) => ({ key: input.key, bytes: 1 })), compactedAtMs: 0 };
+    // The manifest first, as a pass writes it: until its output exists, the inputs are what is read.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey(manifest), Body: JSON.stringify(manifest) }));
+    const sql = 'select (select count(*) from webhooks) as rows, (select count(*) from webhooks_raw) as raw';
+    const cache = cacheDir();
+    const before = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 12, sql });
+    expect(before.rows).toEqual([{ rows: 4, raw: 4 }]);
+    expect(before.sync).toMatchObject({ objects: 3, superseded: 0 });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: output, Body: encodeWebhookRows(all) }));
+    const during = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 12, sql });
+    expect(during.rows).toEqual([{ rows: 4, raw: 4 }]);
+    expect(during.sync).toMatchObject({ objects: 1, superseded: 3, removed: 3 });
+    // A late copy of a compacted request, and a new one: the copy is read once through webhooks.
+    const late = [rowOf('b', 2), rowOf('e', 5)];
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: webhooksObjectKey(partition, refs(late)), Body: encodeWebhookRows(late) }));
+    const after = await queryLake({ s3, bucket, cacheDir: cache, pipelineId: 12, sql });
+    expect(after.rows).toEqual([{ rows: 5, raw: 6 }]);
   });
 
   it('reports SQL errors', async () => {

@@ -10,6 +10,7 @@ import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineSchemaJson } from '../../shared/api/schema.ts';
 import { runCli } from '../support/cli-harness.ts';
+import { startReceiver } from '../support/receiver.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 
 const githubExamples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -101,6 +102,52 @@ describe('typed tables: pipeline_<N> from what arrives', () => {
 
     // Nothing new: a refresh changes nothing.
     expect((await refresh(pipeline)).version).toBe(2);
+  });
+
+  it("a sync's query reads pipeline_<N>: typed values go out as JSON numbers and booleans; a view never sampled fails the run naming it", async () => {
+    const pipeline = await stack.createPipeline('sync-source');
+    await land(pipeline, [
+      { body: JSON.stringify({ order: { id: 1, total: 10.5, paid: true }, customer: { email: 'ana@example.com' } }) },
+      { body: JSON.stringify({ order: { id: 2, total: 3, paid: false }, customer: { email: 'bo@example.com' } }) },
+    ]);
+    await refresh(pipeline);
+    const receiver = await startReceiver();
+    try {
+      const { sync } = await stack.syncs.createSync({
+        name: 'typed-orders',
+        // Any case, quoted or not: DuckDB's names are case-insensitive.
+        sql: `select order_id, order_total, order_paid, customer_email from "PIPELINE_${pipeline}" order by order_id`,
+        primaryKey: 'order_id',
+        mode: 'upsert',
+        webhookUrl: `${receiver.url}/orders`,
+      });
+      const run = await stack.syncs.runSync(sync.id, { wait: true, timeoutMs: 20_000 });
+      expect(run).toMatchObject({ status: 'succeeded', rows: 2, delivered: 2 });
+      const rows = receiver
+        .at('/orders')
+        .filter((request) => !request.body.includes('"ping"'))
+        .map((request) => JSON.parse(request.body) as Record<string, unknown>)
+        .map(({ _valmi_meta: _meta, _message_id: _id, _sync_mode: _mode, ...row }) => row)
+        .sort((a, b) => Number(a.order_id) - Number(b.order_id));
+      expect(rows).toEqual([
+        { order_id: 1, order_total: 10.5, order_paid: true, customer_email: 'ana@example.com' },
+        { order_id: 2, order_total: 3, order_paid: false, customer_email: 'bo@example.com' },
+      ]);
+
+      const unsampled = await stack.createPipeline('never-sampled');
+      const { sync: failing } = await stack.syncs.createSync({
+        name: 'unsampled',
+        sql: `select 1 as id from pipeline_${unsampled}`,
+        primaryKey: 'id',
+        mode: 'upsert',
+        webhookUrl: `${receiver.url}/unsampled`,
+      });
+      const failed = await stack.syncs.runSync(failing.id, { wait: true, timeoutMs: 20_000 });
+      expect(failed.status).toBe('failed');
+      expect(JSON.stringify(failed)).toContain(`pipeline_${unsampled}`);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('a Kommo form and a Kudosity GET are typed from their text', async () => {

@@ -1,29 +1,21 @@
-// Queries the lake with DuckDB: mirrors the needed `webhooks/` objects from the lake bucket into a
-// local cache (DuckDB cannot load httpfs here), then runs SQL over views on the cached Parquet.
-// Used by `hooklake query`, the tests and the benchmarks; nothing here depends on the CLI.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+// Queries the lake with DuckDB: finds the day partitions and columns the SQL reads (lake-scope.ts),
+// mirrors just those from the lake bucket into a local cache (lake-mirror.ts; DuckDB cannot load
+// httpfs here), then runs the SQL over views on the cached Parquet. Used by `hooklake query`, the
+// tests and the benchmarks; nothing here depends on the CLI.
+import { readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBDecimalType, type DuckDBType } from '@duckdb/node-api';
 import type { JsonValue } from '../../domain/json.ts';
-import { WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
-import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../../domain/lake/views.ts';
+import { lakeFilesOf, webhookViewStatements, type LakeFiles } from '../../domain/lake/views.ts';
+import { lakeScope, writeSkeleton, type LakeScope } from './lake-scope.ts';
+import { listLakePartitions, mirrorLake, type MirrorResult, type MirrorSource } from './lake-mirror.ts';
+import { localLakeKeys } from './local-lake.ts';
 import type { PipelineSchema } from '../../domain/lake/schema.ts';
 import { duckdbPipelineViewSql } from '../../domain/lake/schema-views.ts';
 
-const MANIFEST = '.hooklake-cache.json';
-const MANIFEST_VERSION = 1;
+export { fileSize } from './local-lake.ts';
 
-export interface LakeSource {
-  s3: S3Client;
-  bucket: string;
-  /** Identifies the bucket's location (e.g. the S3 endpoint); a cache filled from elsewhere is reset. */
-  origin?: string;
-}
+export type LakeSource = MirrorSource;
 
 export interface SyncOptions extends LakeSource {
   cacheDir: string;
@@ -31,18 +23,18 @@ export interface SyncOptions extends LakeSource {
   pipelineId?: number | undefined;
   /** Parallel downloads (default 8). */
   concurrency?: number;
+  /** Bytes the cache may hold (default: no bound). */
+  limitBytes?: number | undefined;
 }
 
-export interface SyncResult {
-  /** Lake objects in scope. */
-  objects: number;
-  /** Downloaded now (new or changed). */
-  downloaded: number;
-  /** Bytes downloaded now. */
-  bytes: number;
-  /** Cached files removed because the bucket no longer has them. */
-  removed: number;
-}
+/** What a mirror pass did (lake-mirror.ts MirrorResult without the file list). */
+export type SyncResult = Omit<MirrorResult, 'files'> & {
+  /** Day partitions the query reads, of those in scope. */
+  partitions: number;
+  partitionsInScope: number;
+  /** The Parquet columns fetched of large compacted objects ('all' when the query's plan did not say). */
+  columns: string[] | 'all';
+};
 
 export type { JsonValue };
 
@@ -58,86 +50,69 @@ export interface QueryCacheOptions {
   pipelineId?: number | undefined;
   /** `webhooks` = every stored row (at-least-once delivery may store a request twice). */
   raw?: boolean | undefined;
+  /** The files the views read (a mirror pass's); default: every file under cacheDir in scope. */
+  files?: LakeFiles | undefined;
   /** Typed tables: a view `pipeline_<N>` per schema, over `webhooks` (docs/lake.md). */
   schemas?: readonly PipelineSchema[] | undefined;
 }
 
 export type QueryLakeOptions = SyncOptions & QueryCacheOptions;
 
-interface Manifest {
-  version: number;
-  origin: string;
-  objects: Record<string, { etag: string; size: number }>;
-}
-
-const scopePrefix = (pipelineId: number | undefined) =>
-  pipelineId === undefined ? WEBHOOKS_PREFIX : `${WEBHOOKS_PREFIX}pipeline_id=${pipelineId}/`;
-
-/** Syncs, then queries: the one call `hooklake query` makes. */
+/** Finds what the SQL reads, mirrors it, then queries: the one call `hooklake query` makes. */
 export async function queryLake(options: QueryLakeOptions): Promise<QueryResult & { sync: SyncResult }> {
-  const sync = await syncLake(options);
-  return { ...(await queryCache(options)), sync };
+  const partitions = await listLakePartitions(options, options.pipelineId);
+  const typedViews = (options.schemas ?? []).filter((schema) => options.pipelineId === undefined || schema.pipelineId === options.pipelineId).map((schema) => duckdbPipelineViewSql(schema));
+  const scope = await scopeOf(options.cacheDir, options.sql, partitions, options.raw, typedViews);
+  // Listed whole every time: an ad hoc query sees the bucket as it is now (a sync lists incrementally).
+  const mirrored = await mirrorLake({ ...options, partitions: scope.partitions, existing: { partitions, pipelineId: options.pipelineId }, columns: scope.columns, fullListingMs: 0 });
+  const { files, ...stats } = mirrored;
+  const result = await queryCache({ ...options, files });
+  return { ...result, sync: { ...stats, partitions: scope.partitions.length, partitionsInScope: partitions.length, columns: scope.columns } };
 }
 
-/** Mirrors the lake objects in scope into `cacheDir`: fetches new or changed ones, drops deleted ones. */
-export async function syncLake(options: SyncOptions): Promise<SyncResult> {
-  const cacheDir = resolve(options.cacheDir);
-  const origin = `${options.origin ?? 's3'}/${options.bucket}`;
-  await mkdir(cacheDir, { recursive: true });
-  const manifest = await readManifest(cacheDir);
-  if (manifest.origin !== origin) {
-    // Another bucket's objects must not show up in this one's queries.
-    await rm(join(cacheDir, 'webhooks'), { recursive: true, force: true });
-    manifest.origin = origin;
-    manifest.objects = {};
-  }
-
-  const prefix = scopePrefix(options.pipelineId);
-  const listed = await listLakeObjects(options.s3, options.bucket, prefix);
-
-  const stale: { key: string; etag: string; size: number }[] = [];
-  for (const object of listed) {
-    const cached = manifest.objects[object.key];
-    if (cached?.etag === object.etag && cached.size === object.size && (await fileSize(localPath(cacheDir, object.key))) === object.size) {
-      continue;
+/** The partitions and columns `sql` reads, planned over a skeleton in `<cacheDir>/.scope` (in this process: the CLI runs its user's own SQL). */
+export async function scopeOf(cacheDir: string, sql: string, partitions: Parameters<typeof writeSkeleton>[1], raw?: boolean, views: readonly string[] = []): Promise<LakeScope> {
+  const dir = join(resolve(cacheDir), '.scope');
+  await rm(dir, { recursive: true, force: true });
+  try {
+    await writeSkeleton(dir, partitions);
+    const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    try {
+      const connection = await instance.connect();
+      try {
+        return await lakeScope(connection, { sql, dir, partitions, raw, views });
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
     }
-    stale.push(object);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
+}
 
-  let bytes = 0;
-  await forEachLimit(stale, options.concurrency ?? 8, async (object) => {
-    const size = await download(options.s3, options.bucket, object.key, localPath(cacheDir, object.key));
-    bytes += size;
-    manifest.objects[object.key] = { etag: object.etag, size };
-  });
+/** The pipelines the lake bucket has objects of. */
+export async function lakePipelineIds(source: LakeSource): Promise<number[]> {
+  return [...new Set((await listLakePartitions(source)).map((partition) => partition.pipelineId))].sort((a, b) => a - b);
+}
 
-  // Mirror deletions (e.g. objects rewritten under another name or removed by hand).
-  const present = new Set(listed.map((object) => object.key));
-  let removed = 0;
-  for (const key of await localLakeKeys(cacheDir, options.pipelineId)) {
-    if (present.has(key)) continue;
-    await rm(localPath(cacheDir, key), { force: true });
-    delete manifest.objects[key];
-    removed++;
-  }
-  for (const key of Object.keys(manifest.objects)) {
-    if (key.startsWith(prefix) && !present.has(key)) delete manifest.objects[key];
-  }
-
-  await writeManifest(cacheDir, manifest);
-  return { objects: listed.length, downloaded: stale.length, bytes, removed };
+/** Mirrors every partition in scope, every column (no query to narrow it). */
+export async function syncLake(options: SyncOptions): Promise<SyncResult> {
+  const partitions = await listLakePartitions(options, options.pipelineId);
+  const { files: _files, ...stats } = await mirrorLake({ ...options, partitions, existing: { partitions, pipelineId: options.pipelineId }, columns: 'all', fullListingMs: 0 });
+  return { ...stats, partitions: partitions.length, partitionsInScope: partitions.length, columns: 'all' };
 }
 
 /** Runs SQL over the cached lake; `webhooks` (deduplicated unless `raw`) and `webhooks_raw` always exist, `pipeline_<N>` for each schema given. */
 export async function queryCache(options: QueryCacheOptions): Promise<QueryResult> {
   const cacheDir = resolve(options.cacheDir);
-  const hasFiles = (await localLakeKeys(cacheDir, options.pipelineId)).length > 0;
+  const files = options.files ?? lakeFilesOf(cacheDir, await localLakeKeys(cacheDir, options.pipelineId));
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const connection = await instance.connect();
     try {
-      const glob = hasFiles ? globFor(cacheDir, options.pipelineId) : undefined;
-      for (const statement of webhookViewStatements(glob, options)) await connection.run(statement);
+      for (const statement of webhookViewStatements(files, options)) await connection.run(statement);
       for (const schema of options.schemas ?? []) {
         if (options.pipelineId === undefined || schema.pipelineId === options.pipelineId) await connection.run(duckdbPipelineViewSql(schema));
       }
@@ -158,13 +133,6 @@ export async function queryCache(options: QueryCacheOptions): Promise<QueryResul
   }
 }
 
-function globFor(cacheDir: string, pipelineId: number | undefined): string {
-  const root = join(cacheDir, 'webhooks');
-  return pipelineId === undefined
-    ? join(root, 'pipeline_id=*', 'dt=*', '*.parquet')
-    : join(root, `pipeline_id=${pipelineId}`, 'dt=*', '*.parquet');
-}
-
 /** DuckDB's JSON conversion gives 64-bit and larger integers as strings: numbers when exact. */
 function jsonValue(value: JsonValue, type: DuckDBType): JsonValue {
   if (typeof value !== 'string') return value;
@@ -183,55 +151,6 @@ function jsonValue(value: JsonValue, type: DuckDBType): JsonValue {
   }
 }
 
-async function listLakeObjects(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<{ key: string; etag: string; size: number }[]> {
-  const objects: { key: string; etag: string; size: number }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      if (object.Key === undefined || !WEBHOOKS_OBJECT_KEY.test(object.Key)) continue;
-      objects.push({ key: object.Key, etag: object.ETag ?? '', size: object.Size ?? 0 });
-    }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return objects;
-}
-
-/** Downloads to a temporary file and renames it, so readers never see half an object. */
-async function download(s3: S3Client, bucket: string, key: string, path: string): Promise<number> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (object.Body === undefined) throw new Error(`s3://${bucket}/${key} has no body`);
-    await pipeline(object.Body as Readable, createWriteStream(temporary));
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  return (await stat(path)).size;
-}
-
-function localPath(cacheDir: string, key: string): string {
-  const path = resolve(cacheDir, ...key.split('/'));
-  if (!path.startsWith(cacheDir + sep)) throw new Error(`refusing lake key outside the cache: ${key}`);
-  return path;
-}
-
-/** A local file's size; undefined when there is no such file. */
-export async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The pipelines that have objects in the cache (for the typed views a query may use). */
 export async function cachedPipelineIds(cacheDir: string): Promise<number[]> {
   try {
@@ -242,46 +161,3 @@ export async function cachedPipelineIds(cacheDir: string): Promise<number[]> {
     throw error;
   }
 }
-
-/** Keys (`webhooks/pipeline_id=N/dt=D/x.parquet`) of the cached objects in scope. */
-async function localLakeKeys(cacheDir: string, pipelineId: number | undefined): Promise<string[]> {
-  const root = join(cacheDir, ...scopePrefix(pipelineId).split('/').filter(Boolean));
-  let entries: string[];
-  try {
-    entries = await readdir(root, { recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return entries
-    .map((entry) => relative(cacheDir, join(root, entry)).split(sep).join('/'))
-    .filter((key) => WEBHOOKS_OBJECT_KEY.test(key));
-}
-
-async function readManifest(cacheDir: string): Promise<Manifest> {
-  try {
-    const parsed = JSON.parse(await readFile(join(cacheDir, MANIFEST), 'utf8')) as Partial<Manifest>;
-    if (parsed.version === MANIFEST_VERSION && typeof parsed.origin === 'string' && typeof parsed.objects === 'object') {
-      return { version: MANIFEST_VERSION, origin: parsed.origin, objects: parsed.objects ?? {} };
-    }
-  } catch {
-    // Missing or unreadable: start over; files are checked against the bucket anyway.
-  }
-  return { version: MANIFEST_VERSION, origin: '', objects: {} };
-}
-
-async function writeManifest(cacheDir: string, manifest: Manifest): Promise<void> {
-  const path = join(cacheDir, MANIFEST);
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
-  await writeFile(temporary, JSON.stringify(manifest));
-  await rename(temporary, path);
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-}
-

@@ -5,10 +5,12 @@
 // its configuration is locked: a sync's SQL can read the lake and nothing else on the machine (no
 // environment files, no credentials, no network), and cannot change any of this back.
 // No AWS here: the planner's child process (sync-plan-process.ts) loads only this module.
-import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import { WEBHOOKS_OBJECT_KEY, webhookViewStatements } from '../../domain/lake/views.ts';
+import type { Partition } from '../../domain/lake/objects.ts';
+import { lakeFilesOf, webhookViewStatements, type LakeFiles } from '../../domain/lake/views.ts';
+import { localLakeKeys } from './local-lake.ts';
+import { lakeScope, writeSkeleton, type LakeScope } from './lake-scope.ts';
 import { MAX_EVENT_DATA_BYTES } from '../../domain/delivery/queue-messages.ts';
 import { resultColumnsProblem, type FieldMapping, type SyncMode, type SyncOp } from '../../domain/syncs/definition.ts';
 import {
@@ -52,13 +54,17 @@ function queryError(error: unknown, limits: DuckDbLimits): SyncQueryError {
 }
 
 export interface PlanInput extends DuckDbLimits {
-  /** The lake mirror (`<lakeDir>/webhooks/pipeline_id=N/dt=D/*.parquet`). */
+  /** The lake mirror (`<lakeDir>/webhooks/pipeline_id=N/dt=D/*.parquet`): the only files the query may read. */
   lakeDir: string;
+  /** The mirror's files the views read (lake-mirror.ts: the partitions the query reads); default every file under lakeDir (the definition's pipeline's). */
+  files?: LakeFiles | undefined;
   /** The run's directory: DuckDB spills here; the snapshot and the row-ops live here. */
   workDir: string;
   snapshotPath?: string | undefined;
   opsPath: string;
   definition: { sql: string; primaryKey: string; mapping: readonly FieldMapping[]; mode: SyncMode; pipelineId?: number | undefined };
+  /** Typed tables the query names (`create view pipeline_<N>` over `webhooks`, schema-views.ts). */
+  views?: readonly string[] | undefined;
 }
 
 /**
@@ -67,11 +73,9 @@ export interface PlanInput extends DuckDbLimits {
  * (a missing primary key or mapped column included).
  */
 export async function planOps(input: PlanInput): Promise<PlanResult> {
-  const pipelineId = input.definition.pipelineId;
-  const hasLake = await hasLakeObjects(input.lakeDir, pipelineId);
+  const files = input.files ?? lakeFilesOf(input.lakeDir, await localLakeKeys(input.lakeDir, input.definition.pipelineId));
   const work = withSyncDuckDb({ allowed: [input.lakeDir, input.workDir], limits: input, spillDir: join(input.workDir, 'spill') }, async (connection) => {
-    const glob = hasLake ? join(input.lakeDir, 'webhooks', pipelineId === undefined ? 'pipeline_id=*' : `pipeline_id=${pipelineId}`, 'dt=*', '*.parquet') : undefined;
-    for (const statement of webhookViewStatements(glob)) await connection.run(statement);
+    for (const statement of [...webhookViewStatements(files), ...(input.views ?? [])]) await connection.run(statement);
     const columns = await checkedQueryColumns(connection, input.definition.sql);
     const columnProblem = resultColumnsProblem(columns, input.definition);
     if (columnProblem !== undefined) throw new SyncQueryError(columnProblem);
@@ -101,6 +105,28 @@ export async function planOps(input: PlanInput): Promise<PlanResult> {
   return work.catch((error: unknown) => {
     throw queryError(error, input);
   });
+}
+
+export interface ScopeInput extends DuckDbLimits {
+  sql: string;
+  /** The lake's day partitions (the sync's pipeline's, or all). */
+  partitions: Partition[];
+  /** The run's directory (its disk is watched; planning spills nothing). */
+  workDir: string;
+  /** Where the skeleton lake is written: outside the run's directory, whose disk use is measured by walking it. */
+  skeletonDir: string;
+  /** Typed tables the query names, planned through like `webhooks` (PlanInput.views). */
+  views?: readonly string[] | undefined;
+}
+
+/**
+ * The partitions and columns a sync's query reads (lake-scope.ts), planned over a skeleton lake in
+ * the run's directory by a DuckDB instance locked down to it: the query is planned, never run.
+ */
+export async function scopeOps(input: ScopeInput): Promise<LakeScope> {
+  const dir = input.skeletonDir;
+  await writeSkeleton(dir, input.partitions);
+  return withSyncDuckDb({ allowed: [dir], limits: input }, (connection) => lakeScope(connection, { sql: userQueryText(input.sql), dir, partitions: input.partitions, views: input.views }));
 }
 
 /** Row-ops `from`..`to` (inclusive) of a row-ops file, in order. */
@@ -264,15 +290,4 @@ async function lockDown(connection: DuckDBConnection, allowed: readonly string[]
   await connection.run(`set allowed_directories = [${dirs}]`);
   await connection.run('set enable_external_access = false');
   await connection.run('set lock_configuration = true');
-}
-
-async function hasLakeObjects(lakeDir: string, pipelineId: number | undefined): Promise<boolean> {
-  const scope = pipelineId === undefined ? 'webhooks' : `webhooks/pipeline_id=${pipelineId}`;
-  try {
-    const entries = await readdir(join(lakeDir, ...scope.split('/')), { recursive: true });
-    return entries.some((entry) => WEBHOOKS_OBJECT_KEY.test(`${scope}/${entry.split('\\').join('/')}`));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }

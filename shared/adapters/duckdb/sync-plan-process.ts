@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { mebibytes, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../domain/syncs/query-limits.ts';
 import type { PlanResult } from '../../ports/syncs.ts';
 import { SyncQueryError } from '../../ports/syncs.ts';
-import { duckDbLimitsOf, planOps, type DuckDbLimits, type PlanInput } from './sync-duckdb.ts';
+import type { LakeScope } from './lake-scope.ts';
+import { duckDbLimitsOf, planOps, scopeOps, type DuckDbLimits, type PlanInput, type ScopeInput } from './sync-duckdb.ts';
 
 /** Set (to "1") in the child's environment: the entry module serves one plan request instead of starting a handler. */
 export const PLAN_PROCESS_ENV = 'HOOKLAKE_SYNC_PLAN_PROCESS';
@@ -29,15 +30,13 @@ const DISK_CHECK_MS = 100;
 const CHILD_HEAP_MIB = 128;
 
 export type PlanRequestInput = Omit<PlanInput, keyof DuckDbLimits>;
+export type ScopeRequestInput = Omit<ScopeInput, keyof DuckDbLimits>;
 
-interface PlanRequest {
-  input: PlanInput;
-  memoryBytes: number;
-  tempBytes: number;
-}
+type PlanRequest = { memoryBytes: number; tempBytes: number } & ({ kind: 'plan'; input: PlanInput } | { kind: 'scope'; input: ScopeInput });
 
 type PlanReply =
   | { kind: 'planned'; plan: PlanResult }
+  | { kind: 'scoped'; scope: LakeScope }
   | { kind: 'failed'; queryError: boolean; message: string }
   | { kind: 'over'; bound: 'memory' | 'disk'; usedBytes: number };
 
@@ -48,6 +47,8 @@ export function isPlanProcess(env: Record<string, string | undefined> = process.
 export interface PlanProcesses {
   /** Plans in a child process within the limits; a bound passed is a SyncQueryError naming it. */
   plan(input: PlanRequestInput): Promise<PlanResult>;
+  /** The partitions and columns the query reads (planned, not run), in a child process within the same limits. */
+  scope(input: ScopeRequestInput): Promise<LakeScope>;
   /** Kills the plans in progress and refuses new ones (the engine is stopping): they fail with a plain Error, so their message is tried again. */
   close(): void;
 }
@@ -112,12 +113,11 @@ export function planProcesses(options: PlanProcessOptions): PlanProcesses {
     spare = child;
   }
 
-  return {
-    plan(input) {
+  function run<T>(request: PlanRequest, answer: (reply: PlanReply) => T | undefined): Promise<T> {
       if (closed) return Promise.reject(stopped());
-      return new Promise<PlanResult>((resolve, reject) => {
-        let outcome: { plan: PlanResult } | { error: Error } | undefined;
-        const settle = (value: { plan: PlanResult } | { error: Error }) => {
+      return new Promise<T>((resolve, reject) => {
+        let outcome: { value: T } | { error: Error } | undefined;
+        const settle = (value: { value: T } | { error: Error }) => {
           outcome ??= value;
         };
         const child = take();
@@ -130,9 +130,10 @@ export function planProcesses(options: PlanProcessOptions): PlanProcesses {
           child.kill('SIGKILL');
         }, limits.timeLimitMs);
         child.on('message', (reply: PlanReply) => {
-          if (reply.kind === 'planned') settle({ plan: reply.plan });
+          const value = answer(reply);
+          if (value !== undefined) settle({ value });
           else if (reply.kind === 'failed') settle({ error: reply.queryError ? new SyncQueryError(reply.message) : new Error(reply.message) });
-          else {
+          else if (reply.kind === 'over') {
             settle({ error: overBound(reply) });
             child.kill('SIGKILL');
           }
@@ -143,20 +144,20 @@ export function planProcesses(options: PlanProcessOptions): PlanProcesses {
           clearTimeout(timer);
           live.delete(child);
           settle({ error: new SyncQueryError(`the sync query's process ended unexpectedly (${signal ?? `exit code ${code}`})`) });
-          if ('plan' in outcome!) resolve(outcome.plan);
+          if ('value' in outcome!) resolve(outcome.value);
           else reject(outcome!.error);
           prepareSpare();
         });
-        const request: PlanRequest = {
-          input: { ...input, ...duckDbLimitsOf(limits) },
-          memoryBytes: limits.processMemoryBytes,
-          tempBytes: limits.tempBytes,
-        };
         child.send(request, (error) => {
           if (error !== null && error !== undefined) settle({ error });
         });
       });
-    },
+  }
+  const bounds = { memoryBytes: limits.processMemoryBytes, tempBytes: limits.tempBytes };
+
+  return {
+    plan: (input) => run({ kind: 'plan', input: { ...input, ...duckDbLimitsOf(limits) }, ...bounds }, (reply) => (reply.kind === 'planned' ? reply.plan : undefined)),
+    scope: (input) => run({ kind: 'scope', input: { ...input, ...duckDbLimitsOf(limits) }, ...bounds }, (reply) => (reply.kind === 'scoped' ? reply.scope : undefined)),
 
     close() {
       closed = true;
@@ -213,7 +214,8 @@ async function answer(request: PlanRequest): Promise<never> {
   }, DISK_CHECK_MS);
   let answerMessage: PlanReply;
   try {
-    answerMessage = { kind: 'planned', plan: await planOps(request.input) };
+    answerMessage =
+      request.kind === 'scope' ? { kind: 'scoped', scope: await scopeOps(request.input) } : { kind: 'planned', plan: await planOps(request.input) };
   } catch (error) {
     answerMessage = { kind: 'failed', queryError: error instanceof SyncQueryError, message: (error as Error).message };
   }

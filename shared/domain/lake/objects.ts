@@ -91,7 +91,14 @@ export function objectName(requests: readonly StoredRequestRef[]): string {
   return `${timeOfDay(first)}-${timeOfDay(last)}-${contentName(requests.map((request) => request.id))}`;
 }
 
-const OBJECT_NAME = /^(\d{6})-(\d{6})-[0-9a-f]{32}\.(parquet|jsonl)$/;
+/**
+ * The suffix of an hour's compacted object (`<first>-<last>-<content>.hour.parquet`,
+ * lake/compaction.ts): every row of one UTC hour of a partition, once per request id, sorted by
+ * time, ZSTD with statistics. The processor's own objects end in plain `.parquet`.
+ */
+export const COMPACTED_SUFFIX = '.hour.parquet';
+
+const OBJECT_NAME = /^(\d{6})-(\d{6})-[0-9a-f]{32}(\.hour\.parquet|\.parquet|\.jsonl)$/;
 
 /** The time range (HHMMSS, inclusive) in a lake or quarantine object's file name; undefined for other names (objects named before times were). */
 export function objectTimeRange(fileName: string): { first: string; last: string } | undefined {
@@ -99,13 +106,43 @@ export function objectTimeRange(fileName: string): { first: string; last: string
   return match === null ? undefined : { first: match[1]!, last: match[2]! };
 }
 
+/** The last segment of a key. */
+export const fileNameOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+
+/** Whether a key or file name is an hour's compacted object. */
+export function isCompactedObject(keyOrName: string): boolean {
+  return keyOrName.endsWith(COMPACTED_SUFFIX);
+}
+
 export function webhooksObjectKey(partition: Partition, requests: readonly StoredRequestRef[]): string {
   return `${partitionPath(WEBHOOKS_PREFIX, partition)}${objectName(requests)}.parquet`;
+}
+
+/** The key of an hour's compacted object: named from its rows as the processor names its own, so a rerun over the same rows overwrites it. */
+export function compactedObjectKey(partition: Partition, requests: readonly StoredRequestRef[]): string {
+  return `${partitionPath(WEBHOOKS_PREFIX, partition)}${objectName(requests)}${COMPACTED_SUFFIX}`;
+}
+
+/**
+ * Where the compacted object of the UTC hour of `unixSeconds` is: the keys of its day partition
+ * that start with the hour (`webhooks/pipeline_id=N/dt=D/HH`). A `webhook_received` event's
+ * `objectKey` is removed once its hour is compacted (after the grace period); its row is then in
+ * the one `.hour.parquet` object under this prefix.
+ */
+export function compactedHourPrefix(pipelineId: number, unixSeconds: number): string {
+  return `${partitionPath(WEBHOOKS_PREFIX, partitionOf(pipelineId, unixSeconds))}${timeOfDay(unixSeconds).slice(0, 2)}`;
 }
 
 export function quarantineObjectKey(partition: QuarantinePartition, requests: readonly StoredRequestRef[]): string {
   return `${partitionPath(QUARANTINE_PREFIX, partition)}${objectName(requests)}.jsonl`;
 }
+
+/**
+ * The columns whose min/max statistics the processor writes: readers prune on time and id (request
+ * ids start with their receive second, so they sort by time). Bodies and headers are unique text:
+ * statistics on them would only cost time.
+ */
+export const STATISTICS_COLUMNS: ReadonlySet<string> = new Set(['__kdd_request_id', '__kdd_request_unix_timestamp']);
 
 /**
  * Columns whose values are (almost) all distinct: the writer's dictionary trial, sampled on every
@@ -122,9 +159,11 @@ export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
       nullable: column.nullable,
       data: rows.map((row) => row[column.name]),
       ...(DISTINCT_VALUED_COLUMNS.has(column.name) ? { encoding: 'PLAIN' as const } : {}),
+      statistics: STATISTICS_COLUMNS.has(column.name),
     })),
-    // Bodies and headers are unique text: min/max statistics on them only cost time.
     statistics: false,
+    // Request ids are 20 letters: whole, so their min/max are exact.
+    statisticsTruncateLength: 32,
   });
   return new Uint8Array(buffer);
 }

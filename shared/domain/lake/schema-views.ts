@@ -5,7 +5,7 @@
 // where a scalar was seen before. Text only: whoever runs DuckDB or calls Glue uses it.
 import { WEBHOOK_COLUMNS } from './columns.ts';
 import type { ColumnType, PipelineSchema, SchemaColumn } from './schema.ts';
-import { WEBHOOK_VIEW_COLUMNS } from './views.ts';
+import { requestCopyRankSql, WEBHOOK_VIEW_COLUMNS } from './views.ts';
 
 export const pipelineViewName = (pipelineId: number): string => `pipeline_${pipelineId}`;
 
@@ -13,6 +13,23 @@ export const pipelineViewName = (pipelineId: number): string => `pipeline_${pipe
 export function pipelineIdOfView(name: string): number | undefined {
   const match = /^pipeline_([1-9][0-9]{0,14})$/.exec(name);
   return match === null ? undefined : Number(match[1]);
+}
+
+/** At most this many typed views are looked up for one query text (each is a read of its schema). */
+export const MAX_VIEWS_PER_QUERY = 32;
+
+/**
+ * The pipelines whose typed view `sql` names (`pipeline_<N>`, any case), in order of first mention,
+ * at most MAX_VIEWS_PER_QUERY: only these views need their schema read. A name in a string or a
+ * comment is looked up too; a view the text cannot name (a computed table name) does not exist.
+ */
+export function pipelineViewsNamedIn(sql: string): number[] {
+  const ids = new Set<number>();
+  for (const match of sql.matchAll(/(?<![\w$])pipeline_([1-9][0-9]{0,14})(?![\w$])/gi)) {
+    ids.add(Number(match[1]));
+    if (ids.size === MAX_VIEWS_PER_QUERY) break;
+  }
+  return [...ids];
 }
 
 const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -146,16 +163,16 @@ function trinoValue(column: SchemaColumn): string {
 
 /**
  * Athena's view of a pipeline, over the Glue table `webhooks` of `database`: the same columns,
- * names and types as DuckDB's, and the same deduplication as DuckDB's `webhooks` (one row per
- * request id, the earliest copy). The pipeline_id filter is an equality, as injected partition
- * projection needs.
+ * names and types as DuckDB's, and the same deduplication as DuckDB's `webhooks` (one rule,
+ * views.ts requestCopyRankSql), so a filter on `dt` through the view still prunes days. The
+ * pipeline_id filter is an equality, as injected partition projection needs.
  */
 export function athenaPipelineViewSql(schema: PipelineSchema, database: string): string {
   const fixed = ATHENA_FIXED_COLUMNS.map((column) => column.name);
   const typed = schema.columns.map((column) => `${trinoValue(column)} AS ${quoted(column.name)}`);
   return (
     `SELECT ${[...fixed, ...typed].join(', ')} FROM (` +
-    `SELECT *, row_number() OVER (PARTITION BY __kdd_request_id ORDER BY __kdd_request_unix_timestamp, dt, __kdd_request_body) AS hl_copy ` +
+    `SELECT *, ${requestCopyRankSql()} AS hl_copy ` +
     `FROM ${quoted(database)}."webhooks" WHERE pipeline_id = ${sqlString(String(schema.pipelineId))}) WHERE hl_copy = 1`
   );
 }

@@ -1,13 +1,18 @@
 // The console's live view and id search, read from what the processor already writes: the
-// pipeline's lake objects (Parquet) and quarantine objects (JSON lines). Nothing is written per
-// webhook for it, so it costs nothing while nobody watches (docs/cost.md). Object names carry the
-// time range of their requests (domain/lake/objects.ts, objectName) and request ids their receive second
-// (request-id.ts), so a poll lists only the last minutes of a day partition and a search only
-// the objects whose range holds the id's second. Every call is bounded: list pages, objects
-// read, bytes read and rows returned (the limits below), whatever a flood of webhooks wrote.
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+// pipeline's lake objects (Parquet) and quarantine objects (JSON lines), and the hours compaction
+// has merged (`.hour.parquet`, ZSTD). Nothing is written per webhook for it, so it costs nothing
+// while nobody watches (docs/cost.md). Object names carry the time range of their requests
+// (domain/lake/objects.ts, objectName) and request ids their receive second (request-id.ts), so a
+// poll lists only the last minutes of a day partition, and a search lists outward from the id's
+// second (the minutes before it, then the rest of its hour, where the hour's compacted object
+// starts, then the hour before) and reads only the objects whose range holds that second, in a
+// large object only the row group whose id statistics can hold the id. Every call is bounded: list
+// pages, objects read, S3 calls, bytes read and rows returned (the limits below), whatever a flood
+// of webhooks wrote.
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { utcDay } from '../../domain/clock.ts';
-import { objectTimeRange, partitionPath, QUARANTINE_PREFIX, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
+import { isCompactedObject, objectTimeRange, partitionPath, QUARANTINE_PREFIX, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
+import { PARQUET_DECOMPRESSORS } from '../../domain/lake/parquet-codecs.ts';
 import { REJECTION_REASONS, type RejectionReason } from '../../domain/ingest/records.ts';
 import type { QuarantineRecord } from '../../domain/ingest/rejections.ts';
 import { requestIdTime } from '../../domain/request-id.ts';
@@ -28,6 +33,14 @@ import {
 export const LIVE_LOOKBACK_SECONDS = 10 * 60;
 /** An id search looks at objects whose first request is at most this much older than the id (a batch holding a retried message spans that long at most). */
 export const SEARCH_LOOKBACK_SECONDS = 60 * 60;
+/** It looks first at objects whose first request is at most this much older than the id (a batch spans seconds): one list page, even in a busy hour. */
+export const SEARCH_FIRST_LOOK_SECONDS = 5 * 60;
+/** S3 calls (list pages and reads) one id search makes at most. */
+export const MAX_SEARCH_CALLS = 48;
+/** Bytes one id search reads at most. */
+export const MAX_SEARCH_BYTES = 64 * 1024 * 1024;
+/** The first read of a large object's footer. */
+const FOOTER_FETCH_BYTES = 64 * 1024;
 /** List pages (1,000 keys each) per prefix and call. */
 export const MAX_LIST_PAGES = 3;
 /** Objects read per call (lake and quarantine together). */
@@ -156,7 +169,72 @@ async function readLanded(lake: LakeReader, object: LakeObjectInfo, budget: Budg
   const file = await objectBuffer(lake, object, budget);
   const metadata = await parquetMetadataAsync(file);
   const present = new Set(metadata.schema.map((element) => element.name));
-  return (await parquetReadObjects({ file, metadata, columns: columns.filter((column) => present.has(column)) })) as Record<string, unknown>[];
+  return (await parquetReadObjects({ file, metadata, columns: columns.filter((column) => present.has(column)), compressors: PARQUET_DECOMPRESSORS })) as Record<string, unknown>[];
+}
+
+interface SearchBudget {
+  calls: number;
+  bytes: number;
+}
+
+/** Takes one S3 call (and `bytes`) from a search's budget, or throws BudgetExceeded. */
+function spendCall(budget: SearchBudget, bytes: number): void {
+  if (budget.calls < 1 || budget.bytes < bytes) throw new BudgetExceeded();
+  budget.calls--;
+  budget.bytes -= bytes;
+}
+
+/** An object for a search: one GET when small, else ranged GETs, each counted. */
+async function searchBuffer(lake: LakeReader, object: LakeObjectInfo, budget: SearchBudget): Promise<AsyncBuffer> {
+  const bytesOf = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  if (object.size <= WHOLE_OBJECT_BYTES) {
+    spendCall(budget, object.size);
+    return bytesOf(await lake.read(object.key));
+  }
+  return {
+    byteLength: object.size,
+    async slice(start: number, end?: number) {
+      const stop = Math.min(end ?? object.size, object.size);
+      spendCall(budget, stop - start);
+      return bytesOf(await lake.read(object.key, { start, end: stop }));
+    },
+  };
+}
+
+/** Whether a row group's id statistics (when it has them) can hold the id. */
+function groupMayHold(metadata: FileMetaData, group: number, requestId: string): boolean {
+  const chunk = metadata.row_groups[group]!.columns.find((column) => column.meta_data?.path_in_schema[0] === '__kdd_request_id');
+  const stats = chunk?.meta_data?.statistics;
+  const min = stats?.min_value ?? stats?.min;
+  const max = stats?.max_value ?? stats?.max;
+  if (typeof min !== 'string' || typeof max !== 'string') return true;
+  return min <= requestId && requestId <= max;
+}
+
+/**
+ * The row of `requestId` in a landed object, its detail columns read for that row only: the row
+ * groups whose id statistics can hold it are searched by their id column, then the row's other
+ * columns read from its group alone (a group's bodies that do not fit the budget are left out).
+ */
+async function findLandedRow(lake: LakeReader, object: LakeObjectInfo, requestId: string, budget: SearchBudget): Promise<Record<string, unknown> | undefined> {
+  const file = await searchBuffer(lake, object, budget);
+  const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
+  const present = new Set(metadata.schema.map((element) => element.name));
+  let start = 0;
+  for (const [index, group] of metadata.row_groups.entries()) {
+    const rows = Number(group.num_rows);
+    const groupStart = start;
+    start += rows;
+    if (!groupMayHold(metadata, index, requestId)) continue;
+    const ids = (await parquetReadObjects({ file, metadata, columns: ['__kdd_request_id'], rowStart: groupStart, rowEnd: groupStart + rows, compressors: PARQUET_DECOMPRESSORS })) as Record<string, unknown>[];
+    const at = ids.findIndex((row) => row.__kdd_request_id === requestId);
+    if (at < 0) continue;
+    const bodyBytes = Number(group.columns.find((column) => column.meta_data?.path_in_schema[0] === BODY_COLUMN)?.meta_data?.total_compressed_size ?? 0);
+    const columns = DETAIL_COLUMNS.filter((column) => present.has(column) && (column !== BODY_COLUMN || object.size <= WHOLE_OBJECT_BYTES || bodyBytes <= budget.bytes));
+    const [row] = (await parquetReadObjects({ file, metadata, columns, rowStart: groupStart + at, rowEnd: groupStart + at + 1, compressors: PARQUET_DECOMPRESSORS })) as Record<string, unknown>[];
+    return row;
+  }
+  return undefined;
 }
 
 /** The partitions (UTC days) a time range touches. */
@@ -200,7 +278,8 @@ export function createRequestInspector(deps: RequestInspectorDeps): RequestInspe
         days.flatMap((dt) =>
           [WEBHOOKS_PREFIX, QUARANTINE_PREFIX].map(async (prefix) => {
             const from = dt === utcDay(fromSeconds) ? timeOfDay(fromSeconds) : undefined;
-            return listRange(lake, partitionPrefix(prefix, pipelineId, dt), from);
+            // A compacted hour holds requests already shown when they landed: not new ones.
+            return (await listRange(lake, partitionPrefix(prefix, pipelineId, dt), from)).filter((object) => !isCompactedObject(object.key));
           }),
         ),
       );
@@ -258,66 +337,98 @@ export function createRequestInspector(deps: RequestInspectorDeps): RequestInspe
       // Every request of an object shares its day partition, so the one of the id's day holds it.
       const dt = utcDay(second);
       const dayStart = Date.parse(`${dt}T00:00:00.000Z`) / 1000;
-      const from = second - SEARCH_LOOKBACK_SECONDS < dayStart ? undefined : timeOfDay(second - SEARCH_LOOKBACK_SECONDS);
-      // StartAfter is exclusive: one second earlier keeps objects starting exactly at `from`.
-      const startAfter = from === undefined ? undefined : timeOfDay(second - SEARCH_LOOKBACK_SECONDS - 1);
       const at = timeOfDay(second);
       const holds = (object: LakeObjectInfo) => {
-        const range = objectTimeRange(fileName(object.key))!;
-        return range.first <= at && at <= range.last;
+        const range = objectTimeRange(fileName(object.key));
+        return range !== undefined && range.first <= at && at <= range.last;
       };
-      const [landed, quarantined] = await Promise.all(
-        [WEBHOOKS_PREFIX, QUARANTINE_PREFIX].map(async (prefix) =>
-          (await listRange(lake, partitionPrefix(prefix, pipelineId, dt), startAfter, at)).filter(holds),
-        ),
-      );
-      const budget: Budget = { objects: MAX_OBJECTS_READ * 2, bytes: MAX_BYTES_READ };
-      for (const object of landed!) {
-        if (budget.objects-- <= 0) return undefined;
-        const wholeBodies = object.size <= WHOLE_OBJECT_BYTES * 8;
-        let rows: Record<string, unknown>[];
-        try {
-          rows = await readLanded(lake, object, budget, wholeBodies ? DETAIL_COLUMNS : DETAIL_COLUMNS.filter((column) => column !== BODY_COLUMN));
-        } catch (error) {
-          if (error instanceof BudgetExceeded) return undefined;
-          throw error;
+      // Outward from the id's second: the minutes before it, the rest of its hour (where the hour's
+      // compacted object starts), the hour before (a batch holding a retried message).
+      const hourStart = second - (second % 3600);
+      const edges = [second - SEARCH_FIRST_LOOK_SECONDS, hourStart, second - SEARCH_LOOKBACK_SECONDS].map((edge) => Math.max(dayStart, edge));
+      const windows: [from: number, to: number][] = [[edges[0]!, second]];
+      if (edges[1]! < edges[0]!) windows.push([edges[1]!, edges[0]!]);
+      if (edges[2]! < Math.min(edges[0]!, edges[1]!)) windows.push([edges[2]!, Math.min(edges[0]!, edges[1]!)]);
+      const budget: SearchBudget = { calls: MAX_SEARCH_CALLS, bytes: MAX_SEARCH_BYTES };
+      const seen = new Set<string>();
+      try {
+        for (const [from, to] of windows) {
+          for (const prefix of [WEBHOOKS_PREFIX, QUARANTINE_PREFIX]) {
+            const listed = await listWindow(lake, partitionPrefix(prefix, pipelineId, dt), from, to, dayStart, budget);
+            // Narrow ranges first: a batch of the id's second before an object spanning an hour.
+            const candidates = listed.filter((object) => !seen.has(object.key) && holds(object)).sort((a, b) => rangeSeconds(a) - rangeSeconds(b));
+            for (const object of candidates) {
+              seen.add(object.key);
+              const detail = prefix === WEBHOOKS_PREFIX ? await landedDetail(lake, object, requestId, budget) : await rejectedDetail(lake, object, requestId, budget);
+              if (detail !== undefined) return detail;
+            }
+          }
         }
-        const row = rows.find((candidate) => candidate.__kdd_request_id === requestId);
-        if (row === undefined) continue;
-        const body = asString(row[BODY_COLUMN]);
-        const cut = body === null ? null : cutUtf8(body, MAX_DETAIL_BODY_BYTES);
-        return {
-          ...landedSummary(row, body !== null),
-          body: cut,
-          bodyTruncated: body !== null && cut!.length < body.length,
-          headers: parseJsonObject<CapturedHeaders>(asString(row.__hl_request_headers)),
-          query: parseJsonObject<CapturedQuery>(asString(row.__hl_request_query)),
-        } satisfies RequestDetail;
-      }
-      for (const object of quarantined!) {
-        if (budget.objects-- <= 0) return undefined;
-        let records: QuarantineRecord[];
-        try {
-          records = await readQuarantine(lake, object, budget);
-        } catch (error) {
-          if (error instanceof BudgetExceeded) return undefined;
-          throw error;
-        }
-        const record = records.find((candidate) => candidate.id === requestId);
-        if (record === undefined) continue;
-        return {
-          ...quarantineSummary(record),
-          body: record.bodyPrefix,
-          bodyTruncated: utf8Bytes(record.bodyPrefix) < record.bodyBytes,
-          headers: record.headers ?? null,
-          query: record.query ?? null,
-        } satisfies RequestDetail;
+      } catch (error) {
+        if (error instanceof BudgetExceeded) return undefined;
+        throw error;
       }
       return undefined;
     },
 
     landedCounts: (pipelineId, sinceDt) => deps.landed.landedCounts(pipelineId, sinceDt),
   };
+}
+
+/** Seconds between an object's first and last request (its name's range). */
+function rangeSeconds(object: LakeObjectInfo): number {
+  const range = objectTimeRange(fileName(object.key))!;
+  const seconds = (hhmmss: string) => Number(hhmmss.slice(0, 2)) * 3600 + Number(hhmmss.slice(2, 4)) * 60 + Number(hhmmss.slice(4, 6));
+  return seconds(range.last) - seconds(range.first);
+}
+
+/** Keys of a partition whose first request is in `[from, to]` (seconds), each page one call of the search's budget. */
+async function listWindow(lake: LakeReader, prefix: string, from: number, to: number, dayStart: number, budget: SearchBudget): Promise<LakeObjectInfo[]> {
+  const found: LakeObjectInfo[] = [];
+  // StartAfter is exclusive: one second earlier keeps objects starting exactly at `from`.
+  const startAfter = from <= dayStart ? undefined : prefix + timeOfDay(from - 1);
+  const until = timeOfDay(to);
+  let continuation: string | undefined;
+  do {
+    spendCall(budget, 0);
+    const listed = await lake.list(prefix, { ...(continuation === undefined ? { startAfter } : { continuation }), maxKeys: 1000 });
+    for (const object of listed.objects) {
+      const range = objectTimeRange(fileName(object.key));
+      if (range === undefined) continue;
+      if (range.first > until) return found;
+      found.push(object);
+    }
+    continuation = listed.continuation;
+  } while (continuation !== undefined);
+  return found;
+}
+
+async function landedDetail(lake: LakeReader, object: LakeObjectInfo, requestId: string, budget: SearchBudget): Promise<RequestDetail | undefined> {
+  const row = await findLandedRow(lake, object, requestId, budget);
+  if (row === undefined) return undefined;
+  const body = asString(row[BODY_COLUMN]);
+  const cut = body === null ? null : cutUtf8(body, MAX_DETAIL_BODY_BYTES);
+  return {
+    ...landedSummary(row, body !== null),
+    body: cut,
+    bodyTruncated: body !== null && cut!.length < body.length,
+    headers: parseJsonObject<CapturedHeaders>(asString(row.__hl_request_headers)),
+    query: parseJsonObject<CapturedQuery>(asString(row.__hl_request_query)),
+  } satisfies RequestDetail;
+}
+
+async function rejectedDetail(lake: LakeReader, object: LakeObjectInfo, requestId: string, budget: SearchBudget): Promise<RequestDetail | undefined> {
+  spendCall(budget, object.size);
+  const records = await readQuarantine(lake, object, { objects: 1, bytes: object.size });
+  const record = records.find((candidate) => candidate.id === requestId);
+  if (record === undefined) return undefined;
+  return {
+    ...quarantineSummary(record),
+    body: record.bodyPrefix,
+    bodyTruncated: utf8Bytes(record.bodyPrefix) < record.bodyBytes,
+    headers: record.headers ?? null,
+    query: record.query ?? null,
+  } satisfies RequestDetail;
 }
 
 /** The longest prefix of `text` within `maxBytes` of UTF-8 that does not split a character. */

@@ -6,6 +6,7 @@
 import { parquetReadObjects, type AsyncBuffer } from 'hyparquet';
 import { utcDay } from '../../domain/clock.ts';
 import { partitionPath, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
+import { PARQUET_DECOMPRESSORS } from '../../domain/lake/parquet-codecs.ts';
 import { bodyValuesAreText, emptySchema, mergeSchema, observeSample, type PipelineSchema, type SampleRow } from '../../domain/lake/schema.ts';
 import { WEBHOOKS_OBJECT_KEY } from '../../domain/lake/views.ts';
 import type { LakeObjectInfo } from '../../ports/inspector.ts';
@@ -164,7 +165,8 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
       if (wanted <= 0) break;
       try {
         const file = await objectBuffer(object, budget);
-        const read = (await parquetReadObjects({ file, columns: SAMPLE_COLUMNS, rowStart: 0, rowEnd: wanted })) as Record<string, unknown>[];
+        // A compacted hour (a new object: its LastModified is the compaction's) is ZSTD.
+        const read = (await parquetReadObjects({ file, columns: SAMPLE_COLUMNS, rowStart: 0, rowEnd: wanted, compressors: PARQUET_DECOMPRESSORS })) as Record<string, unknown>[];
         for (const row of read) {
           if (typeof row.__kdd_request_body !== 'string') continue;
           rows.push({

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { requestIdTime, requestIdTimePrefix } from '../../../../../shared/domain/request-id.ts';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +83,47 @@ describe('lake layout', () => {
       '__hl_request_query',
       '__hl_provider_delivery_id',
     ]);
+  });
+
+  it("the processor's objects carry exact min/max statistics on the request id and time, which DuckDB reads, and none on the text columns", async () => {
+    const start = Date.UTC(2026, 10, 23, 10) / 1000;
+    // Out of order, as a batch may be.
+    const rows: WebhookRow[] = [7, 0, 11, 3, 5].map((n) => ({
+      __kdd_request_id: newRequestId(start + n * 1.5),
+      __kdd_request_unix_timestamp: start + n * 1.5,
+      __kdd_requester_key: '0'.repeat(36),
+      __kdd_request_body: `{"n":${n}}`,
+      __hl_request_method: 'POST',
+      __hl_request_headers: '{}',
+      __hl_request_query: '{}',
+      __hl_provider_delivery_id: null,
+    }));
+    const ids = rows.map((row) => row.__kdd_request_id).sort();
+    const bytes = encodeWebhookRows(rows);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const chunks = new Map(parquetMetadata(file).row_groups[0]!.columns.map((chunk) => [chunk.meta_data!.path_in_schema[0]!, chunk.meta_data!.statistics]));
+    expect(chunks.get('__kdd_request_id')).toMatchObject({ min_value: ids[0], max_value: ids.at(-1) });
+    expect(chunks.get('__kdd_request_unix_timestamp')).toMatchObject({ min_value: start, max_value: start + 11 * 1.5 });
+    for (const column of ['__kdd_requester_key', '__kdd_request_body', '__hl_request_headers']) expect(chunks.get(column)?.min_value, column).toBeUndefined();
+
+    const dir = mkdtempSync(join(tmpdir(), 'hooklake-stats-'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      writeFileSync(join(dir, 'batch.parquet'), bytes);
+      const read = await connection.runAndReadAll(
+        `select path_in_schema as name, stats_min_value as min, stats_max_value as max from parquet_metadata('${join(dir, 'batch.parquet')}') ` +
+          `where stats_min_value is not null order by 1`,
+      );
+      expect(read.getRowObjectsJson().map((row) => (row.name === '__kdd_request_id' ? row : { ...row, min: Number(row.min), max: Number(row.max) }))).toEqual([
+        { name: '__kdd_request_id', min: ids[0], max: ids.at(-1) },
+        { name: '__kdd_request_unix_timestamp', min: start, max: start + 11 * 1.5 },
+      ]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a row of a message queued before method, headers and query existed has nulls there', () => {

@@ -14,7 +14,9 @@ import {
   duckdbPipelineViewSql,
   glueViewTableInput,
   jsonPointer,
+  MAX_VIEWS_PER_QUERY,
   pipelineIdOfView,
+  pipelineViewsNamedIn,
   trinoJsonPath,
 } from '../../../../../shared/domain/lake/schema-views.ts';
 import { webhookViewStatements } from '../../../../../shared/domain/lake/views.ts';
@@ -83,7 +85,7 @@ describe('DuckDB view pipeline_<N>', () => {
       order_id: 'bigint', order_total: 'double', order_paid: 'boolean', order_at: 'timestamp', order_items: 'json',
       customer_email: 'varchar', n: 'varchar', qty: 'bigint', price: 'double', ok: 'boolean', when_: 'timestamp', code: 'varchar',
     });
-    const statements = [...webhookViewStatements(join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')), duckdbPipelineViewSql(schema)];
+    const statements = [...webhookViewStatements({ compacted: [], recent: [join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')] }), duckdbPipelineViewSql(schema)];
     const { rows, types } = await duckdb<Record<string, unknown>>(statements, 'select * exclude (__kdd_request_body, __hl_request_headers, __hl_request_query) from pipeline_7 order by __kdd_request_unix_timestamp');
     expect(types).toMatchObject({ pipeline_id: 'BIGINT', dt: 'DATE', order_id: 'BIGINT', order_total: 'DOUBLE', order_paid: 'BOOLEAN', order_at: 'TIMESTAMP', order_items: 'VARCHAR', qty: 'BIGINT', when_: 'TIMESTAMP' });
     expect(rows).toHaveLength(5);
@@ -102,7 +104,7 @@ describe('DuckDB view pipeline_<N>', () => {
 
   it('timestamps are UTC whatever the session time zone', async () => {
     const schema = schemaFor(BODIES);
-    const statements = ["set TimeZone = 'America/Sao_Paulo'", ...webhookViewStatements(join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')), duckdbPipelineViewSql(schema)];
+    const statements = ["set TimeZone = 'America/Sao_Paulo'", ...webhookViewStatements({ compacted: [], recent: [join(dir, 'webhooks', 'pipeline_id=*', 'dt=*', '*.parquet')] }), duckdbPipelineViewSql(schema)];
     const { rows } = await duckdb<{ order_at: string }>(statements, 'select order_at from pipeline_7 where order_at is not null order by 1');
     expect(rows.map((row) => row.order_at)).toEqual(['2026-11-20 08:00:00', '2026-11-20 09:00:00', '2026-11-20 23:59:59']);
   });
@@ -159,5 +161,13 @@ describe("Athena's view", () => {
     expect(pipelineIdOfView('pipeline_42')).toBe(42);
     expect(pipelineIdOfView('pipeline_042')).toBeUndefined();
     expect(pipelineIdOfView('webhooks')).toBeUndefined();
+  });
+
+  it('finds the typed views a query names, once each, bounded', () => {
+    expect(pipelineViewsNamedIn('select * from pipeline_3 join "PIPELINE_12" using (id) where x in (select y from Pipeline_3)')).toEqual([3, 12]);
+    // Not a view name: part of a longer word, a leading zero, no number.
+    expect(pipelineViewsNamedIn('select my_pipeline_3, pipeline_3x, pipeline_03, pipeline_ from webhooks')).toEqual([]);
+    const many = Array.from({ length: MAX_VIEWS_PER_QUERY + 5 }, (_, index) => `pipeline_${index + 1}`).join(', ');
+    expect(pipelineViewsNamedIn(`select * from ${many}`)).toEqual(Array.from({ length: MAX_VIEWS_PER_QUERY }, (_, index) => index + 1));
   });
 });

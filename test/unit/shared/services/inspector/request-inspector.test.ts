@@ -1,11 +1,15 @@
 // The request inspector over an in-memory lake: what it lists and reads per call stays bounded
 // whatever the lake holds, and an id search reads only the objects whose time range holds the
 // id's second.
+import { randomBytes } from 'node:crypto';
+import { zstdCompressSync } from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { encodeQuarantineRows, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey } from '../../../../../shared/domain/lake/objects.ts';
+import { PARQUET_TYPES, WEBHOOK_COLUMNS } from '../../../../../shared/domain/lake/columns.ts';
+import { compactedObjectKey, encodeQuarantineRows, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey } from '../../../../../shared/domain/lake/objects.ts';
 import type { IngestMessage } from '../../../../../shared/domain/ingest/message.ts';
 import type { LakeObjectInfo, LakeReader } from '../../../../../shared/ports/inspector.ts';
-import { createRequestInspector, MAX_OBJECTS_READ } from '../../../../../shared/services/inspector/request-inspector.ts';
+import { createRequestInspector, MAX_OBJECTS_READ, MAX_SEARCH_CALLS } from '../../../../../shared/services/inspector/request-inspector.ts';
 import { newRequestId } from '../../../../../shared/domain/credentials.ts';
 
 const NOW_MS = Date.parse('2026-11-30T12:00:00.000Z');
@@ -113,5 +117,54 @@ describe('request inspector', () => {
     expect(lake.calls.read).toBe(2);
     expect(await inspector.find(7, newRequestId(second + 5))).toBeUndefined();
     expect(await inspector.find(8, wanted.id)).toBeUndefined();
+  });
+
+  it('finds any id of an hour of thousands of small objects (the first, one in the middle, the last), within its bound on calls', async () => {
+    const lake = memoryLake();
+    const hourStart = Date.parse('2026-11-30T10:00:00.000Z') / 1000;
+    const messages: IngestMessage[] = [];
+    // 4,000 objects of one request each across the hour: more than 3 list pages.
+    for (let i = 0; i < 4000; i++) {
+      const m = message(hourStart + i * 0.9, `{"i":${i}}`);
+      messages.push(m);
+      land(lake, [m], NOW_MS - 7200_000);
+    }
+    const inspector = inspectorOver(lake);
+    for (const index of [0, 2000, 3999]) {
+      lake.calls.list = 0;
+      lake.calls.read = 0;
+      const found = await inspector.find(7, messages[index]!.id);
+      expect(found, `request ${index}`).toMatchObject({ id: messages[index]!.id, body: `{"i":${index}}` });
+      expect(lake.calls.list + lake.calls.read).toBeLessThanOrEqual(MAX_SEARCH_CALLS);
+    }
+  });
+
+  it('reads a compacted hour (ZSTD, row groups with statistics) by ranges: the footer, the id column of the one row group that can hold the id, then that row', async () => {
+    const lake = memoryLake();
+    const hourStart = Date.parse('2026-11-30T09:00:00.000Z') / 1000;
+    const messages = Array.from({ length: 3000 }, (_, i) => message(hourStart + i, JSON.stringify({ i, noise: randomBytes(900).toString('base64') })));
+    const rows = messages.map((m) => webhookRowOf(m, m.body!));
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: WEBHOOK_COLUMNS.map((column) => ({ name: column.name, type: PARQUET_TYPES[column.type], nullable: column.nullable, data: rows.map((row) => row[column.name]) })),
+        codec: 'ZSTD',
+        compressors: { ZSTD: (input) => new Uint8Array(zstdCompressSync(input)) },
+        rowGroupSize: 500,
+        statisticsTruncateLength: 32,
+      }),
+    );
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    const key = compactedObjectKey(partitionOf(7, hourStart), messages);
+    lake.objects.set(key, { body: bytes, lastModifiedMs: NOW_MS - 3600_000 });
+    const inspector = inspectorOver(lake);
+    for (const index of [0, 1777, 2999]) {
+      lake.calls.bytes = 0;
+      lake.calls.read = 0;
+      const found = await inspector.find(7, messages[index]!.id);
+      expect(found, `request ${index}`).toMatchObject({ id: messages[index]!.id, status: 'landed', body: messages[index]!.body, bodyTruncated: false, method: 'POST' });
+      expect(lake.calls.bytes).toBeLessThan(bytes.length / 3);
+    }
+    // The live view does not show a compacted hour as new requests.
+    expect((await inspector.recent(7, undefined, 100)).requests).toEqual([]);
   });
 });

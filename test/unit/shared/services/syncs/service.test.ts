@@ -11,7 +11,7 @@ import { memorySyncStore } from '../../../../../shared/adapters/memory/sync-stor
 import { plannedDelivery } from '../../../../../shared/domain/delivery/log.ts';
 import { parseQueueMessage } from '../../../../../shared/domain/delivery/queue-messages.ts';
 import type { DeliveryRequest } from '../../../../../shared/domain/delivery/request.ts';
-import type { SyncMessage } from '../../../../../shared/domain/syncs/messages.ts';
+import type { SyncQueueMessage } from '../../../../../shared/domain/syncs/messages.ts';
 import type { SendResult } from '../../../../../shared/ports/delivery.ts';
 import { SyncError, type SyncInput } from '../../../../../shared/ports/syncs.ts';
 import { createSyncService } from '../../../../../shared/services/syncs/service.ts';
@@ -24,7 +24,7 @@ function setup(options: { answer?: (request: DeliveryRequest) => SendResult; all
   const store = memorySyncStore();
   const deliveries = memoryDeliveryStore();
   const eventsQueue = memoryEventsQueue(() => now);
-  const syncMessages: { message: SyncMessage; delaySeconds?: number | undefined }[] = [];
+  const syncMessages: { message: SyncQueueMessage; delaySeconds?: number | undefined }[] = [];
   const deletedFiles: string[] = [];
   const sent: DeliveryRequest[] = [];
   const answer = options.answer ?? (() => ({ outcome: { status: 200 }, statusCode: 200, latencyMs: 4, responseSnippet: 'ok' }));
