@@ -7,7 +7,7 @@ import { requestIdTime, requestIdTimePrefix } from '../../../../../shared/domain
 import { describe, expect, it } from 'vitest';
 import { utcDay } from '../../../../../shared/domain/clock.ts';
 import { parseIngestMessage } from '../../../../../shared/domain/ingest/message.ts';
-import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow } from '../../../../../shared/domain/lake/objects.ts';
+import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow, STATISTICS_COLUMNS } from '../../../../../shared/domain/lake/objects.ts';
 import { newRequestId } from '../../../../../shared/domain/credentials.ts';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { PARQUET_TYPES, WEBHOOK_COLUMNS } from '../../../../../shared/domain/lake/columns.ts';
@@ -155,8 +155,16 @@ describe('encodeWebhookRows: the distinct-valued columns written PLAIN', () => {
     const bytes = encodeWebhookRows(rows);
     const chosen = new Uint8Array(
       parquetWriteBuffer({
-        columnData: WEBHOOK_COLUMNS.map((column) => ({ name: column.name, type: PARQUET_TYPES[column.type], nullable: column.nullable, data: rows.map((row) => row[column.name]) })),
+        // encodeWebhookRows' settings but the encoding, which the writer picks here.
+        columnData: WEBHOOK_COLUMNS.map((column) => ({
+          name: column.name,
+          type: PARQUET_TYPES[column.type],
+          nullable: column.nullable,
+          data: rows.map((row) => row[column.name]),
+          statistics: STATISTICS_COLUMNS.has(column.name),
+        })),
         statistics: false,
+        statisticsTruncateLength: 32,
       }),
     );
     expect(Buffer.from(bytes).equals(Buffer.from(chosen))).toBe(true);
