@@ -4,13 +4,20 @@
 import type { PipelineSchema } from '../domain/lake/schema.ts';
 import type { LakeReader } from './inspector.ts';
 
+/** Which view the catalog holds: of which schema version, built by which generation of the SQL. */
+export interface PublishedView {
+  /** The schema version (0: none yet). */
+  version: number;
+  /** VIEW_SQL_GENERATION when it was built (0: before generations were recorded). */
+  generation: number;
+}
+
 /** A stored schema and what its writes are conditional on. */
 export interface StoredSchema {
   schema: PipelineSchema;
   /** Bumped by every write: a refresh writes only over the revision it read. */
   revision: number;
-  /** The schema version whose view the catalog holds (0: none yet). */
-  publishedVersion: number;
+  published: PublishedView;
 }
 
 /** What the schedule needs of every stored schema: small, whatever the schemas hold. */
@@ -25,9 +32,9 @@ export interface SchemaStore {
   /** A summary of every stored schema (one item per pipeline that has received webhooks). */
   list(): Promise<SchemaSummary[]>;
   /** Writes `schema` over `expectedRevision` (0: none stored); false when another write came first. */
-  put(schema: PipelineSchema, expectedRevision: number, publishedVersion: number): Promise<boolean>;
-  /** Records that the catalog holds the view of `version` (no-op when a newer write came first). */
-  markPublished(pipelineId: number, version: number): Promise<void>;
+  put(schema: PipelineSchema, expectedRevision: number, published: PublishedView): Promise<boolean>;
+  /** Records that the catalog holds `published` (no-op when a write of a newer version came first). */
+  markPublished(pipelineId: number, published: PublishedView): Promise<void>;
 }
 
 /** Where Athena finds the views (the Glue database); absent locally, where DuckDB builds its views at query time. */

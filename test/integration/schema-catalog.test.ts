@@ -11,7 +11,7 @@ import { glueClient } from '../../shared/adapters/clients/glue.ts';
 import { dynamoSchemaStore } from '../../shared/adapters/dynamodb/schema-store.ts';
 import { glueViewCatalog } from '../../shared/adapters/glue/view-catalog.ts';
 import { emptySchema, mergeSchema, observeSample } from '../../shared/domain/lake/schema.ts';
-import { athenaPipelineViewSql, decodePrestoView } from '../../shared/domain/lake/schema-views.ts';
+import { athenaPipelineViewSql, decodePrestoView, VIEW_SQL_GENERATION } from '../../shared/domain/lake/schema-views.ts';
 import { eventually, postJson, startTestStack, type TestStack } from '../support/stack.ts';
 
 interface GlueCall {
@@ -113,11 +113,13 @@ describe('the api composition with a Glue database', () => {
     const dynamodb = dynamoDbClient(stack.apiConfig.aws);
     const store = dynamoSchemaStore(dynamodb, stack.apiConfig.tableName);
     const stored = (await store.get(pipeline))!;
-    expect(stored).toMatchObject({ revision: 1, publishedVersion: 1, schema: { version: 1, pipelineId: pipeline } });
-    expect(await store.put(stored.schema, stored.revision, 1)).toBe(true);
-    expect(await store.put(stored.schema, stored.revision, 1)).toBe(false); // a second writer over the same revision
-    expect(await store.put({ ...emptySchema(999_999) }, 0, 0)).toBe(true);
-    expect(await store.put({ ...emptySchema(999_999) }, 0, 0)).toBe(false);
+    expect(stored).toMatchObject({ revision: 1, published: { version: 1, generation: VIEW_SQL_GENERATION }, schema: { version: 1, pipelineId: pipeline } });
+    expect(await store.put(stored.schema, stored.revision, stored.published)).toBe(true);
+    expect(await store.put(stored.schema, stored.revision, stored.published)).toBe(false); // a second writer over the same revision
+    expect((await store.get(pipeline))!.published).toEqual(stored.published);
+    const none = { version: 0, generation: 0 };
+    expect(await store.put({ ...emptySchema(999_999) }, 0, none)).toBe(true);
+    expect(await store.put({ ...emptySchema(999_999) }, 0, none)).toBe(false);
     const listed = await store.list();
     expect(listed).toEqual(expect.arrayContaining([{ pipelineId: pipeline, version: 1, refreshedAt: stored.schema.refreshedAt }, { pipelineId: 999_999, version: 0, refreshedAt: null }]));
     dynamodb.destroy();

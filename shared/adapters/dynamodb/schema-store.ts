@@ -14,7 +14,11 @@ export const schemaKey = (pipelineId: number): Key => key(SCHEMA_PK, String(pipe
 function itemToStored(item: Item): StoredSchema | undefined {
   const text = str(item, 'schema');
   if (text === undefined) return undefined;
-  return { schema: JSON.parse(text) as PipelineSchema, revision: num(item, 'revision') ?? 0, publishedVersion: num(item, 'publishedVersion') ?? 0 };
+  return {
+    schema: JSON.parse(text) as PipelineSchema,
+    revision: num(item, 'revision') ?? 0,
+    published: { version: num(item, 'publishedVersion') ?? 0, generation: num(item, 'publishedGeneration') ?? 0 },
+  };
 }
 
 export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): SchemaStore {
@@ -35,7 +39,7 @@ export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): Sc
       });
       return items.map((item) => ({ pipelineId: num(item, 'pipelineId') ?? 0, version: num(item, 'version') ?? 0, refreshedAt: str(item, 'refreshedAt') ?? null }));
     },
-    async put(schema, expectedRevision, publishedVersion) {
+    async put(schema, expectedRevision, published) {
       return conditional(() =>
         client.send(
           new PutItemCommand({
@@ -47,7 +51,8 @@ export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): Sc
               version: { N: String(schema.version) },
               ...(schema.refreshedAt === null ? {} : { refreshedAt: { S: schema.refreshedAt } }),
               revision: { N: String(expectedRevision + 1) },
-              publishedVersion: { N: String(publishedVersion) },
+              publishedVersion: { N: String(published.version) },
+              publishedGeneration: { N: String(published.generation) },
             },
             ...(expectedRevision === 0
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -60,16 +65,16 @@ export function dynamoSchemaStore(client: DynamoDBClient, tableName: string): Sc
         ),
       );
     },
-    async markPublished(pipelineId, version) {
+    async markPublished(pipelineId, { version, generation }) {
       await conditional(() =>
         client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: schemaKey(pipelineId),
-            UpdateExpression: 'SET publishedVersion = :version',
+            UpdateExpression: 'SET publishedVersion = :version, publishedGeneration = :generation',
             ConditionExpression: 'attribute_exists(pk) AND #version = :version',
             ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': { N: String(version) } },
+            ExpressionAttributeValues: { ':version': { N: String(version) }, ':generation': { N: String(generation) } },
           }),
         ),
       );

@@ -13,14 +13,14 @@ export function memorySchemaStore(): SchemaStore & { items: Map<number, StoredSc
     async list() {
       return [...items.values()].map(({ schema }) => ({ pipelineId: schema.pipelineId, version: schema.version, refreshedAt: schema.refreshedAt }));
     },
-    async put(schema, expectedRevision, publishedVersion) {
+    async put(schema, expectedRevision, published) {
       if ((items.get(schema.pipelineId)?.revision ?? 0) !== expectedRevision) return false;
-      items.set(schema.pipelineId, { schema: structuredClone(schema), revision: expectedRevision + 1, publishedVersion });
+      items.set(schema.pipelineId, { schema: structuredClone(schema), revision: expectedRevision + 1, published: { ...published } });
       return true;
     },
-    async markPublished(pipelineId, version) {
+    async markPublished(pipelineId, published) {
       const stored = items.get(pipelineId);
-      if (stored !== undefined && stored.schema.version === version) stored.publishedVersion = version;
+      if (stored !== undefined && stored.schema.version === published.version) stored.published = { ...published };
     },
   };
 }

@@ -7,6 +7,12 @@ import { WEBHOOK_COLUMNS } from './columns.ts';
 import type { ColumnType, PipelineSchema, SchemaColumn } from './schema.ts';
 import { requestCopyRankSql, WEBHOOK_VIEW_COLUMNS } from './views.ts';
 
+/**
+ * The generation of the views' SQL: raised whenever the SQL built for the same schema changes (a
+ * new deduplication rule, a fix), so that views already published are rebuilt by the next refresh.
+ */
+export const VIEW_SQL_GENERATION = 2;
+
 export const pipelineViewName = (pipelineId: number): string => `pipeline_${pipelineId}`;
 
 /** `pipeline_<N>` → N; undefined for any other name. */

@@ -8,6 +8,7 @@ import { utcDay } from '../../domain/clock.ts';
 import { partitionPath, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
 import { PARQUET_DECOMPRESSORS } from '../../domain/lake/parquet-codecs.ts';
 import { bodyValuesAreText, emptySchema, mergeSchema, observeSample, type PipelineSchema, type SampleRow } from '../../domain/lake/schema.ts';
+import { VIEW_SQL_GENERATION } from '../../domain/lake/schema-views.ts';
 import { WEBHOOKS_OBJECT_KEY } from '../../domain/lake/views.ts';
 import type { LakeObjectInfo } from '../../ports/inspector.ts';
 import type { ManagementStore } from '../../ports/management.ts';
@@ -187,9 +188,11 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
   }
 
   async function publish(stored: StoredSchema): Promise<void> {
-    if (deps.catalog === undefined || stored.schema.columns.length === 0 || stored.publishedVersion >= stored.schema.version) return;
+    if (deps.catalog === undefined || stored.schema.columns.length === 0) return;
+    const { version, generation } = stored.published;
+    if (version >= stored.schema.version && generation === VIEW_SQL_GENERATION) return;
     await deps.catalog.publish(stored.schema);
-    await deps.store.markPublished(stored.schema.pipelineId, stored.schema.version);
+    await deps.store.markPublished(stored.schema.pipelineId, { version: stored.schema.version, generation: VIEW_SQL_GENERATION });
   }
 
   async function refresh(pipelineId: number): Promise<PipelineSchema> {
@@ -207,12 +210,12 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
       sampledThrough: cursor ?? undefined,
     });
     const revision = stored?.revision ?? 0;
-    const publishedVersion = stored?.publishedVersion ?? 0;
-    if (!(await deps.store.put(merged, revision, publishedVersion))) {
+    const published = stored?.published ?? { version: 0, generation: 0 };
+    if (!(await deps.store.put(merged, revision, published))) {
       // Another refresh of this pipeline wrote first: its result stands.
       return (await deps.store.get(pipelineId))?.schema ?? merged;
     }
-    await publish({ schema: merged, revision: revision + 1, publishedVersion });
+    await publish({ schema: merged, revision: revision + 1, published });
     return merged;
   }
 

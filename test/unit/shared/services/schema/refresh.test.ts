@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { memorySchemaStore } from '../../../../../shared/adapters/memory/schema-store.ts';
 import { encodeWebhookRows, type WebhookRow } from '../../../../../shared/domain/lake/objects.ts';
 import type { PipelineSchema } from '../../../../../shared/domain/lake/schema.ts';
+import { VIEW_SQL_GENERATION } from '../../../../../shared/domain/lake/schema-views.ts';
 import type { LakeObjectInfo } from '../../../../../shared/ports/inspector.ts';
 import type { LakeSampleReader, ViewCatalog } from '../../../../../shared/ports/schema.ts';
 import { createSchemaService, DEFAULT_SAMPLE_BOUNDS } from '../../../../../shared/services/schema/refresh.ts';
@@ -159,7 +160,27 @@ describe('schema refresh', () => {
     put(1, [{ a: 'text' }], NOW - 5_000);
     await schemas.refresh(1);
     expect(published).toEqual([1, 2]);
-    expect((await store.get(1))!.publishedVersion).toBe(2);
+    expect((await store.get(1))!.published).toEqual({ version: 2, generation: VIEW_SQL_GENERATION });
+  });
+
+  it('rebuilds a published view whose SQL came from an older generation, once', async () => {
+    const { lake, put } = memoryLake();
+    const published: number[] = [];
+    const catalog: ViewCatalog = {
+      async publish(schema) {
+        published.push(schema.version);
+      },
+    };
+    put(1, [{ a: 1 }], NOW - 10_000);
+    const { schemas, store } = service(lake, { catalog });
+    await schemas.refresh(1);
+    expect(published).toEqual([1]);
+    // As a deployment before this generation left it: the same schema version, older SQL.
+    await store.markPublished(1, { version: 1, generation: VIEW_SQL_GENERATION - 1 });
+    await schemas.refresh(1);
+    await schemas.refresh(1);
+    expect(published).toEqual([1, 1]);
+    expect((await store.get(1))!.published).toEqual({ version: 1, generation: VIEW_SQL_GENERATION });
   });
 
   it('two refreshes at once: the first write stands, the second answers it', async () => {
