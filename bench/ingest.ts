@@ -131,7 +131,7 @@ async function measureStack(): Promise<StackFigures> {
   try {
     const { pipeline_id: pipelineId } = await admin<{ pipeline_id: number }>(info, '/v4/pipelines', { name: 'bench' });
     const { key, token } = await admin<{ key: string; token: string }>(info, '/v4/tokens', { name: 'bench' });
-    const url = `${info.apiUrl}/?pipeline_id=${pipelineId}&key=${key}&token=${token}`;
+    const url = `${info.inboundUrl}/?pipeline_id=${pipelineId}&key=${key}&token=${token}`;
 
     const { warmupOk, main } = await load(url, info.pid);
     const loadEnded = performance.now();

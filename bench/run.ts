@@ -2,7 +2,7 @@
 // prints a summary table and records each one's figures in bench/results/latest.json, replacing
 // only the entries of the benchmarks it ran (see results-file.ts).
 //   npm run bench                 all of them
-//   npm run bench -- ingest       only ingest (names: ingest, receiver-cpu, processor, cold-start, fanout, sync, lake)
+//   npm run bench -- ingest       only ingest (names: ingest, idle, receiver-cpu, receiver-invoke, processor, cold-start, fanout, sync, lake)
 // BENCH_* environment variables (e.g. BENCH_INGEST_SECONDS) change what a benchmark measures; the
 // entry's `command` records them.
 import { spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt, fmtRatio, RESULT_PREFIX, type BenchResult } from './lib.ts';
 import { machineStamp, mergeResults, readResults, reproduceCommand, writeResults, type BenchEntry } from './results-file.ts';
 
-const BENCHMARKS = ['ingest', 'receiver-cpu', 'processor', 'cold-start', 'fanout', 'sync', 'lake'] as const;
+const BENCHMARKS = ['ingest', 'idle', 'receiver-cpu', 'receiver-invoke', 'processor', 'cold-start', 'fanout', 'sync', 'lake'] as const;
 type Name = (typeof BENCHMARKS)[number];
 /** A benchmark that runs longer than this is killed and reported as failed (lake writes and compacts a day: longer). */
 const TIMEOUT_MS = 150_000;

@@ -8,6 +8,8 @@ import { CliError, type CliIo, type GlobalOptions } from './context.ts';
 /** The parts of `$HOOKLAKE_DATA_DIR/stack.json` (docs/design.md) the CLI reads. */
 const StackFileSchema = v.looseObject({
   apiUrl: v.pipe(v.string(), v.url()),
+  /** Absent in a stack.json written before front doors: the API's root then. */
+  inboundUrl: v.optional(v.pipe(v.string(), v.url())),
   adminToken: v.string(),
   region: v.string(),
   endpoints: v.looseObject({ s3: v.pipe(v.string(), v.url()), dynamodb: v.pipe(v.string(), v.url()) }),
@@ -57,6 +59,11 @@ export function requireStackFile(io: CliIo, hint: string): StackFile {
 
 export interface ApiTarget {
   baseUrl: string;
+  /**
+   * Where webhooks are posted: the local stack's inbound URL (its function URL when it runs with
+   * HOOKLAKE_FRONT_DOOR=functionUrl), or --api (a deployment's InboundUrl output may differ).
+   */
+  inboundUrl: string;
   credential: string;
   local: boolean;
 }
@@ -80,11 +87,13 @@ export function resolveApiTarget(io: CliIo, options: GlobalOptions): ApiTarget {
     if (explicitToken === undefined) {
       throw new CliError('--api needs an admin credential: pass --admin-token or set HOOKLAKE_ADMIN_TOKEN');
     }
-    return { baseUrl: options.api.replace(/\/+$/, ''), credential: explicitToken, local: false };
+    const baseUrl = options.api.replace(/\/+$/, '');
+    return { baseUrl, inboundUrl: baseUrl, credential: explicitToken, local: false };
   }
   const stack = requireStackFile(io, 'pass --api URL --admin-token CREDENTIAL for a deployment');
   return {
     baseUrl: stack.apiUrl.replace(/\/+$/, ''),
+    inboundUrl: (stack.inboundUrl ?? stack.apiUrl).replace(/\/+$/, ''),
     credential: options.adminToken ?? stack.adminToken,
     local: true,
   };

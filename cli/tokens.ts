@@ -51,7 +51,7 @@ export function registerTokens(program: Command, io: CliIo): void {
           describe(created, [['token', created.token]]),
           '',
           'The token is shown only once: store it now. Webhook URL:',
-          `  ${api.target.baseUrl}/?pipeline_id=${pipeline}&key=${created.key}&token=${created.token}`,
+          `  ${api.target.inboundUrl}/?pipeline_id=${pipeline}&key=${created.key}&token=${created.token}`,
         ].join('\n');
       });
     });

@@ -4,6 +4,9 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { EVENTS_DLQ_RETENTION_DAYS } from './constructs/outbound.ts';
+import { FRONT_DOORS, type FrontDoor } from './front-door.ts';
+
+export { FRONT_DOORS, type FrontDoor };
 
 export interface HooklakeSettings {
   /** Let the api and fan-out accept subscription targets on private addresses. */
@@ -47,9 +50,17 @@ export interface HooklakeSettings {
   syncMaxConcurrency: number;
   /** E-mail address subscribed to the alarm topic; empty: none (subscribe anything else yourself). */
   alarmEmail: string;
+  /**
+   * What inbound webhooks reach the receiver through: the HTTP API's `ANY /` route (throttled, one
+   * URL for everything), or a Lambda function URL of the receiver (no API Gateway charge).
+   */
+  frontDoor: FrontDoor;
+  /** Concurrency reserved for the receiver (also its ceiling: the flood bound of a function URL); 0 reserves none. */
+  receiverReservedConcurrency: number;
   /** Minutes the lake objects a compaction replaced stay before they are removed (a running Athena query keeps its files). */
   compactionGraceMinutes: number;
 }
+
 
 export const DEFAULTS: HooklakeSettings = {
   allowPrivateTargets: false,
@@ -75,6 +86,10 @@ export const DEFAULTS: HooklakeSettings = {
   fanoutMaxConcurrency: 4,
   syncMaxConcurrency: 2,
   alarmEmail: '',
+  // API Gateway's throttle bounds a flood on any account; a function URL's only bound is a
+  // reservation, which an account with the quota of 10 cannot make (docs/deploy.md, "Front door").
+  frontDoor: 'apiGateway',
+  receiverReservedConcurrency: 0,
   compactionGraceMinutes: 60,
 };
 
@@ -101,6 +116,8 @@ export const CONTEXT_KEYS = {
   fanoutMaxConcurrency: 'hooklake:fanoutMaxConcurrency',
   syncMaxConcurrency: 'hooklake:syncMaxConcurrency',
   alarmEmail: 'hooklake:alarmEmail',
+  frontDoor: 'hooklake:frontDoor',
+  receiverReservedConcurrency: 'hooklake:receiverReservedConcurrency',
   compactionGraceMinutes: 'hooklake:compactionGraceMinutes',
 } as const satisfies Record<keyof HooklakeSettings, `hooklake:${string}`>;
 
@@ -143,6 +160,8 @@ const KINDS: Record<keyof HooklakeSettings, Kind> = {
   fanoutMaxConcurrency: 'integer',
   syncMaxConcurrency: 'integer',
   alarmEmail: 'string',
+  frontDoor: 'string',
+  receiverReservedConcurrency: 'integer',
   compactionGraceMinutes: 'integer',
 };
 
@@ -257,24 +276,35 @@ export function settingsProblems(s: HooklakeSettings): string[] {
   // when they would leave Lambda fewer than 10 unreserved; queue consumers above what is left are
   // throttled, and throttled receives count towards their queue's maxReceiveCount (the DLQ).
   const quotaOk = whole('lambdaConcurrencyQuota', LAMBDA_MIN_UNRESERVED, Number.MAX_SAFE_INTEGER, " (Lambda's smallest account quota)");
-  const reservedOk = whole('apiReservedConcurrency', 0, Number.MAX_SAFE_INTEGER, ' (0 reserves none)');
+  const reservedOk = [
+    whole('apiReservedConcurrency', 0, Number.MAX_SAFE_INTEGER, ' (0 reserves none)'),
+    whole('receiverReservedConcurrency', 0, Number.MAX_SAFE_INTEGER, ' (0 reserves none)'),
+  ].every(Boolean);
   const capsOk = (['processorMaxConcurrency', 'fanoutMaxConcurrency', 'syncMaxConcurrency'] as const)
     .map((name) => whole(name, ESM_MAX_CONCURRENCY.min, ESM_MAX_CONCURRENCY.max, " (an SQS event source's maximum concurrency)"))
     .every(Boolean);
   if (quotaOk && reservedOk) {
-    if (s.apiReservedConcurrency > s.lambdaConcurrencyQuota - LAMBDA_MIN_UNRESERVED) {
+    const reserved = s.apiReservedConcurrency + s.receiverReservedConcurrency;
+    const reservations = [
+      ...(s.apiReservedConcurrency > 0 ? [`${key.apiReservedConcurrency} (${s.apiReservedConcurrency})`] : []),
+      ...(s.receiverReservedConcurrency > 0 ? [`${key.receiverReservedConcurrency} (${s.receiverReservedConcurrency})`] : []),
+    ];
+    if (reserved > s.lambdaConcurrencyQuota - LAMBDA_MIN_UNRESERVED) {
       problems.push(
-        `${key.apiReservedConcurrency} (${s.apiReservedConcurrency}) would leave fewer than ${LAMBDA_MIN_UNRESERVED} of ${key.lambdaConcurrencyQuota} (${s.lambdaConcurrencyQuota}) unreserved, which Lambda refuses: reserve at most ${Math.max(0, s.lambdaConcurrencyQuota - LAMBDA_MIN_UNRESERVED)} (check the quota with aws lambda get-account-settings)`,
+        `${reservations.join(' + ')} would leave fewer than ${LAMBDA_MIN_UNRESERVED} of ${key.lambdaConcurrencyQuota} (${s.lambdaConcurrencyQuota}) unreserved, which Lambda refuses: reserve at most ${Math.max(0, s.lambdaConcurrencyQuota - LAMBDA_MIN_UNRESERVED)}${reservations.length > 1 ? ' in all' : ''} (check the quota with aws lambda get-account-settings)`,
       );
     } else if (capsOk) {
       const consumers = s.processorMaxConcurrency + s.fanoutMaxConcurrency + s.syncMaxConcurrency;
-      const available = s.lambdaConcurrencyQuota - s.apiReservedConcurrency - HTTP_FUNCTIONS_HEADROOM;
+      const available = s.lambdaConcurrencyQuota - reserved - HTTP_FUNCTIONS_HEADROOM;
       if (consumers > available) {
         problems.push(
-          `${key.processorMaxConcurrency} + ${key.fanoutMaxConcurrency} + ${key.syncMaxConcurrency} (${s.processorMaxConcurrency} + ${s.fanoutMaxConcurrency} + ${s.syncMaxConcurrency} = ${consumers}) must leave ${HTTP_FUNCTIONS_HEADROOM} of ${key.lambdaConcurrencyQuota} (${s.lambdaConcurrencyQuota})${s.apiReservedConcurrency > 0 ? ` less ${key.apiReservedConcurrency} (${s.apiReservedConcurrency})` : ''} for the receiver and the api: at most ${available}. Throttled queue consumers push messages towards their DLQs; if the account's quota is higher (aws lambda get-account-settings), set ${key.lambdaConcurrencyQuota}`,
+          `${key.processorMaxConcurrency} + ${key.fanoutMaxConcurrency} + ${key.syncMaxConcurrency} (${s.processorMaxConcurrency} + ${s.fanoutMaxConcurrency} + ${s.syncMaxConcurrency} = ${consumers}) must leave ${HTTP_FUNCTIONS_HEADROOM} of ${key.lambdaConcurrencyQuota} (${s.lambdaConcurrencyQuota})${reservations.length > 0 ? ` less ${reservations.join(' and ')}` : ''} for the receiver and the api: at most ${available}. Throttled queue consumers push messages towards their DLQs; if the account's quota is higher (aws lambda get-account-settings), set ${key.lambdaConcurrencyQuota}`,
         );
       }
     }
+  }
+  if (!(FRONT_DOORS as readonly string[]).includes(s.frontDoor)) {
+    problems.push(`${key.frontDoor} must be ${FRONT_DOORS.map((door) => `"${door}"`).join(' or ')} (the HTTP API's route, or a Lambda function URL), got ${JSON.stringify(s.frontDoor)}`);
   }
   if (s.alarmEmail !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s.alarmEmail)) {
     problems.push(`${key.alarmEmail} must be an e-mail address (or empty for none), got ${JSON.stringify(s.alarmEmail)}`);

@@ -1,8 +1,8 @@
-// HooklakeStack: the inbound half on AWS (HTTP API -> receiver -> SQS -> processor -> S3 lake),
+// HooklakeStack: the inbound half on AWS (HTTP API or function URL -> receiver -> SQS -> processor -> S3 lake),
 // the management API, Athena over the lake, and the outbound half (events queue -> fan-out ->
 // subscribers, signing secrets under a KMS key).
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-
+import { Annotations, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct, Node } from 'constructs';
 import { SCHEMA_PK } from '../shared/adapters/dynamodb/schema-store.ts';
 import { SUBSCRIPTION_PK } from '../shared/adapters/dynamodb/subscription-store.ts';
@@ -12,6 +12,9 @@ import { AlarmNotifications } from './constructs/alarms.ts';
 import { Analytics } from './constructs/analytics.ts';
 import * as path from 'node:path';
 import { HooklakeFunction, nagObjectArn, REPO_ROOT } from './constructs/function.ts';
+import { CLAIMS_MODULE_FILE } from '../functions/receiver/app.ts';
+import { GLUE_CATALOG_MODULE_FILE } from '../functions/api/app.ts';
+import { API_MEMORY_MB, FANOUT_MEMORY_MB, PROCESSOR_MEMORY_MB, RECEIVER_MEMORY_MB } from './memory-sizes.ts';
 import { HooklakeHttpApi } from './constructs/http-api.ts';
 import { encryptionContextCondition } from './constructs/encryption-context.ts';
 import { Ingest, MAX_RECEIVE_COUNT } from './constructs/ingest.ts';
@@ -19,7 +22,7 @@ import { LAKE_PREFIX, Lake } from './constructs/lake.ts';
 import { Outbound } from './constructs/outbound.ts';
 import { StateTable } from './constructs/state-table.ts';
 import { TypedTables } from './constructs/typed-tables.ts';
-import { CONTEXT_KEYS, DEFAULTS, type HooklakeSettings, propsFromContext, resolveSettings } from './settings.ts';
+import { CONTEXT_KEYS, DEFAULTS, type FrontDoor, type HooklakeSettings, propsFromContext, resolveSettings } from './settings.ts';
 import {
   SYNC_DELIVERY_PARTITION,
   SYNC_ENCRYPTION_CONTEXT,
@@ -51,6 +54,7 @@ function stackPropsOnly(props: HooklakeStackProps): StackProps {
 // the processor writes one Parquet object per pipeline and day of a batch; the fan-out performs
 // the deliveries of a batch of events, each attempt bounded by the delivery timeout.
 const RECEIVER_TIMEOUT = Duration.seconds(10);
+
 const PROCESSOR_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(29);
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -97,6 +101,10 @@ export class HooklakeStack extends Stack {
   readonly outbound: Outbound;
   readonly fanout: HooklakeFunction;
   readonly httpApi: HooklakeHttpApi;
+  /** hooklake:frontDoor: where inbound webhooks arrive. */
+  readonly frontDoor: FrontDoor;
+  /** The receiver's function URL (frontDoor functionUrl), else undefined. */
+  readonly receiverUrl: lambda.FunctionUrl | undefined;
   readonly syncs: Syncs;
   readonly sync: HooklakeFunction;
   readonly typedTables: TypedTables;
@@ -140,8 +148,15 @@ export class HooklakeStack extends Stack {
       ...common,
       name: 'receiver',
       description: 'Hooklake receiver: answers inbound webhooks and queues them',
-      memorySize: 512,
+      memorySize: RECEIVER_MEMORY_MB,
       timeout: RECEIVER_TIMEOUT,
+      // The S3 client (claim checks of bodies over the SQS limit) in a file of its own, loaded
+      // only by a request that needs it; index.mjs carries what every request uses.
+      lazyModules: [{ entry: 'functions/receiver/claims.ts', file: CLAIMS_MODULE_FILE }],
+      // One invocation per webhook: Lambda's START/END/REPORT lines would be most of the log bill
+      // (docs/cost.md). Failures are still logged (the handlers log them at error level).
+      quietPlatformLogs: true,
+      ...(settings.receiverReservedConcurrency === 0 ? {} : { reservedConcurrentExecutions: settings.receiverReservedConcurrency }),
       environment: {
         [ENV.ingestQueueUrl]: this.ingest.queue.queueUrl,
         [ENV.lakeBucket]: bucket.bucketName,
@@ -151,7 +166,7 @@ export class HooklakeStack extends Stack {
       ...common,
       name: 'processor',
       description: 'Hooklake processor: authenticates queued webhooks and lands them as Parquet',
-      memorySize: 1024,
+      memorySize: PROCESSOR_MEMORY_MB,
       timeout: PROCESSOR_TIMEOUT,
       environment: {
         [ENV.lakeBucket]: bucket.bucketName,
@@ -167,7 +182,10 @@ export class HooklakeStack extends Stack {
       description: 'Hooklake management API (/v4/) and console (/console/)',
       // The console's built files (scripts/build-console.mjs) travel beside the bundle.
       extraAssets: [{ from: path.join(REPO_ROOT, 'console', 'dist'), to: 'console' }],
-      memorySize: 512,
+      // The Glue SDK (typed tables' Athena views) in a file of its own, loaded by the schema
+      // refresh's first publication; the console's and /v4/'s cold starts do not carry it.
+      lazyModules: [{ entry: 'functions/api/glue-catalog.ts', file: GLUE_CATALOG_MODULE_FILE }],
+      memorySize: API_MEMORY_MB,
       timeout: API_TIMEOUT,
       // Opt-in (hooklake:apiReservedConcurrency): its own share of the account's concurrency, so an
       // ingest flood cannot leave the management API without instances. None by default: a
@@ -189,7 +207,7 @@ export class HooklakeStack extends Stack {
       ...common,
       name: 'fanout',
       description: 'Hooklake fan-out: delivers events to subscriptions, signed, with Kommo retry rules',
-      memorySize: 512,
+      memorySize: FANOUT_MEMORY_MB,
       timeout: FANOUT_TIMEOUT,
       environment: {
         [ENV.eventsQueueUrl]: eventsQueue.queueUrl,
@@ -383,15 +401,37 @@ export class HooklakeStack extends Stack {
       ],
     });
 
+    // The front door of inbound webhooks (docs/deploy.md, "Front door"): the HTTP API's `ANY /`
+    // route, or a function URL of the receiver (public: Kondado's URL carries its own key and
+    // token, checked by the processor); /v4/ and the console stay on the HTTP API either way.
+    this.frontDoor = settings.frontDoor;
+    this.receiverUrl =
+      settings.frontDoor === 'functionUrl'
+        ? this.receiver.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.BUFFERED })
+        : undefined;
+    if (this.receiverUrl !== undefined && settings.receiverReservedConcurrency === 0) {
+      Annotations.of(this.receiver).addWarningV2(
+        'hooklake:receiverUnbounded',
+        `The receiver's function URL has no throttle and ${CONTEXT_KEYS.receiverReservedConcurrency} is 0: a flood of webhooks can take the account's whole Lambda concurrency (docs/deploy.md, "Front door").`,
+      );
+    }
+
     this.httpApi = new HooklakeHttpApi(this, 'Http', {
-      receiver: this.receiver.fn,
+      receiver: this.receiverUrl === undefined ? this.receiver.fn : undefined,
       api: this.api.fn,
       ingestThrottle: { rateLimit: settings.ingestThrottleRateLimit, burstLimit: settings.ingestThrottleBurstLimit },
       managementThrottle: { rateLimit: settings.managementThrottleRateLimit, burstLimit: settings.managementThrottleBurstLimit },
       logRetention: settings.logRetention,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Inbound webhook URL (add ?pipeline_id=N&key=...&token=...); management API under v4/' });
+    new CfnOutput(this, 'InboundUrl', {
+      value: this.receiverUrl?.url ?? this.httpApi.url,
+      description: `Inbound webhook URL (add ?pipeline_id=N&key=...&token=...): ${this.receiverUrl === undefined ? 'the HTTP API' : "the receiver's function URL"}`,
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.httpApi.url,
+      description: this.receiverUrl === undefined ? 'Management API under v4/, console under console/, inbound webhooks at the root' : 'Management API under v4/, console under console/',
+    });
     new CfnOutput(this, 'LakeBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'For `hooklake admin create --table NAME`' });
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingest.queue.queueUrl });

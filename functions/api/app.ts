@@ -20,7 +20,7 @@ import { sqsEventsQueue } from '../../shared/adapters/sqs/queues.ts';
 import { managementApi, type ApiDeps } from '../../shared/api/app.ts';
 import { consoleAssets, isConsolePath } from '../../shared/api/console-assets.ts';
 import { RESPONSE_HEADERS, type ApiRequest, type ApiResponse } from '../../shared/api/router.ts';
-import type { ApiConfig } from '../../shared/config.ts';
+import type { ApiConfig, AwsConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import { scaledClock } from '../../shared/domain/delivery/time-scale.ts';
 import { log } from '../../shared/logger.ts';
@@ -32,6 +32,7 @@ import { createSchemaService } from '../../shared/services/schema/refresh.ts';
 import { isSchemaRefreshEvent } from '../../shared/domain/lake/schema.ts';
 import { createSubscriptionService, type SubscriptionDeps } from '../../shared/services/subscriptions/service.ts';
 import { syncServiceFromConfig } from '../sync/service.ts';
+import type * as GlueCatalog from './glue-catalog.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -84,35 +85,54 @@ export function createSyncService(config: ApiConfig): SyncService | undefined {
   });
 }
 
+/** The file glue-catalog.ts becomes in the api's Lambda asset, beside index.mjs (infra/stack.ts builds it). */
+export const GLUE_CATALOG_MODULE_FILE = 'glue-catalog.mjs';
+
+/** Loads the Glue view catalog (glue-catalog.ts: the Glue SDK) at the first publication of an instance. */
+export type ViewCatalogLoader = (aws: AwsConfig, databaseName: string) => Promise<ViewCatalog>;
+
+/**
+ * glue-catalog.ts itself, for the local stack and tests (the handler's bundle loads its
+ * glue-catalog.mjs instead). The specifier is computed, so esbuild never inlines the Glue SDK.
+ */
+export const viewCatalogFromSource: ViewCatalogLoader = async (aws, databaseName) =>
+  ((await import(new URL('./glue-catalog.ts', import.meta.url).href)) as typeof GlueCatalog).viewCatalog(aws, databaseName);
+
 /** The Glue database's view catalog; the Glue SDK is loaded at the first publication, not at every cold start. */
-function lazyGlueCatalog(config: ApiConfig, databaseName: string): ViewCatalog {
+function lazyGlueCatalog(config: ApiConfig, databaseName: string, load: ViewCatalogLoader): ViewCatalog {
   let catalog: Promise<ViewCatalog> | undefined;
   return {
     async publish(schema) {
-      catalog ??= Promise.all([import('../../shared/adapters/clients/glue.ts'), import('../../shared/adapters/glue/view-catalog.ts')]).then(
-        ([{ glueClient }, { glueViewCatalog }]) => glueViewCatalog(glueClient(config.aws), databaseName),
-      );
+      catalog ??= load(config.aws, databaseName);
       await (await catalog).publish(schema);
     },
   };
 }
 
+export interface SchemaOptions {
+  dynamodb?: DynamoDBClient;
+  nowMs?: () => number;
+  /** Default: viewCatalogFromSource. */
+  loadViewCatalog?: ViewCatalogLoader;
+}
+
 /** Typed tables: the schema refresh over the lake (read-only) and the SCHEMA items; the Athena views where a Glue database is configured. */
-export function createSchemas(config: ApiConfig, dynamodb: DynamoDBClient = dynamoDbClient(config.aws), nowMs: () => number = Date.now): SchemaService {
+export function createSchemas(config: ApiConfig, options: SchemaOptions = {}): SchemaService {
+  const dynamodb = options.dynamodb ?? dynamoDbClient(config.aws);
   return createSchemaService({
     store: dynamoSchemaStore(dynamodb, config.tableName),
     lake: s3LakeSampleReader(s3Client(config.aws), config.lakeBucket),
     pipelines: dynamoManagementStore(dynamodb, config.tableName),
-    catalog: config.glueDatabase === undefined ? undefined : lazyGlueCatalog(config, config.glueDatabase),
-    nowMs,
+    catalog: config.glueDatabase === undefined ? undefined : lazyGlueCatalog(config, config.glueDatabase, options.loadViewCatalog ?? viewCatalogFromSource),
+    nowMs: options.nowMs ?? Date.now,
     onError: (pipelineId, error) => log.error('schema refresh failed', { pipelineId, error: error instanceof Error ? error.message : String(error) }),
   });
 }
 
-export function apiDeps(config: ApiConfig): ApiDeps {
+export function apiDeps(config: ApiConfig, loadViewCatalog: ViewCatalogLoader = viewCatalogFromSource): ApiDeps {
   const dynamodb = dynamoDbClient(config.aws);
   return {
-    schemas: createSchemas(config, dynamodb),
+    schemas: createSchemas(config, { dynamodb, loadViewCatalog }),
     store: dynamoManagementStore(dynamodb, config.tableName),
     clock: systemClock,
     subscriptions: createSubscriptions(config, {}, dynamodb),
@@ -157,6 +177,8 @@ export function apiResult(response: ApiResponse): APIGatewayProxyStructuredResul
 export interface ApiHandlerOptions {
   /** Directory of the built console (index.html, assets/) served under /console/; none: no console. */
   consoleDir?: string | undefined;
+  /** How the Glue view catalog is loaded (the bundle's glue-catalog.mjs); default: viewCatalogFromSource. */
+  loadViewCatalog?: ViewCatalogLoader;
 }
 
 /** The handler over explicit deps (tests, the local stack with its own store). */
@@ -192,5 +214,5 @@ async function refreshSchemas(deps: ApiDeps, context: Context | undefined) {
 }
 
 export function createApiHandler(config: ApiConfig, options: ApiHandlerOptions = {}): ApiHandler {
-  return createApiHandlerWithDeps(apiDeps(config), options);
+  return createApiHandlerWithDeps(apiDeps(config, options.loadViewCatalog), options);
 }

@@ -1,31 +1,58 @@
 // Composition root of the receiver: config in, handler out. The local stack calls it too.
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
-import { sqsIngestQueue } from '../../shared/adapters/sqs/queues.ts';
-import type { ReceiverConfig } from '../../shared/config.ts';
+import { EMULATOR_CREDENTIALS } from '../../shared/adapters/clients/options.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
+import { jsonSendTransport } from '../../shared/adapters/sqs/json-transport.ts';
+import type { AwsConfig, ReceiverConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/domain/clock.ts';
 import type { ClaimStore } from '../../shared/ports/ingest.ts';
 import { receiveWebhook, type ReceiveDeps } from '../../shared/services/ingest/receive.ts';
 
-export function receiverDeps(config: ReceiverConfig): ReceiveDeps {
+/** Loads the claim-check store (the S3 client) on the first body too large for SQS: claims.ts. */
+export type ClaimStoreLoader = (aws: AwsConfig) => Promise<ClaimStore>;
+
+/** The file claims.ts becomes in the receiver's Lambda asset, beside index.mjs (infra/stack.ts builds it). */
+export const CLAIMS_MODULE_FILE = 'claims.mjs';
+
+
+export function receiverDeps(config: ReceiverConfig, loadClaims: ClaimStoreLoader): ReceiveDeps & { close(): void } {
+  // SQS without the AWS SDK (json-transport.ts): on AWS the credentials Lambda puts in the environment.
+  const endpoint = config.aws.endpoints.sqs;
+  const transport = jsonSendTransport({ region: config.aws.region, endpoint, credentials: endpoint === undefined ? undefined : EMULATOR_CREDENTIALS });
   let claims: Promise<ClaimStore> | undefined;
   return {
-    queue: sqsIngestQueue(sqsClient(config.aws), config.ingestQueueUrl),
-    // The S3 SDK is imported only when a body is too large for SQS.
-    claims: () =>
-      (claims ??= Promise.all([import('../../shared/adapters/clients/s3.ts'), import('../../shared/adapters/s3/objects.ts')]).then(
-        ([{ s3Client }, { s3ClaimStore }]) => s3ClaimStore(s3Client(config.aws)),
-      )),
+    queue: sqsIngestQueue(transport, config.ingestQueueUrl),
+    claims: () => {
+      // A failed load is not kept: the next large body tries again.
+      claims ??= loadClaims(config.aws).catch((error: unknown) => {
+        claims = undefined;
+        throw error;
+      });
+      return claims;
+    },
     clock: systemClock,
     lakeBucket: config.lakeBucket,
     maxBodyBytes: config.maxBodyBytes,
     maxMessageBytes: config.maxMessageBytes,
+    close: () => transport.destroy(),
   };
 }
 
-export function createReceiverHandler(deps: ReceiveDeps) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+const JSON_HEADERS = { 'content-type': 'application/json' };
+/** What API Gateway answers for a path it has no route for; a function URL sends every path here. */
+const NOT_FOUND: APIGatewayProxyStructuredResultV2 = { statusCode: 404, headers: JSON_HEADERS, body: '{"message":"Not Found"}' };
+
+export type ReceiverHandler = (event: APIGatewayProxyEventV2, context?: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The handler for both front doors (payload 2.0: API Gateway's `ANY /` route, or a Lambda function
+ * URL, which sends every path here). A plain async function: the receiver uses no middleware, and
+ * middy's per-call machinery was a measurable share of its CPU per request.
+ */
+export function createReceiverHandler(deps: ReceiveDeps): ReceiverHandler {
+  return async (event) => {
+    if (event.rawPath !== '/') return NOT_FOUND;
+    const body = event.body;
     const reply = await receiveWebhook(
       {
         method: event.requestContext.http.method,
@@ -33,11 +60,12 @@ export function createReceiverHandler(deps: ReceiveDeps) {
         contentType: event.headers?.['content-type'],
         headers: event.headers,
         cookies: event.cookies,
-        body: event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
-        bodyEncoding: event.body === undefined ? undefined : event.isBase64Encoded ? 'base64' : 'text',
+        // A text body stays the string it came as (decoded already); base64 is decoded to bytes.
+        body: body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(body, 'base64') : body,
+        bodyEncoding: body === undefined ? undefined : event.isBase64Encoded ? 'base64' : 'text',
       },
       deps,
     );
-    return { statusCode: reply.statusCode, headers: { 'content-type': 'application/json' }, body: reply.body };
-  });
+    return { statusCode: reply.statusCode, headers: JSON_HEADERS, body: reply.body };
+  };
 }

@@ -1,11 +1,21 @@
 // The asset step after esbuild (HooklakeFunction's afterBundling hook runs `node asset-files.ts
-// <plan>`): copies directories and packages beside a function's bundle, in Node, on any platform.
+// <plan>`): builds a function's lazily loaded modules into files of their own and copies
+// directories and packages beside its bundle, in Node, on any platform.
 import { cpSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { build } from 'esbuild';
+import { LAMBDA_BUNDLE_OPTIONS } from './esbuild-options.ts';
 import { obtainPackage, type ObtainOptions } from './packages.ts';
 
 export interface AssetFilesPlan {
   outputDir: string;
+  /**
+   * Modules bundled on their own, with the settings of index.mjs (esbuild-options.ts), to
+   * `outputDir/<file>`: the function imports them at run time only when it needs them.
+   */
+  bundles?: { entry: string; file: string }[];
+  /** Packages left out of those bundles, as out of index.mjs. */
+  external?: string[];
   /** Directories copied as they are (`to` relative to outputDir). */
   copies: { from: string; to: string }[];
   /** Packages copied to outputDir/node_modules/<name>, at their locked versions. */
@@ -24,6 +34,9 @@ export function decodePlan(text: string): AssetFilesPlan {
 }
 
 export async function writeAssetFiles(plan: AssetFilesPlan, extra: Pick<ObtainOptions, 'npmEnv' | 'log'> = {}): Promise<void> {
+  for (const { entry, file } of plan.bundles ?? []) {
+    await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [entry], outfile: path.join(plan.outputDir, file), external: plan.external ?? [] });
+  }
   for (const { from, to } of plan.copies) copyDirectory(from, path.join(plan.outputDir, to));
   for (const name of plan.packages) {
     const { dir } = await obtainPackage(name, {

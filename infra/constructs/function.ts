@@ -8,15 +8,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, OutputFormat, LogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { encodePlan, type AssetFilesPlan } from '../bundling/asset-files.ts';
+import { LAMBDA_BUNDLE_OPTIONS, type LazyModule } from '../bundling/esbuild-options.ts';
 
 /** Repository root, found from this file so synth works from any working directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-// esbuild's ESM output has no `require`; CommonJS dependencies that require Node built-ins
-// would throw "Dynamic require is not supported" without this shim.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __hooklakeCreateRequire } from 'node:module';" +
-  'const require = __hooklakeCreateRequire(import.meta.url);';
 
 export interface HooklakeFunctionProps {
   /** Folder under functions/, e.g. `receiver`; the entry is `functions/<name>/handler.ts`. */
@@ -44,8 +39,19 @@ export interface HooklakeFunctionProps {
   nativeModules?: readonly string[];
   /** Directories copied into the asset beside the bundle (`to` relative to it), e.g. the console's files. */
   extraAssets?: readonly { from: string; to: string }[];
+  /**
+   * Modules built into files of their own beside index.mjs, for code the function imports only
+   * when a request needs it: CDK's bundling writes one file (no code splitting), so a dynamic
+   * import would otherwise be inlined, and loaded with everything else at every cold start.
+   */
+  lazyModules?: readonly LazyModule[];
   /** /tmp size in MiB (512–10240). Default 512. */
   ephemeralStorageMiB?: number;
+  /**
+   * JSON logs with Lambda's system logs at WARN: no START/END/REPORT lines per invocation (their
+   * figures stay in CloudWatch metrics); the handlers' own JSON lines keep their `level`.
+   */
+  quietPlatformLogs?: boolean;
 }
 
 export class HooklakeFunction extends Construct {
@@ -59,6 +65,7 @@ export class HooklakeFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
     const packages = [...(props.nativeModules ?? [])];
     const copies = [...(props.extraAssets ?? [])];
+    const bundles = (props.lazyModules ?? []).map(({ entry, file }) => ({ entry: path.join(REPO_ROOT, entry), file }));
 
     // An own role instead of AWSLambdaBasicExecutionRole: that managed policy writes to any
     // log group (Resource "*"); this one may only write to the function's own group.
@@ -81,17 +88,20 @@ export class HooklakeFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.quietPlatformLogs === true
+        ? { loggingFormat: lambda.LoggingFormat.JSON, systemLogLevelV2: lambda.SystemLogLevel.WARN, applicationLogLevelV2: lambda.ApplicationLogLevel.INFO }
+        : {}),
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: props.environment,
       ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      // The settings of infra/bundling/esbuild-options.ts, in NodejsFunction's terms.
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        // Prefer the ESM builds of dependencies: better tree-shaking, fewer CJS wrappers.
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: false,
+        target: LAMBDA_BUNDLE_OPTIONS.target,
+        mainFields: [...LAMBDA_BUNDLE_OPTIONS.mainFields],
+        banner: LAMBDA_BUNDLE_OPTIONS.banner.js,
+        minify: LAMBDA_BUNDLE_OPTIONS.minify,
+        sourceMap: LAMBDA_BUNDLE_OPTIONS.sourcemap,
         logLevel: LogLevel.WARNING,
         // The AWS SDK v3 is bundled, not taken from the runtime. nodejs24.x ships an SDK v3,
         // but its version is whatever AWS last rolled out; bundling pins the exact version in
@@ -101,13 +111,15 @@ export class HooklakeFunction extends Construct {
         // ESM with tree-shaking keeps only the commands the handler uses.
         bundleAwsSDK: true,
         externalModules: [...(props.nativeModules ?? [])],
-        ...(copies.length === 0 && packages.length === 0
+        ...(copies.length === 0 && packages.length === 0 && bundles.length === 0
           ? {}
           : {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) => [assetFilesCommand({ outputDir, copies, packages, ...packageSources() })],
+                afterBundling: (_inputDir: string, outputDir: string) => [
+                  assetFilesCommand({ outputDir, copies, packages, bundles, external: [...(props.nativeModules ?? [])], ...packageSources() }),
+                ],
               },
             }),
       },

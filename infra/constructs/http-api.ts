@@ -1,4 +1,5 @@
-// The public HTTP API: `ANY /` is the inbound webhook URL, `ANY /v4/{proxy+}` the management API.
+// The public HTTP API: `ANY /` is the inbound webhook URL (unless the receiver has a function URL
+// of its own: hooklake:frontDoor), `ANY /v4/{proxy+}` the management API and the console.
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -15,7 +16,8 @@ export interface RouteThrottle {
 }
 
 export interface HttpApiProps {
-  receiver: lambda.IFunction;
+  /** The receiver behind `ANY /`; undefined when inbound webhooks use the receiver's function URL. */
+  receiver: lambda.IFunction | undefined;
   api: lambda.IFunction;
   /** `ANY /`: inbound webhooks. */
   ingestThrottle: RouteThrottle;
@@ -59,7 +61,7 @@ export class HooklakeHttpApi extends Construct {
     super(scope, id);
 
     this.httpApi = new apigw.HttpApi(this, 'Api', {
-      description: 'Hooklake: inbound webhooks at /, management API under /v4/',
+      description: props.receiver === undefined ? 'Hooklake: management API under /v4/, console under /console/' : 'Hooklake: inbound webhooks at /, management API under /v4/',
       // The stage is created below so it can carry throttling and access logs.
       createDefaultStage: false,
     });
@@ -76,13 +78,16 @@ export class HooklakeHttpApi extends Construct {
       },
     });
 
-    const inbound = this.httpApi.addRoutes({
-      path: INGEST_PATH,
-      methods: [apigw.HttpMethod.ANY],
-      integration: new HttpLambdaIntegration('ReceiverIntegration', props.receiver, {
-        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-      }),
-    });
+    const inbound =
+      props.receiver === undefined
+        ? []
+        : this.httpApi.addRoutes({
+            path: INGEST_PATH,
+            methods: [apigw.HttpMethod.ANY],
+            integration: new HttpLambdaIntegration('ReceiverIntegration', props.receiver, {
+              payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+            }),
+          });
     const management = this.httpApi.addRoutes({
       path: MANAGEMENT_PATH,
       methods: [apigw.HttpMethod.ANY],
@@ -110,7 +115,7 @@ export class HooklakeHttpApi extends Construct {
     });
     const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
     cfnStage.routeSettings = {
-      [INGEST_ROUTE_KEY]: routeThrottle(props.ingestThrottle),
+      ...(inbound.length === 0 ? {} : { [INGEST_ROUTE_KEY]: routeThrottle(props.ingestThrottle) }),
       [MANAGEMENT_ROUTE_KEY]: routeThrottle(props.managementThrottle),
     };
     // Route settings may only name routes that exist when the stage is created or updated.

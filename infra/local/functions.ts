@@ -4,11 +4,12 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { createFanoutHandler, fanoutDeps } from '../../functions/fanout/app.ts';
 import { createProcessorHandler, processorDeps } from '../../functions/processor/app.ts';
-import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { EMULATOR_CREDENTIALS } from '../../shared/adapters/clients/options.ts';
+import { jsonSqsCaller } from '../../shared/adapters/sqs/json-transport.ts';
 import type { LookupAll } from '../../shared/adapters/http/sender.ts';
 import type { AwsConfig, FanoutConfig, ProcessorConfig } from '../../shared/config.ts';
 import { createFanout } from '../../shared/services/delivery/fanout.ts';
-import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
+import { jsonPollingQueue, startSqsPoller, type SqsHandler } from './sqs-poller.ts';
 import { startInWorker } from './worker-service.ts';
 
 /** Plain data only: it crosses to the worker thread. */
@@ -33,11 +34,12 @@ export async function startFunctions(settings: FunctionsSettings, extras: { fano
   const processor = createProcessorHandler(processorDeps(settings.processor)) as unknown as SqsHandler;
   const fanoutResources = fanoutDeps(settings.fanout, extras.fanoutLookupAll === undefined ? {} : { lookupAll: extras.fanoutLookupAll });
   const fanout = createFanoutHandler(createFanout(fanoutResources)) as unknown as SqsHandler;
-  const sqs = sqsClient(settings.aws);
+  const caller = jsonSqsCaller({ region: settings.aws.region, endpoint: settings.aws.endpoints.sqs, credentials: EMULATOR_CREDENTIALS });
+  const queue = jsonPollingQueue(caller);
   const pollers = [
     startSqsPoller({
       name: 'processor',
-      sqs,
+      queue,
       queueUrl: settings.ingestQueueUrl,
       queueArn: queueArn(settings.ingestQueueUrl),
       handler: processor,
@@ -49,7 +51,7 @@ export async function startFunctions(settings: FunctionsSettings, extras: { fano
     // never holds the next one.
     startSqsPoller({
       name: 'fanout',
-      sqs,
+      queue,
       queueUrl: settings.eventsQueueUrl,
       queueArn: queueArn(settings.eventsQueueUrl),
       handler: fanout,
@@ -62,7 +64,7 @@ export async function startFunctions(settings: FunctionsSettings, extras: { fano
     async stop() {
       await Promise.all(pollers.map((poller) => poller.stop()));
       await fanoutResources.close();
-      sqs.destroy();
+      caller.destroy();
     },
   };
 }

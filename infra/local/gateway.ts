@@ -28,7 +28,7 @@ const TEXT_TYPES = /^\s*(text\/[^;\s]*|application\/(json|xml|javascript))\s*(;|
  * Bodies up to this size cannot make an event too large for Lambda (escaping at most sextuples a
  * body, and Node bounds the request line and headers to 16 KiB), so only larger events are measured.
  */
-const UNMEASURED_BODY_BYTES = 512 * 1024;
+export const UNMEASURED_BODY_BYTES = 512 * 1024;
 // A text body is passed on as sent, as API Gateway does: a leading byte order mark stays (the
 // decoder's default would drop it, and the receiver would check and store other bytes than AWS).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -51,13 +51,20 @@ export function lambdaContext(functionName: string, timeoutMs = 30_000): Context
   };
 }
 
-export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+/** What every payload-2.0 event takes from the request, as API Gateway and function URLs build it. */
+export function payloadV2Request(request: IncomingMessage): {
+  rawPath: string;
+  rawQueryString: string;
+  headers: Record<string, string>;
+  cookies: string[] | undefined;
+  queryStringParameters: Record<string, string> | undefined;
+} {
   const url = request.url ?? '/';
   const queryStart = url.indexOf('?');
   const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
   const rawQueryString = queryStart === -1 ? '' : url.slice(queryStart + 1);
-  // As API Gateway builds payload 2.0: every repeat of a header joined with commas (Node's own
-  // `headers` drops repeats of some, e.g. Authorization), Cookie headers moved to `cookies`.
+  // Every repeat of a header joined with commas (Node's own `headers` drops repeats of some, e.g.
+  // Authorization), Cookie headers moved to `cookies`.
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (const [name, values] of Object.entries(request.headersDistinct)) {
@@ -72,6 +79,23 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
       queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
     }
   }
+  return { rawPath, rawQueryString, headers, cookies: cookies === undefined || cookies.length === 0 ? undefined : cookies, queryStringParameters };
+}
+
+/** Puts the body into the event: as text when its content type is one of `textTypes` and it is UTF-8, else base64. */
+export function attachBody(event: APIGatewayProxyEventV2, body: Buffer, textTypes: RegExp): void {
+  if (body.byteLength === 0) return;
+  const text = textTypes.test(event.headers['content-type'] ?? '') ? decodeUtf8(body) : undefined;
+  if (text === undefined) {
+    event.body = body.toString('base64');
+    event.isBase64Encoded = true;
+  } else {
+    event.body = text;
+  }
+}
+
+export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const { rawPath, rawQueryString, headers, cookies, queryStringParameters } = payloadV2Request(request);
   const now = Date.now();
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -79,7 +103,7 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
     rawPath,
     rawQueryString,
     headers,
-    ...(cookies === undefined || cookies.length === 0 ? {} : { cookies }),
+    ...(cookies === undefined ? {} : { cookies }),
     queryStringParameters,
     requestContext: {
       accountId: '000000000000',
@@ -101,15 +125,7 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
     },
     isBase64Encoded: false,
   };
-  if (body.byteLength > 0) {
-    const text = TEXT_TYPES.test(headers['content-type'] ?? '') ? decodeUtf8(body) : undefined;
-    if (text === undefined) {
-      event.body = body.toString('base64');
-      event.isBase64Encoded = true;
-    } else {
-      event.body = text;
-    }
-  }
+  attachBody(event, body, TEXT_TYPES);
   return event;
 }
 
@@ -118,7 +134,7 @@ export function eventBytes(event: APIGatewayProxyEventV2): number {
   return Buffer.byteLength(JSON.stringify(event), 'utf8');
 }
 
-function decodeUtf8(body: Buffer): string | undefined {
+export function decodeUtf8(body: Buffer): string | undefined {
   try {
     return utf8.decode(body);
   } catch {
@@ -130,8 +146,38 @@ function findRoute(routes: readonly Route[], path: string): Route | undefined {
   return routes.find((route) => (route.exact ? path === route.prefix : path.startsWith(route.prefix)));
 }
 
-function sendJson(response: ServerResponse, statusCode: number, body: unknown): void {
+export function sendJson(response: ServerResponse, statusCode: number, body: unknown): void {
   response.writeHead(statusCode, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** The whole body, or undefined (after answering 413 with `tooLarge`) when it is over `maxBytes`. */
+export function readBody(request: IncomingMessage, response: ServerResponse, maxBytes: number, tooLarge: unknown): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        refused = true;
+        sendJson(response, 413, tooLarge);
+        resolve(undefined);
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!refused) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    request.on('error', reject);
+  });
+}
+
+/** Writes a payload-2.0 function result as the HTTP answer. */
+export function writeResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  const reply = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode ?? 200, headers).end(reply);
 }
 
 async function handle(routes: readonly Route[], request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -141,14 +187,8 @@ async function handle(routes: readonly Route[], request: IncomingMessage, respon
     request.resume();
     return sendJson(response, 404, { message: 'Not Found' });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > MAX_PAYLOAD_BYTES) return sendJson(response, 413, { message: 'Request Entity Too Large' });
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks);
+  const body = await readBody(request, response, MAX_PAYLOAD_BYTES, { message: 'Request Entity Too Large' });
+  if (body === undefined) return;
   const event = toHttpApiEvent(request, body, route.routeKey);
   if (body.byteLength > UNMEASURED_BODY_BYTES && eventBytes(event) > LAMBDA_SYNC_EVENT_MAX_BYTES) {
     // Lambda refuses the invocation (RequestEntityTooLargeException) and API Gateway answers as it
@@ -163,10 +203,7 @@ async function handle(routes: readonly Route[], request: IncomingMessage, respon
     console.error(`local gateway: ${route.routeKey} failed:`, error);
     return sendJson(response, 500, { message: 'Internal Server Error' });
   }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  const reply = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
-  response.writeHead(result.statusCode ?? 200, headers).end(reply);
+  writeResult(response, result);
 }
 
 export interface Gateway {
@@ -175,10 +212,16 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(routes: readonly Route[], port: number, host: string): Promise<Gateway> {
+/** An HTTP server on `host:port` (0: a free port) that hands every request to `handle`; a failure answers 500. */
+export async function serveHttp(
+  port: number,
+  host: string,
+  what: string,
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+): Promise<Gateway> {
   const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
-    handle(routes, request, response).catch((error: unknown) => {
-      console.error('local gateway error:', error);
+    handle(request, response).catch((error: unknown) => {
+      console.error(`${what} error:`, error);
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
     });
   });
@@ -186,7 +229,7 @@ export async function startGateway(routes: readonly Route[], port: number, host:
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  const address = assertBoundTo(server, host, 'the local gateway');
+  const address = assertBoundTo(server, host, what);
   return {
     server,
     url: localUrl(host, address.port),
@@ -196,4 +239,8 @@ export async function startGateway(routes: readonly Route[], port: number, host:
         server.close(() => resolve());
       }),
   };
+}
+
+export function startGateway(routes: readonly Route[], port: number, host: string): Promise<Gateway> {
+  return serveHttp(port, host, 'the local gateway', (request, response) => handle(routes, request, response));
 }

@@ -4,6 +4,7 @@ import { lakeSettingsFromEnv, syncQueryLimitsFromEnv } from '../../shared/config
 import { localSyncQueryLimits, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST, privateTargetsPolicy, type PrivateTargetsPolicy } from './network.ts';
+import { FRONT_DOORS, type FrontDoor } from '../front-door.ts';
 import { startLocalStack } from './stack.ts';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -18,6 +19,12 @@ function intFromEnv(name: string, fallback: number): number {
 }
 
 const host = process.env.HOST || DEFAULT_HOST;
+// The deployment's hooklake:frontDoor, locally: a function URL of the receiver on its own port.
+const frontDoor = (process.env.HOOKLAKE_FRONT_DOOR || 'apiGateway') as FrontDoor;
+if (!FRONT_DOORS.includes(frontDoor)) {
+  console.error(`HOOKLAKE_FRONT_DOOR must be ${FRONT_DOORS.join(' or ')}, got '${frontDoor}'`);
+  process.exit(2);
+}
 let privateTargets: PrivateTargetsPolicy;
 try {
   privateTargets = privateTargetsPolicy(host, process.env.HOOKLAKE_ALLOW_PRIVATE_TARGETS);
@@ -50,6 +57,8 @@ const stack = await startLocalStack({
   sqsPort: intFromEnv('HOOKLAKE_SQS_PORT', 4566),
   dynamodbPort: intFromEnv('HOOKLAKE_DYNAMODB_PORT', 4567),
   allowPrivateTargets,
+  frontDoor,
+  receiverPort: intFromEnv('HOOKLAKE_RECEIVER_PORT', 3001),
   functionsInWorker: true,
   syncQueryLimits,
   lakeSettings,
@@ -80,7 +89,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const { info } = stack;
 console.log(`Hooklake local stack is ready.
 
-  Inbound webhooks:  ${info.apiUrl}/?pipeline_id=<N>&key=<KEY>&token=<TOKEN>
+  Inbound webhooks:  ${info.inboundUrl}/?pipeline_id=<N>&key=<KEY>&token=<TOKEN>${info.frontDoor === 'functionUrl' ? '   (the receiver\'s function URL)' : ''}
   Management API:    ${info.apiUrl}/v4/   (admin credential in ${stack.stackFile})
   Console:           ${info.apiUrl}/console/   (sign in with that admin credential)
   SQS + S3 (fauxqs): ${info.endpoints.sqs}

@@ -2,21 +2,59 @@
 // (up to batchSize or until the batching window closes), invokes the handler, deletes what
 // succeeded and leaves reported failures to reappear after the visibility timeout, so the
 // queue's redrive policy moves poison messages to the DLQ just as on AWS.
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { md5OfBody, SqsCallError, type SqsJsonCaller } from '../../shared/adapters/sqs/json-transport.ts';
 import { lambdaContext } from './gateway.ts';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
+/**
+ * The three calls a poller makes, as the event-source mapping makes them. Over SQS's JSON protocol
+ * without the SDK (json-transport.ts): under load the pollers make two calls per ten messages, and
+ * the SDK's signing and middleware were a good share of the functions' thread.
+ */
+export interface PollingQueue {
+  receive(queueUrl: string, max: number, waitSeconds: number, signal: AbortSignal): Promise<Message[]>;
+  deleteBatch(queueUrl: string, entries: { Id: string; ReceiptHandle: string }[]): Promise<void>;
+  changeVisibilityBatch(queueUrl: string, entries: { Id: string; ReceiptHandle: string; VisibilityTimeout: number }[]): Promise<void>;
+}
+
+/** A batch call's entries that SQS refused, as one error (the SDK's commands resolve with them listed). */
+function failedEntries(operation: string, result: Record<string, unknown>): void {
+  const failed = (result.Failed ?? []) as { Id?: string; Code?: string }[];
+  if (failed.length > 0) throw new SqsCallError('BatchEntriesFailed', `${operation}: ${failed.map((entry) => `${entry.Id} ${entry.Code}`).join(', ')}`, 200, false);
+}
+
+export function jsonPollingQueue(caller: SqsJsonCaller): PollingQueue {
+  return {
+    async receive(queueUrl, max, waitSeconds, signal) {
+      const result = await caller.call(
+        queueUrl,
+        'ReceiveMessage',
+        { MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'] },
+        // Past the wait, an answer is late; the abort ends a wait early when the poller stops.
+        { timeoutMs: waitSeconds * 1000 + 10_000, signal },
+      );
+      const messages = (result.Messages ?? []) as Message[];
+      for (const message of messages) {
+        // As the SDK checks every body it receives.
+        if (message.MD5OfBody !== md5OfBody(message.Body ?? '')) throw new SqsCallError('InvalidChecksum', `MD5 of message ${message.MessageId} differs from its body`, 200, true);
+      }
+      return messages;
+    },
+    async deleteBatch(queueUrl, entries) {
+      failedEntries('DeleteMessageBatch', await caller.call(queueUrl, 'DeleteMessageBatch', { Entries: entries }));
+    },
+    async changeVisibilityBatch(queueUrl, entries) {
+      failedEntries('ChangeMessageVisibilityBatch', await caller.call(queueUrl, 'ChangeMessageVisibilityBatch', { Entries: entries }));
+    },
+  };
+}
+
 export interface PollerOptions {
   name: string;
-  sqs: SQSClient;
+  queue: PollingQueue;
   queueUrl: string;
   queueArn: string;
   handler: SqsHandler;
@@ -24,7 +62,11 @@ export interface PollerOptions {
   batchWindowMs: number;
   /** Parallel poll loops, as the mapping scales its pollers. */
   concurrency: number;
-  /** Long-poll wait; also bounds how long stop() takes. */
+  /**
+   * Long-poll wait of an idle loop, default 20 (SQS's longest, as the event-source mapping polls):
+   * an idle stack sends each queue a few requests a minute, not a few a second. stop() aborts the
+   * polls in flight, so it never waits for one.
+   */
   waitTimeSeconds?: number;
   /**
    * While the handler works on a batch, keep its messages invisible for this many seconds more,
@@ -41,9 +83,13 @@ export interface Poller {
   readonly invocations: number;
 }
 
+/** SQS's longest long poll. */
+export const MAX_WAIT_TIME_SECONDS = 20;
+
 export function startSqsPoller(options: PollerOptions): Poller {
   let stopping = false;
   let invocations = 0;
+  const stopped = new AbortController();
   const report = options.onError ?? ((error: unknown) => console.error(`${options.name} poller:`, error));
 
   async function receiveBatch(): Promise<Message[]> {
@@ -52,15 +98,15 @@ export function startSqsPoller(options: PollerOptions): Poller {
     while (!stopping && batch.length < options.batchSize) {
       const remainingMs = windowEndsAt - Date.now();
       if (remainingMs <= 0) break;
-      const wait = batch.length === 0 ? (options.waitTimeSeconds ?? 1) : Math.min(1, Math.floor(remainingMs / 1000));
-      const { Messages = [] } = await options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: Math.min(10, options.batchSize - batch.length),
-          WaitTimeSeconds: wait,
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
+      const wait = batch.length === 0 ? (options.waitTimeSeconds ?? MAX_WAIT_TIME_SECONDS) : Math.min(1, Math.floor(remainingMs / 1000));
+      let Messages: Message[];
+      try {
+        Messages = await options.queue.receive(options.queueUrl, Math.min(10, options.batchSize - batch.length), wait, stopped.signal);
+      } catch (error) {
+        // Stopped while gathering: the messages already received are still handled.
+        if (stopping && batch.length > 0) break;
+        throw error;
+      }
       if (Messages.length > 0 && batch.length === 0) windowEndsAt = Date.now() + options.batchWindowMs;
       batch.push(...Messages);
       if (Messages.length === 0 && batch.length > 0) break;
@@ -74,7 +120,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
         Id: String(index),
         ReceiptHandle: message.ReceiptHandle!,
       }));
-      await options.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
+      await options.queue.deleteBatch(options.queueUrl, entries);
     }
   }
 
@@ -89,7 +135,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
           ReceiptHandle: message.ReceiptHandle!,
           VisibilityTimeout: seconds,
         }));
-        await options.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
+        await options.queue.changeVisibilityBatch(options.queueUrl, entries);
       }
     };
     const timer = setInterval(() => void renew().catch(report), Math.max(250, (seconds * 1000) / 2));
@@ -131,6 +177,8 @@ export function startSqsPoller(options: PollerOptions): Poller {
     },
     async stop() {
       stopping = true;
+      // Polls waiting for messages end now; a batch being handled finishes first.
+      stopped.abort();
       await Promise.all(loops);
     },
   };

@@ -18,7 +18,9 @@ import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulat
 import { isLoopbackHost } from '../../shared/domain/delivery/ssrf.ts';
 import { DEFAULT_HOST } from './network.ts';
 import { prepareDataDir, writePrivateFile } from './state-files.ts';
-import { startGateway, type Gateway, type HttpHandler } from './gateway.ts';
+import { startGateway, type Gateway, type HttpHandler, type Route } from './gateway.ts';
+import { startFunctionUrl } from './function-url.ts';
+import { FRONT_DOORS, type FrontDoor } from '../front-door.ts';
 import { provisionResources, type LocalResources } from './resources.ts';
 import { startFunctions, startFunctionsInWorker, type FunctionsSettings } from './functions.ts';
 import { startLocalSyncs } from './syncs.ts';
@@ -40,6 +42,14 @@ export interface LocalStackOptions {
   port?: number;
   /** The only address the gateway and the emulators listen on (default 127.0.0.1). */
   host?: string;
+  /**
+   * Where inbound webhooks arrive, as hooklake:frontDoor deploys it: the gateway's `/` route
+   * (default), or the receiver's own function URL, served on `receiverPort` with function URL
+   * events, while the gateway keeps /v4/ and the console.
+   */
+  frontDoor?: FrontDoor;
+  /** The function URL's port (frontDoor functionUrl); 0 or unset: a free port. */
+  receiverPort?: number;
   sqsPort?: number;
   dynamodbPort?: number;
   /**
@@ -112,7 +122,11 @@ export interface LocalStackOptions {
 
 /** What `stack.json` holds (docs/design.md): how tools find the running stack. */
 export interface StackInfo {
+  /** The management API (`/v4/`) and the console; also the inbound URL with the default front door. */
   apiUrl: string;
+  /** Where webhooks are posted (`?pipeline_id=&key=&token=`): apiUrl, or the receiver's function URL. */
+  inboundUrl: string;
+  frontDoor: FrontDoor;
   adminToken: string;
   region: string;
   endpoints: { sqs: string; s3: string; dynamodb: string };
@@ -182,15 +196,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timeOriginMs: Date.now(),
     };
 
-    const receiver = createReceiverHandler(
-      receiverDeps({
+    const receiverResources = receiverDeps(
+      {
         aws,
         ingestQueueUrl: resources.ingestQueueUrl,
         lakeBucket: resources.lakeBucket,
         maxBodyBytes: MAX_BODY_BYTES.base64,
         maxMessageBytes: 1_000_000,
-      }),
-    ) as unknown as HttpHandler;
+      },
+      // The source module, imported on the first large body as the Lambda imports its claims.mjs.
+      async (claimsAws) => (await import('../../functions/receiver/claims.ts')).claimStore(claimsAws),
+    );
+    stoppers.push(async () => receiverResources.close());
+    const receiver = createReceiverHandler(receiverResources) as HttpHandler;
     const apiConfig: ApiConfig = {
       aws,
       tableName: resources.tableName,
@@ -279,18 +297,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apiConfig.syncQueueUrl = syncs.syncQueueUrl;
     const api = createApiHandler(apiConfig, { consoleDir: CONSOLE_DIST_DIR }) as unknown as HttpHandler;
 
-    const gateway: Gateway = await startGateway(
-      [
-        { prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver },
-        { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
-        // As the deployment routes GET /console and /console/{proxy+} to the api function.
-        { prefix: '/console', exact: true, routeKey: 'GET /console', handler: api },
-        { prefix: '/console/', exact: false, routeKey: 'GET /console/{proxy+}', handler: api },
-      ],
-      options.port ?? 3000,
-      host,
-    );
+    const frontDoor = options.frontDoor ?? 'apiGateway';
+    if (!FRONT_DOORS.includes(frontDoor)) throw new Error(`frontDoor must be ${FRONT_DOORS.join(' or ')}, got ${String(frontDoor)}`);
+    const routes: Route[] = [
+      // As the deployment routes them: ANY /v4/{proxy+}, GET /console and /console/{proxy+} to the api function.
+      { prefix: '/v4/', exact: false, routeKey: 'ANY /v4/{proxy+}', handler: api },
+      { prefix: '/console', exact: true, routeKey: 'GET /console', handler: api },
+      { prefix: '/console/', exact: false, routeKey: 'GET /console/{proxy+}', handler: api },
+    ];
+    if (frontDoor === 'apiGateway') routes.unshift({ prefix: '/', exact: true, routeKey: 'ANY /', handler: receiver });
+    const gateway: Gateway = await startGateway(routes, options.port ?? 3000, host);
     stoppers.push(() => gateway.close());
+    let inboundUrl = gateway.url;
+    if (frontDoor === 'functionUrl') {
+      const functionUrl = await startFunctionUrl(receiver, options.receiverPort ?? 0, host);
+      stoppers.push(() => functionUrl.close());
+      inboundUrl = functionUrl.url;
+    }
 
     // Typed tables: the schedule's refresh, in this process (the deployment's EventBridge schedule
     // invokes the api function). A run takes a minute at most; a slow one skips the next tick.
@@ -308,6 +331,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const adminToken = await ensureAdminCredential(aws, resources.tableName, previous?.adminToken);
     const info: StackInfo = {
       apiUrl: gateway.url,
+      inboundUrl,
+      frontDoor,
       adminToken,
       region: endpoints.region,
       endpoints: { sqs: endpoints.sqs, s3: endpoints.s3, dynamodb: endpoints.dynamodb },

@@ -15,7 +15,9 @@ import { COMPACTION_SWEEP_DAYS, COMPACTION_TICK_DAYS } from '../../shared/domain
 import type { SyncConfig } from '../../shared/config.ts';
 import type { SyncService } from '../../shared/ports/syncs.ts';
 import { createSyncEngine } from '../../shared/services/syncs/engine.ts';
-import { startSqsPoller, type SqsHandler } from './sqs-poller.ts';
+import { jsonPollingQueue, startSqsPoller, type SqsHandler } from './sqs-poller.ts';
+import { EMULATOR_CREDENTIALS } from '../../shared/adapters/clients/options.ts';
+import { jsonSqsCaller } from '../../shared/adapters/sqs/json-transport.ts';
 
 /** The schedule tick: one minute of the stack's clock. */
 export const TICK_MS = 60_000;
@@ -71,9 +73,10 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
   const config: SyncConfig = { ...options.config, syncQueueUrl: queue.QueueUrl!, workDir: options.workDir ?? temporary! };
   const engineDeps = syncEngineDeps(config, SOURCE_PLAN_ENTRY, { reserveMs: 10_000, ...options.overrides });
   const handler = createSyncHandler(createSyncEngine(engineDeps), engineDeps.compaction) as unknown as SqsHandler;
+  const caller = jsonSqsCaller({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: EMULATOR_CREDENTIALS });
   const poller = startSqsPoller({
     name: 'sync',
-    sqs,
+    queue: jsonPollingQueue(caller),
     queueUrl: queue.QueueUrl!,
     queueArn: `arn:aws:sqs:us-east-1:000000000000:hooklake-sync`,
     handler,
@@ -111,6 +114,7 @@ export async function startLocalSyncs(options: LocalSyncsOptions): Promise<Local
       await service.close();
       engineDeps.close();
       sqs.destroy();
+      caller.destroy();
       if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
     },
   };

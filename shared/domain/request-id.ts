@@ -11,14 +11,21 @@ export const REQUEST_ID_PATTERN = /^[a-z]{20}$/;
 const A = 'a'.charCodeAt(0);
 const TIME_LIMIT = 26 ** REQUEST_ID_TIME_LETTERS;
 
+// Every id issued within a second has the same prefix: the last one is kept.
+let lastSecond = -1;
+let lastPrefix = '';
+
 /** The 7 time letters of an id issued at `unixSeconds`. */
 export function requestIdTimePrefix(unixSeconds: number): string {
   let value = Math.min(Math.max(0, Math.floor(unixSeconds)), TIME_LIMIT - 1);
+  if (value === lastSecond) return lastPrefix;
+  lastSecond = value;
   let out = '';
   for (let i = 0; i < REQUEST_ID_TIME_LETTERS; i++) {
     out = String.fromCharCode(A + (value % 26)) + out;
     value = Math.floor(value / 26);
   }
+  lastPrefix = out;
   return out;
 }
 

@@ -41,7 +41,7 @@ describe('hooklake CLI against the local stack', () => {
     expect(token.key).toMatch(/^[0-9a-f-]{36}$/);
     expect(token.token).toMatch(/^[A-Za-z0-9]{40}$/);
 
-    const url = `${stack.info.apiUrl}/?pipeline_id=${pipeline.pipeline_id}&key=${token.key}&token=${token.token}`;
+    const url = `${stack.info.inboundUrl}/?pipeline_id=${pipeline.pipeline_id}&key=${token.key}&token=${token.token}`;
     const reply = await postJson(url, '{"cart":{"total":42.5}}');
     expect(reply.status).toBe(200);
 

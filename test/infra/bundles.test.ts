@@ -35,6 +35,10 @@ import { startKmsEmulator, type KmsEmulator } from '../support/kms-emulator.ts';
 import type { Json } from './cfn.ts';
 import { s3Client } from '../../shared/adapters/clients/s3.ts';
 import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
+import { CLAIMS_MODULE_FILE } from '../../functions/receiver/app.ts';
+import { GLUE_CATALOG_MODULE_FILE } from '../../functions/api/app.ts';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { parseIngestMessage } from '../../shared/domain/ingest/message.ts';
 
 const run = promisify(execFile);
 const TIMEOUT = 240_000;
@@ -311,6 +315,28 @@ describe('the synthesized assets', () => {
     expect(existsSync(path.join(assetDir('api'), 'console', 'index.html'))).toBe(true);
   });
 
+  it("the receiver's index.mjs carries no AWS SDK; its claim-check module (the S3 client) is a bundle of its own beside it", () => {
+    const index = readFileSync(path.join(assetDir('receiver'), 'index.mjs'), 'utf8');
+    const claims = readFileSync(path.join(assetDir('receiver'), CLAIMS_MODULE_FILE), 'utf8');
+    // Each SDK client bundles its package.json's name: neither S3's nor SQS's is in index.mjs.
+    expect(index).not.toMatch(/@aws-sdk\/client-|"PutObject"/);
+    expect(index).toContain(CLAIMS_MODULE_FILE);
+    expect(claims.startsWith("import { createRequire as __hooklakeCreateRequire } from 'node:module';")).toBe(true);
+    expect(claims).toContain('"@aws-sdk/client-s3"');
+    expect(claims).toContain('"PutObject"');
+    expect(claims.length / claims.split('\n').length).toBeGreaterThan(500);
+  });
+
+  it("the api's index.mjs carries no Glue client; its view catalog (the Glue SDK) is a bundle of its own beside it", () => {
+    const index = readFileSync(path.join(assetDir('api'), 'index.mjs'), 'utf8');
+    const catalog = readFileSync(path.join(assetDir('api'), GLUE_CATALOG_MODULE_FILE), 'utf8');
+    expect(index).not.toMatch(/@aws-sdk\/client-glue|"UpdateTable"/);
+    expect(index).toContain(GLUE_CATALOG_MODULE_FILE);
+    expect(catalog.startsWith("import { createRequire as __hooklakeCreateRequire } from 'node:module';")).toBe(true);
+    expect(catalog).toContain('"@aws-sdk/client-glue"');
+    expect(catalog).toContain('UpdateTable');
+  });
+
   it("the sync bundle is also its query's process: it plans a query, and is stopped past its memory bound", async () => {
     const bundle = path.join(assetDir('sync'), 'index.mjs');
     const planWork = mkdtempSync(path.join(work, 'plan-'));
@@ -409,5 +435,21 @@ describe('each bundle, run from its asset with only its template environment, ta
     await batch.done();
     const jobs = await receiveAll(local.eventsQueueUrl, 1);
     expect(jobs.map((job) => job.Body).join('\n')).toContain(created.body.id);
+  }, TIMEOUT);
+
+  it('receiver: a body over the SQS limit loads claims.mjs, puts the body in claims/ and queues a pointer to it', async () => {
+    const query = `pipeline_id=${pipelineId}&key=${credentials.key}&token=${credentials.token}`;
+    const body = JSON.stringify({ blob: 'x'.repeat(1_100_000) });
+    const [result] = await invoke('receiver', [httpEvent('POST', '/', { query, body, auth: false })]);
+    expect(result.statusCode, result.body).toBe(200);
+    const batch = await consume(local.ingestQueueUrl);
+    const message = parseIngestMessage(batch.messages[0]!.Body!);
+    expect(message.body).toBeUndefined();
+    expect(message.bodyRef).toEqual({ bucket: local.lakeBucket, key: expect.stringMatching(/^claims\//) });
+    const s3 = s3Client({ region: emulators.endpoints.region, endpoints: emulators.endpoints });
+    const object = await s3.send(new GetObjectCommand({ Bucket: message.bodyRef!.bucket, Key: message.bodyRef!.key }));
+    expect(await object.Body!.transformToString()).toBe(body);
+    s3.destroy();
+    await batch.done();
   }, TIMEOUT);
 });

@@ -25,14 +25,16 @@ describe('CloudFormation resource schemas', () => {
   it.each([
     ['the defaults (cdk.json)', {}],
     [
-      'every optional resource and property on (alarm e-mail, tracing, a reservation)',
+      'every optional resource and property on (alarm e-mail, tracing, reservations)',
       {
         'hooklake:alarmEmail': 'ops@example.com',
         'hooklake:tracing': true,
         'hooklake:lambdaConcurrencyQuota': 1000,
         'hooklake:apiReservedConcurrency': 10,
+        'hooklake:receiverReservedConcurrency': 50,
       },
     ],
+    ['the function URL front door (hooklake:frontDoor=functionUrl)', { 'hooklake:frontDoor': 'functionUrl' }],
   ])('every resource of %s has only known properties, all the required ones, of the right shape', (_name, context) => {
     const template = templateOf(context);
     expect(Object.keys(template.Resources).length).toBeGreaterThan(50);

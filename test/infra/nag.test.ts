@@ -29,6 +29,10 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
 describe.each([
   { name: 'defaults (cdk.json)', context: {} },
   { name: 'with X-Ray tracing', context: { 'hooklake:tracing': true } },
+  {
+    name: 'with the function URL front door, its flood bounded by a receiver reservation',
+    context: { 'hooklake:frontDoor': 'functionUrl', 'hooklake:lambdaConcurrencyQuota': 1000, 'hooklake:receiverReservedConcurrency': 50 },
+  },
 ])('cdk-nag AwsSolutions, $name', ({ context }) => {
   let app: App;
   let stack: HooklakeStack;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { App, CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/app.ts';
 import type { HooklakeFunction } from '../../infra/constructs/function.ts';
@@ -110,6 +110,16 @@ describe('lambda functions', () => {
       expect(props.LoggingConfig.LogGroup).toEqual({ Ref: id(fn.logGroup) });
       expect(resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(30);
     }
+  });
+
+  it("drops Lambda's per-invocation platform lines of the receiver only (JSON logs, system level WARN), keeping its own", () => {
+    expect(resources[id(stack.receiver.fn)].Properties.LoggingConfig).toEqual({
+      LogGroup: { Ref: id(stack.receiver.logGroup) },
+      LogFormat: 'JSON',
+      SystemLogLevel: 'WARN',
+      ApplicationLogLevel: 'INFO',
+    });
+    for (const fn of [stack.processor, stack.api, stack.fanout, stack.sync]) expect(resources[id(fn.fn)].Properties.LoggingConfig.LogFormat).toBeUndefined();
   });
 });
 
@@ -367,6 +377,67 @@ describe('HTTP API', () => {
   });
 });
 
+describe('front door: hooklake:frontDoor=functionUrl', () => {
+  let urlStack: HooklakeStack;
+  let urlResources: Record<string, Json>;
+  let urlTemplate: Template;
+  const urlId = (construct: IConstruct) => urlStack.getLogicalId((CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement);
+  const ofType = (type: string) => cfnResourcesOfType(urlResources, type);
+
+  beforeAll(() => {
+    const other = new App({
+      context: {
+        ...cdkJsonContext(),
+        'aws:cdk:bundling-stacks': [],
+        'hooklake:frontDoor': 'functionUrl',
+        'hooklake:lambdaConcurrencyQuota': '1000',
+        'hooklake:receiverReservedConcurrency': '50',
+      },
+    });
+    urlStack = new HooklakeStack(other, 'Url', propsFromContext(other.node));
+    urlTemplate = Template.fromStack(urlStack);
+    urlResources = urlTemplate.toJSON().Resources;
+  });
+
+  it('gives the receiver a public function URL (auth NONE, buffered), invocable through that URL only', () => {
+    const urls = ofType('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]![1].Properties).toEqual({ AuthType: 'NONE', InvokeMode: 'BUFFERED', TargetFunctionArn: { 'Fn::GetAtt': [urlId(urlStack.receiver.fn), 'Arn'] } });
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === '*').map(([, p]) => p.Properties);
+    expect(permissions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE', FunctionName: { 'Fn::GetAtt': [urlId(urlStack.receiver.fn), 'Arn'] } }),
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true, FunctionName: { 'Fn::GetAtt': [urlId(urlStack.receiver.fn), 'Arn'] } }),
+      ]),
+    );
+    // No other function is public.
+    expect(permissions).toHaveLength(2);
+  });
+
+  it('keeps /v4/ and the console on the HTTP API, with no ANY / route and no ingest throttle', () => {
+    expect(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort()).toEqual(['ANY /v4/{proxy+}', 'GET /console', 'GET /console/{proxy+}']);
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect(stage.Properties.RouteSettings).toEqual({ 'ANY /v4/{proxy+}': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, i]) => flatten(i.Properties.IntegrationUri));
+    expect(integrations.some((uri) => uri.includes(urlId(urlStack.receiver.fn)))).toBe(false);
+  });
+
+  it('bounds the receiver by its reservation, and outputs the function URL as the inbound URL', () => {
+    expect(urlResources[urlId(urlStack.receiver.fn)].Properties.ReservedConcurrentExecutions).toBe(50);
+    const outputs = urlTemplate.toJSON().Outputs;
+    expect(outputs.InboundUrl.Value).toEqual({ 'Fn::GetAtt': [urlId(urlStack.receiverUrl!), 'FunctionUrl'] });
+    expect(flatten(outputs.ApiUrl.Value)).toMatch(/execute-api/);
+  });
+
+  it('warns at synth when the function URL has no reservation to bound a flood', () => {
+    const other = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], 'hooklake:frontDoor': 'functionUrl' } });
+    const unbounded = new HooklakeStack(other, 'Unbounded', propsFromContext(other.node));
+    const warnings = Annotations.fromStack(unbounded).findWarning('*', Match.stringLikeRegexp('hooklake:receiverReservedConcurrency is 0'));
+    expect(warnings).toHaveLength(1);
+    expect(Annotations.fromStack(urlStack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
 describe('IAM: each role allows exactly what its code calls', () => {
   // The calls behind each list: functions/<name>/app.ts and the adapters it builds (the
   // DynamoDB, S3, SQS and KMS commands they send). An extra grant, a missing condition or a
@@ -499,6 +570,9 @@ describe('outputs', () => {
     expect(outputs.GlueDatabase.Value).toEqual({ Ref: id(stack.analytics.database) });
     expect(outputs.AthenaWorkGroup.Value).toEqual({ Ref: id(stack.analytics.workGroup) });
     expect(flatten(outputs.ApiUrl.Value)).toMatch(/^https:\/\/<.+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/$/);
+    // The HTTP API is the front door by default: the inbound URL is the API's root.
+    expect(outputs.InboundUrl.Value).toEqual(outputs.ApiUrl.Value);
+    expect(resourcesOfType('AWS::Lambda::Url')).toEqual([]);
   });
 });
 
@@ -628,5 +702,29 @@ describe('docs/cost.md', () => {
       const props = resources[id(fn.fn)].Properties;
       expect(cost, name).toContain(`${name} ${(props.MemorySize as number).toLocaleString('en-US')} MB ${props.Architectures[0]}`);
     }
+  });
+
+  it('adds up per component for both front doors, the function URL within $1.00 per million, at the deployed memory sizes', () => {
+    const cost = readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8');
+    const section = cost.slice(cost.indexOf('## Per component, for both front doors'), cost.indexOf('### Receiver duration'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| ')).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    // A cell's dollars: "—" and "< $0.01" count as nothing.
+    const dollars = (cell: string) => (/^(—|< \$)/.test(cell) ? 0 : Number(/\$(\d+\.\d+)/.exec(cell)?.[1] ?? Number.NaN));
+    const components = rows.filter((row) => /\$/.test(row[3] ?? '') || row[3] === '—').filter((row) => !/total|storage/i.test(row[0]!));
+    const total = rows.find((row) => row[0] === '**total**')!;
+    expect(components.length).toBeGreaterThanOrEqual(9);
+    for (const column of [3, 4]) {
+      const sum = components.reduce((acc, row) => acc + dollars(row[column]!), 0);
+      expect(Number.isFinite(sum)).toBe(true);
+      expect(Math.abs(sum - dollars(total[column]!)), `column ${column}: ${sum} vs ${total[column]}`).toBeLessThanOrEqual(0.011);
+    }
+    expect(dollars(total[4]!)).toBeLessThanOrEqual(1.0);
+    // The receiver's compute line prices the memory the stack deploys, and the duration it states.
+    const receiverMb = resources[id(stack.receiver.fn)].Properties.MemorySize as number;
+    const compute = components.find((row) => row[0] === 'Receiver Lambda compute')!;
+    const [, gb, ms, gbSeconds] = /1M × ([\d.]+) GB × ~(\d+) ms = ([\d,]+) GB-s/.exec(compute[1]!)!;
+    expect(Number(gb)).toBeCloseTo(receiverMb / 1024, 3);
+    expect(Number(gbSeconds!.replace(/,/g, ''))).toBeCloseTo(1e6 * Number(gb) * (Number(ms) / 1000), 0);
+    expect(dollars(compute[3]!)).toBeCloseTo(Number(gbSeconds!.replace(/,/g, '')) * 0.0000133334, 2);
   });
 });

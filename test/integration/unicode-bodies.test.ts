@@ -8,7 +8,10 @@ import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsIngestQueue } from '../../shared/adapters/sqs/queues.ts';
+import type { SqsSendTransport } from '../../shared/adapters/sqs/batching-sender.ts';
+import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
+import { jsonSendTransport } from '../../shared/adapters/sqs/json-transport.ts';
+import { sdkSendTransport } from '../../shared/adapters/sqs/sdk-transport.ts';
 import { sha256Hex } from '../../shared/domain/credentials.ts';
 import { claimKey, serializeIngestMessage, type IngestMessage } from '../../shared/domain/ingest/message.ts';
 import type { LakeObject } from '../../shared/ports/ingest.ts';
@@ -26,15 +29,21 @@ const MAX_MESSAGE_BYTES = 1_000_000;
 let stack: TestStack;
 let s3: S3Client;
 let sqs: SQSClient;
+/** The receiver's transport (the JSON protocol without the SDK) and the SDK's, both against fauxqs. */
+let transports: Record<'json protocol' | 'SDK', SqsSendTransport>;
+let json: ReturnType<typeof jsonSendTransport>;
 beforeAll(async () => {
   stack = await startTestStack({ authCacheTtlSeconds: 0 });
   const aws = { region: stack.info.region, endpoints: stack.info.endpoints };
   s3 = s3Client(aws);
   sqs = sqsClient(aws);
+  json = jsonSendTransport({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  transports = { 'json protocol': json, SDK: sdkSendTransport(sqs) };
 });
 afterAll(async () => {
   s3?.destroy();
   sqs?.destroy();
+  json?.destroy();
   await stack?.dispose();
 });
 
@@ -174,7 +183,7 @@ describe("GitHub's published webhook examples", () => {
   });
 });
 
-describe('the SQS sender with escaped messages (real SDK, fauxqs)', () => {
+describe.each(['json protocol', 'SDK'] as const)('the SQS sender with escaped messages (%s, fauxqs)', (transport) => {
   async function drain(QueueUrl: string, expected: number): Promise<string[]> {
     const bodies: string[] = [];
     while (bodies.length < expected) {
@@ -187,8 +196,8 @@ describe('the SQS sender with escaped messages (real SDK, fauxqs)', () => {
   }
 
   it('splits concurrent sends by the bytes of the escaped text: four 300 KB messages (100 KB of raw emoji each) all arrive', async () => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'unicode-batch-size' }));
-    const send = sqsIngestQueue(sqs, QueueUrl!).send;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `unicode-batch-size-${transport.replace(' ', '-')}` }));
+    const send = sqsIngestQueue(transports[transport], QueueUrl!).send;
     const texts = ['a', 'b', 'c', 'd'].map((last) =>
       serializeIngestMessage({
         v: 1,
@@ -207,8 +216,8 @@ describe('the SQS sender with escaped messages (real SDK, fauxqs)', () => {
   });
 
   it('refuses a body SQS would refuse on its own; the messages it would have shared a batch with are sent', async () => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'unicode-refused' }));
-    const send = sqsIngestQueue(sqs, QueueUrl!).send;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `unicode-refused-${transport.replace(' ', '-')}` }));
+    const send = sqsIngestQueue(transports[transport], QueueUrl!).send;
     const outcomes = await Promise.allSettled(['{"a":1}', '{"raw":"😀"}', '{"b":"\\ud83d\\ude00"}'].map((text) => send(text)));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'SqsSendError', message: expect.stringContaining('InvalidMessageContents') });
@@ -219,7 +228,7 @@ describe('the SQS sender with escaped messages (real SDK, fauxqs)', () => {
 describe('property: full-Unicode bodies through the serializer, fauxqs and the processor', () => {
   it('every body comes back from the Parquet object identical', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'unicode-property' }));
-    const queue = sqsIngestQueue(sqs, QueueUrl!);
+    const queue = sqsIngestQueue(transports['json protocol'], QueueUrl!);
     const key = '11111111-2222-4333-8444-555555555555';
     const tokenSha256 = sha256Hex('good');
     let sequence = 0;

@@ -58,7 +58,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
       return body;
     },
     webhookUrl: (pipelineId, key, token, extra = '') =>
-      `${info.apiUrl}/?pipeline_id=${pipelineId}&key=${key}&token=${token}${extra}`,
+      `${info.inboundUrl}/?pipeline_id=${pipelineId}&key=${key}&token=${token}${extra}`,
     async query(sql, queryOptions = {}) {
       await syncLake({ s3, bucket: info.resources.lakeBucket, origin: info.endpoints.s3, cacheDir });
       const schemas = [];

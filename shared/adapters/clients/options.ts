@@ -3,7 +3,8 @@
 // endpoint with static test credentials.
 import type { AwsConfig } from '../../config.ts';
 
-const EMULATOR_CREDENTIALS = { accessKeyId: 'hooklake', secretAccessKey: 'hooklake' };
+/** Static credentials for the emulators, which check none. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'hooklake', secretAccessKey: 'hooklake' };
 
 export function clientOptions(aws: AwsConfig, endpoint: string | undefined) {
   return endpoint === undefined

@@ -6,7 +6,9 @@
 // Bodies arrive as the final text (the serializers make them queue-safe, queue-safe-json.ts), so
 // the batch sizes below are the bytes SQS counts. A body SQS or fauxqs would refuse is refused
 // here, on its own, instead of failing the batch it would have shared with other requests.
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+//
+// The calls go through a transport: the AWS SDK's SQS client (sdk-transport.ts), or the signed
+// JSON protocol over node:http (json-transport.ts), which keeps the SDK out of the receiver.
 import { isQueueSafe } from '../../domain/queue-safe-json.ts';
 
 const MAX_ENTRIES = 10;
@@ -24,6 +26,21 @@ export class SqsSendError extends Error {
   override name = 'SqsSendError';
 }
 
+export interface BatchEntry {
+  /** Unique within its batch. */
+  id: string;
+  body: string;
+  /** Whole seconds, 1–900; absent sends at once. */
+  delaySeconds?: number | undefined;
+}
+
+/** The two SQS calls a sender makes; either resolves once SQS has answered. */
+export interface SqsSendTransport {
+  sendMessage(queueUrl: string, body: string, delaySeconds?: number): Promise<void>;
+  /** Resolves with the entries SQS refused (its `Failed` list); throws when the call itself fails. */
+  sendMessageBatch(queueUrl: string, entries: readonly BatchEntry[]): Promise<{ id: string; code: string; message: string }[]>;
+}
+
 interface Pending {
   message: OutgoingMessage;
   bytes: number;
@@ -31,13 +48,13 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-function delayOf(message: OutgoingMessage): { DelaySeconds?: number } {
+function delayOf(message: OutgoingMessage): number | undefined {
   const delay = message.delaySeconds;
-  return delay !== undefined && delay > 0 ? { DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(delay)) } : {};
+  return delay !== undefined && delay > 0 ? Math.min(MAX_DELAY_SECONDS, Math.ceil(delay)) : undefined;
 }
 
 /** Returns `send(message)`, resolving once that message is on the queue. */
-export function batchingSqsSender(client: SQSClient, queueUrl: string): (message: OutgoingMessage) => Promise<void> {
+export function batchingSqsSender(transport: SqsSendTransport, queueUrl: string): (message: OutgoingMessage) => Promise<void> {
   let pending: Pending[] = [];
   let scheduled = false;
 
@@ -45,21 +62,19 @@ export function batchingSqsSender(client: SQSClient, queueUrl: string): (message
     try {
       if (batch.length === 1) {
         const [only] = batch;
-        await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: only!.message.body, ...delayOf(only!.message) }));
+        await transport.sendMessage(queueUrl, only!.message.body, delayOf(only!.message));
         only!.resolve();
         return;
       }
-      const result = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((item, index) => ({ Id: String(index), MessageBody: item.message.body, ...delayOf(item.message) })),
-        }),
+      const refused = await transport.sendMessageBatch(
+        queueUrl,
+        batch.map((item, index) => ({ id: String(index), body: item.message.body, delaySeconds: delayOf(item.message) })),
       );
-      const failed = new Map((result.Failed ?? []).map((entry) => [entry.Id, entry]));
+      const failed = new Map(refused.map((entry) => [entry.id, entry]));
       batch.forEach((item, index) => {
         const failure = failed.get(String(index));
         if (failure === undefined) item.resolve();
-        else item.reject(new SqsSendError(`${failure.Code ?? 'Failed'}: ${failure.Message ?? ''}`));
+        else item.reject(new SqsSendError(`${failure.code}: ${failure.message}`));
       });
     } catch (error) {
       batch.forEach((item) => item.reject(error));

@@ -15,7 +15,8 @@ export interface BracketLimits {
 
 export const DEFAULT_BRACKET_LIMITS: BracketLimits = { maxParameters: 1000, maxDepth: 20, maxArrayIndex: 1000 };
 
-type Node = { [key: string]: Node | string | string[] };
+/** A container being filled, in the order its names arrived (a Map: any name is plain data). */
+type Node = Map<string, Node | string | string[]>;
 
 /**
  * The `name=value` pairs of an application/x-www-form-urlencoded text, parsed as URLSearchParams
@@ -34,28 +35,80 @@ export function* formPairs(text: string): Generator<[string, string], void, unde
   }
 }
 
+/**
+ * formPairs all at once, without a generator's per-pair cost: for text the transport already
+ * bounds (a URL's query string: API Gateway takes 10,240 bytes of request line and headers).
+ */
+export function formPairList(text: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  let start = text.startsWith('?') ? 1 : 0;
+  while (start < text.length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) pairs.push(decodeFormPair(text.slice(start, end)));
+    start = end + 1;
+  }
+  return pairs;
+}
+
 function decodeFormPair(segment: string): [string, string] {
   if (!segment.includes('%') && !segment.includes('+')) {
     const eq = segment.indexOf('=');
     return eq === -1 ? [segment, ''] : [segment.slice(0, eq), segment.slice(eq + 1)];
   }
-  // Percent and plus decoding exactly as the platform does it; the leading '&' keeps a '?' at the
-  // start of this segment literal (only the text's first '?' is dropped).
-  const [pair] = new URLSearchParams(`&${segment}`);
-  return pair!;
+  // Well-formed percent-encoded UTF-8 decodes the same with decodeURIComponent, name and value
+  // split at the first raw '=' as the platform does, and several times faster.
+  const eq = segment.indexOf('=');
+  try {
+    return eq === -1 ? [decodeComponent(segment), ''] : [decodeComponent(segment.slice(0, eq)), decodeComponent(segment.slice(eq + 1))];
+  } catch {
+    // Anything else (a stray '%', bytes that are not UTF-8) exactly as the platform decodes it;
+    // the leading '&' keeps a '?' at the start of this segment literal (only the text's first '?' is dropped).
+    const [pair] = new URLSearchParams(`&${segment}`);
+    return pair!;
+  }
 }
+
+const PLUS = /\+/g;
+const decodeComponent = (text: string): string => decodeURIComponent(text.includes('+') ? text.replace(PLUS, ' ') : text);
 
 /** `a[b][0]` → ['a', 'b', '0']; `a[]` → ['a', '']; a malformed name is one literal segment. */
 export function splitBracketName(name: string): string[] {
+  return [...segmentsOf(name)];
+}
+
+// A sender posts the same names with every webhook, so each name's segments are remembered; the
+// memory is bounded (a sender can invent names), and so are the names worth remembering.
+export const SPLIT_CACHE_LIMIT = 1000;
+const SPLIT_CACHE_MAX_NAME = 256;
+const splitCache = new Map<string, readonly string[]>();
+
+/** How many names' segments are remembered: bounded, however many names senders invent (tests check it). */
+export const rememberedBracketNames = (): number => splitCache.size;
+
+function segmentsOf(name: string): readonly string[] {
+  let segments = splitCache.get(name);
+  if (segments === undefined) {
+    segments = Object.freeze(split(name));
+    if (splitCache.size < SPLIT_CACHE_LIMIT && name.length <= SPLIT_CACHE_MAX_NAME) splitCache.set(name, segments);
+  }
+  return segments;
+}
+
+function split(name: string): string[] {
   const open = name.indexOf('[');
   if (open <= 0) return [name];
   const segments = [name.slice(0, open)];
-  let rest = name.slice(open);
-  while (rest.length > 0) {
-    const match = /^\[([^[\]]*)\]/.exec(rest);
-    if (match === null) return [name];
-    segments.push(match[1]!);
-    rest = rest.slice(match[0].length);
+  // Each segment is `[` + anything but brackets + `]`, back to back to the end of the name.
+  let at = open;
+  while (at < name.length) {
+    if (name.charCodeAt(at) !== 0x5b) return [name];
+    const close = name.indexOf(']', at + 1);
+    if (close === -1) return [name];
+    const nested = name.indexOf('[', at + 1);
+    if (nested !== -1 && nested < close) return [name];
+    segments.push(name.slice(at + 1, close));
+    at = close + 1;
   }
   return segments;
 }
@@ -68,26 +121,61 @@ export function decodeBracketParams(
   pairs: Iterable<[string, string]>,
   limits: BracketLimits = DEFAULT_BRACKET_LIMITS,
 ): Record<string, unknown> {
-  const root: Node = Object.create(null);
+  return JSON.parse(decodeBracketParamsJson(pairs, limits)) as Record<string, unknown>;
+}
+
+/**
+ * decodeBracketParams as JSON text, written straight from the decoded tree (no objects built to
+ * be stringified): `{}` when there are no pairs. Keys come in the order JSON.stringify would give
+ * an object (array-index keys ascending, then the others as they came), `__proto__` included as data.
+ */
+export function decodeBracketParamsJson(pairs: Iterable<[string, string]>, limits: BracketLimits = DEFAULT_BRACKET_LIMITS): string {
+  const root: Node = new Map();
   let count = 0;
   for (const [name, value] of pairs) {
     if (++count > limits.maxParameters) throw new BracketDecodeError(`more than ${limits.maxParameters} parameters`);
-    const segments = splitBracketName(name);
-    if (segments.length > limits.maxDepth) throw new BracketDecodeError(`'${name}' nests deeper than ${limits.maxDepth}`);
-    assign(root, segments, value, name);
+    add(root, name, value, limits);
   }
-  return toJson(root, limits) as Record<string, unknown>;
+  return jsonText(root, limits);
 }
 
-function assign(root: Node, segments: string[], value: string, name: string): void {
+/**
+ * decodeBracketParamsJson of a form's text (formPairs' pairs), read without an iterator: the
+ * text is scanned pair by pair and the scan stops past maxParameters, so a flood of `a&a&a…`
+ * costs no more than its first thousand pairs.
+ */
+export function decodeFormJson(text: string, limits: BracketLimits = DEFAULT_BRACKET_LIMITS): string {
+  const root: Node = new Map();
+  let count = 0;
+  let start = text.startsWith('?') ? 1 : 0;
+  while (start < text.length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      if (++count > limits.maxParameters) throw new BracketDecodeError(`more than ${limits.maxParameters} parameters`);
+      const [name, value] = decodeFormPair(text.slice(start, end));
+      add(root, name, value, limits);
+    }
+    start = end + 1;
+  }
+  return jsonText(root, limits);
+}
+
+function add(root: Node, name: string, value: string, limits: BracketLimits): void {
+  const segments = segmentsOf(name);
+  if (segments.length > limits.maxDepth) throw new BracketDecodeError(`'${name}' nests deeper than ${limits.maxDepth}`);
+  assign(root, segments, value, name);
+}
+
+function assign(root: Node, segments: readonly string[], value: string, name: string): void {
   let node = root;
   for (let i = 0; i < segments.length - 1; i++) {
     let segment = segments[i]!;
     if (segment === '') segment = String(nextIndex(node));
-    const child = node[segment];
+    const child = node.get(segment);
     if (child === undefined) {
-      const created: Node = Object.create(null);
-      node[segment] = created;
+      const created: Node = new Map();
+      node.set(segment, created);
       node = created;
     } else if (typeof child === 'string' || Array.isArray(child)) {
       throw new BracketDecodeError(`'${name}' uses '${segment}' both as a value and as a container`);
@@ -97,36 +185,86 @@ function assign(root: Node, segments: string[], value: string, name: string): vo
   }
   let leaf = segments[segments.length - 1]!;
   if (leaf === '' && segments.length > 1) leaf = String(nextIndex(node));
-  const existing = node[leaf];
-  if (existing === undefined) node[leaf] = value;
-  else if (typeof existing === 'string') node[leaf] = [existing, value];
+  const existing = node.get(leaf);
+  if (existing === undefined) node.set(leaf, value);
+  else if (typeof existing === 'string') node.set(leaf, [existing, value]);
   else if (Array.isArray(existing)) existing.push(value);
   else throw new BracketDecodeError(`'${name}' uses '${leaf}' both as a value and as a container`);
 }
 
 function nextIndex(node: Node): number {
   let next = 0;
-  for (const key of Object.keys(node)) if (isIndex(key)) next = Math.max(next, Number(key) + 1);
+  for (const key of node.keys()) if (isIndex(key)) next = Math.max(next, Number(key) + 1);
   return next;
 }
 
-const isIndex = (key: string): boolean => /^(0|[1-9]\d{0,8})$/.test(key);
+/** A canonical decimal index under 10^9 (`0`, `7`, `42`; never `01` or `-1`). */
+function isIndex(key: string): boolean {
+  const length = key.length;
+  if (length === 0 || length > 9) return false;
+  const first = key.charCodeAt(0);
+  if (first === 0x30) return length === 1;
+  if (first < 0x31 || first > 0x39) return false;
+  for (let i = 1; i < length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}
+
+/** An ECMAScript array index (canonical, below 2^32 − 1): objects list these keys first, ascending. */
+function isArrayIndex(key: string): boolean {
+  if (key.length > 10) return false;
+  if (isIndex(key)) return true;
+  return key.length === 10 && key.charCodeAt(0) !== 0x30 && /^\d{10}$/.test(key) && Number(key) <= 4_294_967_294;
+}
+
+// Each key's JSON text (JSON.stringify of a short string was a fifth of a form's decoding): the
+// same names come with every webhook; bounded as the names are.
+const quotedCache = new Map<string, string>();
+
+/** How many keys' JSON texts are remembered: bounded, however many keys senders invent (tests check it). */
+export const rememberedQuotedKeys = (): number => quotedCache.size;
+
+function quoted(key: string): string {
+  let text = quotedCache.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedCache.size < SPLIT_CACHE_LIMIT && key.length <= SPLIT_CACHE_MAX_NAME) quotedCache.set(key, text);
+  }
+  return text;
+}
 
 /** Objects whose keys are all small indices become arrays, in index order (gaps closed, as qs does). */
-function toJson(value: Node | string | string[], limits: BracketLimits): unknown {
-  if (typeof value === 'string' || Array.isArray(value)) return value;
-  const keys = Object.keys(value);
-  const asArray = keys.length > 0 && keys.every((key) => isIndex(key) && Number(key) <= limits.maxArrayIndex);
+function jsonText(value: Node | string | string[], limits: BracketLimits): string {
+  if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
+  let asArray = value.size > 0;
+  for (const key of value.keys()) {
+    if (!asArray) break;
+    asArray = isIndex(key) && Number(key) <= limits.maxArrayIndex;
+  }
   if (asArray) {
-    return keys
-      .map(Number)
-      .sort((a, b) => a - b)
-      .map((index) => toJson(value[String(index)]!, limits));
+    const indices = Array.from(value.keys(), Number);
+    let sorted = true;
+    for (let i = 1; sorted && i < indices.length; i++) sorted = indices[i - 1]! < indices[i]!;
+    if (!sorted) indices.sort((a, b) => a - b);
+    let text = '[';
+    for (let i = 0; i < indices.length; i++) text += (i === 0 ? '' : ',') + jsonText(value.get(String(indices[i]))!, limits);
+    return `${text}]`;
   }
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    // defineProperty so a key named "__proto__" stays plain data.
-    Object.defineProperty(out, key, { value: toJson(value[key]!, limits), enumerable: true, writable: true, configurable: true });
+  // Key order as an object would have it: array-index keys ascending, then the others as they came.
+  let indexKeys: number[] | undefined;
+  for (const key of value.keys()) if (isArrayIndex(key)) (indexKeys ??= []).push(Number(key));
+  let text = '';
+  if (indexKeys !== undefined) {
+    indexKeys.sort((a, b) => a - b);
+    for (const index of indexKeys) {
+      const key = String(index);
+      text += `,${quoted(key)}:${jsonText(value.get(key)!, limits)}`;
+    }
   }
-  return out;
+  for (const [key, child] of value) {
+    if (indexKeys === undefined || !isArrayIndex(key)) text += `,${quoted(key)}:${jsonText(child, limits)}`;
+  }
+  return `{${text.slice(1)}}`;
 }

@@ -9,7 +9,7 @@
 //   7. body not JSON, not UTF-8, or bad form  → INVALID_BODY
 // Every failure is HTTP 400, as Kondado documents ("200 on success and 400 on failure").
 // A form-labelled body that is a JSON object or array is stored as JSON (see decodeBody).
-import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParams, formPairs } from './bracket-params.ts';
+import { BracketDecodeError, DEFAULT_BRACKET_LIMITS, decodeBracketParamsJson, decodeFormJson, formPairList } from './bracket-params.ts';
 import { MAX_BODY_BYTES, type BodyEncoding } from './event-limits.ts';
 import { captureQuery, redactedQueryPairs, type CapturedQuery } from './request-capture.ts';
 
@@ -36,7 +36,12 @@ export interface InboundHttpRequest {
   /** The query string without '?', still percent-encoded. */
   rawQueryString: string;
   contentType?: string | undefined;
-  body?: Uint8Array | undefined;
+  /**
+   * The body's bytes, or its text when the event carried it as text (already decoded: its UTF-8
+   * length is what the limits count, and a lone surrogate stands for the replacement character
+   * its UTF-8 encoding would give, as when the bytes are decoded).
+   */
+  body?: Uint8Array | string | undefined;
   /** How the HTTP event carried the body: it sets the body's limit (MAX_BODY_BYTES). Unset: only maxBodyBytes applies. */
   bodyEncoding?: BodyEncoding | undefined;
   /** Request headers (API Gateway payload 2.0: lower-case names, repeats joined with commas). */
@@ -84,28 +89,36 @@ export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: numb
 
   // Every pair is looked at (the required parameters may come last, and their errors come before
   // the body's), but data pairs are kept only up to one past the limit: enough for the decoder to
-  // refuse them, whatever the URL's length.
-  const required = new Map<RequiredParameter, string[]>(REQUIRED_PARAMETERS.map((name) => [name, []]));
+  // refuse them, whatever the URL's length. Of each required parameter the first non-empty value
+  // is kept, and whether another value differed from it.
+  let pipelineId: string | undefined;
+  let key: string | undefined;
+  let token: string | undefined;
+  let repeatedDifferently: Set<RequiredParameter> | undefined;
   const data: [string, string][] = [];
   let anyParameter = false;
-  for (const [name, value] of formPairs(request.rawQueryString)) {
+  for (const pair of formPairList(request.rawQueryString)) {
     anyParameter = true;
-    const values = required.get(name as RequiredParameter);
-    if (values === undefined) {
-      if (data.length <= DEFAULT_BRACKET_LIMITS.maxParameters) data.push([name, value]);
-    } else if (value !== '') values.push(value);
+    const [name, value] = pair;
+    if (name === 'pipeline_id' || name === 'key' || name === 'token') {
+      if (value === '') continue;
+      const first = name === 'pipeline_id' ? pipelineId : name === 'key' ? key : token;
+      if (first === undefined) {
+        if (name === 'pipeline_id') pipelineId = value;
+        else if (name === 'key') key = value;
+        else token = value;
+      } else if (first !== value) (repeatedDifferently ??= new Set()).add(name);
+    } else if (data.length <= DEFAULT_BRACKET_LIMITS.maxParameters) data.push(pair);
   }
   if (!anyParameter) return { ok: false, error: 'NO_PARAMETERS_PROVIDED' };
+  if (pipelineId === undefined) return { ok: false, error: 'MISSING_PARAMETER: pipeline_id' };
+  if (key === undefined) return { ok: false, error: 'MISSING_PARAMETER: key' };
+  if (token === undefined) return { ok: false, error: 'MISSING_PARAMETER: token' };
+  // A parameter repeated with different values is ambiguous: refuse rather than pick one. Checked
+  // in order, each with its shape: the first of pipeline_id, key, token that fails is named.
+  const values: Record<RequiredParameter, string> = { pipeline_id: pipelineId, key, token };
   for (const name of REQUIRED_PARAMETERS) {
-    if (required.get(name)!.length === 0) return { ok: false, error: `MISSING_PARAMETER: ${name}` };
-  }
-  const single: Partial<Record<RequiredParameter, string>> = {};
-  for (const name of REQUIRED_PARAMETERS) {
-    // A parameter repeated with different values is ambiguous: refuse rather than pick one.
-    const values = new Set(required.get(name));
-    const [value] = values;
-    if (values.size !== 1 || !VALIDATORS[name](value!)) return { ok: false, error: `INVALID_PARAMETER: ${name}` };
-    single[name] = value!;
+    if (repeatedDifferently?.has(name) === true || !VALIDATORS[name](values[name])) return { ok: false, error: `INVALID_PARAMETER: ${name}` };
   }
 
   const body = decodeBody(method, request, data, bodyLimit);
@@ -114,9 +127,9 @@ export function interpretInbound(request: InboundHttpRequest, maxBodyBytes: numb
     ok: true,
     request: {
       method,
-      pipelineId: Number(single.pipeline_id),
-      key: single.key!.toLowerCase(),
-      token: single.token!,
+      pipelineId: Number(pipelineId),
+      key: key.toLowerCase(),
+      token,
       format: body.format,
       body: body.text,
       raw: body.raw,
@@ -139,20 +152,28 @@ function decodeBody(
     if (dataParams.length === 0) return { error: 'NO_BODY_PROVIDED' };
     return fromPairs('query', redactedQueryPairs(dataParams), maxBodyBytes);
   }
-  const bytes = request.body ?? new Uint8Array();
-  if (bytes.byteLength > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
-  if (bytes.byteLength === 0) return { error: 'NO_BODY_PROVIDED' };
+  const body = request.body ?? new Uint8Array();
   let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { error: 'INVALID_BODY' };
+  if (typeof body === 'string') {
+    // The same checks and text as encoding it to UTF-8 and decoding that, without either copy.
+    const byteLength = Buffer.byteLength(body, 'utf8');
+    if (byteLength > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
+    if (byteLength === 0) return { error: 'NO_BODY_PROVIDED' };
+    text = body.isWellFormed() ? body : body.toWellFormed();
+  } else {
+    if (body.byteLength > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
+    if (body.byteLength === 0) return { error: 'NO_BODY_PROVIDED' };
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return { error: 'INVALID_BODY' };
+    }
   }
   if (text.trim() === '') return { error: 'NO_BODY_PROVIDED' };
   // `curl -d '{...}'` and many HTTP clients label JSON as a form by default. A body that parses
   // as a JSON object or array is never a meaningful form, so it is kept as the JSON it is.
   const form = isFormContentType(request.contentType);
-  if (form && (!looksLikeJsonContainer(text) || !isJson(text))) return withRaw(fromPairs('form', formPairs(text), maxBodyBytes), text);
+  if (form && (!looksLikeJsonContainer(text) || !isJson(text))) return withRaw(fromPairs('form', text, maxBodyBytes), text);
   if (!isJson(text)) return { error: 'INVALID_BODY' };
   return { format: 'json', text };
 }
@@ -177,11 +198,11 @@ function isJson(text: string): boolean {
 }
 
 /** Pairs are consumed lazily: the decoder stops at its parameter limit, so the rest is never parsed. */
-function fromPairs(format: BodyFormat, pairs: Iterable<[string, string]>, maxBodyBytes: number): DecodedBody {
+/** A form's text or a GET's data pairs, decoded into JSON text within the limits. */
+function fromPairs(format: BodyFormat, pairs: Iterable<[string, string]> | string, maxBodyBytes: number): DecodedBody {
   try {
-    const decoded = decodeBracketParams(pairs);
-    if (Object.keys(decoded).length === 0) return { error: 'NO_BODY_PROVIDED' };
-    const text = JSON.stringify(decoded);
+    const text = typeof pairs === 'string' ? decodeFormJson(pairs) : decodeBracketParamsJson(pairs);
+    if (text === '{}') return { error: 'NO_BODY_PROVIDED' };
     if (Buffer.byteLength(text) > maxBodyBytes) return { error: 'PAYLOAD_TOO_LARGE' };
     return { format, text };
   } catch (error) {
@@ -213,8 +234,16 @@ export function errorReply(error: InboundErrorCode | typeof SERVICE_UNAVAILABLE)
   };
 }
 
+// A request formats its timestamp twice (its queue message, its reply): the last one is kept,
+// since a double's shortest decimal text is one of the dearer steps of a request.
+let lastSeconds = Number.NaN;
+let lastText = '';
+
 /** Always printed with a fractional part, as Kondado's float seconds are (1577015690.3118637). */
 export function formatUnixTimestamp(seconds: number): string {
+  if (seconds === lastSeconds) return lastText;
   const text = String(seconds);
-  return text.includes('.') ? text : `${text}.0`;
+  lastSeconds = seconds;
+  lastText = text.includes('.') ? text : `${text}.0`;
+  return lastText;
 }

@@ -2,7 +2,7 @@
 // (docs/design.md). It carries the token's SHA-256, never the token.
 import * as v from 'valibot';
 import { utcDay } from '../clock.ts';
-import { formatUnixTimestamp, type BodyFormat } from './kondado.ts';
+import type { BodyFormat } from './kondado.ts';
 import { parseQueueJson, queueSafeJson } from '../queue-safe-json.ts';
 import type { CapturedHeaders, CapturedQuery } from './request-capture.ts';
 
@@ -76,23 +76,31 @@ export function parseIngestMessage(text: string): IngestMessage {
 }
 
 /**
- * Serializes by hand so `ts` keeps its float form and the body is escaped once, then makes the
- * text queue-safe (queue-safe-json.ts). This is the final text sent: the size check and the claim
- * check depend on it alone. Field order is fixed; absent optional fields are left out.
+ * The message's text: one JSON.stringify of the fields in a fixed order (absent optional fields
+ * left out; the body escaped once), made queue-safe (queue-safe-json.ts). This is the final text
+ * sent: the size check and the claim check depend on it alone. One pass over an object of a fixed
+ * shape is the fastest way V8 writes it (it runs on every request the receiver accepts).
  */
 export function serializeIngestMessage(message: IngestMessage): string {
-  let text =
-    `{"v":1,"id":${JSON.stringify(message.id)},"ts":${formatUnixTimestamp(message.ts)},` +
-    `"pipelineId":${message.pipelineId},"key":${JSON.stringify(message.key)},` +
-    `"tokenSha256":${JSON.stringify(message.tokenSha256)},"format":${JSON.stringify(message.format)}`;
-  if (message.method !== undefined) text += `,"method":${JSON.stringify(message.method)}`;
-  if (message.headers !== undefined) text += `,"headers":${JSON.stringify(message.headers)}`;
-  if (message.query !== undefined) text += `,"query":${JSON.stringify(message.query)}`;
-  text +=
-    message.bodyRef === undefined ? `,"body":${JSON.stringify(message.body ?? '')}` : `,"bodyRef":${JSON.stringify(message.bodyRef)}`;
-  if (message.rawRef !== undefined) text += `,"rawRef":${JSON.stringify(message.rawRef)}`;
-  else if (message.raw !== undefined) text += `,"raw":${JSON.stringify(message.raw)}`;
-  return queueSafeJson(`${text}}`);
+  const claimed = message.bodyRef !== undefined;
+  return queueSafeJson(
+    JSON.stringify({
+      v: 1,
+      id: message.id,
+      ts: message.ts,
+      pipelineId: message.pipelineId,
+      key: message.key,
+      tokenSha256: message.tokenSha256,
+      format: message.format,
+      method: message.method,
+      headers: message.headers,
+      query: message.query,
+      body: claimed ? undefined : (message.body ?? ''),
+      bodyRef: message.bodyRef,
+      rawRef: message.rawRef,
+      raw: message.rawRef === undefined ? message.raw : undefined,
+    }),
+  );
 }
 
 /** Where an oversized body waits for the processor; a lifecycle rule expires the prefix. */

@@ -4,9 +4,16 @@ import {
   BracketDecodeError,
   DEFAULT_BRACKET_LIMITS,
   decodeBracketParams,
+  decodeBracketParamsJson,
+  decodeFormJson,
+  rememberedBracketNames,
+  rememberedQuotedKeys,
+  SPLIT_CACHE_LIMIT,
+  formPairList,
   formPairs,
   splitBracketName,
 } from '../../../../../shared/domain/ingest/bracket-params.ts';
+import { decodeBracketParams as referenceDecode, formPairs as referencePairs, splitBracketName as referenceSplit } from '../../../../support/bracket-params-reference.ts';
 
 describe('splitBracketName', () => {
   it.each([
@@ -115,5 +122,78 @@ describe('formPairs', () => {
     const elapsedMs = performance.now() - started;
     expect(touched).toBe(DEFAULT_BRACKET_LIMITS.maxParameters + 1);
     expect(elapsedMs).toBeLessThan(100);
+  });
+});
+
+describe('the faster decoder against the former one (test/support/bracket-params-reference.ts)', () => {
+  const outcome = (decode: typeof decodeBracketParams, pairs: [string, string][]) => {
+    try {
+      return { json: JSON.stringify(decode(pairs)) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  // Names built from the pieces that matter: bracket segments, index-like and not, empty, stray brackets.
+  const segment = fc.oneof(
+    fc.constantFrom('', '0', '1', '2', '10', '01', '-1', '999999999', '1000000000', '4294967294', '4294967295', '12345678901', 'a', 'b', '__proto__', 'constructor', ' ', '名'),
+    fc.nat({ max: 1200 }).map(String),
+    fc.string({ maxLength: 4 }),
+  );
+  const name = fc.oneof(
+    fc.tuple(segment, fc.array(segment, { maxLength: 4 })).map(([head, rest]) => head + rest.map((part) => `[${part}]`).join('')),
+    fc.tuple(segment, fc.constantFrom('[', ']', '[]]', '[a', 'a]', '][', '[[a]]')).map(([head, tail]) => head + tail),
+    fc.string({ maxLength: 12 }),
+  );
+  const pairs = fc.array(fc.tuple(name, fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }))), { maxLength: 25 });
+
+  it('gives the same JSON text, key order included, and the same refusals', () => {
+    fc.assert(
+      fc.property(pairs, (list) => {
+        const expected = outcome(referenceDecode, list);
+        expect(outcome(decodeBracketParams, list)).toEqual(expected);
+        // The text written straight from the tree is the one JSON.stringify gave.
+        if ('json' in expected) expect(decodeBracketParamsJson(list)).toBe(expected.json);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads form text into the same pairs: percent escapes valid, stray or not UTF-8, plus signs, = and &', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('%', '%2', '%20', '%3D', '%26', '%2B', '+', '=', '&', '?', '%E2%9C%93', '%E2%9C', '%FF', '%C3%A9', '%ED%A0%80', '%F0%9F%98%80', '%5B', '%5D', 'a', 'é', '😀'),
+      fc.string({ maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }).map((parts) => parts.join('')), (text) => {
+        expect([...formPairs(text)]).toEqual([...referencePairs(text)]);
+        expect(formPairList(text)).toEqual([...referencePairs(text)]);
+        // The form decoder reads the same pairs straight from the text.
+        const fromText = (() => { try { return decodeFormJson(text); } catch (error) { return (error as Error).message; } })();
+        const fromPairsOfText = (() => { try { return JSON.stringify(referenceDecode([...referencePairs(text)])); } catch (error) { return (error as Error).message; } })();
+        expect(fromText).toBe(fromPairsOfText);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('remembers at most SPLIT_CACHE_LIMIT names, however many a sender invents', () => {
+    for (let i = 0; i < SPLIT_CACHE_LIMIT + 50; i++) decodeBracketParamsJson([[`invented${i}[a][b]`, 'v']]);
+    expect(rememberedBracketNames()).toBe(SPLIT_CACHE_LIMIT);
+    for (let i = 0; i < SPLIT_CACHE_LIMIT + 50; i++) decodeBracketParamsJson([[`k[invented${i}"\u2028]`, 'v']]);
+    expect(rememberedQuotedKeys()).toBe(SPLIT_CACHE_LIMIT);
+    // A remembered key is written as JSON.stringify writes it, remembered or not.
+    expect(decodeBracketParamsJson([['k[invented3"\u2028]', 'x']])).toBe(`{"k":{${JSON.stringify('invented3"\u2028')}:"x"}}`);
+    expect(decodeBracketParamsJson([[`k[invented${SPLIT_CACHE_LIMIT + 10}"]`, 'x']])).toBe(`{"k":{${JSON.stringify(`invented${SPLIT_CACHE_LIMIT + 10}"`)}:"x"}}`);
+    // A remembered name still decodes afresh each time.
+    expect(decodeBracketParamsJson([['invented1[a][b]', 'x']])).toBe('{"invented1":{"a":{"b":"x"}}}');
+  });
+
+  it('splits names the same way', () => {
+    fc.assert(
+      fc.property(name, (text) => {
+        expect(splitBracketName(text)).toEqual(referenceSplit(text));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   errorReply,
@@ -179,7 +180,7 @@ describe('interpretInbound: bodies', () => {
     // Materialising every pair took ~100× the decode (~2 s against ~20 ms); stopping at the
     // parameter limit costs a few decodes. Best of three of each, so a busy machine slows both.
     const request = post(valid, 'a&'.repeat(2_999_000), 'application/x-www-form-urlencoded');
-    expect(request.body!.byteLength).toBeGreaterThan(5_990_000);
+    expect((request.body as Uint8Array).byteLength).toBeGreaterThan(5_990_000);
     const bestOfThree = (work: () => unknown) => {
       let best = Infinity;
       for (let i = 0; i < 3; i++) {
@@ -191,7 +192,7 @@ describe('interpretInbound: bodies', () => {
     };
     expect(interpretInbound(request, 6_000_000)).toEqual({ ok: false, error: 'INVALID_BODY' });
     const floodMs = bestOfThree(() => interpretInbound(request, 6_000_000));
-    const decodeMs = bestOfThree(() => new TextDecoder().decode(request.body!));
+    const decodeMs = bestOfThree(() => new TextDecoder().decode(request.body as Uint8Array));
     expect(floodMs).toBeLessThan(Math.max(25 * decodeMs, 50));
   });
 
@@ -231,6 +232,33 @@ describe('interpretInbound: bodies', () => {
 
   it.each(['PUT', 'DELETE', 'PATCH', 'OPTIONS'])('%s → METHOD_NOT_ALLOWED', (method) => {
     expect(errorOf({ ...post(valid, '{}'), method })).toBe('METHOD_NOT_ALLOWED');
+  });
+});
+
+describe('interpretInbound: a body given as the text the event carried', () => {
+  const asText = (request: InboundHttpRequest, text: string): InboundHttpRequest => ({ ...request, body: text });
+
+  it('is decided exactly as its UTF-8 bytes would be, lone surrogates, BOM and limits included', () => {
+    const contentType = fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain');
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
+      fc.string({ unit: 'binary', maxLength: 10 }).map((inner) => `{"a":"${inner.replace(/["\\\u0000-\u001f]/g, '')}"}`),
+      fc.constantFrom('\ufeff{"a":1}', '{"a":"\ud800"}', '{"a":"\udc00x"}', 'a=\ud83d&b=1', '  ', ''),
+    );
+    fc.assert(
+      fc.property(text, contentType, fc.integer({ min: 0, max: 60 }), (body, type, limit) => {
+        const request = post(valid, body, type);
+        expect(interpretInbound(asText(request, body), limit)).toEqual(interpretInbound(request, limit));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('counts its UTF-8 bytes against the limit, not its UTF-16 length', () => {
+    const body = `{"a":"${'é'.repeat(10)}"}`; // 18 characters, 28 bytes
+    expect(interpretInbound({ ...post(valid, body), body }, 27)).toEqual({ ok: false, error: 'PAYLOAD_TOO_LARGE' });
+    expect(interpretInbound({ ...post(valid, body), body }, 28).ok).toBe(true);
   });
 });
 

@@ -7,8 +7,10 @@ import { requestIdTime, requestIdTimePrefix } from '../../../../../shared/domain
 import { describe, expect, it } from 'vitest';
 import { utcDay } from '../../../../../shared/domain/clock.ts';
 import { parseIngestMessage } from '../../../../../shared/domain/ingest/message.ts';
-import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow } from '../../../../../shared/domain/lake/objects.ts';
+import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow, STATISTICS_COLUMNS } from '../../../../../shared/domain/lake/objects.ts';
 import { newRequestId } from '../../../../../shared/domain/credentials.ts';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { PARQUET_TYPES, WEBHOOK_COLUMNS } from '../../../../../shared/domain/lake/columns.ts';
 
 describe('lake layout', () => {
   it('dt is the UTC day of the request', () => {
@@ -135,5 +137,39 @@ describe('lake layout', () => {
       __hl_request_headers: '{"x-a":"1"}',
       __hl_request_query: '{"q":["1","2"]}',
     });
+  });
+});
+
+describe('encodeWebhookRows: the distinct-valued columns written PLAIN', () => {
+  it('gives the bytes the writer chooses by itself when ids, times and bodies are distinct, and reads back the same rows', () => {
+    const rows: WebhookRow[] = Array.from({ length: 50 }, (_, i) => ({
+      __kdd_request_id: newRequestId(1764000000 + i),
+      __kdd_request_unix_timestamp: 1764000000 + i / 7,
+      __kdd_requester_key: '6f1c2a0e-8b7d-4c3e-9f21-0a5b6c7d8e9f',
+      __kdd_request_body: JSON.stringify({ order: i, note: 'x'.repeat(i * 13) }),
+      __hl_request_method: 'POST',
+      __hl_request_headers: '{"content-type":"application/json"}',
+      __hl_request_query: '{}',
+      __hl_provider_delivery_id: i % 2 === 0 ? null : `d-${i}`,
+    }));
+    const bytes = encodeWebhookRows(rows);
+    const chosen = new Uint8Array(
+      parquetWriteBuffer({
+        // encodeWebhookRows' settings but the encoding, which the writer picks here.
+        columnData: WEBHOOK_COLUMNS.map((column) => ({
+          name: column.name,
+          type: PARQUET_TYPES[column.type],
+          nullable: column.nullable,
+          data: rows.map((row) => row[column.name]),
+          statistics: STATISTICS_COLUMNS.has(column.name),
+        })),
+        statistics: false,
+        statisticsTruncateLength: 32,
+      }),
+    );
+    expect(Buffer.from(bytes).equals(Buffer.from(chosen))).toBe(true);
+    const encodings = parquetMetadata(bytes.buffer as ArrayBuffer).row_groups[0]!.columns.map((chunk) => chunk.meta_data?.encodings);
+    expect(encodings[3]).not.toContain('RLE_DICTIONARY');
+    expect(encodings[2]).toContain('RLE_DICTIONARY'); // the requester key repeats: still a dictionary
   });
 });
