@@ -94,6 +94,17 @@ export function attachBody(event: APIGatewayProxyEventV2, body: Buffer, textType
   }
 }
 
+/** The request context's `http` block, alike in both front doors' events. */
+export function requestHttp(request: IncomingMessage, rawPath: string, headers: Record<string, string>): APIGatewayProxyEventV2['requestContext']['http'] {
+  return {
+    method: request.method ?? 'GET',
+    path: rawPath,
+    protocol: `HTTP/${request.httpVersion}`,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    userAgent: headers['user-agent'] ?? '',
+  };
+}
+
 export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
   const { rawPath, rawQueryString, headers, cookies, queryStringParameters } = payloadV2Request(request);
   const now = Date.now();
@@ -110,13 +121,7 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer, routeKey:
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: {
-        method: request.method ?? 'GET',
-        path: rawPath,
-        protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
+      http: requestHttp(request, rawPath, headers),
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
