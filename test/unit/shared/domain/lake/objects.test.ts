@@ -39,6 +39,9 @@ describe('lake layout', () => {
     expect(webhooksObjectKey(partition, [at('c', '10:00:01'), at('b', '10:00:07'), at('a', '09:59:58')])).toBe(key);
     expect(webhooksObjectKey(partition, [at('a', '09:59:58'), at('b', '10:00:07')])).not.toBe(key);
     expect(contentName(['ab', 'c'])).not.toBe(contentName(['a', 'bc']));
+    // Names must not change between versions: a batch retried after a deploy overwrites its object.
+    expect(contentName(['b', 'a', 'ccc', 'é🎉'])).toBe('7589cf470a1f6056f876ce6fa810bf5b');
+    expect(contentName([])).toBe('e3b0c44298fc1c149afbf4c8996fb924');
     const quarantined = quarantineObjectKey(partition, [at('a', '00:00:00')]);
     expect(quarantined).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/000000-000000-[0-9a-f]{32}\.jsonl$/);
     expect(objectTimeRange(key.split('/').pop()!)).toEqual({ first: '095958', last: '100007' });
