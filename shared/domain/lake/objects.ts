@@ -165,23 +165,32 @@ export const columnCodec = (name: string, values: readonly unknown[]): 'ZSTD' | 
   ZSTD_COLUMNS.has(name) && values.some((value) => value !== null) ? 'ZSTD' : 'UNCOMPRESSED';
 
 /**
- * The distinct-valued text columns, bodies and ids, are passed as UTF-8 bytes (utf8Bytes): the
+ * The distinct-valued text columns, bodies and ids, are passed as UTF-8 bytes (utf8Writer): the
  * writer would otherwise encode each value into an allocation of its own. The others stay strings:
  * their dictionary trial keys strings by V8's own hash, where bytes would be hashed in JavaScript.
  */
 const UTF8_BYTES_COLUMNS: ReadonlySet<string> = new Set(['__kdd_request_id', '__kdd_request_body']);
 
-/** Text as UTF-8 bytes, written into a few shared buffers. */
-function utf8Bytes(values: readonly string[]): Uint8Array[] {
-  let unitsLeft = 0;
-  for (const value of values) unitsLeft += value.length;
-  let slab = Buffer.allocUnsafe(0);
+/** A batch's text bytes are written here while they fit, so each batch does not map fresh pages. */
+const SCRATCH_MAX_BYTES = 4 * 2 ** 20;
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/**
+ * Encodes text to UTF-8 into one buffer for the whole batch (the scratch buffer when it fits: the
+ * writer copies every value out before encodeWebhookRows returns, and it runs synchronously).
+ */
+function utf8Writer(totalUnits: number): (value: string) => Uint8Array {
+  const wanted = totalUnits + (totalUnits >> 2);
+  let slab: Buffer;
+  if (wanted > SCRATCH_MAX_BYTES) slab = Buffer.allocUnsafeSlow(wanted);
+  else slab = scratch.length >= wanted ? scratch : (scratch = Buffer.allocUnsafeSlow(Math.max(wanted, 64 * 1024)));
   let offset = 0;
-  return values.map((value) => {
+  let unitsLeft = totalUnits;
+  return (value) => {
     // A UTF-16 unit is at most 3 UTF-8 bytes: a value that might not fit starts a new buffer,
-    // sized for the rest of the column as (mostly) ASCII.
+    // sized for the rest of the batch as (mostly) ASCII.
     if (slab.length - offset < value.length * 3) {
-      slab = Buffer.allocUnsafe(Math.max(value.length * 3, unitsLeft + (unitsLeft >> 2)));
+      slab = Buffer.allocUnsafeSlow(Math.max(value.length * 3, unitsLeft + (unitsLeft >> 2)));
       offset = 0;
     }
     unitsLeft -= value.length;
@@ -189,12 +198,17 @@ function utf8Bytes(values: readonly string[]): Uint8Array[] {
     const bytes = slab.subarray(offset, offset + length);
     offset += length;
     return bytes;
-  });
+  };
 }
 
 export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
   let textUnits = 0;
-  for (const row of rows) textUnits += row.__kdd_request_body.length + (row.__hl_request_headers?.length ?? 0);
+  let bytesColumnUnits = 0;
+  for (const row of rows) {
+    textUnits += row.__kdd_request_body.length + (row.__hl_request_headers?.length ?? 0);
+    bytesColumnUnits += row.__kdd_request_body.length + row.__kdd_request_id.length;
+  }
+  const utf8 = utf8Writer(bytesColumnUnits);
   // Sized for JSON text compressed to a quarter, so the writer seldom grows it (it doubles and copies).
   const writer = new ByteWriter(4096 + rows.length * 96 + (textUnits >> 2));
   void parquetWrite({
@@ -205,7 +219,7 @@ export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
         name: column.name,
         type: PARQUET_TYPES[column.type],
         nullable: column.nullable,
-        data: UTF8_BYTES_COLUMNS.has(column.name) ? utf8Bytes(values as string[]) : values,
+        data: UTF8_BYTES_COLUMNS.has(column.name) ? (values as string[]).map(utf8) : values,
         ...(DISTINCT_VALUED_COLUMNS.has(column.name) ? { encoding: 'PLAIN' as const } : {}),
         statistics: STATISTICS_COLUMNS.has(column.name),
         codec: columnCodec(column.name, values),

@@ -205,6 +205,17 @@ describe('encodeWebhookRows: the distinct-valued columns written PLAIN', () => {
 });
 
 describe('encodeWebhookRows: codecs', () => {
+  it('an object encoded before another still holds its own rows (the text buffer is reused between batches)', async () => {
+    const first = batchOf(30, (i) => `{"first":${i},"text":"${'é漢'.repeat(i)}"}`);
+    const second = batchOf(30, (i) => `{"second":${i},"pad":"${'z'.repeat(i * 7)}"}`);
+    const firstBytes = encodeWebhookRows(first);
+    const firstCopy = Buffer.from(firstBytes);
+    encodeWebhookRows(second);
+    expect(Buffer.from(firstBytes).equals(firstCopy)).toBe(true);
+    const file = firstBytes.buffer.slice(firstBytes.byteOffset, firstBytes.byteOffset + firstBytes.byteLength) as ArrayBuffer;
+    expect(await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS })).toEqual(first);
+  });
+
   it('compresses the text columns with ZSTD, leaves the short ones and all-null ones uncompressed, and DuckDB and hyparquet read every row back', async () => {
     const rows = batchOf(
       120,
