@@ -7,6 +7,7 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, t
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
+import { PARQUET_DECOMPRESSORS } from '../../shared/domain/lake/parquet-codecs.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqsSendTransport } from '../../shared/adapters/sqs/batching-sender.ts';
 import { sqsIngestQueue } from '../../shared/adapters/sqs/ingest-queue.ts';
@@ -287,7 +288,7 @@ describe('property: full-Unicode bodies through the serializer, fauxqs and the p
         });
         expect(outcome.failedMessageIds).toEqual([]);
         const rows = (await Promise.all(
-          objects.map((object) => parquetReadObjects({ file: object.body.buffer.slice(object.body.byteOffset, object.body.byteOffset + object.body.byteLength) as ArrayBuffer })),
+          objects.map((object) => parquetReadObjects({ file: object.body.buffer.slice(object.body.byteOffset, object.body.byteOffset + object.body.byteLength) as ArrayBuffer, compressors: PARQUET_DECOMPRESSORS })),
         )).flat() as { __kdd_request_id: string; __kdd_request_body: string }[];
         const stored = new Map(rows.map((row) => [row.__kdd_request_id, row.__kdd_request_body]));
         for (const message of messages) expect(stored.get(message.id)).toBe(message.body);

@@ -1,10 +1,11 @@
 // The lake's layout and file formats (docs/design.md). Object names derive from their rows, so
 // a retried batch overwrites its own objects instead of adding copies.
 import { createHash } from 'node:crypto';
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import { utcDay } from '../clock.ts';
 import type { IngestMessage } from '../ingest/message.ts';
 import { PARQUET_TYPES, WEBHOOK_COLUMNS, type WebhookRow } from './columns.ts';
+import { PARQUET_COMPRESSORS } from './parquet-codecs.ts';
 import type { QuarantineRecord, RejectionBucket } from '../ingest/rejections.ts';
 import type { CapturedHeaders } from '../ingest/request-capture.ts';
 
@@ -58,9 +59,8 @@ export function partitionPath(prefix: string, partition: Partition | QuarantineP
 
 /** First 32 hex characters of SHA-256 over the sorted request ids. */
 export function contentName(requestIds: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const id of [...requestIds].sort()) hash.update(id).update('\n');
-  return hash.digest('hex').slice(0, 32);
+  // Each id then a newline, hashed as one text: one call into the hash, not two per id.
+  return createHash('sha256').update(requestIds.length === 0 ? '' : [...requestIds].sort().join('\n') + '\n').digest('hex').slice(0, 32);
 }
 
 /** What an object's name derives from: the ids and receive times of its requests. */
@@ -151,21 +151,86 @@ export const STATISTICS_COLUMNS: ReadonlySet<string> = new Set(['__kdd_request_i
  */
 const DISTINCT_VALUED_COLUMNS: ReadonlySet<string> = new Set(['__kdd_request_id', '__kdd_request_unix_timestamp', '__kdd_request_body']);
 
+/**
+ * The text columns (bodies, headers, queries: nearly all of an object's bytes) are ZSTD
+ * (parquet-codecs.ts), about half the CPU of the writer's own Snappy and smaller objects. The short
+ * columns are left uncompressed: a compressor call costs more than their few bytes per row would
+ * save. Every reader of the lake reads both: DuckDB, Athena, and hyparquet given
+ * PARQUET_DECOMPRESSORS.
+ */
+export const ZSTD_COLUMNS: ReadonlySet<string> = new Set(['__kdd_request_body', '__hl_request_headers', '__hl_request_query']);
+
+/** An all-null column has no data to compress. */
+export const columnCodec = (name: string, values: readonly unknown[]): 'ZSTD' | 'UNCOMPRESSED' =>
+  ZSTD_COLUMNS.has(name) && values.some((value) => value !== null) ? 'ZSTD' : 'UNCOMPRESSED';
+
+/**
+ * The distinct-valued text columns, bodies and ids, are passed as UTF-8 bytes (utf8Writer): the
+ * writer would otherwise encode each value into an allocation of its own. The others stay strings:
+ * their dictionary trial keys strings by V8's own hash, where bytes would be hashed in JavaScript.
+ */
+const UTF8_BYTES_COLUMNS: ReadonlySet<string> = new Set(['__kdd_request_id', '__kdd_request_body']);
+
+/** A batch's text bytes are written here while they fit, so each batch does not map fresh pages. */
+const SCRATCH_MAX_BYTES = 4 * 2 ** 20;
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/**
+ * Encodes text to UTF-8 into one buffer for the whole batch (the scratch buffer when it fits: the
+ * writer copies every value out before encodeWebhookRows returns, and it runs synchronously).
+ */
+function utf8Writer(totalUnits: number): (value: string) => Uint8Array {
+  const wanted = totalUnits + (totalUnits >> 2);
+  let slab: Buffer;
+  if (wanted > SCRATCH_MAX_BYTES) slab = Buffer.allocUnsafeSlow(wanted);
+  else slab = scratch.length >= wanted ? scratch : (scratch = Buffer.allocUnsafeSlow(Math.max(wanted, 64 * 1024)));
+  let offset = 0;
+  let unitsLeft = totalUnits;
+  return (value) => {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: a value that might not fit starts a new buffer,
+    // sized for the rest of the batch as (mostly) ASCII.
+    if (slab.length - offset < value.length * 3) {
+      slab = Buffer.allocUnsafeSlow(Math.max(value.length * 3, unitsLeft + (unitsLeft >> 2)));
+      offset = 0;
+    }
+    unitsLeft -= value.length;
+    const length = slab.write(value, offset, 'utf8');
+    const bytes = slab.subarray(offset, offset + length);
+    offset += length;
+    return bytes;
+  };
+}
+
 export function encodeWebhookRows(rows: readonly WebhookRow[]): Uint8Array {
-  const buffer = parquetWriteBuffer({
-    columnData: WEBHOOK_COLUMNS.map((column) => ({
-      name: column.name,
-      type: PARQUET_TYPES[column.type],
-      nullable: column.nullable,
-      data: rows.map((row) => row[column.name]),
-      ...(DISTINCT_VALUED_COLUMNS.has(column.name) ? { encoding: 'PLAIN' as const } : {}),
-      statistics: STATISTICS_COLUMNS.has(column.name),
-    })),
+  let textUnits = 0;
+  let bytesColumnUnits = 0;
+  for (const row of rows) {
+    textUnits += row.__kdd_request_body.length + (row.__hl_request_headers?.length ?? 0);
+    bytesColumnUnits += row.__kdd_request_body.length + row.__kdd_request_id.length;
+  }
+  const utf8 = utf8Writer(bytesColumnUnits);
+  // Sized for JSON text compressed to a quarter, so the writer seldom grows it (it doubles and copies).
+  const writer = new ByteWriter(4096 + rows.length * 96 + (textUnits >> 2));
+  void parquetWrite({
+    writer,
+    columnData: WEBHOOK_COLUMNS.map((column) => {
+      const values = rows.map((row) => row[column.name]);
+      return {
+        name: column.name,
+        type: PARQUET_TYPES[column.type],
+        nullable: column.nullable,
+        data: UTF8_BYTES_COLUMNS.has(column.name) ? (values as string[]).map(utf8) : values,
+        ...(DISTINCT_VALUED_COLUMNS.has(column.name) ? { encoding: 'PLAIN' as const } : {}),
+        statistics: STATISTICS_COLUMNS.has(column.name),
+        codec: columnCodec(column.name, values),
+      };
+    }),
+    compressors: PARQUET_COMPRESSORS,
     statistics: false,
     // Request ids are 20 letters: whole, so their min/max are exact.
     statisticsTruncateLength: 32,
   });
-  return new Uint8Array(buffer);
+  return new Uint8Array(writer.getBuffer());
 }
 
 /** One JSON line per rejected request (QuarantineRecord: a bounded prefix of the body, never all of it). */

@@ -166,7 +166,7 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
       if (wanted <= 0) break;
       try {
         const file = await objectBuffer(object, budget);
-        // A compacted hour (a new object: its LastModified is the compaction's) is ZSTD.
+        // A compacted hour is ZSTD, and so are the text columns of the processor's objects.
         const read = (await parquetReadObjects({ file, columns: SAMPLE_COLUMNS, rowStart: 0, rowEnd: wanted, compressors: PARQUET_DECOMPRESSORS })) as Record<string, unknown>[];
         for (const row of read) {
           if (typeof row.__kdd_request_body !== 'string') continue;

@@ -7,7 +7,19 @@ import { requestIdTime, requestIdTimePrefix } from '../../../../../shared/domain
 import { describe, expect, it } from 'vitest';
 import { utcDay } from '../../../../../shared/domain/clock.ts';
 import { parseIngestMessage } from '../../../../../shared/domain/ingest/message.ts';
-import { contentName, objectTimeRange, encodeWebhookRows, partitionOf, quarantineObjectKey, webhookRowOf, webhooksObjectKey, type WebhookRow, STATISTICS_COLUMNS } from '../../../../../shared/domain/lake/objects.ts';
+import {
+  columnCodec,
+  contentName,
+  objectTimeRange,
+  encodeWebhookRows,
+  partitionOf,
+  quarantineObjectKey,
+  webhookRowOf,
+  webhooksObjectKey,
+  type WebhookRow,
+  STATISTICS_COLUMNS,
+} from '../../../../../shared/domain/lake/objects.ts';
+import { PARQUET_COMPRESSORS, PARQUET_DECOMPRESSORS } from '../../../../../shared/domain/lake/parquet-codecs.ts';
 import { newRequestId } from '../../../../../shared/domain/credentials.ts';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { PARQUET_TYPES, WEBHOOK_COLUMNS } from '../../../../../shared/domain/lake/columns.ts';
@@ -27,6 +39,9 @@ describe('lake layout', () => {
     expect(webhooksObjectKey(partition, [at('c', '10:00:01'), at('b', '10:00:07'), at('a', '09:59:58')])).toBe(key);
     expect(webhooksObjectKey(partition, [at('a', '09:59:58'), at('b', '10:00:07')])).not.toBe(key);
     expect(contentName(['ab', 'c'])).not.toBe(contentName(['a', 'bc']));
+    // Names must not change between versions: a batch retried after a deploy overwrites its object.
+    expect(contentName(['b', 'a', 'ccc', 'é🎉'])).toBe('7589cf470a1f6056f876ce6fa810bf5b');
+    expect(contentName([])).toBe('e3b0c44298fc1c149afbf4c8996fb924');
     const quarantined = quarantineObjectKey(partition, [at('a', '00:00:00')]);
     expect(quarantined).toMatch(/^quarantine\/pipeline_id=12\/dt=2026-11-23\/000000-000000-[0-9a-f]{32}\.jsonl$/);
     expect(objectTimeRange(key.split('/').pop()!)).toEqual({ first: '095958', last: '100007' });
@@ -71,7 +86,7 @@ describe('lake layout', () => {
     ];
     const bytes = encodeWebhookRows(rows);
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    expect(await parquetReadObjects({ file })).toEqual(rows);
+    expect(await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS })).toEqual(rows);
     const metadata = parquetMetadata(file);
     expect(metadata.schema.slice(1).map((element) => element.name)).toEqual([
       '__kdd_request_id',
@@ -140,29 +155,44 @@ describe('lake layout', () => {
   });
 });
 
+/** Bodies of every width of UTF-8 (a lone surrogate becomes U+FFFD, as the writer's TextEncoder makes it). */
+const UNICODE_BODIES = ['{"a":"é"}', '{"e":"🎉 emoji"}', '{"lone":"\ud800"}', '"\u0000"', '', '{"cjk":"漢字"}'];
+
+function batchOf(count: number, bodyOf: (i: number) => string, extra: Partial<WebhookRow> = {}): WebhookRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    __kdd_request_id: newRequestId(1764000000 + i),
+    __kdd_request_unix_timestamp: 1764000000 + i / 7,
+    __kdd_requester_key: '6f1c2a0e-8b7d-4c3e-9f21-0a5b6c7d8e9f',
+    __kdd_request_body: bodyOf(i),
+    __hl_request_method: 'POST',
+    __hl_request_headers: '{"content-type":"application/json"}',
+    __hl_request_query: '{}',
+    __hl_provider_delivery_id: i % 2 === 0 ? null : `d-${i}`,
+    ...extra,
+  }));
+}
+
 describe('encodeWebhookRows: the distinct-valued columns written PLAIN', () => {
   it('gives the bytes the writer chooses by itself when ids, times and bodies are distinct, and reads back the same rows', () => {
-    const rows: WebhookRow[] = Array.from({ length: 50 }, (_, i) => ({
-      __kdd_request_id: newRequestId(1764000000 + i),
-      __kdd_request_unix_timestamp: 1764000000 + i / 7,
-      __kdd_requester_key: '6f1c2a0e-8b7d-4c3e-9f21-0a5b6c7d8e9f',
-      __kdd_request_body: JSON.stringify({ order: i, note: 'x'.repeat(i * 13) }),
-      __hl_request_method: 'POST',
-      __hl_request_headers: '{"content-type":"application/json"}',
-      __hl_request_query: '{}',
-      __hl_provider_delivery_id: i % 2 === 0 ? null : `d-${i}`,
-    }));
+    // Full Unicode, and a wide last body that does not fit what is left of the first UTF-8 buffer.
+    const rows = batchOf(50, (i) => (i === 49 ? `{"wide":"${'漢字🎉'.repeat(2000)}"}` : JSON.stringify({ order: i, note: 'x'.repeat(i * 13) }) + UNICODE_BODIES[i % UNICODE_BODIES.length]));
     const bytes = encodeWebhookRows(rows);
     const chosen = new Uint8Array(
       parquetWriteBuffer({
-        // encodeWebhookRows' settings but the encoding, which the writer picks here.
-        columnData: WEBHOOK_COLUMNS.map((column) => ({
-          name: column.name,
-          type: PARQUET_TYPES[column.type],
-          nullable: column.nullable,
-          data: rows.map((row) => row[column.name]),
-          statistics: STATISTICS_COLUMNS.has(column.name),
-        })),
+        // encodeWebhookRows' settings but the encoding, which the writer picks here, and the
+        // bodies, which it encodes to UTF-8 itself.
+        columnData: WEBHOOK_COLUMNS.map((column) => {
+          const data = rows.map((row) => row[column.name]);
+          return {
+            name: column.name,
+            type: PARQUET_TYPES[column.type],
+            nullable: column.nullable,
+            data,
+            statistics: STATISTICS_COLUMNS.has(column.name),
+            codec: columnCodec(column.name, data),
+          };
+        }),
+        compressors: PARQUET_COMPRESSORS,
         statistics: false,
         statisticsTruncateLength: 32,
       }),
@@ -171,5 +201,54 @@ describe('encodeWebhookRows: the distinct-valued columns written PLAIN', () => {
     const encodings = parquetMetadata(bytes.buffer as ArrayBuffer).row_groups[0]!.columns.map((chunk) => chunk.meta_data?.encodings);
     expect(encodings[3]).not.toContain('RLE_DICTIONARY');
     expect(encodings[2]).toContain('RLE_DICTIONARY'); // the requester key repeats: still a dictionary
+  });
+});
+
+describe('encodeWebhookRows: codecs', () => {
+  it('an object encoded before another still holds its own rows (the text buffer is reused between batches)', async () => {
+    const first = batchOf(30, (i) => `{"first":${i},"text":"${'é漢'.repeat(i)}"}`);
+    const second = batchOf(30, (i) => `{"second":${i},"pad":"${'z'.repeat(i * 7)}"}`);
+    const firstBytes = encodeWebhookRows(first);
+    const firstCopy = Buffer.from(firstBytes);
+    encodeWebhookRows(second);
+    expect(Buffer.from(firstBytes).equals(firstCopy)).toBe(true);
+    const file = firstBytes.buffer.slice(firstBytes.byteOffset, firstBytes.byteOffset + firstBytes.byteLength) as ArrayBuffer;
+    expect(await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS })).toEqual(first);
+  });
+
+  it('compresses the text columns with ZSTD, leaves the short ones and all-null ones uncompressed, and DuckDB and hyparquet read every row back', async () => {
+    const rows = batchOf(
+      120,
+      (i) => `{"i":${i},"text":"${UNICODE_BODIES[i % UNICODE_BODIES.length]!.replaceAll('"', "'")}","pad":"${'abc'.repeat(i)}"}`,
+      { __hl_request_query: null },
+    );
+    const bytes = encodeWebhookRows(rows);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const codecs = Object.fromEntries(parquetMetadata(file).row_groups[0]!.columns.map((chunk) => [chunk.meta_data!.path_in_schema[0]!, chunk.meta_data!.codec]));
+    expect(codecs).toEqual({
+      __kdd_request_id: 'UNCOMPRESSED',
+      __kdd_request_unix_timestamp: 'UNCOMPRESSED',
+      __kdd_requester_key: 'UNCOMPRESSED',
+      __kdd_request_body: 'ZSTD',
+      __hl_request_method: 'UNCOMPRESSED',
+      __hl_request_headers: 'ZSTD',
+      __hl_request_query: 'UNCOMPRESSED',
+      __hl_provider_delivery_id: 'UNCOMPRESSED',
+    });
+    const expected = rows.map((row) => ({ ...row, __kdd_request_body: Buffer.from(row.__kdd_request_body).toString('utf8') }));
+    expect(await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS })).toEqual(expected);
+
+    const dir = mkdtempSync(join(tmpdir(), 'hooklake-codecs-'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      writeFileSync(join(dir, 'batch.parquet'), bytes);
+      const read = await connection.runAndReadAll(`select * from read_parquet('${join(dir, 'batch.parquet')}')`);
+      expect(read.getRowObjectsJson()).toEqual(expected);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
 // the bytes verified, whatever the body holds.
 import { createHmac } from 'node:crypto';
 import { parquetReadObjects } from 'hyparquet';
+import { PARQUET_DECOMPRESSORS } from '../../../../../shared/domain/lake/parquet-codecs.ts';
 import { describe, expect, it } from 'vitest';
 import { aesGcmSecretCipher } from '../../../../../shared/adapters/crypto/secret-cipher.ts';
 import { sha256Hex } from '../../../../../shared/domain/credentials.ts';
@@ -91,7 +92,7 @@ const rowsOf = async (objects: Map<string, LakeObject>) =>
       [...objects.entries()]
         .filter(([key]) => key.startsWith('webhooks/'))
         .map(async ([, object]) =>
-          parquetReadObjects({ file: object.body.buffer.slice(object.body.byteOffset, object.body.byteOffset + object.body.byteLength) as ArrayBuffer }),
+          parquetReadObjects({ file: object.body.buffer.slice(object.body.byteOffset, object.body.byteOffset + object.body.byteLength) as ArrayBuffer, compressors: PARQUET_DECOMPRESSORS }),
         ),
     )
   ).flat() as Record<string, unknown>[];

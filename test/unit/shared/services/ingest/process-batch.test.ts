@@ -1,4 +1,5 @@
 import { parquetReadObjects } from 'hyparquet';
+import { PARQUET_DECOMPRESSORS } from '../../../../../shared/domain/lake/parquet-codecs.ts';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../../../shared/domain/credentials.ts';
 import { parseIngestMessage, receivedBodyText, serializeIngestMessage, type IngestMessage } from '../../../../../shared/domain/ingest/message.ts';
@@ -351,6 +352,7 @@ describe('processIngestBatch: the captured request', () => {
   const readRows = async (object: LakeObject) =>
     (await parquetReadObjects({
       file: object.body.buffer.slice(object.body.byteOffset, object.body.byteOffset + object.body.byteLength) as ArrayBuffer,
+      compressors: PARQUET_DECOMPRESSORS,
     })) as Record<string, unknown>[];
 
   const githubHeaders = {
