@@ -54,7 +54,7 @@ export function SchemaPanel(props: { pipelineId: string }): VNode {
     <${Status} error=${schema.error ?? error} loading=${data === undefined && schema.error === undefined} />
     ${data === undefined
       ? null
-      : html`<p>Query this pipeline's webhooks with a column per field: <code>select * from ${data.view}</code> in <code>hooklake query</code>, and in Athena (Glue database).</p>
+      : html`<p>Query this pipeline's webhooks with a column per field: <code>select * from ${data.view}</code> in <code>hooklake query</code> and in a sync's query, and in Athena (Glue database).</p>
           <p class="muted">${data.refreshed_at === null
             ? 'Not sampled yet; a refresh runs every 15 minutes.'
             : `Refreshed ${time(data.refreshed_at)} from ${data.rows_sampled} sampled ${data.rows_sampled === 1 ? 'row' : 'rows'} (schema version ${data.version}); a refresh runs every 15 minutes.`}</p>
