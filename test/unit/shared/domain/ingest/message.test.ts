@@ -1,10 +1,21 @@
 // The ingest queue's message (receiver → processor): its shape, the claim check of large bodies,
 // the body as received, and its final text: queue-safe for SQS and fauxqs, parsed back to exactly
 // what was serialized, the claim check decided on that text.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acceptedByBoth, CORPUS } from '../../../../support/queue-text.ts';
 import { sha256Hex } from '../../../../../shared/domain/credentials.ts';
-import { claimKey, MalformedMessageError, parseIngestMessage, rawClaimKey, receivedBodyText, serializeIngestMessage, type IngestMessage, type BodyRef } from '../../../../../shared/domain/ingest/message.ts';
+import {
+  claimKey,
+  ingestMessageSchemaAccepts,
+  isIngestMessage,
+  MalformedMessageError,
+  parseIngestMessage,   rawClaimKey,
+  receivedBodyText,
+  serializeIngestMessage,
+  type IngestMessage,
+  type BodyRef,
+} from '../../../../../shared/domain/ingest/message.ts';
 import { receiveWebhook, type ReceiveDeps } from '../../../../../shared/services/ingest/receive.ts';
 
 describe('ingest message', () => {
@@ -166,5 +177,64 @@ describe('claim check on the final text', () => {
     expect(Buffer.byteLength(sent[0]!)).toBe(MAX);
     expect(sent[0]).toContain('\\ud83d\\ude00');
     expect(parseIngestMessage(sent[0]!).body).toBe(body(padding));
+  });
+});
+
+describe('the in-place check agrees with the schema', () => {
+  const ref = fc.record({ bucket: fc.string(), key: fc.oneof(fc.constant('claims/2026-12-07/a.json'), fc.string()) });
+  const valid = fc.record(
+    {
+      v: fc.constant(1),
+      id: fc.stringMatching(/^[a-z]{20}$/),
+      ts: fc.double({ min: 0, max: 4e9, noNaN: true }),
+      pipelineId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      key: fc.uuid(),
+      tokenSha256: fc.stringMatching(/^[0-9a-f]{64}$/),
+      format: fc.constantFrom('json', 'form', 'query'),
+      method: fc.stringMatching(/^[A-Z]{1,16}$/),
+      headers: fc.dictionary(fc.string(), fc.string()),
+      query: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.array(fc.string()))),
+      body: fc.string(),
+      raw: fc.string(),
+    },
+    { requiredKeys: ['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'body'] },
+  );
+  // Any field replaced by a value of another kind, or removed; refs added; both halves of a pair.
+  const strange = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -2, max: 2 }),
+    fc.double(),
+    fc.string(),
+    fc.constant('claims/x'),
+    fc.array(fc.string(), { maxLength: 2 }),
+    fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.array(fc.oneof(fc.string(), fc.integer()))), { maxKeys: 2 }),
+    ref,
+  );
+  const FIELDS = ['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'body', 'bodyRef', 'raw', 'rawRef', 'extra'];
+  const mutated = fc
+    .tuple(valid, fc.array(fc.tuple(fc.constantFrom(...FIELDS), strange), { maxLength: 3 }))
+    .map(([message, changes]) => {
+      const copy: Record<string, unknown> = { ...message };
+      for (const [field, value] of changes) {
+        if (value === undefined) delete copy[field];
+        else copy[field] = value;
+      }
+      // As the queue carries it: JSON text parsed back.
+      return JSON.parse(JSON.stringify(copy)) as unknown;
+    });
+
+  it('accepts and refuses exactly what the schema does', () => {
+    fc.assert(
+      fc.property(fc.oneof(valid, mutated, strange), (value) => {
+        expect(isIngestMessage(value)).toBe(ingestMessageSchemaAccepts(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('both accept the valid messages the generator makes (the property is not all refusals)', () => {
+    fc.assert(fc.property(valid, (value) => isIngestMessage(JSON.parse(JSON.stringify(value)))));
   });
 });
