@@ -26,6 +26,13 @@ function failedEntries(operation: string, result: Record<string, unknown>): void
   if (failed.length > 0) throw new SqsCallError('BatchEntriesFailed', `${operation}: ${failed.map((entry) => `${entry.Id} ${entry.Code}`).join(', ')}`, 200, false);
 }
 
+/**
+ * The largest ReceiveMessage answer, per message asked for: a message of SQS's largest size
+ * (1 MiB) as a JSON string in the answer, where escaping may triple it (a character outside the
+ * BMP, 4 bytes, is written as two \u escapes), and its attributes.
+ */
+export const RECEIVE_ANSWER_BYTES_PER_MESSAGE = 3 * 1_048_576 + 16 * 1024;
+
 export function jsonPollingQueue(caller: SqsJsonCaller): PollingQueue {
   return {
     async receive(queueUrl, max, waitSeconds, signal) {
@@ -34,7 +41,7 @@ export function jsonPollingQueue(caller: SqsJsonCaller): PollingQueue {
         'ReceiveMessage',
         { MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'] },
         // Past the wait, an answer is late; the abort ends a wait early when the poller stops.
-        { timeoutMs: waitSeconds * 1000 + 10_000, signal },
+        { timeoutMs: waitSeconds * 1000 + 10_000, signal, maxResponseBytes: max * RECEIVE_ANSWER_BYTES_PER_MESSAGE },
       );
       const messages = (result.Messages ?? []) as Message[];
       for (const message of messages) {

@@ -59,6 +59,7 @@ const THROTTLING_CODES = new Set([
 ]);
 const MAX_BACKOFF_MS = 20_000;
 /** Answers are small (ids and digests); a larger one is not SQS. */
+/** An answer's default bound: what a send or a batch acknowledgment needs, many times over. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** What the signer hands its hash: text or bytes. */
@@ -107,6 +108,8 @@ interface Answer {
 /** One SQS call's own limits, where they differ from the transport's (a long poll waits up to 20 s). */
 export interface CallOptions {
   timeoutMs?: number | undefined;
+  /** The largest answer accepted (default 1 MiB); a ReceiveMessage of large messages needs more. */
+  maxResponseBytes?: number | undefined;
   /** Aborts the call (no retry follows). */
   signal?: AbortSignal | undefined;
 }
@@ -144,7 +147,7 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
     (signer ??= new SignatureV4({ service: 'sqs', region: options.region, credentials: options.credentials ?? environmentCredentials(), sha256: NodeSha256 }));
 
   /** One attempt: sign, send, read the whole answer. */
-  async function attempt(target: URL, operation: string, payload: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Answer> {
+  async function attempt(target: URL, operation: string, payload: string, timeoutMs: number, signal: AbortSignal | undefined, maxResponseBytes: number): Promise<Answer> {
     const signed = await signerOf().sign({
       method: 'POST',
       protocol: target.protocol,
@@ -178,7 +181,7 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
           let size = 0;
           response.on('data', (chunk: Buffer) => {
             size += chunk.byteLength;
-            if (size > MAX_RESPONSE_BYTES) response.destroy(new Error(`answer over ${MAX_RESPONSE_BYTES} bytes`));
+            if (size > maxResponseBytes) response.destroy(new Error(`answer over ${maxResponseBytes} bytes`));
             else chunks.push(chunk);
           });
           response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') }));
@@ -223,7 +226,8 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
     const payload = JSON.stringify({ QueueUrl: queueUrl, ...input });
     for (let attemptNumber = 1; ; attemptNumber++) {
       try {
-        return interpret(await attempt(target, operation, payload, callOptions.timeoutMs ?? attemptTimeoutMs, callOptions.signal));
+        const maxResponseBytes = callOptions.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+        return interpret(await attempt(target, operation, payload, callOptions.timeoutMs ?? attemptTimeoutMs, callOptions.signal, maxResponseBytes));
       } catch (error) {
         // A connection dropped or reset (a kept-alive socket closed while Lambda was frozen) is
         // retried like an error answer SQS marks as transient; a refusal or an abort is not.

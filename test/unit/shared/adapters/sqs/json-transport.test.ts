@@ -5,6 +5,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jsonPollingQueue } from '../../../../../infra/local/sqs-poller.ts';
 import { jsonSendTransport, jsonSqsCaller, SqsCallError } from '../../../../../shared/adapters/sqs/json-transport.ts';
 
 interface Seen {
@@ -164,6 +165,19 @@ describe('the JSON-protocol SQS client', () => {
       { id: '1', code: 'InvalidMessageContents', message: 'bad character' },
       { id: '2', code: 'InvalidChecksum', message: expect.stringContaining('MD5') },
     ]);
+  });
+
+  it('bounds an answer at 1 MiB unless the call allows more; the local poller allows ten messages of the largest size', async () => {
+    const caller = jsonSqsCaller({ region: 'eu-west-1', endpoint, credentials: CREDENTIALS, backoffBaseMs: 1, maxAttempts: 1 });
+    // Ten messages of 900 KB, with quotes that the answer escapes: ~10 MB of JSON.
+    const body = `{"noise":"${'"'.repeat(10)}${'x'.repeat(900 * 1024)}"}`;
+    const messages = Array.from({ length: 10 }, (_, index) => ({ MessageId: `m${index}`, ReceiptHandle: `r${index}`, MD5OfBody: md5(body), Body: body }));
+    answers.push(() => ({ status: 200, body: { Messages: messages } }));
+    await expect(caller.call(QUEUE, 'ReceiveMessage', { MaxNumberOfMessages: 10 })).rejects.toThrow(/answer over 1048576 bytes/);
+    answers.push(() => ({ status: 200, body: { Messages: messages } }));
+    const received = await jsonPollingQueue(caller).receive(QUEUE, 10, 0, new AbortController().signal);
+    expect(received.map((message) => message.Body === body)).toEqual(Array.from({ length: 10 }, () => true));
+    caller.destroy();
   });
 
   it('an aborted call (a long poll when the poller stops) ends at once and is not retried', async () => {
