@@ -105,6 +105,15 @@ function medianRound(rounds: Throughput[]): Throughput {
   return { ...sorted[sorted.length >> 1]!, rounds: rounds.map((r) => Math.round(r.rowsPerSecond)) };
 }
 
+/** The benchmark's batches are all accepted: any rejection is a broken benchmark. */
+const NO_REJECTIONS: ProcessDeps['rejections'] = {
+  addLanded: async () => undefined,
+  addDaily: async () => Promise.reject(new Error('no rejections expected')),
+  claimSummary: async () => Promise.reject(new Error('no rejections expected')),
+  releaseSummary: async () => Promise.reject(new Error('no rejections expected')),
+  addToSummary: async () => Promise.reject(new Error('no rejections expected')),
+};
+
 function checked(outcome: Awaited<ReturnType<typeof processIngestBatch>>, size: number): number {
   if (outcome.failedMessageIds.length > 0 || outcome.landed !== size) {
     throw new Error(`batch did not land whole: ${JSON.stringify({ ...outcome, failedMessageIds: outcome.failedMessageIds.length })}`);
@@ -138,13 +147,7 @@ async function inMemory(batches: QueueRecord[][]): Promise<Awaited<ReturnType<ty
       size: async () => Promise.reject(new Error('no claim checks expected')),
       head: async () => Promise.reject(new Error('no claim checks expected')),
     },
-    rejections: {
-      addLanded: async () => undefined,
-      addDaily: async () => Promise.reject(new Error('no rejections expected')),
-      claimSummary: async () => Promise.reject(new Error('no rejections expected')),
-      releaseSummary: async () => Promise.reject(new Error('no rejections expected')),
-      addToSummary: async () => Promise.reject(new Error('no rejections expected')),
-    },
+    rejections: NO_REJECTIONS,
   };
   const result = await pairedWithReference(batches, async (batch) => checked(await processIngestBatch(batch, deps), batch.length));
   if (lookups !== 1) throw new Error(`expected one directory lookup, saw ${lookups}`);
@@ -243,13 +246,7 @@ async function budgetBatchPeakRss(): Promise<void> {
       size: async (ref) => Buffer.byteLength(bodies.get(ref.key)!),
       head: async () => Promise.reject(new Error('no rejections expected')),
     },
-    rejections: {
-      addLanded: async () => undefined,
-      addDaily: async () => Promise.reject(new Error('no rejections expected')),
-      claimSummary: async () => Promise.reject(new Error('no rejections expected')),
-      releaseSummary: async () => Promise.reject(new Error('no rejections expected')),
-      addToSummary: async () => Promise.reject(new Error('no rejections expected')),
-    },
+    rejections: NO_REJECTIONS,
   });
   checked(outcome, BATCH_SIZE);
   process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
