@@ -5,10 +5,10 @@
 // the lake (it already ships DuckDB, and another queue consumer would need concurrency a new
 // account does not have): two more schedules put `compact_tick` messages on the sync queue.
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
@@ -17,6 +17,7 @@ import { COMPACTION_SWEEP_DAYS, COMPACTION_TICK_DAYS, serializeSyncMessage } fro
 import { encryptionContextCondition } from './encryption-context.ts';
 import { byteSizeText, lambdaSyncQueryLimits, SYNC_QUERY_LIMIT_ENV, type SyncQueryLimits } from '../../shared/domain/syncs/query-limits.ts';
 import { createMonitoredQueue } from './monitored-queue.ts';
+import { scheduleAs, schedulerRole } from './schedules.ts';
 
 /** The sync function's limits: a run continues in a new invocation before 15 minutes are up. */
 export const SYNC_FUNCTION_TIMEOUT = Duration.minutes(15);
@@ -126,33 +127,19 @@ export class Syncs extends Construct {
 
     // One schedule for every sync: each minute a tick, and the sync function starts the runs that
     // are due by their own schedule (shared/domain/syncs/schedule.ts, the same code as locally).
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
-      description: 'Hooklake sync ticks: EventBridge Scheduler sends to the sync queue',
-    });
-    this.schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
-    this.schedule = new scheduler.CfnSchedule(this, 'Tick', {
+    this.schedulerRole = schedulerRole(this, 'Hooklake sync ticks: EventBridge Scheduler sends to the sync queue', 'sqs:SendMessage', this.queue.queueArn);
+    this.schedule = scheduleAs(this, 'Tick', this.schedulerRole, this.queue.queueArn, {
       description: 'Hooklake: starts the syncs whose schedule is due',
       scheduleExpression: 'rate(1 minute)',
-      flexibleTimeWindow: { mode: 'OFF' },
-      target: {
-        arn: this.queue.queueArn,
-        roleArn: this.schedulerRole.roleArn,
-        input: serializeSyncMessage({ v: 1, kind: 'tick' }),
-        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 },
-      },
+      input: serializeSyncMessage({ v: 1, kind: 'tick' }),
+      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 },
     });
     const compactionTick = (id: string, description: string, scheduleExpression: string, days: number) =>
-      new scheduler.CfnSchedule(this, id, {
+      scheduleAs(this, id, this.schedulerRole, this.queue.queueArn, {
         description,
         scheduleExpression,
-        flexibleTimeWindow: { mode: 'OFF' },
-        target: {
-          arn: this.queue.queueArn,
-          roleArn: this.schedulerRole.roleArn,
-          input: serializeSyncMessage({ v: 1, kind: 'compact_tick', days }),
-          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 },
-        },
+        input: serializeSyncMessage({ v: 1, kind: 'compact_tick', days }),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 },
       });
     this.compactionSchedule = compactionTick('CompactionTick', 'Hooklake: compacts the lake hours that ended at least 15 minutes ago (today and yesterday)', COMPACTION_SCHEDULE, COMPACTION_TICK_DAYS);
     this.compactionSweepSchedule = compactionTick(
@@ -161,12 +148,6 @@ export class Syncs extends Construct {
       COMPACTION_SWEEP_SCHEDULE,
       COMPACTION_SWEEP_DAYS,
     );
-    // A schedule starts ticking as soon as it exists: its role's policy (a resource of its own)
-    // must exist by then, or the first ticks are refused.
-    // (The role itself it already waits for, through RoleArn.)
-    for (const schedule of [this.schedule, this.compactionSchedule, this.compactionSweepSchedule]) {
-      schedule.node.addDependency(this.schedulerRole.node.findChild('DefaultPolicy'));
-    }
   }
 
   /**

@@ -5,11 +5,12 @@
 // the pipelines, so no new function, bundle or lake grant is needed; its Glue writes are limited
 // to the `pipeline_*` tables of the Hooklake database.
 import { Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { SCHEMA_REFRESH_EVENT } from '../../shared/domain/lake/schema.ts';
+import { scheduleAs, schedulerRole } from './schedules.ts';
 
 /** How often every pipeline's schema is refreshed (the local stack uses the same period). */
 export const SCHEMA_REFRESH_RATE = 'rate(15 minutes)';
@@ -33,23 +34,14 @@ export class TypedTables extends Construct {
     const glue = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, ...(resourceName === undefined ? {} : { resourceName }) });
     this.glueResources = [glue('catalog'), glue('database', props.databaseName), glue('table', `${props.databaseName}/pipeline_*`)];
 
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
-      description: 'Hooklake typed tables: EventBridge Scheduler invokes the api function to refresh the schemas',
-    });
-    this.schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.api.functionArn] }));
-    this.schedule = new scheduler.CfnSchedule(this, 'Refresh', {
+    const description = 'Hooklake typed tables: EventBridge Scheduler invokes the api function to refresh the schemas';
+    this.schedulerRole = schedulerRole(this, description, 'lambda:InvokeFunction', props.api.functionArn);
+    this.schedule = scheduleAs(this, 'Refresh', this.schedulerRole, props.api.functionArn, {
       description: "Hooklake: refreshes every pipeline's typed columns and its Athena view",
       scheduleExpression: SCHEMA_REFRESH_RATE,
-      flexibleTimeWindow: { mode: 'OFF' },
-      target: {
-        arn: props.api.functionArn,
-        roleArn: this.schedulerRole.roleArn,
-        input: JSON.stringify(SCHEMA_REFRESH_EVENT),
-        // A missed run is made up by the next one: no point retrying for long.
-        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 600 },
-      },
+      input: JSON.stringify(SCHEMA_REFRESH_EVENT),
+      // A missed run is made up by the next one: no point retrying for long.
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 600 },
     });
-    this.schedule.node.addDependency(this.schedulerRole.node.findChild('DefaultPolicy'));
   }
 }
