@@ -21,6 +21,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadata } from 'hyparquet';
+import { forEachBounded } from '../../domain/concurrency.ts';
 import { liveObjects, manifestPrefix, parseManifest, type CompactionManifest, type ListedObject } from '../../domain/lake/compaction.ts';
 import { isCompactedObject, partitionPath, WEBHOOKS_PREFIX, type Partition } from '../../domain/lake/objects.ts';
 import { lakeFilesOf, WEBHOOKS_OBJECT_KEY, type LakeFiles } from '../../domain/lake/views.ts';
@@ -377,33 +378,31 @@ export async function mirrorLake(options: MirrorOptions): Promise<MirrorResult> 
       }
     }
     let vanished: string | undefined;
-    let next = 0;
-    const worker = async () => {
-      while (next < fetches.length && vanished === undefined) {
-        const fetch = fetches[next++]!;
-        const path = localPath(cacheDir, fetch.object.key);
-        try {
-          if (fetch.ranges === undefined) {
-            const size = await downloadToFile(options.s3, options.bucket, fetch.object.key, path);
-            state!.local[fetch.object.key] = { etag: fetch.object.etag ?? '', size, bytes: size };
-            result.bytes += size;
-          } else {
-            const previous = state!.local[fetch.object.key];
-            if (previous !== undefined && previous.etag !== (fetch.object.etag ?? '')) await rm(path, { force: true });
-            const got = await downloadRangesToFile(options.s3, options.bucket, fetch.object.key, fetch.object.size, fetch.ranges, path);
-            const kept = previous !== undefined && previous.etag === (fetch.object.etag ?? '') ? previous.bytes : 0;
-            state!.local[fetch.object.key] = { etag: fetch.object.etag ?? '', size: fetch.object.size, columns: fetch.columns!, bytes: kept + got };
-            result.bytes += got;
-          }
-          result.downloaded++;
-        } catch (error) {
-          if (!isNoSuchKey(error)) throw error;
-          vanished = fetch.dir;
+    const download = async (fetch: (typeof fetches)[number]) => {
+      // Once an object has vanished, its partition is listed again: the rest waits for that.
+      if (vanished !== undefined) return;
+      const path = localPath(cacheDir, fetch.object.key);
+      try {
+        if (fetch.ranges === undefined) {
+          const size = await downloadToFile(options.s3, options.bucket, fetch.object.key, path);
+          state!.local[fetch.object.key] = { etag: fetch.object.etag ?? '', size, bytes: size };
+          result.bytes += size;
+        } else {
+          const previous = state!.local[fetch.object.key];
+          if (previous !== undefined && previous.etag !== (fetch.object.etag ?? '')) await rm(path, { force: true });
+          const got = await downloadRangesToFile(options.s3, options.bucket, fetch.object.key, fetch.object.size, fetch.ranges, path);
+          const kept = previous !== undefined && previous.etag === (fetch.object.etag ?? '') ? previous.bytes : 0;
+          state!.local[fetch.object.key] = { etag: fetch.object.etag ?? '', size: fetch.object.size, columns: fetch.columns!, bytes: kept + got };
+          result.bytes += got;
         }
+        result.downloaded++;
+      } catch (error) {
+        if (!isNoSuchKey(error)) throw error;
+        vanished = fetch.dir;
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, fetches.length)) }, worker));
+      await forEachBounded(fetches, concurrency, download);
     } finally {
       await writeState(cacheDir, state);
     }

@@ -15,6 +15,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { forEachBounded } from '../../domain/concurrency.ts';
 import type { FieldMapping, SyncMode } from '../../domain/syncs/definition.ts';
 import { emptyFailedRows, emptyOpCounts, type FailedRowCounts, type OpCounts, type SyncRunStatus, type SyncTrigger } from '../../domain/syncs/runs.ts';
 import type { SyncSchedule } from '../../domain/syncs/schedule.ts';
@@ -313,11 +314,7 @@ export function dynamoRowOpWriter(client: DynamoDBClient, tableName: string): Ro
       ];
       const batches: WriteRequest[][] = [];
       for (let offset = 0; offset < requests.length; offset += BATCH_WRITE_SIZE) batches.push(requests.slice(offset, offset + BATCH_WRITE_SIZE));
-      let next = 0;
-      const worker = async () => {
-        while (next < batches.length) await writeBatch(batches[next++]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(BATCH_WRITE_CONCURRENCY, batches.length) }, worker));
+      await forEachBounded(batches, BATCH_WRITE_CONCURRENCY, writeBatch);
     },
   };
 }

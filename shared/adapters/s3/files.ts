@@ -17,6 +17,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { forEachBounded } from '../../domain/concurrency.ts';
 
 /** The object is not there (deleted since it was listed, e.g. an input compacted away). */
 export function isNoSuchKey(error: unknown): boolean {
@@ -69,17 +70,12 @@ export async function downloadRangesToFile(
   let fetched = 0;
   try {
     if ((await handle.stat()).size !== size) await handle.truncate(size);
-    let next = 0;
-    const worker = async () => {
-      while (next < ranges.length) {
-        const range = ranges[next++]!;
-        const bytes = await readRange(s3, bucket, key, range.start, range.end);
-        if (bytes.length !== range.end - range.start) throw new Error(`s3://${bucket}/${key}: got ${bytes.length} bytes of the range ${range.start}-${range.end}`);
-        await handle.write(bytes, 0, bytes.length, range.start);
-        fetched += bytes.length;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ranges.length) }, worker));
+    await forEachBounded(ranges, concurrency, async (range) => {
+      const bytes = await readRange(s3, bucket, key, range.start, range.end);
+      if (bytes.length !== range.end - range.start) throw new Error(`s3://${bucket}/${key}: got ${bytes.length} bytes of the range ${range.start}-${range.end}`);
+      await handle.write(bytes, 0, bytes.length, range.start);
+      fetched += bytes.length;
+    });
   } finally {
     await handle.close();
   }

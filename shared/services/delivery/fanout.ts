@@ -16,7 +16,7 @@
 // Never waits for a retry inside the function.
 import { MalformedQueueMessageError, parseQueueMessage } from '../../domain/delivery/queue-messages.ts';
 import { log } from '../../logger.ts';
-import { semaphore } from './concurrency.ts';
+import { semaphore } from '../../domain/concurrency.ts';
 import { emptyStats, type FanoutContext, type FanoutDeps, type FanoutStats } from './context.ts';
 import { eventCache } from './event-cache.ts';
 import { PoisonMessageError, handleEvent, handleRejectionSummary } from './event-fanout.ts';

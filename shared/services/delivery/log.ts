@@ -7,7 +7,7 @@ import type { DeliveryRecord } from '../../domain/delivery/log.ts';
 import { deliveryIdPrefixAt, deliveryJob, serializeQueueMessage } from '../../domain/delivery/queue-messages.ts';
 import type { Delivery, DeliveryLog, DeliveryQuery, DeliveryStore, EventsQueue } from '../../ports/delivery.ts';
 import { pageOf } from '../../ports/page.ts';
-import { forEachBounded } from './concurrency.ts';
+import { forEachBounded } from '../../domain/concurrency.ts';
 
 /** Bulk redelivery reads the failed deliveries this many at a time... */
 export const REDELIVERY_PAGE_SIZE = 100;

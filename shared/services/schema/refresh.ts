@@ -5,6 +5,7 @@
 // least recently refreshed first, within its invocation's time; the API refreshes one on demand.
 import { parquetReadObjects, type AsyncBuffer } from 'hyparquet';
 import { utcDay } from '../../domain/clock.ts';
+import { forEachBounded } from '../../domain/concurrency.ts';
 import { partitionPath, timeOfDay, WEBHOOKS_PREFIX } from '../../domain/lake/objects.ts';
 import { PARQUET_DECOMPRESSORS } from '../../domain/lake/parquet-codecs.ts';
 import { bodyValuesAreText, emptySchema, mergeSchema, observeSample, type PipelineSchema, type SampleRow } from '../../domain/lake/schema.ts';
@@ -238,27 +239,22 @@ export function createSchemaService(deps: SchemaServiceDeps): SchemaService {
       // Never refreshed first, then the longest ago: a run cut short by time continues where it matters.
       const order = [...ids].sort((a, b) => (refreshedAt.get(a) ?? '').localeCompare(refreshedAt.get(b) ?? '') || a - b);
       const result: RefreshAllResult = { pipelines: ids.length, refreshed: 0, changed: 0, failed: 0, deferred: 0 };
-      let next = 0;
-      const worker = async () => {
-        while (next < order.length) {
-          if (deps.nowMs() > deadlineMs - REFRESH_RESERVE_MS) {
-            result.deferred = order.length - next;
-            next = order.length;
-            return;
-          }
-          const pipelineId = order[next++]!;
-          try {
-            const before = summaries.get(pipelineId)?.version ?? 0;
-            const after = await refresh(pipelineId);
-            result.refreshed++;
-            if (after.version !== before) result.changed++;
-          } catch (error) {
-            result.failed++;
-            deps.onError?.(pipelineId, error);
-          }
+      await forEachBounded(order, REFRESH_CONCURRENCY, async (pipelineId) => {
+        // Out of time: what is left waits for the next run.
+        if (deps.nowMs() > deadlineMs - REFRESH_RESERVE_MS) {
+          result.deferred++;
+          return;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, order.length) }, worker));
+        try {
+          const before = summaries.get(pipelineId)?.version ?? 0;
+          const after = await refresh(pipelineId);
+          result.refreshed++;
+          if (after.version !== before) result.changed++;
+        } catch (error) {
+          result.failed++;
+          deps.onError?.(pipelineId, error);
+        }
+      });
       return result;
     },
   };

@@ -1,7 +1,7 @@
 // Bounded concurrency: the attempt slots never run more than their limit, and a bounded loop over
 // items keeps at most its number in flight and stops at the first failure.
 import { describe, expect, it } from 'vitest';
-import { forEachBounded, semaphore } from '../../../../../shared/services/delivery/concurrency.ts';
+import { forEachBounded, semaphore } from '../../../../shared/domain/concurrency.ts';
 
 describe('concurrency', () => {
   it('semaphore never runs more than its limit at once', async () => {

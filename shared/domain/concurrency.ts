@@ -1,5 +1,5 @@
-// Bounded concurrency for the delivery engine: attempts in flight (fan-out) and redeliveries
-// queued at once (bulk redelivery).
+// Bounded concurrency: attempts in flight (the fan-out), redeliveries queued at once, downloads
+// into the lake mirror and ranges of one object, schema refreshes, batch writes.
 
 /** At most `max` calls of `fn` in flight; a finished call hands its slot straight to the next waiter. */
 export function semaphore(max: number) {
