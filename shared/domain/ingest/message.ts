@@ -116,14 +116,7 @@ export function isIngestMessage(value: unknown): value is IngestMessage {
 
 /** Parses and checks a queue message; a message that fails here can never succeed (poison). */
 export function parseIngestMessage(text: string): IngestMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MalformedMessageError('not JSON');
-  }
-  if (isIngestMessage(json)) return json;
-  return parseQueueJson(text, IngestMessageSchema, MalformedMessageError) as IngestMessage;
+  return parseQueueJson(text, IngestMessageSchema, MalformedMessageError, isIngestMessage) as IngestMessage;
 }
 
 /** The schema's own verdict (tests hold isIngestMessage to it). */
