@@ -11,6 +11,7 @@ export default {
     'shared/domain/ingest/request-capture.ts',
     'shared/domain/ingest/credential-names.ts',
     'shared/domain/ingest/authorize.ts',
+    'shared/domain/ingest/message.ts',
     'shared/domain/credentials.ts',
     'shared/domain/delivery/retry-policy.ts',
     'shared/domain/delivery/suspension.ts',

@@ -234,6 +234,83 @@ describe('the in-place check agrees with the schema', () => {
     );
   });
 
+  it('both refuse each near miss of a valid message, field by field, and accept the message itself', () => {
+    const base = {
+      v: 1,
+      id: 'rydjemeilmsqkqvjtfkc',
+      ts: 1577015690.5,
+      pipelineId: 7,
+      key: 'd538b946-9d55-405a-9bd2-72d74b1cb8f5',
+      tokenSha256: 'a'.repeat(64),
+      format: 'form',
+      method: 'POST',
+      body: '{}',
+    };
+    const claimed = { ...base, body: undefined, bodyRef: { bucket: 'b', key: 'claims/2026-12-07/x.json' } };
+    for (const valid of [base, claimed, { ...base, rawRef: claimed.bodyRef }, { ...base, method: 'A'.repeat(16) }]) {
+      expect([isIngestMessage(valid), ingestMessageSchemaAccepts(valid)]).toEqual([true, true]);
+    }
+    const nearMisses: Record<string, unknown>[] = [
+      { ...base, v: 2 },
+      { ...base, id: `${base.id}x` },
+      { ...base, id: `x${base.id}` },
+      { ...base, id: base.id.slice(1) },
+      { ...base, id: 12345 },
+      // A one-element list reads as its element's text to a regular expression: not a string all the same.
+      { ...base, id: [base.id] },
+      { ...base, key: [base.key] },
+      { ...base, tokenSha256: ['a'.repeat(64)] },
+      { ...base, method: ['POST'] },
+      { ...base, ts: -0.5 },
+      { ...base, ts: Number.POSITIVE_INFINITY },
+      { ...base, ts: '1577015690' },
+      { ...base, pipelineId: 0 },
+      { ...base, pipelineId: 1.5 },
+      { ...base, pipelineId: 2 ** 53 },
+      { ...base, key: `${base.key}0` },
+      { ...base, key: `0${base.key}` },
+      { ...base, key: base.key.toUpperCase() },
+      { ...base, tokenSha256: 'a'.repeat(65) },
+      { ...base, tokenSha256: `x${'a'.repeat(64)}` },
+      { ...base, tokenSha256: 'A'.repeat(64) },
+      { ...base, format: 'xml' },
+      { ...base, method: 'post' },
+      { ...base, method: 'A'.repeat(17) },
+      { ...base, method: '' },
+      { ...base, method: 'POST ' },
+      { ...base, headers: { a: 1 } },
+      { ...base, query: { a: [1] } },
+      { ...base, body: 1 },
+      { ...base, raw: 1 },
+      { ...base, body: undefined },
+      { ...claimed, body: '{}' },
+      { ...claimed, bodyRef: { bucket: 'b', key: 'x/claims/y.json' } },
+      { ...claimed, bodyRef: { bucket: 1, key: 'claims/y.json' } },
+      { ...claimed, bodyRef: { bucket: 'b' } },
+      { ...claimed, bodyRef: 'claims/y.json' },
+      { ...base, rawRef: { bucket: 'b', key: 'elsewhere/y.raw' } },
+      { ...base, raw: 'a=1', rawRef: claimed.bodyRef },
+    ];
+    for (const miss of nearMisses) {
+      expect([isIngestMessage(miss), ingestMessageSchemaAccepts(miss)], JSON.stringify(miss)).toEqual([false, false]);
+    }
+    // What a refusal says, for whoever reads the dead-letter queue.
+    for (const [miss, says] of [
+      [{ ...base, headers: { a: 1 } }, 'headers must be an object of strings'],
+      [{ ...base, query: { a: [1] } }, 'query must be an object of strings or lists of strings'],
+      [{ ...base, body: undefined }, 'needs body or bodyRef'],
+      [{ ...base, raw: 'a=1', rawRef: claimed.bodyRef }, 'raw and rawRef exclude each other'],
+    ] as const) {
+      expect(() => parseIngestMessage(JSON.stringify(miss))).toThrow(expect.objectContaining({ name: 'MalformedMessageError', message: expect.stringContaining(says) }));
+    }
+    // A message with no body at all is written with an empty one.
+    expect(JSON.parse(serializeIngestMessage({ ...(base as IngestMessage), body: undefined })).body).toBe('');
+    // The serializer writes raw only where no rawRef stands for it.
+    const written = JSON.parse(serializeIngestMessage({ ...(base as IngestMessage), raw: 'a=1', rawRef: claimed.bodyRef })) as Record<string, unknown>;
+    expect(written.raw).toBeUndefined();
+    expect(written.rawRef).toEqual(claimed.bodyRef);
+  });
+
   it('both accept the valid messages the generator makes (the property is not all refusals)', () => {
     fc.assert(fc.property(valid, (value) => isIngestMessage(JSON.parse(JSON.stringify(value)))));
   });
