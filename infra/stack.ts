@@ -176,6 +176,10 @@ export class HooklakeStack extends Stack {
         [ENV.secretsKmsKeyId]: secretsKey.keyArn,
       },
     });
+    // A receiver writes ingest messages its processor must read (version 2: a header line, then
+    // the body as sent); CloudFormation updates the processor first, so no processor of an
+    // earlier version meets one. Messages queued before the update are version 1, read by both.
+    this.receiver.fn.node.addDependency(this.processor.fn);
     this.api = new HooklakeFunction(this, 'ManagementApi', {
       ...common,
       name: 'api',

@@ -144,6 +144,11 @@ describe('ingest queue', () => {
     }
   });
 
+  it('updates the processor before the receiver, so every message a new receiver writes meets a processor that reads it', () => {
+    expect(resources[id(stack.receiver.fn)].DependsOn).toEqual(expect.arrayContaining([id(stack.processor.fn)]));
+    expect(resources[id(stack.processor.fn)].DependsOn ?? []).not.toContain(id(stack.receiver.fn));
+  });
+
   it('hides messages for at least six processor timeouts', () => {
     const timeout = resources[id(stack.processor.fn)].Properties.Timeout;
     expect(resources[id(stack.ingest.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);

@@ -122,6 +122,11 @@ describe('hard Unicode through the local stack', () => {
       '{"e":"e\u0301","zalgo":"Z\u0351\u0352\u0353a\u0300\u0301\u0302"}',
       '{"math":"𝔘𝔫𝔦𝔠𝔬𝔡𝔢","cjk":"𠀀𪜀","big":12345678901234567890123}',
       '[ "\uFFFD", {"k😀": "v"} ]',
+      // Travel as they are (ingest message version 2, after a header line): CRLF and tabs, a line
+      // that looks like a header, text beyond ASCII within the BMP.
+      '\r\n{\r\n\t"crlf": "Windows line ends",\r\n\t"n": 1\r\n}\r\n',
+      '[{"v":2,"ts":1,"bodyLength":0},\n"\\n",\r"x"]\n\n',
+      '{"latin":"café ñ ü ß","cyr":"Привет","cjk":"你好"}',
     ];
     const sent = await postAll(stack.webhookUrl(pipelineId, key, token), bodies, 4);
     await expectLandedByteForByte(pipelineId, sent);
@@ -238,6 +243,10 @@ describe('property: full-Unicode bodies through the serializer, fauxqs and the p
       fc.string({ unit: 'binary' }).map((text) => JSON.stringify(text)),
       fc.jsonValue({ stringUnit: 'binary', maxDepth: 2 }).map((value) => JSON.stringify(value)),
       fc.string({ unit: 'binary' }).map((text) => `{"raw":"${text.replace(/["\\\u0000-\u001f]/g, '')}"}`),
+      // Whitespace as senders lay it out: CRLF, CR or LF line ends, tabs, a final line end.
+      fc
+        .tuple(fc.jsonValue({ stringUnit: 'binary', maxDepth: 2 }), fc.constantFrom('\r\n', '\n', '\r'), fc.constantFrom('\t', '  '))
+        .map(([value, end, indent]) => `${JSON.stringify(value, null, indent).replace(/\n/g, end)}${end}`),
     );
 
     await fc.assert(

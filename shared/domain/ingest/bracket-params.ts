@@ -15,8 +15,31 @@ export interface BracketLimits {
 
 export const DEFAULT_BRACKET_LIMITS: BracketLimits = { maxParameters: 1000, maxDepth: 20, maxArrayIndex: 1000 };
 
-/** A container being filled, in the order its names arrived (a Map: any name is plain data). */
-type Node = Map<string, Node | string | string[]>;
+/**
+ * A container being filled: its children in the order their names arrived (a Map, so any name is
+ * plain data), and what decides its JSON as it fills, so writing it out needs no second look at
+ * its keys: the next `[]` index, and whether every key is an index small enough for an array.
+ */
+class Node {
+  readonly children = new Map<string, Node | string | string[]>();
+  nextIndex = 0;
+  allSmallIndices = true;
+
+  private readonly maxArrayIndex: number;
+
+  constructor(maxArrayIndex: number) {
+    this.maxArrayIndex = maxArrayIndex;
+  }
+
+  set(key: string, child: Node | string | string[]): void {
+    if (!this.children.has(key)) {
+      const index = isIndex(key) ? Number(key) : -1;
+      if (index >= this.nextIndex) this.nextIndex = index + 1;
+      if (index === -1 || index > this.maxArrayIndex) this.allSmallIndices = false;
+    }
+    this.children.set(key, child);
+  }
+}
 
 /**
  * The `name=value` pairs of an application/x-www-form-urlencoded text, parsed as URLSearchParams
@@ -130,13 +153,13 @@ export function decodeBracketParams(
  * an object (array-index keys ascending, then the others as they came), `__proto__` included as data.
  */
 export function decodeBracketParamsJson(pairs: Iterable<[string, string]>, limits: BracketLimits = DEFAULT_BRACKET_LIMITS): string {
-  const root: Node = new Map();
+  const root = new Node(limits.maxArrayIndex);
   let count = 0;
   for (const [name, value] of pairs) {
     if (++count > limits.maxParameters) throw new BracketDecodeError(`more than ${limits.maxParameters} parameters`);
     add(root, name, value, limits);
   }
-  return jsonText(root, limits);
+  return JSON.stringify(plainValue(root));
 }
 
 /**
@@ -145,7 +168,7 @@ export function decodeBracketParamsJson(pairs: Iterable<[string, string]>, limit
  * costs no more than its first thousand pairs.
  */
 export function decodeFormJson(text: string, limits: BracketLimits = DEFAULT_BRACKET_LIMITS): string {
-  const root: Node = new Map();
+  const root = new Node(limits.maxArrayIndex);
   let count = 0;
   let start = text.startsWith('?') ? 1 : 0;
   while (start < text.length) {
@@ -158,44 +181,38 @@ export function decodeFormJson(text: string, limits: BracketLimits = DEFAULT_BRA
     }
     start = end + 1;
   }
-  return jsonText(root, limits);
+  return JSON.stringify(plainValue(root));
 }
 
 function add(root: Node, name: string, value: string, limits: BracketLimits): void {
   const segments = segmentsOf(name);
   if (segments.length > limits.maxDepth) throw new BracketDecodeError(`'${name}' nests deeper than ${limits.maxDepth}`);
-  assign(root, segments, value, name);
+  assign(root, segments, value, name, limits.maxArrayIndex);
 }
 
-function assign(root: Node, segments: readonly string[], value: string, name: string): void {
+function assign(root: Node, segments: readonly string[], value: string, name: string, maxArrayIndex: number): void {
   let node = root;
   for (let i = 0; i < segments.length - 1; i++) {
     let segment = segments[i]!;
-    if (segment === '') segment = String(nextIndex(node));
-    const child = node.get(segment);
+    if (segment === '') segment = String(node.nextIndex);
+    const child = node.children.get(segment);
     if (child === undefined) {
-      const created: Node = new Map();
+      const created = new Node(maxArrayIndex);
       node.set(segment, created);
       node = created;
-    } else if (typeof child === 'string' || Array.isArray(child)) {
+    } else if (!(child instanceof Node)) {
       throw new BracketDecodeError(`'${name}' uses '${segment}' both as a value and as a container`);
     } else {
       node = child;
     }
   }
   let leaf = segments[segments.length - 1]!;
-  if (leaf === '' && segments.length > 1) leaf = String(nextIndex(node));
-  const existing = node.get(leaf);
+  if (leaf === '' && segments.length > 1) leaf = String(node.nextIndex);
+  const existing = node.children.get(leaf);
   if (existing === undefined) node.set(leaf, value);
   else if (typeof existing === 'string') node.set(leaf, [existing, value]);
   else if (Array.isArray(existing)) existing.push(value);
   else throw new BracketDecodeError(`'${name}' uses '${leaf}' both as a value and as a container`);
-}
-
-function nextIndex(node: Node): number {
-  let next = 0;
-  for (const key of node.keys()) if (isIndex(key)) next = Math.max(next, Number(key) + 1);
-  return next;
 }
 
 /** A canonical decimal index under 10^9 (`0`, `7`, `42`; never `01` or `-1`). */
@@ -212,59 +229,24 @@ function isIndex(key: string): boolean {
   return true;
 }
 
-/** An ECMAScript array index (canonical, below 2^32 − 1): objects list these keys first, ascending. */
-function isArrayIndex(key: string): boolean {
-  if (key.length > 10) return false;
-  if (isIndex(key)) return true;
-  return key.length === 10 && key.charCodeAt(0) !== 0x30 && /^\d{10}$/.test(key) && Number(key) <= 4_294_967_294;
-}
-
-// Each key's JSON text (JSON.stringify of a short string was a fifth of a form's decoding): the
-// same names come with every webhook; bounded as the names are.
-const quotedCache = new Map<string, string>();
-
-/** How many keys' JSON texts are remembered: bounded, however many keys senders invent (tests check it). */
-export const rememberedQuotedKeys = (): number => quotedCache.size;
-
-function quoted(key: string): string {
-  let text = quotedCache.get(key);
-  if (text === undefined) {
-    text = JSON.stringify(key);
-    if (quotedCache.size < SPLIT_CACHE_LIMIT && key.length <= SPLIT_CACHE_MAX_NAME) quotedCache.set(key, text);
+/**
+ * The decoded tree as plain values for one native JSON.stringify, which writes (and escapes) the
+ * text faster than it can be put together by hand. A node whose keys are all small indices is an
+ * array in index order (gaps closed, as qs does); any other is an object, whose keys a JS object
+ * orders as JSON.stringify of an object would (array-index keys ascending, then the others as
+ * they came). `__proto__` is defined as a key like any other, never assigned as the prototype.
+ */
+function plainValue(value: Node | string | string[]): unknown {
+  if (!(value instanceof Node)) return value;
+  const { children } = value;
+  if (value.allSmallIndices && children.size > 0) {
+    const indices = Array.from(children.keys(), Number).sort((a, b) => a - b);
+    return indices.map((index) => plainValue(children.get(String(index))!));
   }
-  return text;
-}
-
-/** Objects whose keys are all small indices become arrays, in index order (gaps closed, as qs does). */
-function jsonText(value: Node | string | string[], limits: BracketLimits): string {
-  if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
-  let asArray = value.size > 0;
-  for (const key of value.keys()) {
-    if (!asArray) break;
-    asArray = isIndex(key) && Number(key) <= limits.maxArrayIndex;
+  const object: Record<string, unknown> = {};
+  for (const [key, child] of children) {
+    if (key === '__proto__') Object.defineProperty(object, key, { value: plainValue(child), enumerable: true, writable: true, configurable: true });
+    else object[key] = plainValue(child);
   }
-  if (asArray) {
-    const indices = Array.from(value.keys(), Number);
-    let sorted = true;
-    for (let i = 1; sorted && i < indices.length; i++) sorted = indices[i - 1]! < indices[i]!;
-    if (!sorted) indices.sort((a, b) => a - b);
-    let text = '[';
-    for (let i = 0; i < indices.length; i++) text += (i === 0 ? '' : ',') + jsonText(value.get(String(indices[i]))!, limits);
-    return `${text}]`;
-  }
-  // Key order as an object would have it: array-index keys ascending, then the others as they came.
-  let indexKeys: number[] | undefined;
-  for (const key of value.keys()) if (isArrayIndex(key)) (indexKeys ??= []).push(Number(key));
-  let text = '';
-  if (indexKeys !== undefined) {
-    indexKeys.sort((a, b) => a - b);
-    for (const index of indexKeys) {
-      const key = String(index);
-      text += `,${quoted(key)}:${jsonText(value.get(key)!, limits)}`;
-    }
-  }
-  for (const [key, child] of value) {
-    if (indexKeys === undefined || !isArrayIndex(key)) text += `,${quoted(key)}:${jsonText(child, limits)}`;
-  }
-  return `{${text.slice(1)}}`;
+  return object;
 }

@@ -7,7 +7,9 @@ import { acceptedByBoth, CORPUS } from '../../../../support/queue-text.ts';
 import { sha256Hex } from '../../../../../shared/domain/credentials.ts';
 import {
   claimKey,
+  framedHeaderSchemaAccepts,
   ingestMessageSchemaAccepts,
+  isFramedHeader,
   isIngestMessage,
   MalformedMessageError,
   parseIngestMessage,   rawClaimKey,
@@ -30,16 +32,72 @@ describe('ingest message', () => {
     body: '{"a":"\\"quoted\\" ✓"}',
   };
 
-  it('round-trips, keeping the float timestamp', () => {
+  it('round-trips, keeping the float timestamp; the body follows a JSON header line as it was sent (version 2)', () => {
     const text = serializeIngestMessage(message);
-    expect(text).toContain('"ts":1577015690.3118637');
-    expect(parseIngestMessage(text)).toEqual(message);
+    const header = `{"v":2,"ts":1577015690.3118637,"id":"rydjemeilmsqkqvjtfkc","pipelineId":835212,"key":"${message.key}","tokenSha256":"${message.tokenSha256}","format":"json","bodyLength":${message.body!.length}}`;
+    expect(text).toBe(`${header}\n${message.body}`);
+    expect(parseIngestMessage(text)).toEqual({ ...message, v: 2 });
+  });
+
+  it('a body with newlines, returns and lines that look like headers stays as it was sent', () => {
+    const body = '{\r\n  "a": 1\n}\n{"v":2,"ts":1,"bodyLength":0}\n';
+    const parsed = parseIngestMessage(serializeIngestMessage({ ...captured, body, raw: 'x=1\n&y=2' }));
+    expect(parsed.body).toBe(body);
+    expect(parsed.raw).toBe('x=1\n&y=2');
+  });
+
+  it('a newline in a captured value stays escaped in the header line: the first newline ends it', () => {
+    const text = serializeIngestMessage({ ...captured, query: { note: 'a\nb' }, headers: { 'x-note': 'c\rd' } });
+    expect(text.indexOf('\n')).toBe(text.length - captured.body!.length - 1);
+    expect(parseIngestMessage(text)).toMatchObject({ query: { note: 'a\nb' }, headers: { 'x-note': 'c\rd' }, body: captured.body, raw: captured.raw });
+  });
+
+  it('a body a queue would refuse as it is travels as one escaped JSON text (version 1)', () => {
+    for (const body of ['{"e":"😀"}', '{"e":"\uFFFE"}', '"\uFFFF"']) {
+      const text = serializeIngestMessage({ ...captured, body });
+      expect(text.startsWith('{"v":1,')).toBe(true);
+      expect(acceptedByBoth(text)).toBe(true);
+      expect(parseIngestMessage(text)).toMatchObject({ v: 1, body, raw: captured.raw });
+    }
+  });
+
+  it("a form's raw text travels in the header line, escaped as any captured value (any characters)", () => {
+    for (const raw of ['e=😀', 'e=\u0001', 'e=\uFFFE&f=\n']) {
+      const text = serializeIngestMessage({ ...captured, raw });
+      expect(text.startsWith('{"v":2,')).toBe(true);
+      expect(acceptedByBoth(text)).toBe(true);
+      expect(parseIngestMessage(text)).toMatchObject({ v: 2, body: captured.body, raw });
+    }
   });
 
   it('refuses malformed messages as poison', () => {
-    for (const text of ['nope', '{}', serializeIngestMessage({ ...message, id: 'SHOUT' }), JSON.stringify({ ...message, body: undefined })]) {
-      expect(() => parseIngestMessage(text)).toThrow(MalformedMessageError);
+    const framed = serializeIngestMessage(message);
+    for (const text of [
+      'nope',
+      '{}',
+      serializeIngestMessage({ ...message, id: 'SHOUT' }),
+      JSON.stringify({ ...message, body: undefined }),
+      framed.replace('\n', ' '),
+      framed.slice(0, -1),
+      `${framed}x`,
+      framed.replace(/"bodyLength":\d+/, '"bodyLength":-1'),
+      framed.replace(/"bodyLength":\d+/, '"bodyLength":1.5'),
+      framed.replace(/"bodyLength":\d+/, '"bodyLength":"20"'),
+      framed.replace('{"v":2,', '{"v":2,"x":'),
+    ]) {
+      expect(() => parseIngestMessage(text), text).toThrow(MalformedMessageError);
     }
+    // What the dead-letter queue's reader is told.
+    expect(() => parseIngestMessage(framed.slice(0, -1))).toThrow(`bodyLength is ${message.body!.length}, but ${message.body!.length - 1} characters follow the header`);
+    expect(() => parseIngestMessage(framed.replace('\n', ' '))).toThrow('version 2 message without the newline that ends its header');
+  });
+
+  it("a version 2 header's other keys are not the message's", () => {
+    const text = serializeIngestMessage(message).replace('{"v":2,', '{"v":2,"bodyRef":{"bucket":"b","key":"claims/x"},"rawRef":{"bucket":"b","key":"claims/y"},"body":"b",');
+    const parsed = parseIngestMessage(text);
+    expect(parsed).toEqual({ ...message, v: 2 });
+    expect(Object.keys(parsed)).not.toContain('bodyRef');
+    expect(Object.keys(parsed)).not.toContain('rawRef');
   });
 
   // What receivers before the capture queued: still on the queue during a deployment.
@@ -65,26 +123,35 @@ describe('ingest message', () => {
   };
 
   it('method, headers, query and raw round-trip in that field order, with the names as parsed (__proto__ included)', () => {
-    const text = serializeIngestMessage(captured);
-    expect(Object.keys(JSON.parse(text))).toEqual(['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'body', 'raw']);
-    const parsed = parseIngestMessage(text);
-    expect(JSON.stringify(parsed.headers)).toBe('{"x-github-event":"push","authorization":"[redacted]","__proto__":"p"}');
-    expect(parsed.query).toEqual({ source: 'shop', tag: ['a', 'b'] });
-    expect(receivedBodyText(parsed.format, { body: parsed.body!, raw: parsed.raw })).toBe('a=1+2');
+    const framed = serializeIngestMessage(captured);
+    const newline = framed.indexOf('\n');
+    expect(Object.keys(JSON.parse(framed.slice(0, newline)))).toEqual(['v', 'ts', 'id', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'raw', 'bodyLength']);
+    expect(framed.slice(newline + 1)).toBe('{"a":"1 2"}');
+    // The same request with a body that cannot travel verbatim: all JSON.
+    const json = serializeIngestMessage({ ...captured, body: '{"a":"1 2","e":"😀"}' });
+    expect(Object.keys(JSON.parse(json))).toEqual(['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'body', 'raw']);
+    for (const text of [framed, json]) {
+      const parsed = parseIngestMessage(text);
+      expect(JSON.stringify(parsed.headers)).toBe('{"x-github-event":"push","authorization":"[redacted]","__proto__":"p"}');
+      expect(parsed.query).toEqual({ source: 'shop', tag: ['a', 'b'] });
+      expect(receivedBodyText(parsed.format, { body: parsed.body!, raw: parsed.raw })).toMatch(/^a=1\+2/);
+    }
   });
 
-  it('a claim-checked message carries bodyRef and rawRef instead of body and raw', () => {
+  it('a claim-checked message carries bodyRef and rawRef instead of body and raw, as all JSON', () => {
     const bodyRef = { bucket: 'b', key: claimKey(message.id, message.ts) };
     const rawRef = { bucket: 'b', key: rawClaimKey(message.id, message.ts) };
     expect(rawRef.key).toBe('claims/2019-12-22/rydjemeilmsqkqvjtfkc.raw');
-    const parsed = parseIngestMessage(serializeIngestMessage({ ...captured, body: undefined, raw: undefined, bodyRef, rawRef }));
+    const text = serializeIngestMessage({ ...captured, body: undefined, raw: undefined, bodyRef, rawRef });
+    expect(text.startsWith('{"v":1,')).toBe(true);
+    const parsed = parseIngestMessage(text);
     expect(parsed).toMatchObject({ bodyRef, rawRef });
     expect(parsed.body).toBeUndefined();
     expect(parsed.raw).toBeUndefined();
   });
 
   it('refuses headers or query that are not objects of strings, and raw together with rawRef', () => {
-    const base = JSON.parse(serializeIngestMessage(captured)) as Record<string, unknown>;
+    const base = { ...captured } as Record<string, unknown>;
     for (const broken of [
       { ...base, headers: { a: 1 } },
       { ...base, headers: ['a'] },
@@ -304,14 +371,99 @@ describe('the in-place check agrees with the schema', () => {
       expect(() => parseIngestMessage(JSON.stringify(miss))).toThrow(expect.objectContaining({ name: 'MalformedMessageError', message: expect.stringContaining(says) }));
     }
     // A message with no body at all is written with an empty one.
-    expect(JSON.parse(serializeIngestMessage({ ...(base as IngestMessage), body: undefined })).body).toBe('');
-    // The serializer writes raw only where no rawRef stands for it.
+    expect(serializeIngestMessage({ ...(base as IngestMessage), body: undefined })).toMatch(/"bodyLength":0\}\n$/);
+    expect(parseIngestMessage(serializeIngestMessage({ ...(base as IngestMessage), body: undefined })).body).toBe('');
+    // The serializer writes raw only where no rawRef stands for it (and then as JSON: a header line has no rawRef).
     const written = JSON.parse(serializeIngestMessage({ ...(base as IngestMessage), raw: 'a=1', rawRef: claimed.bodyRef })) as Record<string, unknown>;
     expect(written.raw).toBeUndefined();
     expect(written.rawRef).toEqual(claimed.bodyRef);
+    expect(parseIngestMessage(JSON.stringify(written))).toMatchObject({ body: '{}', rawRef: claimed.bodyRef });
   });
 
   it('both accept the valid messages the generator makes (the property is not all refusals)', () => {
     fc.assert(fc.property(valid, (value) => isIngestMessage(JSON.parse(JSON.stringify(value)))));
+  });
+});
+
+describe("the in-place check of a version 2 header agrees with the schema", () => {
+  const valid = fc.record(
+    {
+      v: fc.constant(2),
+      id: fc.stringMatching(/^[a-z]{20}$/),
+      ts: fc.double({ min: 0, max: 4e9, noNaN: true }),
+      pipelineId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      key: fc.uuid(),
+      tokenSha256: fc.stringMatching(/^[0-9a-f]{64}$/),
+      format: fc.constantFrom('json', 'form', 'query'),
+      method: fc.stringMatching(/^[A-Z]{1,16}$/),
+      headers: fc.dictionary(fc.string(), fc.string()),
+      query: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.array(fc.string()))),
+      raw: fc.string(),
+      bodyLength: fc.nat(),
+    },
+    { requiredKeys: ['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'bodyLength'] },
+  );
+  const strange = fc.oneof(fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer({ min: -2, max: 2 }), fc.double(), fc.string(), fc.array(fc.string(), { maxLength: 2 }));
+  const FIELDS = ['v', 'id', 'ts', 'pipelineId', 'key', 'tokenSha256', 'format', 'method', 'headers', 'query', 'raw', 'bodyLength', 'extra'];
+  const mutated = fc.tuple(valid, fc.array(fc.tuple(fc.constantFrom(...FIELDS), strange), { maxLength: 3 })).map(([header, changes]) => {
+    const copy: Record<string, unknown> = { ...header };
+    for (const [field, value] of changes) {
+      if (value === undefined) delete copy[field];
+      else copy[field] = value;
+    }
+    return JSON.parse(JSON.stringify(copy)) as unknown;
+  });
+
+  it('accepts and refuses exactly what the schema does', () => {
+    fc.assert(
+      fc.property(fc.oneof(valid, mutated, strange), (value) => {
+        expect(isFramedHeader(value)).toBe(framedHeaderSchemaAccepts(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('both refuse each near miss of a valid header and accept the header itself', () => {
+    const base = { v: 2, ts: 1577015690.5, id: 'rydjemeilmsqkqvjtfkc', pipelineId: 7, key: 'd538b946-9d55-405a-9bd2-72d74b1cb8f5', tokenSha256: 'a'.repeat(64), format: 'form', raw: 'a=1', bodyLength: 2 };
+    expect([isFramedHeader(base), framedHeaderSchemaAccepts(base)]).toEqual([true, true]);
+    for (const miss of [
+      { ...base, v: 1 },
+      { ...base, bodyLength: undefined },
+      { ...base, bodyLength: -1 },
+      { ...base, bodyLength: 0.5 },
+      { ...base, bodyLength: 2 ** 53 },
+      { ...base, raw: 1 },
+      { ...base, raw: ['a=1'] },
+      { ...base, id: 'SHOUT' },
+      { ...base, format: 'xml' },
+      { ...base, headers: { a: 1 } },
+    ]) {
+      expect([isFramedHeader(miss), framedHeaderSchemaAccepts(miss)], JSON.stringify(miss)).toEqual([false, false]);
+    }
+  });
+
+  it('any message round-trips, through version 2 when its body can travel verbatim (bodies: JSON text of any characters)', () => {
+    const message = fc.record({
+      id: fc.stringMatching(/^[a-z]{20}$/),
+      ts: fc.double({ min: 1e-6, max: 4e9, noNaN: true }),
+      pipelineId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      key: fc.uuid(),
+      tokenSha256: fc.stringMatching(/^[0-9a-f]{64}$/),
+      format: fc.constantFrom('json' as const, 'form' as const, 'query' as const),
+      headers: fc.dictionary(fc.string(), fc.string({ unit: 'binary' })),
+      body: fc.jsonValue({ stringUnit: 'binary' }).map((value) => JSON.stringify(value)),
+      raw: fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(message, (fields) => {
+        const sent: IngestMessage = { v: 1, ...fields };
+        const text = serializeIngestMessage(sent);
+        expect(acceptedByBoth(text)).toBe(true);
+        const parsed = parseIngestMessage(text);
+        expect(parsed).toEqual({ ...sent, v: parsed.v, raw: fields.raw });
+        expect(parsed.v).toBe(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/.test(fields.body) ? 1 : 2);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -434,9 +434,15 @@ describe('processIngestBatch: the captured request', () => {
 
   it('a message queued before the capture lands with null __hl_* columns and a quarantine line without them', async () => {
     const { deps, objects } = fakeDeps();
-    const old = message();
+    // As a receiver before the capture wrote them: version 1, all JSON, without method, headers and query.
+    const version1 = ({ messageId, body }: { messageId: string; body: string }) => {
+      const { v: _layout, method: _method, headers: _headers, query: _query, ...fields } = parseIngestMessage(body);
+      return { messageId, body: JSON.stringify({ v: 1, ...fields }) };
+    };
+    const old = version1(message());
+    expect(old.body).toMatch(/^\{"v":1,/);
     expect(JSON.parse(old.body)).not.toHaveProperty('headers');
-    const rejectedOld = message({ tokenSha256: sha256Hex('bad') });
+    const rejectedOld = version1(message({ tokenSha256: sha256Hex('bad') }));
     await processIngestBatch([old, rejectedOld], deps);
     const webhooks = [...objects.entries()].find(([key]) => key.startsWith('webhooks/'))![1];
     expect(await readRows(webhooks)).toMatchObject([{ __hl_request_method: null, __hl_request_headers: null, __hl_request_query: null }]);
