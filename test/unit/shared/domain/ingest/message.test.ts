@@ -18,6 +18,7 @@ import {
   type IngestMessage,
   type BodyRef,
 } from '../../../../../shared/domain/ingest/message.ts';
+import { formatUnixTimestamp } from '../../../../../shared/domain/ingest/kondado.ts';
 import { receiveWebhook, type ReceiveDeps } from '../../../../../shared/services/ingest/receive.ts';
 
 describe('ingest message', () => {
@@ -37,6 +38,16 @@ describe('ingest message', () => {
     const header = `{"v":2,"ts":1577015690.3118637,"id":"rydjemeilmsqkqvjtfkc","pipelineId":835212,"key":"${message.key}","tokenSha256":"${message.tokenSha256}","format":"json","bodyLength":${message.body!.length}}`;
     expect(text).toBe(`${header}\n${message.body}`);
     expect(parseIngestMessage(text)).toEqual({ ...message, v: 2 });
+  });
+
+  it("ts is the reply's text (a whole second still has its .0); a number Kondado's text cannot hold plainly is JSON's", () => {
+    expect(serializeIngestMessage({ ...message, ts: 1764000000 })).toContain(`"ts":${formatUnixTimestamp(1764000000)},`);
+    expect(formatUnixTimestamp(1764000000)).toBe('1764000000.0');
+    for (const ts of [0, 1e-7, 5e-7, 0.000001, 1e21, 2.5e21, 1577015690.3118637]) {
+      const text = serializeIngestMessage({ ...message, ts });
+      expect(text.startsWith('{"v":2,')).toBe(true);
+      expect(parseIngestMessage(text).ts).toBe(ts);
+    }
   });
 
   it('a body with newlines, returns and lines that look like headers stays as it was sent', () => {
@@ -378,6 +389,8 @@ describe('the in-place check agrees with the schema', () => {
     expect(written.raw).toBeUndefined();
     expect(written.rawRef).toEqual(claimed.bodyRef);
     expect(parseIngestMessage(JSON.stringify(written))).toMatchObject({ body: '{}', rawRef: claimed.bodyRef });
+    // With a rawRef the body travels in version 1 too, empty when there is none.
+    expect(parseIngestMessage(serializeIngestMessage({ ...(base as IngestMessage), body: undefined, rawRef: claimed.bodyRef }))).toMatchObject({ v: 1, body: '' });
   });
 
   it('both accept the valid messages the generator makes (the property is not all refusals)', () => {
