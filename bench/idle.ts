@@ -2,7 +2,8 @@
 // their SQS pollers, the emulators' worker: everything `npm start` runs) while nothing arrives,
 // over BENCH_IDLE_SECONDS (default 10) after it has settled. Target: at most 1% of one core, so
 // a stack left running in a terminal costs nothing; no busy polling (the pollers long-poll with
-// SQS's 20 s wait).
+// SQS's 20 s wait, and fauxqs's waiting queues wake on their next deadline, at most once a
+// second, instead of every 20 ms: infra/local/fauxqs.ts).
 import { printResult, processCpuSeconds, sleep, startAnnouncedChild, type BenchResult } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);

@@ -4,12 +4,84 @@
 // (the stack's main thread and its emulator worker), to people who cannot act on it. Only that
 // warning is dropped, matched by type and text; every other warning still prints. Loading fauxqs
 // here rather than at import also keeps it out of threads that merely start the emulator worker.
+//
+// Its long polls wake on deadlines instead of every 20 ms (wakeWaitingQueuesOnDeadlines): with the
+// stack's pollers waiting on three queues, that timer was the whole of an idle stack's CPU.
 import type { startFauxqs as StartFauxqs } from 'fauxqs';
 
 export async function startFauxqs(...options: Parameters<typeof StartFauxqs>): ReturnType<typeof StartFauxqs> {
   silenceSqliteExperimentalWarning();
   const fauxqs = await import('fauxqs');
+  await wakeWaitingQueuesOnDeadlines();
   return fauxqs.startFauxqs(...options);
+}
+
+/**
+ * The parts of fauxqs 2.x's SqsQueue (dist/sqs/sqsStore.js) that its long-poll timer uses. While a
+ * ReceiveMessage waits, fauxqs runs processTimers() every 20 ms to move expired in-flight and
+ * delayed messages back to the queue; sends and visibility 0 wake the waiters directly.
+ */
+interface FauxqsQueue {
+  pollTimer: NodeJS.Timeout | undefined;
+  pollWaiters: unknown[];
+  inflightMessages: Map<string, { visibilityDeadline: number }>;
+  delayedMessages: { delayUntil?: number }[];
+  fifoDelayed: Map<string, { delayUntil?: number }[]>;
+  processTimers(): void;
+  startPollTimerIfNeeded(): void;
+}
+
+/**
+ * The longest a waiting queue's timer sleeps. SQS counts visibility timeouts and delays in whole
+ * seconds, so a deadline made after the timer was set falls at least 1 s later, never before it
+ * fires: sleeping until the earliest deadline, at most 1 s, misses none and is not late.
+ */
+export const MAX_QUEUE_TIMER_SLEEP_MS = 1000;
+
+/** The earliest moment one of the queue's in-flight or delayed messages becomes visible. */
+export function nextQueueDeadline(queue: Pick<FauxqsQueue, 'inflightMessages' | 'delayedMessages' | 'fifoDelayed'>): number {
+  let earliest = Infinity;
+  for (const entry of queue.inflightMessages.values()) earliest = Math.min(earliest, entry.visibilityDeadline);
+  for (const message of queue.delayedMessages) if (message.delayUntil !== undefined) earliest = Math.min(earliest, message.delayUntil);
+  for (const group of queue.fifoDelayed.values()) for (const message of group) if (message.delayUntil !== undefined) earliest = Math.min(earliest, message.delayUntil);
+  return earliest;
+}
+
+/** How long a waiting queue's timer sleeps from `now`: until its next deadline, 1 ms to MAX_QUEUE_TIMER_SLEEP_MS. */
+export function queueTimerSleepMs(nextDeadline: number, now: number): number {
+  return Math.min(MAX_QUEUE_TIMER_SLEEP_MS, Math.max(1, nextDeadline - now));
+}
+
+let queueTimersPatched: boolean | undefined;
+
+/**
+ * Replaces fauxqs's 20 ms interval with a timer set for the queue's next deadline (at most 1 s
+ * away), re-armed while a long poll still waits. fauxqs clears it as it cleared the interval
+ * (clearInterval takes a timeout too). Returns whether the patch applies: a fauxqs whose
+ * internals differ keeps its own timer (correct, only busier) and a test says so.
+ */
+export async function wakeWaitingQueuesOnDeadlines(): Promise<boolean> {
+  if (queueTimersPatched !== undefined) return queueTimersPatched;
+  // The store is not among the package's exports; its file, resolved beside the entry point, is
+  // the module instance the package itself loads.
+  const storeUrl = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
+  const { SqsQueue } = (await import(storeUrl.href)) as { SqsQueue?: { prototype: FauxqsQueue } };
+  const prototype = SqsQueue?.prototype;
+  if (prototype === undefined || typeof prototype.startPollTimerIfNeeded !== 'function' || typeof prototype.processTimers !== 'function') {
+    return (queueTimersPatched = false);
+  }
+  queueTimersPatched = true;
+  const arm = (queue: FauxqsQueue): void => {
+    queue.pollTimer = setTimeout(() => {
+      queue.pollTimer = undefined;
+      queue.processTimers();
+      if (queue.pollWaiters.length > 0 && queue.pollTimer === undefined) arm(queue);
+    }, queueTimerSleepMs(nextQueueDeadline(queue), Date.now()));
+  };
+  prototype.startPollTimerIfNeeded = function startPollTimerOnDeadline(this: FauxqsQueue) {
+    if (this.pollTimer === undefined) arm(this);
+  };
+  return true;
 }
 
 const SQLITE_EXPERIMENTAL = /^SQLite is an experimental feature\b/;
