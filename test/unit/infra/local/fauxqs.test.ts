@@ -11,7 +11,7 @@ describe('nextQueueDeadline', () => {
         ['b', { visibilityDeadline: 3_000 }],
       ]),
       delayedMessages: [{ delayUntil: 4_000 }, {}],
-      fifoDelayed: new Map([['g', [{ delayUntil: 6_000 }]]]),
+      fifoDelayed: new Map<string, { delayUntil?: number }[]>([['g', [{ delayUntil: 6_000 }]]]),
     };
     expect(nextQueueDeadline(queue)).toBe(3_000);
     queue.delayedMessages.push({ delayUntil: 2_000 });
