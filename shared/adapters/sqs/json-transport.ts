@@ -1,15 +1,17 @@
 // SQS calls without the AWS SDK: the JSON protocol (the one SDK v3 speaks,
 // `X-Amz-Target: AmazonSQS.SendMessage[Batch]`, `application/x-amz-json-1.0`) over node:http(s)
-// with a keep-alive agent, each request signed by the SDK's own SigV4 signer
-// (@smithy/signature-v4, 15 KB). The receiver sends only these two calls, and the SDK's SQS client
-// with its @smithy runtime is most of a 500 KB bundle and of its load time; this is what keeps the
-// receiver small (the local stack's pollers receive and delete through it too). Kept from the SDK: retries of throttling, server errors and dropped connections
-// (3 attempts, jittered exponential backoff), the MD5 check of every body SQS acknowledges, and the
-// queue URL's own host as the endpoint unless an emulator's endpoint is given.
-import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
+// with a keep-alive agent, each request signed with SigV4 (sigv4.ts: the headers the SDK's own
+// @smithy/signature-v4 writes, a test compares them, for a fraction of its CPU). The receiver
+// sends only these two calls, and the SDK's SQS client with its @smithy runtime is most of a
+// 500 KB bundle and of its load time; this is what keeps the receiver small (the local stack's
+// pollers receive and delete through it too). Kept from the SDK: retries of throttling, server
+// errors and dropped connections (3 attempts, jittered exponential backoff), the MD5 check of
+// every body SQS acknowledges, and the queue URL's own host as the endpoint unless an emulator's
+// endpoint is given.
+import { hash } from 'node:crypto';
 import type { Agent, IncomingMessage, request as httpRequest } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { BatchEntry, SqsSendTransport } from './batching-sender.ts';
+import { sigV4Signer } from './sigv4.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -62,33 +64,6 @@ const MAX_BACKOFF_MS = 20_000;
 /** An answer's default bound: what a send or a batch acknowledgment needs, many times over. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/** What the signer hands its hash: text or bytes. */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytesOf = (data: SourceData): BinaryLike =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-
-/** The hash the signer asks for: SHA-256, or HMAC-SHA-256 when given a key, over node:crypto. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  private readonly secret: BinaryLike | undefined;
-  constructor(secret?: SourceData) {
-    this.secret = secret === undefined ? undefined : bytesOf(secret);
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
-
 function environmentCredentials(): AwsCredentials {
   const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
@@ -98,7 +73,8 @@ function environmentCredentials(): AwsCredentials {
   return { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN || undefined };
 }
 
-const md5Hex = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+// One-shot: no Hash object per message (the receiver checks one per request).
+const md5Hex = (text: string) => hash('md5', text, 'hex');
 
 interface Answer {
   statusCode: number;
@@ -142,27 +118,20 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
   };
   // What the first send will use, ready at cold start: the emulator's protocol, or https (AWS).
   clientFor(endpoint?.protocol ?? 'https:');
-  let signer: SignatureV4 | undefined;
-  const signerOf = () =>
-    (signer ??= new SignatureV4({ service: 'sqs', region: options.region, credentials: options.credentials ?? environmentCredentials(), sha256: NodeSha256 }));
+  let signer: ReturnType<typeof sigV4Signer> | undefined;
+  const signerOf = () => (signer ??= sigV4Signer(options.credentials ?? environmentCredentials(), options.region, 'sqs'));
 
   /** One attempt: sign, send, read the whole answer. */
   async function attempt(target: URL, operation: string, payload: string, timeoutMs: number, signal: AbortSignal | undefined, maxResponseBytes: number): Promise<Answer> {
-    const signed = await signerOf().sign({
-      method: 'POST',
-      protocol: target.protocol,
-      hostname: target.hostname,
-      ...(target.port === '' ? {} : { port: Number(target.port) }),
-      path: '/',
-      query: {},
-      headers: {
+    const headers = signerOf()(
+      {
         host: target.host,
         'content-type': JSON_CONTENT_TYPE,
         'x-amz-target': `AmazonSQS.${operation}`,
         'content-length': String(Buffer.byteLength(payload, 'utf8')),
       },
-      body: payload,
-    });
+      payload,
+    );
     const client = clientFor(target.protocol);
     return new Promise<Answer>((resolve, reject) => {
       const request = client.request(
@@ -172,7 +141,7 @@ export function jsonSqsCaller(options: JsonTransportOptions): SqsJsonCaller {
           hostname: target.hostname,
           port: target.port === '' ? undefined : Number(target.port),
           path: '/',
-          headers: signed.headers,
+          headers,
           agent: client.agent,
           ...(signal === undefined ? {} : { signal }),
         },
