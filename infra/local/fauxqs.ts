@@ -56,6 +56,17 @@ export function queueTimerSleepMs(nextDeadline: number, now: number): number {
   return Math.min(MAX_QUEUE_TIMER_SLEEP_MS, Math.max(1, nextDeadline - now));
 }
 
+/**
+ * The prototype of fauxqs's SqsQueue, typed as the parts a caller relies on (each checks them).
+ * The store is not among the package's exports; its file, resolved beside the entry point, is the
+ * module instance the package itself loads.
+ */
+export async function fauxqsQueuePrototype<T>(): Promise<T | undefined> {
+  const storeUrl = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
+  const { SqsQueue } = (await import(storeUrl.href)) as { SqsQueue?: { prototype: T } };
+  return SqsQueue?.prototype;
+}
+
 let queueTimersPatched: boolean | undefined;
 
 /**
@@ -66,11 +77,7 @@ let queueTimersPatched: boolean | undefined;
  */
 export async function wakeWaitingQueuesOnDeadlines(): Promise<boolean> {
   if (queueTimersPatched !== undefined) return queueTimersPatched;
-  // The store is not among the package's exports; its file, resolved beside the entry point, is
-  // the module instance the package itself loads.
-  const storeUrl = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
-  const { SqsQueue } = (await import(storeUrl.href)) as { SqsQueue?: { prototype: FauxqsQueue } };
-  const prototype = SqsQueue?.prototype;
+  const prototype = await fauxqsQueuePrototype<FauxqsQueue>();
   if (prototype === undefined || typeof prototype.startPollTimerIfNeeded !== 'function' || typeof prototype.processTimers !== 'function') {
     return (queueTimersPatched = false);
   }
@@ -133,9 +140,7 @@ let longQueuesPatched: boolean | undefined;
 /** Installs dequeueInOneMove on fauxqs's SqsQueue; false (and fauxqs's own dequeue kept) when its internals differ. */
 export async function receiveFromLongQueuesInOneMove(): Promise<boolean> {
   if (longQueuesPatched !== undefined) return longQueuesPatched;
-  const storeUrl = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
-  const { SqsQueue } = (await import(storeUrl.href)) as { SqsQueue?: { prototype: FauxqsStandardQueue } };
-  const prototype = SqsQueue?.prototype;
+  const prototype = await fauxqsQueuePrototype<FauxqsStandardQueue>();
   if (prototype === undefined || typeof prototype.dequeue !== 'function' || typeof prototype.isFifo !== 'function' || prototype.dequeue.length !== 3) {
     return (longQueuesPatched = false);
   }

@@ -5,7 +5,7 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulatorsHere, type Emulators } from '../../infra/local/emulators.ts';
-import { wakeWaitingQueuesOnDeadlines } from '../../infra/local/fauxqs.ts';
+import { fauxqsQueuePrototype, wakeWaitingQueuesOnDeadlines } from '../../infra/local/fauxqs.ts';
 import { sqsClient } from '../../shared/adapters/clients/sqs.ts';
 
 let emulators: Emulators;
@@ -17,15 +17,13 @@ beforeAll(async () => {
   emulators = await startEmulatorsHere();
   sqs = sqsClient({ region: emulators.endpoints.region, endpoints: emulators.endpoints });
   // Count the queue timer's runs: the method the timer calls, on the store fauxqs loaded.
-  const store = (await import(new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs')).href)) as {
-    SqsQueue: { prototype: { processTimers(): void } };
-  };
-  const original = store.SqsQueue.prototype.processTimers;
-  store.SqsQueue.prototype.processTimers = function countedProcessTimers(this: unknown) {
+  const queue = (await fauxqsQueuePrototype<{ processTimers(): void }>())!;
+  const original = queue.processTimers;
+  queue.processTimers = function countedProcessTimers(this: unknown) {
     timerRuns++;
     original.call(this);
   };
-  restoreProcessTimers = () => (store.SqsQueue.prototype.processTimers = original);
+  restoreProcessTimers = () => (queue.processTimers = original);
 });
 
 afterAll(async () => {
