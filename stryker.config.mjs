@@ -18,6 +18,7 @@ export default {
     'shared/domain/syncs/diff-sql.ts',
     'shared/api/pagination.ts',
     'shared/domain/delivery/payload-encoding.ts',
+    'shared/adapters/sqs/sigv4.ts',
   ],
   coverageAnalysis: 'perTest',
   // Stryker rewrites the tsconfig's extends/references paths with the TypeScript 5 JS API, which

@@ -19,6 +19,7 @@ export default defineConfig({
       'test/unit/shared/adapters/duckdb/sync-duckdb.test.ts',
       'test/unit/shared/domain/syncs/diff-sql.test.ts',
       'test/unit/infra/local/network.test.ts',
+      'test/unit/shared/adapters/sqs/sigv4.test.ts',
     ],
     testTimeout: 30_000,
     env: { HOOKLAKE_LOG_LEVEL: 'silent' },

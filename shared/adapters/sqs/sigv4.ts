@@ -16,9 +16,9 @@ export interface SigningCredentials {
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 
-/** SigV4's canonical header value: trimmed, runs of spaces and tabs as one space, line breaks as spaces. */
+/** SigV4's canonical header value: trimmed, every run of whitespace as one space (as the SDK's signer writes it). */
 function canonicalValue(value: string): string {
-  return /[\t\r\n]|^ | $| {2}/.test(value) ? value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '') : value;
+  return value.trim().replace(/\s+/g, ' ');
 }
 
 /** `20260102T030405Z`: the time as x-amz-date writes it (whole seconds, UTC). */
@@ -37,7 +37,7 @@ export function sigV4Signer(credentials: SigningCredentials, region: string, ser
   let signingKey: Buffer = Buffer.alloc(0);
   const keyOf = (day: string): Buffer => {
     if (day !== keyDay) {
-      const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+      const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
       signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service), 'aws4_request');
       keyDay = day;
     }
@@ -58,7 +58,7 @@ export function sigV4Signer(credentials: SigningCredentials, region: string, ser
     const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${day}/${region}/${service}/aws4_request`;
     const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${hash('sha256', canonicalRequest, 'hex')}`;
-    const signature = createHmac('sha256', keyOf(day)).update(stringToSign, 'utf8').digest('hex');
+    const signature = createHmac('sha256', keyOf(day)).update(stringToSign).digest('hex');
     signed.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return signed;
   };

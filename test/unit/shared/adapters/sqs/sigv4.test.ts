@@ -89,6 +89,15 @@ describe('sigV4Signer', () => {
     expect(sigV4Signer(credentials, 'us-east-1', 'sqs')(headers, body, date)).toEqual(await sdkHeaders(credentials, 'us-east-1', '127.0.0.1:4566', headers, body, date));
   });
 
+  it('turns line breaks inside a header value into one space, as SigV4 does', async () => {
+    const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'line\nbroken\r\ntoken' };
+    const body = '{}';
+    const date = new Date('2026-01-02T03:04:05Z');
+    const headers = { ...requestHeaders('127.0.0.1:4566', 'SendMessage', body), 'content-type': 'application/x-amz-json-1.0;\ncharset=utf-8' };
+    const signed = sigV4Signer(credentials, 'us-east-1', 'sqs')(headers, body, date);
+    expect(signed).toEqual(await sdkHeaders(credentials, 'us-east-1', '127.0.0.1:4566', headers, body, date));
+  });
+
   it('writes x-amz-date in whole seconds, UTC', () => {
     expect(amzDate(new Date('1999-12-31T23:59:59.999Z'))).toBe('19991231T235959Z');
     expect(amzDate(new Date('2026-03-04T05:06:07.000Z'))).toBe('20260304T050607Z');
