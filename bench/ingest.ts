@@ -16,7 +16,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { queryLake } from '../shared/adapters/duckdb/lake-query.ts';
 import type { StackInfo } from '../infra/local/stack.ts';
 import { BODY_300B } from './bodies.ts';
-import { fmt, printResult, processCpuSeconds, sleep, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';
+import { fmt, fmtRatio, medianBy, printResult, processCpuSeconds, sleep, startAnnouncedChild, type BenchResult, type Figure } from './lib.ts';
 
 // autocannon ships no types; this is the part of its programmatic API used here.
 interface AutocannonOptions {
@@ -189,8 +189,9 @@ async function measure(): Promise<Measured> {
       const stackCpu1 = await processCpuSeconds(info.pid);
       const serverCpuPerRequestToLand =
         stackCpu0 === undefined || stackCpu1 === undefined || timeToLandMs === undefined ? undefined : (stackCpu1 - stackCpu0) / stackRound.ok;
-      pairs.push({ bare: bareRound, stack: { ...stackRound, landedAtEnd, timeToLandMs, serverCpuPerRequestToLand }, ratio: stackRound.rps / bareRound.rps });
-      console.log(`ingest: pair ${pair + 1}: bare ${fmt(bareRound.rps)} req/s, stack ${fmt(stackRound.rps)} req/s (${(100 * stackRound.rps / bareRound.rps).toFixed(1)}%), landed ${timeToLandMs === undefined ? 'not all' : `${(timeToLandMs / 1000).toFixed(1)} s`} after`);
+      const ratio = stackRound.rps / bareRound.rps;
+      pairs.push({ bare: bareRound, stack: { ...stackRound, landedAtEnd, timeToLandMs, serverCpuPerRequestToLand }, ratio });
+      console.log(`ingest: pair ${pair + 1}: bare ${fmt(bareRound.rps)} req/s, stack ${fmt(stackRound.rps)} req/s (${fmtRatio(ratio)}), landed ${timeToLandMs === undefined ? 'not all' : `${(timeToLandMs / 1000).toFixed(1)} s`} after`);
     }
     return { pairs, accepted, landed: landed.distinct, stored: landed.stored };
   } finally {
@@ -204,8 +205,7 @@ export async function runIngest(): Promise<BenchResult> {
   console.log(`ingest: bare node:http and the local stack side by side, ${PAIRS} pairs of ${SECONDS} s rounds, ${CONNECTIONS} connections, ${Buffer.byteLength(BODY_300B)} B body…`);
   const { pairs, accepted, landed, stored } = await measure();
   // The figures shown are the median pair's, the pair whose ratio is the median.
-  const byRatio = [...pairs].sort((a, b) => a.ratio - b.ratio);
-  const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+  const median = medianBy(pairs, (pair) => pair.ratio);
   const { bare, stack } = median;
 
   const ref = (value: number, unit: string) => ({ label: 'bare node:http', value, unit });
@@ -253,7 +253,7 @@ export async function runIngest(): Promise<BenchResult> {
   }
   figures.push({ metric: 'client (autocannon) CPU during load', value: stack.clientCpu, unit: 'cores', reference: ref(bare.clientCpu, 'cores') });
   const notes = [
-    `ratios of the ${pairs.length} pairs (bare round, then stack round): ${pairs.map((pair) => `${(100 * pair.ratio).toFixed(1)}%`).join(', ')}; the figures are the median pair's`,
+    `ratios of the ${pairs.length} pairs (bare round, then stack round): ${pairs.map((pair) => fmtRatio(pair.ratio)).join(', ')}; the figures are the median pair's`,
     'the stack process runs gateway and receiver on its main thread, processor and fan-out with their pollers in a worker thread at a lower priority (nice 10, as `npm start` does), fauxqs (SQS+S3) and dynalite in another; ' +
       'autocannon shares the same 2 cores. Under load the requests are served first and the rows land after: "until landed" counts that work too; each pair starts once every row landed',
     'accepted = 2xx answers autocannon counted; up to one request per connection cut off at the end of a round may land too ' +

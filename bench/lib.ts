@@ -71,6 +71,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The median item of `items` by `key`: the middle one of an odd count, the lower of the two middle
+ * ones of an even count (a ratio held to a floor is not given the better of two).
+ */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[(items.length - 1) >> 1]!;
+}
+
 /** The value at percentile `p` (0–100) of `values`, nearest rank; NaN when there are none. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -32,7 +32,7 @@ import type { CredentialDirectory, LakeObject } from '../shared/ports/ingest.ts'
 import { cachedCredentialDirectory } from '../shared/services/ingest/credential-cache.ts';
 import { processIngestBatch, type ProcessDeps, type QueueRecord } from '../shared/services/ingest/process-batch.ts';
 import { body2k } from './bodies.ts';
-import { printResult, type BenchResult, type Figure } from './lib.ts';
+import { medianBy, printResult, type BenchResult, type Figure } from './lib.ts';
 import { PROCESSOR_MEMORY_MB } from '../infra/memory-sizes.ts';
 
 const BATCH_SIZE = 100;
@@ -112,8 +112,7 @@ async function throughput(batches: BenchBatch[], runBatch: (batch: BenchBatch) =
 }
 
 function medianRound(rounds: Throughput[]): Throughput {
-  const sorted = [...rounds].sort((a, b) => a.rowsPerSecond - b.rowsPerSecond);
-  return { ...sorted[sorted.length >> 1]!, rounds: rounds.map((r) => Math.round(r.rowsPerSecond)) };
+  return { ...medianBy(rounds, (r) => r.rowsPerSecond), rounds: rounds.map((r) => Math.round(r.rowsPerSecond)) };
 }
 
 /** The benchmark's batches are all accepted: any rejection is a broken benchmark. */
@@ -239,8 +238,7 @@ async function pairedWithReference(
   const headerParse = await round(batches, n, PAIRED_ROUND_MS, parseHeaders);
   if (sink === 0) throw new Error('reference did no work');
   const ratios = processors.map((processor, index) => processor.rowsPerSecond / references[index]!.rowsPerSecond);
-  const sorted = [...ratios].sort((a, b) => a - b);
-  return { processor: medianRound(processors), reference: medianRound(references), ratio: sorted[sorted.length >> 1]!, ratios, headerParse };
+  return { processor: medianRound(processors), reference: medianRound(references), ratio: medianBy(ratios, (r) => r), ratios, headerParse };
 }
 
 /**

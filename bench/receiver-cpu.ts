@@ -11,7 +11,7 @@ import { interpretInbound } from '../shared/domain/ingest/kondado.ts';
 import type { ClaimStore } from '../shared/ports/ingest.ts';
 import type { ReceiveDeps } from '../shared/services/ingest/receive.ts';
 import { BODY_300B, body2k, KOMMO_FORM } from './bodies.ts';
-import { printResult, type BenchResult, type Figure } from './lib.ts';
+import { medianBy, printResult, type BenchResult, type Figure } from './lib.ts';
 
 const KEY = 'd538b946-9d55-405a-9bd2-72d74b1cb8f5';
 const TOKEN = 'Abc123def456GHI789jkl012mno345PQR678stu9';
@@ -44,8 +44,6 @@ async function round(once: () => unknown | Promise<unknown>): Promise<Cost> {
   const cpu = process.cpuUsage(cpu0);
   return { iterations, wallUs: (elapsed * 1000) / iterations, cpuUs: (cpu.user + cpu.system) / iterations };
 }
-
-const medianBy = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[items.length >> 1]!;
 
 /**
  * The receiver and its reference in alternating rounds, so both see the machine as it is at the
